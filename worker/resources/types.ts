@@ -1,0 +1,109 @@
+// The per-kind table entry (Kubernetes' registry strategy): everything the generic verbs,
+// discovery, OpenAPI and Table output need to serve one kind. A new kind is one new
+// ResourceDef in the registry map; no route code changes.
+import type { z } from "zod";
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: ManagedFieldsEntry[];
+  [key: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: "Apply" | "Update";
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: "FieldsV1";
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+/** Any stored object: apiVersion, kind, metadata and whatever the kind adds. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** One column of `kubectl get` output (meta.k8s.io/v1 TableColumnDefinition). */
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  format?: string;
+  description?: string;
+  /** 0 = shown by default, 1 = only with `-o wide`. */
+  priority: 0 | 1;
+}
+
+/** Who is asking, for strategies that need it (managedFields, defaults). */
+export interface RequestContext {
+  now: Date;
+  user: string;
+}
+
+export interface ResourceDef {
+  /** API group, "" for the core group. */
+  group: string;
+  /** The storage (and preferred) version. */
+  version: string;
+  /** Other versions accepted and converted on the way in (e.g. networking.k8s.io/v1beta1). */
+  servedVersions?: string[];
+  kind: string;
+  listKind: string;
+  /** Lower-case plural, the URL segment: `pods`. */
+  plural: string;
+  singular: string;
+  shortNames?: string[];
+  categories?: string[];
+  namespaced: boolean;
+  /** Verbs advertised in discovery. */
+  verbs: string[];
+  /** The whole object's schema (apiVersion, kind, metadata, spec, status, ...). */
+  schema: z.ZodType;
+  subresources: {
+    status?: boolean;
+    scale?: ScaleSubresource;
+  };
+  /** Field selectors this kind supports beyond metadata.name / metadata.namespace. */
+  selectableFields?: Record<string, (obj: KubeObject) => string | undefined>;
+  printerColumns: PrinterColumn[];
+  /** One Table row's cells, in printerColumns order. */
+  printRow(obj: KubeObject, now: Date): unknown[];
+  /** Fill defaults and reset what the client may not set (status on a kind with a status subresource). */
+  prepareForCreate?(obj: KubeObject, ctx: RequestContext): void;
+  /** Keep status from `old` when the kind has a status subresource; bump generation on spec change. */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: RequestContext): void;
+  /** Kind-specific validation beyond the schema (immutable fields, cross-field rules). Returns causes. */
+  validate?(obj: KubeObject, old?: KubeObject): { field: string; reason: string; message: string }[];
+  /** Convert an object of another served version to the storage version. */
+  convertIn?(obj: KubeObject, fromVersion: string): KubeObject;
+}
+
+export interface ScaleSubresource {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}

@@ -1,0 +1,106 @@
+// The store contract (kine's shape on plain SQL): objects keyed by
+// (group, resource, namespace, name), a global revision that is every object's
+// resourceVersion, compare-and-swap writes, and a change log that watches read.
+import type { KubeObject } from "../resources/types";
+
+export interface ObjectKey {
+  group: string;
+  /** Lower-case plural: `pods`. */
+  resource: string;
+  /** "" for cluster-scoped kinds. */
+  namespace: string;
+  name: string;
+}
+
+export interface StoredObject {
+  key: ObjectKey;
+  /** The revision of the last write; also `value.metadata.resourceVersion`. */
+  revision: number;
+  value: KubeObject;
+}
+
+export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
+
+export interface ChangeEvent {
+  revision: number;
+  type: ChangeType;
+  key: ObjectKey;
+  /** The object as of this revision (for DELETED: its last state, resourceVersion = this revision). */
+  value: KubeObject;
+}
+
+export interface ListOptions {
+  /** Only this namespace; undefined = all namespaces (or a cluster-scoped kind). */
+  namespace?: string;
+  /** Resume strictly after this (namespace, name): the continue token's position. */
+  after?: { namespace: string; name: string };
+  /** At most this many rows. */
+  limit?: number;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  /** The store's current revision when the page was read: the list's resourceVersion. */
+  revision: number;
+  /** True when more rows follow the last one returned. */
+  more: boolean;
+}
+
+export type StoreErrorCode = "NotFound" | "AlreadyExists" | "Conflict" | "Compacted";
+
+/** Typed sentinel raised by drivers; translated into a StatusError at the API boundary. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    readonly key?: ObjectKey,
+    message?: string,
+  ) {
+    super(message ?? code);
+    this.name = "StoreError";
+  }
+}
+
+/** Encrypts values at rest for some resources (Secrets). Async: WebCrypto is. */
+export interface ValueTransformer {
+  appliesTo(key: Pick<ObjectKey, "group" | "resource">): boolean;
+  encode(plaintext: string): Promise<string>;
+  decode(stored: string): Promise<string>;
+}
+
+export interface TokenRecord {
+  /** SHA-256 of the bearer token, hex. */
+  hash: string;
+  /** The user name reported in audit and 403 messages, e.g. `system:serviceaccount:ns:name`. */
+  user: string;
+  kind: "admin" | "serviceaccount" | "node";
+  /** Namespace a service-account token is bound to; node name for node credentials. */
+  scope: string;
+  /** Milliseconds since the epoch; null = no expiry. */
+  expiresAt: number | null;
+}
+
+export interface Store {
+  get(key: ObjectKey): Promise<StoredObject | null>;
+  list(group: string, resource: string, options?: ListOptions): Promise<ListResult>;
+  count(group: string, resource: string, namespace?: string): Promise<number>;
+  /** Fails with AlreadyExists. The stored value gets its revision as resourceVersion. */
+  create(key: ObjectKey, value: KubeObject): Promise<StoredObject>;
+  /** Compare-and-swap: fails with Conflict unless the stored revision is `expectedRevision`, NotFound if absent. */
+  update(key: ObjectKey, value: KubeObject, expectedRevision: number): Promise<StoredObject>;
+  /** Deletes (optionally only at `expectedRevision`); returns the last state with the delete's revision. */
+  delete(key: ObjectKey, expectedRevision?: number): Promise<StoredObject>;
+  currentRevision(): Promise<number>;
+  /**
+   * Changes with revision > `after`, oldest first, at most `limit`.
+   * Fails with Compacted when `after` is older than the retained window.
+   */
+  changesSince(after: number, limit: number): Promise<ChangeEvent[]>;
+  /** Drops change-log rows at or below `revision`; watches from before it then get 410. */
+  compact(revision: number): Promise<void>;
+  /** The oldest revision a watch may still start from. */
+  compactedRevision(): Promise<number>;
+
+  putToken(token: TokenRecord): Promise<void>;
+  getToken(hash: string): Promise<TokenRecord | null>;
+  deleteToken(hash: string): Promise<void>;
+}
