@@ -1,11 +1,9 @@
 // Bindings and variables the Worker and its Durable Objects receive.
 import type { WatchHub } from "./durable/watch-hub";
-import type { ControllerLoop } from "./durable/controller-loop";
 
 export interface Env {
   DB: D1Database;
   WATCH_HUB: DurableObjectNamespace<WatchHub>;
-  CONTROLLER_LOOP: DurableObjectNamespace<ControllerLoop>;
   /** When set, libSQL/Turso replaces D1 as the state store. */
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;

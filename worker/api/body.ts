@@ -1,0 +1,67 @@
+// Request bodies for create/update: decoded (JSON or YAML), checked to be one object,
+// and compared against the schema for unknown fields (`fieldValidation`).
+import type { KubeObject, ResourceDef } from "../resources/types";
+import type { ApiContext } from "./context";
+import { query } from "./context";
+import { bodyTypeOf, decodeBody, isPlainObject, readBodyText } from "./negotiate";
+import { badRequest } from "./status-error";
+import { fieldPath } from "./validate";
+
+export async function readObjectBody(ctx: ApiContext): Promise<KubeObject> {
+  const type = bodyTypeOf(ctx.request.headers.get("content-type") ?? undefined);
+  if (type !== "json" && type !== "yaml") {
+    throw badRequest(`the content type ${ctx.request.headers.get("content-type")} is only accepted by PATCH`);
+  }
+  const value = decodeBody(await readBodyText(ctx.request), type);
+  if (!isPlainObject(value)) throw badRequest("the request body must be a single JSON or YAML object");
+  if (value.metadata !== undefined && !isPlainObject(value.metadata)) {
+    throw badRequest("metadata: must be an object");
+  }
+  return { ...value, metadata: { ...((value.metadata as Record<string, unknown>) ?? {}) } } as KubeObject;
+}
+
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+export function fieldValidationOf(ctx: ApiContext): FieldValidation {
+  const v = query(ctx, "fieldValidation");
+  if (v === undefined || v === "") return "Warn";
+  if (v === "Strict" || v === "Warn" || v === "Ignore") return v;
+  throw badRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Warn", "Strict"`);
+}
+
+/** Paths present in `input` that the schema dropped from `parsed`: the unknown fields. */
+export function droppedFields(input: unknown, parsed: unknown, path: (string | number)[] = [], out: string[] = []): string[] {
+  if (Array.isArray(input) && Array.isArray(parsed)) {
+    input.forEach((v, i) => droppedFields(v, parsed[i], [...path, i], out));
+  } else if (isPlainObject(input) && isPlainObject(parsed)) {
+    for (const [k, v] of Object.entries(input)) {
+      if (!(k in parsed)) out.push(fieldPath([...path, k]));
+      else droppedFields(v, parsed[k], [...path, k], out);
+    }
+  }
+  return out;
+}
+
+/**
+ * kube-apiserver's fieldValidation: Strict rejects unknown fields (400), Warn reports
+ * them as `Warning` headers, Ignore drops them silently. Returns warnings to send.
+ */
+export function checkUnknownFields(ctx: ApiContext, def: ResourceDef, input: KubeObject): string[] {
+  const mode = fieldValidationOf(ctx);
+  if (mode === "Ignore") return [];
+  const parsed = def.schema.safeParse(input);
+  if (!parsed.success) return [];
+  const unknown = droppedFields(input, parsed.data);
+  if (unknown.length === 0) return [];
+  const messages = unknown.map((f) => `unknown field "${f}"`);
+  if (mode === "Strict") throw badRequest(`strict decoding error: ${messages.join(", ")}`);
+  return messages;
+}
+
+/** Adds `Warning: 299 - "…"` headers, which kubectl prints as `Warning: …`. */
+export function withWarnings(response: Response, warnings: string[]): Response {
+  if (warnings.length === 0) return response;
+  const headers = new Headers(response.headers);
+  for (const w of warnings) headers.append("Warning", `299 - ${JSON.stringify(w)}`);
+  return new Response(response.body, { status: response.status, headers });
+}

@@ -1,0 +1,29 @@
+// What every verb handler receives: the authenticated caller, the store, the clock,
+// and how to hand work to the runtime after the response (watch fan-out, controller nudges).
+import type { Env } from "../env";
+import type { Store } from "../store/types";
+import type { Principal } from "./auth";
+import type { OutputFormat } from "./negotiate";
+import type { ResourceRequest } from "./request-info";
+
+export interface ApiContext {
+  env: Env;
+  store: Store;
+  principal: Principal;
+  now: Date;
+  url: URL;
+  request: Request;
+  output: OutputFormat;
+  target: ResourceRequest;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** RFC 3339 with second precision, as Kubernetes writes metav1.Time. */
+export function timestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function query(ctx: ApiContext, name: string): string | undefined {
+  const v = ctx.url.searchParams.get(name);
+  return v === null ? undefined : v;
+}

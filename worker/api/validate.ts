@@ -1,0 +1,75 @@
+// Schema and kind-specific validation, reported as kube-apiserver does: one 422 cause
+// per bad field, with paths like `spec.containers[0].image`.
+import type { z } from "zod";
+import type { KubeObject, ResourceDef } from "../resources/types";
+import { invalid, type StatusCause } from "./status-error";
+
+/** `["spec","containers",0,"image"]` → `spec.containers[0].image` */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === undefined) return "null";
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+function issueToCause(issue: z.core.$ZodIssue, input: unknown): StatusCause {
+  const field = fieldPath(issue.path);
+  const value = valueAt(input, issue.path);
+  if (issue.code === "invalid_type" && value === undefined) {
+    return { reason: "FieldValueRequired", message: "Required value", field };
+  }
+  if (issue.code === "invalid_value") {
+    const supported = issue.values.map((v) => JSON.stringify(v)).join(", ");
+    return {
+      reason: "FieldValueNotSupported",
+      message: `Unsupported value: ${describeValue(value)}: supported values: ${supported}`,
+      field,
+    };
+  }
+  if (issue.code === "invalid_type") {
+    return {
+      reason: "FieldValueInvalid",
+      message: `Invalid value: ${describeValue(value)}: must be of type ${issue.expected}`,
+      field,
+    };
+  }
+  return { reason: "FieldValueInvalid", message: `Invalid value: ${describeValue(value)}: ${issue.message}`, field };
+}
+
+/**
+ * Parses `obj` with the kind's schema (unknown fields drop out, as Kubernetes drops
+ * them) and runs the kind's own rules. Throws 422 Invalid; returns the parsed object.
+ */
+export function validateObject(def: ResourceDef, obj: KubeObject, old?: KubeObject): KubeObject {
+  const name = obj.metadata?.name ?? "";
+  const ref = { group: def.group, resource: def.plural, kind: def.kind };
+  const parsed = def.schema.safeParse(obj);
+  if (!parsed.success) {
+    throw invalid(ref, name, parsed.error.issues.map((i) => issueToCause(i, obj)));
+  }
+  const value = parsed.data as KubeObject;
+  const causes = def.validate?.(value, old) ?? [];
+  if (causes.length > 0) throw invalid(ref, name, causes);
+  return value;
+}

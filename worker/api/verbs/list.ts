@@ -1,0 +1,184 @@
+// LIST with label/field selectors and limit/continue paging. Unpaged JSON lists stream
+// page by page so 10,000 objects never sit in the Worker's memory at once.
+import type { KubeObject, ResourceDef } from "../../resources/types";
+import { apiVersionOf } from "../../resources/registry";
+import type { Store, StoredObject } from "../../store/types";
+import type { ApiContext } from "../context";
+import { query } from "../context";
+import { respondJson, respondObject } from "../respond";
+import {
+  matchFields,
+  matchLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  validateFieldSelector,
+} from "../selectors";
+import { badRequest, gone } from "../status-error";
+import { parseIncludeObject, partialObjectMetadata, toTable } from "../table";
+
+/** Rows read from the store per round trip while filtering or streaming. */
+const STORE_PAGE_ROWS = 500;
+
+export interface ListFilter {
+  namespace?: string;
+  labels?: ReturnType<typeof parseLabelSelector>;
+  fields?: ReturnType<typeof parseFieldSelector>;
+}
+
+export function listFilterFrom(ctx: ApiContext): ListFilter {
+  const labelText = query(ctx, "labelSelector");
+  const fieldText = query(ctx, "fieldSelector");
+  const filter: ListFilter = { namespace: ctx.target.def.namespaced ? ctx.target.namespace : undefined };
+  if (labelText) filter.labels = parseLabelSelector(labelText);
+  if (fieldText) {
+    filter.fields = parseFieldSelector(fieldText);
+    validateFieldSelector(filter.fields, ctx.target.def);
+  }
+  return filter;
+}
+
+export function matchesFilter(def: ResourceDef, filter: ListFilter, obj: KubeObject): boolean {
+  if (filter.labels && !matchLabels(filter.labels, obj.metadata.labels ?? {})) return false;
+  if (filter.fields && !matchFields(filter.fields, obj, def)) return false;
+  return true;
+}
+
+interface ContinueToken {
+  rv: number;
+  ns: string;
+  name: string;
+}
+
+function encodeContinue(token: ContinueToken): string {
+  return btoa(JSON.stringify(token)).replace(/=+$/, "");
+}
+
+function decodeContinue(text: string): ContinueToken {
+  try {
+    const value = JSON.parse(atob(text)) as ContinueToken;
+    if (typeof value.rv === "number" && typeof value.ns === "string" && typeof value.name === "string") return value;
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+}
+
+export interface Page {
+  items: KubeObject[];
+  revision: number;
+  continueToken?: string;
+}
+
+/** Reads matching objects until `limit` are found or the kind is exhausted. */
+export async function readPage(
+  store: Store,
+  def: ResourceDef,
+  filter: ListFilter,
+  limit: number,
+  start?: ContinueToken,
+): Promise<Page> {
+  const items: KubeObject[] = [];
+  let after = start ? { namespace: start.ns, name: start.name } : undefined;
+  let revision = start?.rv ?? 0;
+  let last: StoredObject | undefined;
+  for (;;) {
+    const want = Math.max(limit - items.length, 1);
+    const page = await store.list(def.group, def.plural, {
+      namespace: filter.namespace,
+      after,
+      limit: filter.labels || filter.fields ? Math.max(want, STORE_PAGE_ROWS) : want,
+    });
+    if (!revision) revision = page.revision;
+    for (const row of page.items) {
+      last = row;
+      if (!matchesFilter(def, filter, row.value)) continue;
+      items.push(row.value);
+      if (items.length === limit) {
+        const moreInPage = row !== page.items[page.items.length - 1];
+        const token = moreInPage || page.more ? encodeContinue({ rv: revision, ns: row.key.namespace, name: row.key.name }) : undefined;
+        return { items, revision, continueToken: token };
+      }
+    }
+    if (!page.more || !last) return { items, revision };
+    after = { namespace: last.key.namespace, name: last.key.name };
+  }
+}
+
+function withTypeMeta(def: ResourceDef, obj: KubeObject): KubeObject {
+  return { ...obj, apiVersion: apiVersionOf(def), kind: def.kind };
+}
+
+export async function listVerb(ctx: ApiContext): Promise<Response> {
+  const { def } = ctx.target;
+  const filter = listFilterFrom(ctx);
+  const limitText = query(ctx, "limit");
+  const limit = limitText ? Number(limitText) : 0;
+  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit: Invalid value: "${limitText}": must be a non-negative integer`);
+  const continueText = query(ctx, "continue");
+  const start = continueText ? decodeContinue(continueText) : undefined;
+  if (start && start.rv < (await ctx.store.compactedRevision())) {
+    throw gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+  }
+
+  if (!limit && ctx.output.type === "json") return streamList(ctx, def, filter);
+
+  const page = await readPage(ctx.store, def, filter, limit || Number.MAX_SAFE_INTEGER, start);
+  const metadata: Record<string, unknown> = { resourceVersion: String(page.revision) };
+  if (page.continueToken) metadata.continue = page.continueToken;
+  if (ctx.output.type === "table") {
+    return respondJson(
+      toTable(def, page.items, {
+        now: ctx.now,
+        include: parseIncludeObject(query(ctx, "includeObject")),
+        version: ctx.output.version,
+        resourceVersion: String(page.revision),
+        continueToken: page.continueToken,
+      }),
+    );
+  }
+  if (ctx.output.type === "meta") {
+    return respondJson({
+      kind: "PartialObjectMetadataList",
+      apiVersion: `meta.k8s.io/${ctx.output.version}`,
+      metadata,
+      items: page.items.map((o) => partialObjectMetadata(o, ctx.output.type === "meta" ? ctx.output.version : "v1")),
+    });
+  }
+  return respondObject(ctx, {
+    apiVersion: apiVersionOf(def),
+    kind: def.listKind,
+    metadata,
+    items: page.items.map((o) => withTypeMeta(def, o)),
+  });
+}
+
+/** Writes `{"kind":…,"items":[` then each store page as it arrives. */
+function streamList(ctx: ApiContext, def: ResourceDef, filter: ListFilter): Response {
+  const encoder = new TextEncoder();
+  const store = ctx.store;
+  let start: ContinueToken | undefined;
+  let first = true;
+  let opened = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const page = await readPage(store, def, filter, STORE_PAGE_ROWS, start);
+      let chunk = "";
+      if (!opened) {
+        opened = true;
+        chunk += `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.listKind)},"metadata":{"resourceVersion":"${page.revision}"},"items":[`;
+      }
+      for (const item of page.items) {
+        chunk += (first ? "" : ",") + JSON.stringify(withTypeMeta(def, item));
+        first = false;
+      }
+      if (page.continueToken) {
+        start = decodeContinue(page.continueToken);
+        controller.enqueue(encoder.encode(chunk));
+      } else {
+        controller.enqueue(encoder.encode(chunk + "]}"));
+        controller.close();
+      }
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+}

@@ -1,0 +1,93 @@
+// The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets and
+// StatefulSets: `kubectl scale` patches it; only spec.replicas flows back.
+import type { KubeObject, ResourceDef } from "../../resources/types";
+import { field } from "../../resources/meta";
+import { fieldManagerOf } from "../admission";
+import { readObjectBody } from "../body";
+import type { ApiContext } from "../context";
+import { respondObject } from "../respond";
+import { badRequest, conflict, invalid, notFound } from "../status-error";
+import { getObject, keyOf, revisionOf } from "../writes";
+import { commitUpdate } from "./update";
+import { userAgentManager } from "./create";
+
+/** metav1.FormatLabelSelector: `app=web,tier in (a,b),!x`. */
+export function formatSelector(selector: unknown): string {
+  const parts: string[] = [];
+  const matchLabels = field(selector, "matchLabels");
+  if (matchLabels && typeof matchLabels === "object") {
+    for (const [k, v] of Object.entries(matchLabels as Record<string, string>).sort()) parts.push(`${k}=${v}`);
+  }
+  const exprs = field(selector, "matchExpressions");
+  if (Array.isArray(exprs)) {
+    for (const e of exprs as { key: string; operator: string; values?: string[] }[]) {
+      const values = [...(e.values ?? [])].sort().join(",");
+      if (e.operator === "In") parts.push(`${e.key} in (${values})`);
+      else if (e.operator === "NotIn") parts.push(`${e.key} notin (${values})`);
+      else if (e.operator === "Exists") parts.push(e.key);
+      else if (e.operator === "DoesNotExist") parts.push(`!${e.key}`);
+    }
+  }
+  return parts.join(",");
+}
+
+export function toScale(def: ResourceDef, obj: KubeObject): KubeObject {
+  const m = obj.metadata;
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+    },
+    spec: { replicas: Number(field(obj, "spec", "replicas") ?? 0) },
+    status: {
+      replicas: Number(field(obj, "status", "replicas") ?? 0),
+      selector: formatSelector(field(obj, "spec", "selector")),
+    },
+  };
+}
+
+function requireScale(def: ResourceDef): void {
+  if (!def.subresources.scale) throw notFound({ group: def.group, resource: `${def.plural}/scale` }, "");
+}
+
+export async function getScale(ctx: ApiContext): Promise<Response> {
+  const { def, namespace, name } = ctx.target;
+  requireScale(def);
+  const stored = await getObject(ctx, def, keyOf(def, namespace, name ?? ""));
+  return respondObject(ctx, toScale(def, stored.value));
+}
+
+/** Writes a new desired Scale back into the object, guarded by the Scale's resourceVersion. */
+export async function applyScale(ctx: ApiContext, def: ResourceDef, live: KubeObject, scale: KubeObject): Promise<Response> {
+  const replicas = field(scale, "spec", "replicas");
+  const name = live.metadata.name ?? "";
+  if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
+    throw invalid({ group: "autoscaling", resource: "scales", kind: "Scale" }, name, [
+      { reason: "FieldValueInvalid", field: "spec.replicas", message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },
+    ]);
+  }
+  const wanted = revisionOf(scale);
+  if (wanted !== undefined && String(wanted) !== live.metadata.resourceVersion) {
+    throw conflict({ group: def.group, resource: def.plural }, name);
+  }
+  const next: KubeObject = { ...live, spec: { ...(live.spec as Record<string, unknown>), replicas } };
+  const updated = await commitUpdate(ctx, def, live, next, {
+    manager: fieldManagerOf(ctx, userAgentManager(ctx)),
+    subresource: "scale",
+  });
+  return respondObject(ctx, toScale(def, updated));
+}
+
+export async function putScale(ctx: ApiContext): Promise<Response> {
+  const { def, namespace, name } = ctx.target;
+  requireScale(def);
+  const body = await readObjectBody(ctx);
+  if (body.kind && body.kind !== "Scale") throw badRequest(`${body.kind} cannot be handled as a Scale`);
+  const stored = await getObject(ctx, def, keyOf(def, namespace, name ?? ""));
+  return applyScale(ctx, def, stored.value, body);
+}

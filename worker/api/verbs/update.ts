@@ -1,0 +1,117 @@
+// PUT: replace an object (or only its status) under a resourceVersion precondition.
+// Also the common tail of PATCH: the patched object goes through the same checks.
+import type { KubeObject, ResourceDef } from "../../resources/types";
+import { deepEqual } from "../../lib/deep-equal";
+import { fieldManagerOf, isDryRun } from "../admission";
+import { checkUnknownFields, readObjectBody, withWarnings } from "../body";
+import type { ApiContext } from "../context";
+import { recordManagedFields } from "../managed";
+import { checkTypeMeta, keepSystemMeta } from "../object-meta";
+import { respondObject } from "../respond";
+import { badRequest, conflict, notFound } from "../status-error";
+import { validateObject } from "../validate";
+import { createObject, deleteObject, keyOf, revisionOf, updateObject } from "../writes";
+import { admitNew, userAgentManager } from "./create";
+import { putScale } from "./scale";
+
+/** Kinds kube-apiserver lets PUT create (AllowCreateOnUpdate in their strategies). */
+const CREATE_ON_UPDATE = new Set(["/endpoints", "/events", "coordination.k8s.io/leases", "discovery.k8s.io/endpointslices"]);
+
+export interface UpdateOptions {
+  manager: string;
+  subresource?: string;
+  /** PATCH computed `next` from the live object and holds its revision; PUT reads it from the body. */
+  expectedRevision?: number;
+  operation?: "Apply" | "Update";
+  /** Apply already computed managedFields. */
+  managedFieldsDone?: boolean;
+}
+
+/**
+ * Validates and stores `next` as the new state of `old`. Status-only writes keep the
+ * rest of the object; main-resource writes keep status when the kind has a status subresource.
+ */
+export async function commitUpdate(
+  ctx: ApiContext,
+  def: ResourceDef,
+  old: KubeObject,
+  next: KubeObject,
+  options: UpdateOptions,
+): Promise<KubeObject> {
+  let candidate: KubeObject;
+  if (options.subresource === "status") {
+    candidate = { ...old, status: next.status, metadata: { ...old.metadata } };
+    if (next.status === undefined) delete candidate.status;
+  } else {
+    candidate = { ...next, metadata: { ...next.metadata } };
+    keepSystemMeta(def, candidate, old);
+    if (def.subresources.status) {
+      if (old.status === undefined) delete candidate.status;
+      else candidate.status = old.status;
+    }
+    def.prepareForUpdate?.(candidate, old, { now: ctx.now, user: ctx.principal.user });
+  }
+  const obj = validateObject(def, candidate, old);
+  if (!options.managedFieldsDone) {
+    recordManagedFields(def, old, obj, {
+      manager: options.manager,
+      operation: options.operation ?? "Update",
+      now: ctx.now,
+      subresource: options.subresource,
+    });
+  }
+  const expected = options.expectedRevision ?? Number(old.metadata.resourceVersion);
+  const oldRevision = Number(old.metadata.resourceVersion);
+  if (isDryRun(ctx)) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
+
+  // A no-op write keeps the resourceVersion, as kube-apiserver does (no event either).
+  const unchanged = { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
+  if (expected === oldRevision && deepEqual(unchanged, old)) return old;
+
+  // The last finalizer removed from an object being deleted completes the delete.
+  if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0) {
+    return deleteObject(ctx, def, keyOf(def, obj.metadata.namespace, obj.metadata.name ?? ""), expected);
+  }
+  return updateObject(ctx, def, obj, expected);
+}
+
+export async function updateVerb(ctx: ApiContext): Promise<Response> {
+  const { def, version, namespace, name, subresource } = ctx.target;
+  if (!name) throw badRequest("PUT requires a name");
+  if (subresource === "scale") {
+    return putScale(ctx);
+  }
+  if (subresource && subresource !== "status") throw badRequest(`the server does not support subresource "${subresource}" for update`);
+  const input = checkTypeMeta(def, version, await readObjectBody(ctx));
+  if (input.metadata.name && input.metadata.name !== name) {
+    throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  input.metadata.name = name;
+  if (def.namespaced) {
+    if (input.metadata.namespace && input.metadata.namespace !== namespace) {
+      throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    input.metadata.namespace = namespace;
+  }
+  const warnings = checkUnknownFields(ctx, def, input);
+  const manager = fieldManagerOf(ctx, userAgentManager(ctx));
+  const key = keyOf(def, namespace, name);
+  const stored = await ctx.store.get(key);
+  if (!stored) {
+    if (subresource || !CREATE_ON_UPDATE.has(`${def.group}/${def.plural}`)) {
+      throw notFound({ group: def.group, resource: def.plural }, name);
+    }
+    const obj = await admitNew(ctx, def, input, manager);
+    const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj);
+    return withWarnings(respondObject(ctx, created, 201), warnings);
+  }
+  const wanted = revisionOf(input);
+  if (wanted === -1) throw badRequest(`metadata.resourceVersion: Invalid value: "${input.metadata.resourceVersion}": must be a positive integer`);
+  if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
+  const updated = await commitUpdate(ctx, def, stored.value, input, {
+    manager,
+    subresource,
+    expectedRevision: stored.revision,
+  });
+  return withWarnings(respondObject(ctx, updated), warnings);
+}

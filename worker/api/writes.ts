@@ -1,0 +1,93 @@
+// The one path from a verb to the store: CAS writes with store errors translated to
+// Kubernetes Status errors, and each committed change handed to the watch hub.
+import type { Env } from "../env";
+import type { KubeObject, ResourceDef } from "../resources/types";
+import { StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../store/types";
+import type { ApiContext } from "./context";
+import { alreadyExists, conflict, gone, notFound } from "./status-error";
+
+export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
+  return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };
+}
+
+export function translateStoreError(error: unknown, def: ResourceDef, name: string): unknown {
+  if (!(error instanceof StoreError)) return error;
+  const ref = { group: def.group, resource: def.plural };
+  switch (error.code) {
+    case "NotFound":
+      return notFound(ref, name);
+    case "AlreadyExists":
+      return alreadyExists(ref, name);
+    case "Conflict":
+      return conflict(ref, name);
+    case "Compacted":
+      return gone();
+  }
+}
+
+async function guarded<T>(def: ResourceDef, name: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    throw translateStoreError(e, def, name);
+  }
+}
+
+export function watchHub(env: Env, group: string, resource: string) {
+  return env.WATCH_HUB.get(env.WATCH_HUB.idFromName(`${group}/${resource}`));
+}
+
+/** Fan-out happens after the response; the hub fills any gap from the change log itself. */
+function publish(ctx: Pick<ApiContext, "env" | "waitUntil">, type: ChangeType, stored: StoredObject): void {
+  const event: ChangeEvent = { revision: stored.revision, type, key: stored.key, value: stored.value };
+  ctx.waitUntil(
+    watchHub(ctx.env, stored.key.group, stored.key.resource)
+      .publish([event])
+      .catch(() => undefined),
+  );
+}
+
+type WriteContext = Pick<ApiContext, "env" | "store" | "waitUntil">;
+
+export async function createObject(ctx: WriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
+  const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
+  const stored = await guarded(def, key.name, () => ctx.store.create(key, obj));
+  publish(ctx, "ADDED", stored);
+  return stored.value;
+}
+
+export async function updateObject(
+  ctx: WriteContext,
+  def: ResourceDef,
+  obj: KubeObject,
+  expectedRevision: number,
+): Promise<KubeObject> {
+  const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
+  const stored = await guarded(def, key.name, () => ctx.store.update(key, obj, expectedRevision));
+  publish(ctx, "MODIFIED", stored);
+  return stored.value;
+}
+
+export async function deleteObject(
+  ctx: WriteContext,
+  def: ResourceDef,
+  key: ObjectKey,
+  expectedRevision?: number,
+): Promise<KubeObject> {
+  const stored = await guarded(def, key.name, () => ctx.store.delete(key, expectedRevision));
+  publish(ctx, "DELETED", stored);
+  return stored.value;
+}
+
+export async function getObject(ctx: Pick<ApiContext, "store">, def: ResourceDef, key: ObjectKey): Promise<StoredObject> {
+  const stored = await ctx.store.get(key);
+  if (!stored) throw notFound({ group: def.group, resource: def.plural }, key.name);
+  return stored;
+}
+
+export function revisionOf(obj: KubeObject): number | undefined {
+  const rv = obj.metadata.resourceVersion;
+  if (rv === undefined || rv === "") return undefined;
+  const n = Number(rv);
+  return Number.isSafeInteger(n) && n > 0 ? n : -1;
+}

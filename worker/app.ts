@@ -1,0 +1,156 @@
+// The Hono application: health and discovery endpoints, then every resource URL
+// dispatched to the generic verbs. Every failure leaves as a Kubernetes Status.
+import { Hono } from "hono";
+import type { Env } from "./env";
+import { authenticate, authorize, type Principal } from "./api/auth";
+import { ensureBootstrapped } from "./api/bootstrap";
+import type { ApiContext } from "./api/context";
+import { aggregatedDiscovery } from "./api/discovery-aggregated";
+import { coreVersions, group, groupList, resourceList, versionInfo } from "./api/discovery";
+import { negotiateOutput } from "./api/negotiate";
+import { openapiV2, openapiV3GroupVersion, openapiV3Paths } from "./api/openapi";
+import { parseResourcePath } from "./api/request-info";
+import { respondJson } from "./api/respond";
+import { internalError, methodNotAllowed, StatusError } from "./api/status-error";
+import { createVerb } from "./api/verbs/create";
+import { deleteVerb } from "./api/verbs/delete";
+import { getVerb } from "./api/verbs/get";
+import { listVerb } from "./api/verbs/list";
+import { patchVerb } from "./api/verbs/patch";
+import { getScale } from "./api/verbs/scale";
+import { updateVerb } from "./api/verbs/update";
+import { watchVerb } from "./api/verbs/watch";
+import { openStore } from "./store/open";
+import type { Store } from "./store/types";
+
+type AppEnv = { Bindings: Env; Variables: { principal: Principal; store: Store } };
+
+function notFoundStatus(): Response {
+  return respondJson(
+    new StatusError(404, "NotFound", "the server could not find the requested resource").toStatus(),
+    404,
+  );
+}
+
+function verbOf(method: string, named: boolean, watch: boolean): string {
+  switch (method) {
+    case "GET":
+      return named ? "get" : watch ? "watch" : "list";
+    case "POST":
+      return "create";
+    case "PUT":
+      return "update";
+    case "PATCH":
+      return "patch";
+    case "DELETE":
+      return named ? "delete" : "deletecollection";
+    default:
+      return method.toLowerCase();
+  }
+}
+
+function isWatch(url: URL): boolean {
+  const w = url.searchParams.get("watch");
+  return w === "1" || w === "true";
+}
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.onError((err) => {
+    if (err instanceof StatusError) return respondJson(err.toStatus(), err.code);
+    const message = err instanceof Error ? err.message : String(err);
+    return respondJson(internalError(message).toStatus(), 500);
+  });
+  app.notFound(() => notFoundStatus());
+
+  for (const path of ["/healthz", "/readyz", "/livez"]) app.get(path, (c) => c.text("ok"));
+  app.get("/version", (c) => c.json(versionInfo()));
+
+  app.use("/api/*", authMiddleware);
+  app.use("/api", authMiddleware);
+  app.use("/apis/*", authMiddleware);
+  app.use("/apis", authMiddleware);
+
+  app.use("/openapi/*", authMiddleware);
+
+  app.get("/api", (c) => aggregatedDiscovery("api", c.req.header("accept")) ?? c.json(coreVersions(new URL(c.req.url).host)));
+  app.get("/apis", (c) => aggregatedDiscovery("apis", c.req.header("accept")) ?? c.json(groupList()));
+  app.get("/openapi/v2", (c) => openapiV2(c.req.header("accept")));
+  app.get("/openapi/v3", (c) => c.json(openapiV3Paths()));
+  app.get("/openapi/v3/api/:version", (c) => {
+    const doc = openapiV3GroupVersion("", c.req.param("version"));
+    return doc ? c.json(doc) : notFoundStatus();
+  });
+  app.get("/openapi/v3/apis/:group/:version", (c) => {
+    const doc = openapiV3GroupVersion(c.req.param("group"), c.req.param("version"));
+    return doc ? c.json(doc) : notFoundStatus();
+  });
+  app.get("/api/:version{v[0-9a-z]+}", (c) => {
+    const list = resourceList("", c.req.param("version"));
+    return list ? c.json(list) : notFoundStatus();
+  });
+  app.get("/apis/:group", (c) => {
+    const g = group(c.req.param("group"));
+    return g ? c.json(g) : notFoundStatus();
+  });
+  app.get("/apis/:group/:version", (c) => {
+    const list = resourceList(c.req.param("group"), c.req.param("version"));
+    return list ? c.json(list) : notFoundStatus();
+  });
+
+  const serveResource = async (c: import("hono").Context<AppEnv>) => {
+    const url = new URL(c.req.url);
+    const parsed = parseResourcePath(url.pathname);
+    if (parsed.kind !== "resource") return notFoundStatus();
+    const target = parsed.request;
+    const watch = c.req.method === "GET" && isWatch(url);
+    const principal = c.get("principal");
+    authorize(principal, {
+      verb: verbOf(c.req.method, Boolean(target.name), watch),
+      group: target.group,
+      resource: target.def.plural,
+      namespace: target.namespace,
+      name: target.name,
+      subresource: target.subresource,
+    });
+    const ctx: ApiContext = {
+      env: c.env,
+      store: c.get("store"),
+      principal,
+      now: new Date(),
+      url,
+      request: c.req.raw,
+      output: negotiateOutput(c.req.header("accept")),
+      target,
+      waitUntil: (p) => c.executionCtx.waitUntil(p),
+    };
+    switch (c.req.method) {
+      case "GET":
+        if (watch) return watchVerb(ctx);
+        if (!target.name) return listVerb(ctx);
+        return target.subresource === "scale" ? getScale(ctx) : getVerb(ctx);
+      case "POST":
+        return createVerb(ctx);
+      case "PUT":
+        return updateVerb(ctx);
+      case "PATCH":
+        return patchVerb(ctx);
+      case "DELETE":
+        return deleteVerb(ctx);
+      default:
+        throw methodNotAllowed();
+    }
+  };
+  app.all("/api/*", serveResource);
+  app.all("/apis/*", serveResource);
+  return app;
+}
+
+async function authMiddleware(c: import("hono").Context<AppEnv>, next: () => Promise<void>) {
+  const store = await openStore(c.env);
+  c.set("store", store);
+  c.set("principal", await authenticate(c.req.raw, c.env, store));
+  await ensureBootstrapped(store);
+  await next();
+}
