@@ -18,6 +18,7 @@ import { getVerb } from "./api/verbs/get";
 import { listVerb } from "./api/verbs/list";
 import { patchVerb } from "./api/verbs/patch";
 import { getScale } from "./api/verbs/scale";
+import { tokenRequestVerb } from "./api/verbs/token-request";
 import { updateVerb } from "./api/verbs/update";
 import { watchVerb } from "./api/verbs/watch";
 import { openStore } from "./store/open";
@@ -131,6 +132,7 @@ export function createApp() {
         if (!target.name) return listVerb(ctx);
         return target.subresource === "scale" ? getScale(ctx) : getVerb(ctx);
       case "POST":
+        if (target.subresource === "token") return tokenRequestVerb(ctx);
         return createVerb(ctx);
       case "PUT":
         return updateVerb(ctx);

@@ -1,0 +1,95 @@
+// WATCH: validates the request, then streams from the resource's WatchHub Durable
+// Object (one fan-out point per kind, no per-watcher SQL polling). Table and
+// PartialObjectMetadata watches are re-encoded line by line here.
+import { apiVersionOf } from "../../resources/registry";
+import type { KubeObject, ResourceDef } from "../../resources/types";
+import { watchParamsToUrl, type WatchParams } from "../../durable/watch-params";
+import type { ApiContext } from "../context";
+import { query } from "../context";
+import { parseFieldSelector, parseLabelSelector, requiredFieldValue, validateFieldSelector } from "../selectors";
+import { badRequest } from "../status-error";
+import { parseIncludeObject, partialObjectMetadata, toTable, type IncludeObject } from "../table";
+import { watchHub } from "../writes";
+
+interface WatchLine {
+  type: string;
+  object: KubeObject;
+}
+
+export async function watchVerb(ctx: ApiContext): Promise<Response> {
+  const { def, namespace } = ctx.target;
+  const labelSelector = query(ctx, "labelSelector");
+  const fieldSelector = query(ctx, "fieldSelector");
+  if (labelSelector) parseLabelSelector(labelSelector);
+  let name: string | undefined;
+  if (fieldSelector) {
+    const fields = parseFieldSelector(fieldSelector);
+    validateFieldSelector(fields, def);
+    name = requiredFieldValue(fields, "metadata.name");
+  }
+  const timeoutText = query(ctx, "timeoutSeconds");
+  const timeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);
+  if (timeoutSeconds !== undefined && (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0)) {
+    throw badRequest(`timeoutSeconds: Invalid value: "${timeoutText}": must be a non-negative integer`);
+  }
+  const params: WatchParams = {
+    group: def.group,
+    resource: def.plural,
+    apiVersion: apiVersionOf(def),
+    kind: def.kind,
+    allowWatchBookmarks: ["1", "true"].includes(query(ctx, "allowWatchBookmarks") ?? ""),
+  };
+  if (def.namespaced && namespace !== undefined) params.namespace = namespace;
+  if (name !== undefined) params.name = name;
+  const rv = query(ctx, "resourceVersion");
+  if (rv !== undefined && rv !== "") params.resourceVersion = rv;
+  if (labelSelector) params.labelSelector = labelSelector;
+  if (fieldSelector) params.fieldSelector = fieldSelector;
+  if (timeoutSeconds !== undefined) params.timeoutSeconds = timeoutSeconds;
+  const initial = query(ctx, "sendInitialEvents");
+  if (initial !== undefined) params.sendInitialEvents = initial === "true";
+
+  const upstream = await watchHub(ctx.env, def.group, def.plural).fetch(watchParamsToUrl(params));
+  if (!upstream.ok || !upstream.body) return upstream;
+  const output = ctx.output;
+  if (output.type === "json" || output.type === "yaml") {
+    return new Response(upstream.body, { status: 200, headers: { "content-type": "application/json" } });
+  }
+  const include = parseIncludeObject(query(ctx, "includeObject"));
+  const reencode = (line: WatchLine): unknown => {
+    if (line.type === "ERROR" || line.type === "BOOKMARK") return line;
+    if (output.type === "meta") return { type: line.type, object: partialObjectMetadata(line.object, output.version) };
+    return { type: line.type, object: tableFor(def, line.object, include, output.version) };
+  };
+  return new Response(upstream.body.pipeThrough(mapLines(reencode)), {
+    status: 200,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+/** Rows are computed at send time, so AGE reflects the moment of the change. */
+function tableFor(def: ResourceDef, obj: KubeObject, include: IncludeObject, version: "v1" | "v1beta1") {
+  return toTable(def, [obj], { now: new Date(), include, version, resourceVersion: obj.metadata.resourceVersion });
+}
+
+/** Splits a byte stream into JSON lines, maps each, and writes them back as lines. */
+function mapLines(fn: (line: WatchLine) => unknown): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let buffer = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const text = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (text) controller.enqueue(encoder.encode(JSON.stringify(fn(JSON.parse(text) as WatchLine)) + "\n"));
+      }
+    },
+    flush(controller) {
+      const text = buffer.trim();
+      if (text) controller.enqueue(encoder.encode(JSON.stringify(fn(JSON.parse(text) as WatchLine)) + "\n"));
+    },
+  });
+}
