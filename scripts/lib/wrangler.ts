@@ -1,0 +1,131 @@
+// Runs the wrangler CLI (the repository's pinned copy) as a child process: D1 migrations, then
+// `wrangler dev` serving HTTPS from local workerd with state persisted under the cluster's root.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+export const REPO_ROOT = resolve(import.meta.dirname, "../..");
+export const DEFAULT_WRANGLER_CONFIG = join(REPO_ROOT, "wrangler.toml");
+const WRANGLER_JS = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+/** The environment wrangler runs with: nothing leaves loopback and no secret leaks into the Worker. */
+function wranglerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    // The banner asks the npm registry whether wrangler is outdated.
+    WRANGLER_HIDE_BANNER: "true",
+    // Otherwise miniflare fetches a Request.cf sample from workers.cloudflare.com on every start.
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  };
+  // It would copy this process's whole environment into the Worker's env.
+  delete env.CLOUDFLARE_INCLUDE_PROCESS_ENV;
+  // "false" would make wrangler ignore our --env-file and lose ADMIN_TOKEN_SHA256.
+  delete env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV;
+  return env;
+}
+
+export type LineSink = (line: string) => void;
+
+function forwardLines(child: ChildProcess, sink: LineSink): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on("line", sink);
+  }
+}
+
+/** Resolves with the exit code (null when killed by a signal) once the child has exited. */
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolveExit) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolveExit(child.exitCode);
+    else child.once("exit", (code) => resolveExit(code));
+  });
+}
+
+/**
+ * The migrations folder a wrangler config names for its D1 database (default "migrations"), or
+ * null when the config binds no D1 database. A regex, not a TOML parser: wrangler validates the
+ * file itself a moment later, this only decides whether there is anything to apply.
+ */
+async function migrationsDirOf(config: string): Promise<string | null> {
+  const text = await readFile(config, "utf8");
+  if (!/d1_databases/.test(text)) return null;
+  const named = /migrations_dir"?\s*[=:]\s*"([^"]+)"/.exec(text);
+  return resolve(dirname(config), named?.[1] ?? "migrations");
+}
+
+export interface MigrateOptions {
+  config: string;
+  persistTo: string;
+  /** Binding (or name) of the D1 database. */
+  database: string;
+  onLine: LineSink;
+}
+
+/**
+ * `wrangler d1 migrations apply --local`. It asks for confirmation only on a TTY; with stdin not a
+ * terminal it takes the default ("yes") by itself. Returns false when there was nothing to apply.
+ */
+export async function applyMigrations(options: MigrateOptions): Promise<boolean> {
+  const dir = await migrationsDirOf(options.config);
+  if (!dir || !existsSync(dir) || !readdirSync(dir).some((file) => file.endsWith(".sql"))) return false;
+  const args = ["d1", "migrations", "apply", options.database, "--local", "--persist-to", options.persistTo];
+  const child = spawn(process.execPath, [WRANGLER_JS, ...args, "--config", options.config], {
+    cwd: dirname(options.config),
+    env: { ...wranglerEnv(), CI: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  forwardLines(child, (line) => {
+    output.push(line);
+    options.onLine(line);
+  });
+  const code = await exitOf(child);
+  if (code !== 0) {
+    throw new Error(`wrangler ${args.join(" ")} failed (exit ${code}):\n${output.slice(-30).join("\n")}`);
+  }
+  return true;
+}
+
+export interface DevOptions {
+  config: string;
+  persistTo: string;
+  host: string;
+  port: number;
+  tlsKey: string;
+  tlsCert: string;
+  envFile: string;
+  /** DevTools inspector port; wrangler's default (9229) when absent. Clusters run side by side need their own. */
+  inspectorPort?: number;
+  onLine: LineSink;
+}
+
+/**
+ * Starts `wrangler dev` in its own process group (detached), so that Ctrl-C in a terminal reaches
+ * only us and we stop wrangler and its workerd children together with stopProcessGroup().
+ */
+export function startWranglerDev(options: DevOptions): ChildProcess {
+  const args = [
+    "dev",
+    "--config", options.config,
+    "--local",
+    "--local-protocol", "https",
+    "--https-key-path", options.tlsKey,
+    "--https-cert-path", options.tlsCert,
+    "--ip", options.host,
+    "--port", String(options.port),
+    "--persist-to", options.persistTo,
+    "--env-file", options.envFile,
+    "--show-interactive-dev-session=false",
+    ...(options.inspectorPort === undefined ? [] : ["--inspector-port", String(options.inspectorPort)]),
+  ];
+  const child = spawn(process.execPath, [WRANGLER_JS, ...args], {
+    cwd: dirname(options.config),
+    env: wranglerEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  forwardLines(child, options.onLine);
+  return child;
+}

@@ -1,0 +1,339 @@
+// The ONE Store conformance suite (kine's shape): every driver runs runStoreCases(makeStore),
+// which must hand back an empty, migrated store per call. Cases prove CAS, the change log,
+// compaction, pagination, tokens and encryption at rest, including that failures write nothing.
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../worker/resources/types";
+import { SecretTransformer } from "../../worker/store/secret-transformer";
+import type { ObjectKey, Store, StoreErrorCode, ValueTransformer } from "../../worker/store/types";
+import { StoreError } from "../../worker/store/types";
+
+export interface StoreHarness {
+  store: Store;
+  /** Every `value` column of the objects and changes tables, exactly as stored. */
+  rawValues(): Promise<string[]>;
+}
+
+export type MakeStore = (options?: { transformer?: ValueTransformer }) => Promise<StoreHarness>;
+
+const pods = (namespace: string, name: string): ObjectKey => ({ group: "", resource: "pods", namespace, name });
+
+function pod(key: ObjectKey, extra: Record<string, unknown> = {}): KubeObject {
+  return { apiVersion: "v1", kind: "Pod", metadata: { name: key.name, namespace: key.namespace, uid: `uid-${key.name}` }, ...extra };
+}
+
+async function expectStoreError(promise: Promise<unknown>, code: StoreErrorCode): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StoreError);
+  expect((error as StoreError).code).toBe(code);
+}
+
+/** Everything observable: the revision, the whole change log, and the object. */
+async function snapshot(store: Store, key: ObjectKey) {
+  return {
+    revision: await store.currentRevision(),
+    log: await store.changesSince(await store.compactedRevision(), 10_000),
+    object: await store.get(key),
+  };
+}
+
+export function runStoreCases(makeStore: MakeStore): void {
+  describe("objects", () => {
+    it("creates and gets, with the revision as resourceVersion", async () => {
+      const { store } = await makeStore();
+      const key = pods("default", "a");
+      const input = pod(key, { spec: { nodeName: "n1" } });
+      input.metadata.resourceVersion = "999";
+      const created = await store.create(key, input);
+      expect(created.revision).toBeGreaterThan(0);
+      expect(created.key).toEqual(key);
+      expect(created.value.metadata.resourceVersion).toBe(String(created.revision));
+      expect(input.metadata.resourceVersion).toBe("999");
+      const got = await store.get(key);
+      expect(got).toEqual(created);
+      expect(got?.value.spec).toEqual({ nodeName: "n1" });
+      expect(await store.currentRevision()).toBe(created.revision);
+      expect(await store.get(pods("default", "missing"))).toBeNull();
+      expect(await store.get({ ...key, group: "apps" })).toBeNull();
+    });
+
+    it("stores values without resourceVersion", async () => {
+      const { store, rawValues } = await makeStore();
+      const key = pods("default", "a");
+      await store.create(key, { ...pod(key), metadata: { name: "a", namespace: "default", resourceVersion: "42" } });
+      for (const raw of await rawValues()) expect(raw).not.toContain("resourceVersion");
+    });
+
+    it("keeps revisions strictly increasing across all writes", async () => {
+      const { store } = await makeStore();
+      const seen: number[] = [];
+      const a = pods("ns1", "a");
+      const b = { group: "apps", resource: "deployments", namespace: "ns2", name: "b" };
+      seen.push((await store.create(a, pod(a))).revision);
+      seen.push((await store.create(b, pod(b))).revision);
+      seen.push((await store.update(a, pod(a), seen[0] ?? 0)).revision);
+      seen.push((await store.delete(b)).revision);
+      seen.push((await store.create(b, pod(b))).revision);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1] ?? 0);
+      expect(await store.currentRevision()).toBe(seen[seen.length - 1]);
+    });
+
+    it("rejects a second create with AlreadyExists and writes nothing", async () => {
+      const { store } = await makeStore();
+      const key = pods("default", "a");
+      await store.create(key, pod(key, { spec: { v: 1 } }));
+      const before = await snapshot(store, key);
+      await expectStoreError(store.create(key, pod(key, { spec: { v: 2 } })), "AlreadyExists");
+      expect(await snapshot(store, key)).toEqual(before);
+    });
+
+    it("updates with compare-and-swap; a stale revision is a Conflict that writes nothing", async () => {
+      const { store } = await makeStore();
+      const key = pods("default", "a");
+      const first = await store.create(key, pod(key, { spec: { v: 1 } }));
+      const second = await store.update(key, pod(key, { spec: { v: 2 } }), first.revision);
+      expect(second.revision).toBeGreaterThan(first.revision);
+      expect(second.value.metadata.resourceVersion).toBe(String(second.revision));
+      expect((await store.get(key))?.value.spec).toEqual({ v: 2 });
+      const before = await snapshot(store, key);
+      await expectStoreError(store.update(key, pod(key, { spec: { v: 3 } }), first.revision), "Conflict");
+      expect(await snapshot(store, key)).toEqual(before);
+    });
+
+    it("lets exactly one of two racing updates win", async () => {
+      const { store } = await makeStore();
+      const key = pods("default", "a");
+      const first = await store.create(key, pod(key));
+      const results = await Promise.allSettled([
+        store.update(key, pod(key, { spec: { by: "x" } }), first.revision),
+        store.update(key, pod(key, { spec: { by: "y" } }), first.revision),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const rejected = results.find((r) => r.status === "rejected");
+      expect(rejected?.status === "rejected" && (rejected.reason as StoreError).code).toBe("Conflict");
+      expect((await store.changesSince(first.revision, 10)).length).toBe(1);
+    });
+
+    it("answers NotFound for updating or deleting what does not exist", async () => {
+      const { store } = await makeStore();
+      const key = pods("default", "ghost");
+      const before = await snapshot(store, key);
+      await expectStoreError(store.update(key, pod(key), 1), "NotFound");
+      await expectStoreError(store.delete(key), "NotFound");
+      await expectStoreError(store.delete(key, 1), "NotFound");
+      expect(await snapshot(store, key)).toEqual(before);
+    });
+
+    it("deletes, returning the last state at the delete's revision", async () => {
+      const { store } = await makeStore();
+      const key = pods("default", "a");
+      const created = await store.create(key, pod(key, { spec: { v: 1 } }));
+      const before = await snapshot(store, key);
+      await expectStoreError(store.delete(key, created.revision - 1), "Conflict");
+      expect(await snapshot(store, key)).toEqual(before);
+      const deleted = await store.delete(key, created.revision);
+      expect(deleted.revision).toBeGreaterThan(created.revision);
+      expect(deleted.key).toEqual(key);
+      expect(deleted.value.spec).toEqual({ v: 1 });
+      expect(deleted.value.metadata.resourceVersion).toBe(String(deleted.revision));
+      expect(await store.get(key)).toBeNull();
+      expect(await store.currentRevision()).toBe(deleted.revision);
+      // The name is free again.
+      expect((await store.create(key, pod(key))).revision).toBeGreaterThan(deleted.revision);
+    });
+  });
+
+  describe("list and count", () => {
+    async function seed(store: Store): Promise<ObjectKey[]> {
+      const keys = [
+        pods("a", "p2"),
+        pods("b", "p1"),
+        pods("a", "p1"),
+        pods("a", "p10"),
+        pods("c", "p1"),
+        pods("b", "p3"),
+        pods("a-b", "p1"),
+      ];
+      for (const key of keys) await store.create(key, pod(key));
+      // Neighbours that must never leak into a pods list.
+      await store.create({ group: "apps", resource: "pods", namespace: "a", name: "x" }, pod(pods("a", "x")));
+      await store.create({ group: "", resource: "services", namespace: "a", name: "x" }, pod(pods("a", "x")));
+      return keys;
+    }
+    const names = (items: { key: ObjectKey }[]) => items.map((i) => `${i.key.namespace}/${i.key.name}`);
+
+    it("lists ordered by (namespace, name), filtered by namespace", async () => {
+      const { store } = await makeStore();
+      await seed(store);
+      const all = await store.list("", "pods");
+      expect(names(all.items)).toEqual(["a/p1", "a/p10", "a/p2", "a-b/p1", "b/p1", "b/p3", "c/p1"]);
+      expect(all.more).toBe(false);
+      expect(all.revision).toBe(await store.currentRevision());
+      for (const item of all.items) expect(item.value.metadata.resourceVersion).toBe(String(item.revision));
+      expect(names((await store.list("", "pods", { namespace: "b" })).items)).toEqual(["b/p1", "b/p3"]);
+      expect((await store.list("", "pods", { namespace: "none" })).items).toEqual([]);
+      expect((await store.list("", "nothing")).items).toEqual([]);
+    });
+
+    it("pages with after/limit/more across namespaces", async () => {
+      const { store } = await makeStore();
+      await seed(store);
+      const seen: string[] = [];
+      let after: { namespace: string; name: string } | undefined;
+      const pages: boolean[] = [];
+      for (;;) {
+        const page = await store.list("", "pods", { limit: 2, after });
+        seen.push(...names(page.items));
+        pages.push(page.more);
+        const last = page.items[page.items.length - 1];
+        if (!page.more || !last) break;
+        after = { namespace: last.key.namespace, name: last.key.name };
+      }
+      expect(seen).toEqual(["a/p1", "a/p10", "a/p2", "a-b/p1", "b/p1", "b/p3", "c/p1"]);
+      expect(pages).toEqual([true, true, true, false]);
+      const exact = await store.list("", "pods", { namespace: "b", limit: 2 });
+      expect(names(exact.items)).toEqual(["b/p1", "b/p3"]);
+      expect(exact.more).toBe(false);
+      const inNs = await store.list("", "pods", { namespace: "a", after: { namespace: "a", name: "p10" } });
+      expect(names(inNs.items)).toEqual(["a/p2"]);
+      const afterGap = await store.list("", "pods", { after: { namespace: "b", name: "p2" } });
+      expect(names(afterGap.items)).toEqual(["b/p3", "c/p1"]);
+    });
+
+    it("lists cluster-scoped objects under namespace \"\"", async () => {
+      const { store } = await makeStore();
+      const node = { group: "", resource: "nodes", namespace: "", name: "n1" };
+      await store.create(node, { apiVersion: "v1", kind: "Node", metadata: { name: "n1" } });
+      expect(names((await store.list("", "nodes")).items)).toEqual(["/n1"]);
+      expect(await store.count("", "nodes")).toBe(1);
+    });
+
+    it("counts per resource and namespace", async () => {
+      const { store } = await makeStore();
+      await seed(store);
+      expect(await store.count("", "pods")).toBe(7);
+      expect(await store.count("", "pods", "a")).toBe(3);
+      expect(await store.count("apps", "pods")).toBe(1);
+      expect(await store.count("", "nothing")).toBe(0);
+    });
+  });
+
+  describe("change log", () => {
+    it("returns changes after a revision, oldest first, with their values", async () => {
+      const { store } = await makeStore();
+      const start = await store.currentRevision();
+      const key = pods("default", "a");
+      const other = { group: "apps", resource: "deployments", namespace: "default", name: "d" };
+      const created = await store.create(key, pod(key, { spec: { v: 1 } }));
+      const updated = await store.update(key, pod(key, { spec: { v: 2 } }), created.revision);
+      await store.create(other, pod(other));
+      const deleted = await store.delete(key);
+      const events = await store.changesSince(start, 100);
+      expect(events.map((e) => [e.type, e.key.resource, e.key.name])).toEqual([
+        ["ADDED", "pods", "a"],
+        ["MODIFIED", "pods", "a"],
+        ["ADDED", "deployments", "d"],
+        ["DELETED", "pods", "a"],
+      ]);
+      expect(events[0]).toEqual({ revision: created.revision, type: "ADDED", key, value: created.value });
+      expect(events[1]?.value).toEqual(updated.value);
+      expect(events[3]).toEqual({ revision: deleted.revision, type: "DELETED", key, value: deleted.value });
+      expect(events[3]?.value.spec).toEqual({ v: 2 });
+      expect(events[3]?.value.metadata.resourceVersion).toBe(String(deleted.revision));
+      for (let i = 1; i < events.length; i++) expect(events[i]?.revision).toBeGreaterThan(events[i - 1]?.revision ?? 0);
+      expect((await store.changesSince(start, 2)).map((e) => e.revision)).toEqual([created.revision, updated.revision]);
+      expect((await store.changesSince(updated.revision, 100)).map((e) => e.type)).toEqual(["ADDED", "DELETED"]);
+      expect(await store.changesSince(deleted.revision, 100)).toEqual([]);
+    });
+
+    it("compacts: older starts fail with Compacted, revisions keep counting", async () => {
+      const { store } = await makeStore();
+      const key = pods("default", "a");
+      const r1 = (await store.create(key, pod(key))).revision;
+      const r2 = (await store.update(key, pod(key, { spec: { v: 2 } }), r1)).revision;
+      const r3 = (await store.update(key, pod(key, { spec: { v: 3 } }), r2)).revision;
+      expect(await store.compactedRevision()).toBe(0);
+      await store.compact(r2);
+      expect(await store.compactedRevision()).toBe(r2);
+      await expectStoreError(store.changesSince(r1, 10), "Compacted");
+      expect((await store.changesSince(r2, 10)).map((e) => e.revision)).toEqual([r3]);
+      // Compaction never moves backwards.
+      await store.compact(r1);
+      expect(await store.compactedRevision()).toBe(r2);
+      // Compacting everything keeps the current revision, and a watch from "now" still starts.
+      await store.compact(r3);
+      expect(await store.currentRevision()).toBe(r3);
+      expect(await store.changesSince(r3, 10)).toEqual([]);
+      expect((await store.list("", "pods")).revision).toBe(r3);
+      // Revisions are never reused after compaction.
+      const r4 = (await store.update(key, pod(key), r3)).revision;
+      expect(r4).toBeGreaterThan(r3);
+      expect((await store.changesSince(r3, 10)).map((e) => e.revision)).toEqual([r4]);
+      // Compaction is capped at the current revision.
+      await store.compact(r4 + 100);
+      expect(await store.compactedRevision()).toBe(r4);
+    });
+  });
+
+  describe("tokens", () => {
+    it("puts, gets, replaces and deletes token records", async () => {
+      const { store } = await makeStore();
+      const record = { hash: "ab".repeat(32), user: "system:serviceaccount:ns:sa", kind: "serviceaccount", scope: "ns", expiresAt: 1_900_000_000_000 } as const;
+      expect(await store.getToken(record.hash)).toBeNull();
+      await store.putToken(record);
+      expect(await store.getToken(record.hash)).toEqual(record);
+      const admin = { hash: "cd".repeat(32), user: "admin", kind: "admin", scope: "", expiresAt: null } as const;
+      await store.putToken(admin);
+      expect(await store.getToken(admin.hash)).toEqual(admin);
+      await store.putToken({ ...record, scope: "other", expiresAt: null });
+      expect(await store.getToken(record.hash)).toEqual({ ...record, scope: "other", expiresAt: null });
+      await store.deleteToken(record.hash);
+      expect(await store.getToken(record.hash)).toBeNull();
+      expect(await store.getToken(admin.hash)).toEqual(admin);
+      await store.deleteToken(record.hash);
+    });
+  });
+
+  describe("encryption at rest", () => {
+    const keyBytes = crypto.getRandomValues(new Uint8Array(32));
+    const transformer = new SecretTransformer(btoa(String.fromCharCode(...keyBytes)));
+    const PLAINTEXT = "c3VwZXItc2VjcmV0LXBhc3N3b3Jk";
+
+    it("encrypts Secrets in both tables and reads them back", async () => {
+      const { store, rawValues } = await makeStore({ transformer });
+      const key = { group: "", resource: "secrets", namespace: "default", name: "db" };
+      const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "default" }, data: { password: PLAINTEXT } };
+      const created = await store.create(key, secret);
+      expect((await store.get(key))?.value).toEqual(created.value);
+      const updated = await store.update(key, { ...secret, data: { password: PLAINTEXT, more: PLAINTEXT } }, created.revision);
+      expect((await store.list("", "secrets")).items.map((i) => i.value)).toEqual([updated.value]);
+      const cm = { group: "", resource: "configmaps", namespace: "default", name: "plain" };
+      await store.create(cm, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plain", namespace: "default" }, data: { visible: "yes-visible" } });
+      const raw = await rawValues();
+      expect(raw.length).toBe(5);
+      for (const value of raw) expect(value).not.toContain(PLAINTEXT);
+      expect(raw.filter((value) => value.startsWith("enc:v1:"))).toHaveLength(3);
+      // Other resources are stored as they are.
+      expect(raw.some((value) => value.includes("yes-visible"))).toBe(true);
+      const deleted = await store.delete(key);
+      expect(deleted.value.data).toEqual({ password: PLAINTEXT, more: PLAINTEXT });
+      const events = await store.changesSince(0, 100);
+      expect(events.filter((e) => e.key.resource === "secrets").map((e) => e.value.data)).toEqual([
+        { password: PLAINTEXT },
+        { password: PLAINTEXT, more: PLAINTEXT },
+        { password: PLAINTEXT, more: PLAINTEXT },
+      ]);
+      for (const value of await rawValues()) expect(value).not.toContain(PLAINTEXT);
+    });
+
+    it("uses a fresh IV per write", async () => {
+      const a = await transformer.encode("same");
+      const b = await transformer.encode("same");
+      expect(a).not.toBe(b);
+      expect(await transformer.decode(a)).toBe("same");
+      expect(await transformer.decode(b)).toBe("same");
+    });
+  });
+}

@@ -1,0 +1,57 @@
+// One watch's HTTP body: a ReadableStream of NDJSON chunks with a bounded queue. The
+// fan-out writes into it without awaiting; initial lists wait for room (`ready()`), and a
+// live watcher that lets the queue overflow is reported as too slow.
+import type { WatchSink } from "./watch-fanout";
+
+/** A watcher's stream buffers this many events before the hub waits (initial list, catch-up). */
+export const WATCH_QUEUE_HIGH_WATER_EVENTS = 256;
+/** A live watcher whose stream holds more than this is too slow and is closed (kube's cacher does the same). */
+export const MAX_QUEUED_EVENTS = 4_096;
+
+/** A ReadableStream-backed sink: count-based queue, `ready()` waits for the reader to drain it. */
+export function streamSink(onCancel: () => void): { stream: ReadableStream<Uint8Array>; sink: WatchSink } {
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let closed = false;
+  const waiters: (() => void)[] = [];
+  const wake = (): void => {
+    for (const resolve of waiters.splice(0)) resolve();
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        wake();
+      },
+      cancel() {
+        closed = true;
+        wake();
+        onCancel();
+      },
+    },
+    new CountQueuingStrategy({ highWaterMark: WATCH_QUEUE_HIGH_WATER_EVENTS }),
+  );
+  const sink: WatchSink = {
+    write(chunk) {
+      if (closed || !controller) return false;
+      controller.enqueue(chunk);
+      return (controller.desiredSize ?? 0) > WATCH_QUEUE_HIGH_WATER_EVENTS - MAX_QUEUED_EVENTS;
+    },
+    ready() {
+      if (closed || !controller || (controller.desiredSize ?? 1) > 0) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      wake();
+      try {
+        controller?.close();
+      } catch {
+        // already cancelled by the client
+      }
+    },
+  };
+  return { stream, sink };
+}

@@ -1,0 +1,53 @@
+// How objects become rows and back: JSON without metadata.resourceVersion (the row's revision
+// is the truth and is injected on read), optionally passed through a ValueTransformer; and how
+// a driver error raised by the CAS guard (migrations/0001_cas_guard.sql) becomes a StoreError.
+import type { KubeObject } from "../resources/types";
+import type { ObjectKey, StoreErrorCode, ValueTransformer } from "./types";
+import { StoreError } from "./types";
+
+export class ValueCodec {
+  constructor(private readonly transformer?: ValueTransformer) {}
+
+  async encode(key: Pick<ObjectKey, "group" | "resource">, value: KubeObject): Promise<string> {
+    const { resourceVersion: _ignored, ...metadata } = value.metadata;
+    const json = JSON.stringify({ ...value, metadata });
+    return this.transformer?.appliesTo(key) ? this.transformer.encode(json) : json;
+  }
+
+  async decode(key: Pick<ObjectKey, "group" | "resource">, stored: string, revision: number): Promise<KubeObject> {
+    const json = this.transformer?.appliesTo(key) ? await this.transformer.decode(stored) : stored;
+    const value = JSON.parse(json) as KubeObject;
+    value.metadata ??= {};
+    value.metadata.resourceVersion = String(revision);
+    return value;
+  }
+}
+
+const GUARD_CODES: readonly StoreErrorCode[] = ["NotFound", "Conflict", "AlreadyExists"];
+const GUARD_MESSAGE = /edgeplane:(\w+)/;
+
+/**
+ * The guard's RAISE(ABORT, 'edgeplane:<Code>') reaches us wrapped differently per driver
+ * (D1: "D1_ERROR: edgeplane:Conflict: SQLITE_CONSTRAINT"; libSQL: a LibsqlBatchError; drizzle
+ * may wrap either in DrizzleQueryError), so walk the cause chain for the marker.
+ */
+export function guardErrorCode(error: unknown): StoreErrorCode | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const match = GUARD_MESSAGE.exec(current.message);
+    const code = GUARD_CODES.find((c) => c === match?.[1]);
+    if (code) return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** Runs a guarded batch, turning a guard abort into the StoreError it stands for. */
+export async function guarded<T>(key: ObjectKey, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const code = guardErrorCode(error);
+    if (code) throw new StoreError(code, key);
+    throw error;
+  }
+}

@@ -1,0 +1,52 @@
+// Opens the Store for a Worker invocation: libSQL/Turso when LIBSQL_URL is set, else the D1
+// binding; Secrets are encrypted at rest when SECRETS_ENCRYPTION_KEY is set.
+import { createClient } from "@libsql/client";
+import { drizzle as drizzleD1 } from "drizzle-orm/d1";
+import { drizzle as drizzleLibsql } from "drizzle-orm/libsql";
+import type { Env } from "../env";
+import { SecretTransformer } from "./secret-transformer";
+import { SqlStore } from "./sql-store";
+import type { Store, ValueTransformer } from "./types";
+
+export interface OpenStoreOptions {
+  /** Overrides the transformer derived from env.SECRETS_ENCRYPTION_KEY (null: none). */
+  transformer?: ValueTransformer | null;
+}
+
+// openStore runs on every request: keep what is costly to build (the imported AES key, the
+// drizzle wrapper around a binding) for the isolate's lifetime. A libSQL client is not cached:
+// workerd forbids I/O objects (a WebSocket stream) to outlive the request that opened them.
+const transformers = new Map<string, ValueTransformer>();
+const d1Stores = new WeakMap<D1Database, WeakMap<object, Store>>();
+const NO_TRANSFORMER = {};
+
+function transformerFor(env: Env): ValueTransformer | undefined {
+  const secret = env.SECRETS_ENCRYPTION_KEY;
+  if (!secret) return undefined;
+  let transformer = transformers.get(secret);
+  if (!transformer) {
+    transformer = new SecretTransformer(secret);
+    transformers.set(secret, transformer);
+  }
+  return transformer;
+}
+
+export function openStore(env: Env, options: OpenStoreOptions = {}): Store {
+  const transformer = options.transformer === undefined ? transformerFor(env) : (options.transformer ?? undefined);
+  if (env.LIBSQL_URL) {
+    const client = createClient({ url: env.LIBSQL_URL, authToken: env.LIBSQL_AUTH_TOKEN });
+    return new SqlStore(drizzleLibsql(client), { transformer });
+  }
+  let byTransformer = d1Stores.get(env.DB);
+  if (!byTransformer) {
+    byTransformer = new WeakMap();
+    d1Stores.set(env.DB, byTransformer);
+  }
+  const cacheKey = transformer ?? NO_TRANSFORMER;
+  let store = byTransformer.get(cacheKey);
+  if (!store) {
+    store = new SqlStore(drizzleD1(env.DB), { transformer });
+    byTransformer.set(cacheKey, store);
+  }
+  return store;
+}

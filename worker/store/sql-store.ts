@@ -1,0 +1,254 @@
+// The Store over drizzle's common SQLite base type: one class serves D1 and libSQL. Every write
+// is ONE atomic batch (D1 has no interactive transactions): the CAS guard first, then the change
+// row, then the objects row, so a failed precondition leaves nothing written. Reads are one query.
+import { and, count, eq, sql, type SQL } from "drizzle-orm";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import type { KubeObject } from "../resources/types";
+import { guarded, ValueCodec } from "./codec";
+import { changes, meta, objects, tokens } from "./schema";
+import type {
+  ChangeEvent,
+  ChangeType,
+  ListOptions,
+  ListResult,
+  ObjectKey,
+  Store,
+  StoredObject,
+  TokenRecord,
+  ValueTransformer,
+} from "./types";
+import { StoreError } from "./types";
+
+/** What both drizzle-orm/d1 and drizzle-orm/libsql databases are: the async SQLite base plus batch(). */
+export type SqlDatabase = BaseSQLiteDatabase<"async", unknown> & {
+  batch<U extends BatchItem<"sqlite">, T extends Readonly<[U, ...U[]]>>(batch: T): Promise<BatchResponse<T>>;
+};
+
+export interface SqlStoreOptions {
+  /** Encrypts values at rest for the resources it applies to (Secrets). */
+  transformer?: ValueTransformer;
+}
+
+const COMPACTED_KEY = "compacted";
+
+/**
+ * The current revision survives compaction: the newest change row, or (when compaction removed
+ * every row) the compacted revision, which is never above the revision it was taken at.
+ */
+const CURRENT_REVISION = sql<number>`max(coalesce((SELECT max("revision") FROM "changes"), 0), ${meta.value})`;
+/** The revision of the change row this batch just inserted (AUTOINCREMENT: always the largest). */
+const LAST_CHANGE = sql`(SELECT max("revision") FROM "changes")`;
+
+function objectIs(key: ObjectKey): SQL {
+  return sql`${objects.apiGroup} = ${key.group} AND ${objects.resource} = ${key.resource} AND ${objects.namespace} = ${key.namespace} AND ${objects.name} = ${key.name}`;
+}
+
+export class SqlStore implements Store {
+  private readonly codec: ValueCodec;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    options: SqlStoreOptions = {},
+  ) {
+    this.codec = new ValueCodec(options.transformer);
+  }
+
+  async get(key: ObjectKey): Promise<StoredObject | null> {
+    const [row] = await this.db
+      .select({ revision: objects.revision, value: objects.value })
+      .from(objects)
+      .where(objectIs(key))
+      .limit(1);
+    if (!row) return null;
+    return { key, revision: row.revision, value: await this.codec.decode(key, row.value, row.revision) };
+  }
+
+  async list(group: string, resource: string, options: ListOptions = {}): Promise<ListResult> {
+    const conditions: SQL[] = [eq(objects.apiGroup, group), eq(objects.resource, resource)];
+    if (options.namespace !== undefined) conditions.push(eq(objects.namespace, options.namespace));
+    if (options.after) {
+      // A row-value comparison keeps the scan on the primary key's index (SQLite ≥ 3.15).
+      conditions.push(sql`(${objects.namespace}, ${objects.name}) > (${options.after.namespace}, ${options.after.name})`);
+    }
+    const page = this.db
+      .select({ namespace: objects.namespace, name: objects.name, revision: objects.revision, value: objects.value })
+      .from(objects)
+      .where(and(...conditions))
+      .orderBy(objects.namespace, objects.name);
+    const limit = options.limit === undefined ? undefined : Math.max(0, Math.floor(options.limit));
+    // One round trip, one snapshot: the page and the revision it was read at.
+    const [[head], rows] = await this.db.batch([
+      this.currentQuery(),
+      limit === undefined ? page : page.limit(limit + 1),
+    ]);
+    const more = limit !== undefined && rows.length > limit;
+    const kept = more ? rows.slice(0, limit) : rows;
+    const items = await Promise.all(
+      kept.map(async (row): Promise<StoredObject> => {
+        const key = { group, resource, namespace: row.namespace, name: row.name };
+        return { key, revision: row.revision, value: await this.codec.decode(key, row.value, row.revision) };
+      }),
+    );
+    return { items, revision: head?.current ?? 0, more };
+  }
+
+  async count(group: string, resource: string, namespace?: string): Promise<number> {
+    const conditions: SQL[] = [eq(objects.apiGroup, group), eq(objects.resource, resource)];
+    if (namespace !== undefined) conditions.push(eq(objects.namespace, namespace));
+    const [row] = await this.db.select({ n: count() }).from(objects).where(and(...conditions));
+    return row?.n ?? 0;
+  }
+
+  async create(key: ObjectKey, value: KubeObject): Promise<StoredObject> {
+    const guard = sql`INSERT INTO "cas_guard" ("outcome") VALUES (CASE WHEN EXISTS (SELECT 1 FROM ${objects} WHERE ${objectIs(key)}) THEN 'AlreadyExists' ELSE 'ok' END)`;
+    return this.write(key, value, "ADDED", guard);
+  }
+
+  async update(key: ObjectKey, value: KubeObject, expectedRevision: number): Promise<StoredObject> {
+    const guard = sql`INSERT INTO "cas_guard" ("outcome") VALUES (coalesce((SELECT CASE WHEN ${objects.revision} = ${expectedRevision} THEN 'ok' ELSE 'Conflict' END FROM ${objects} WHERE ${objectIs(key)}), 'NotFound'))`;
+    return this.write(key, value, "MODIFIED", guard);
+  }
+
+  async delete(key: ObjectKey, expectedRevision?: number): Promise<StoredObject> {
+    const outcome =
+      expectedRevision === undefined
+        ? sql`'ok'`
+        : sql`CASE WHEN ${objects.revision} = ${expectedRevision} THEN 'ok' ELSE 'Conflict' END`;
+    const guard = sql`INSERT INTO "cas_guard" ("outcome") VALUES (coalesce((SELECT ${outcome} FROM ${objects} WHERE ${objectIs(key)}), 'NotFound'))`;
+    // The DELETED change carries the object's last value, copied row to row (still encoded).
+    const [, [change]] = await guarded(key, () =>
+      this.db.batch([
+        this.db.run(guard),
+        this.db
+          .insert(changes)
+          .select(
+            this.db
+              .select({
+                // NULL into an INTEGER PRIMARY KEY AUTOINCREMENT takes the next revision.
+                revision: sql<number>`NULL`.as("revision"),
+                type: sql<ChangeType>`'DELETED'`.as("type"),
+                apiGroup: objects.apiGroup,
+                resource: objects.resource,
+                namespace: objects.namespace,
+                name: objects.name,
+                value: objects.value,
+              })
+              .from(objects)
+              .where(objectIs(key)),
+          )
+          .returning({ revision: changes.revision, value: changes.value }),
+        this.db.delete(objects).where(objectIs(key)),
+      ]),
+    );
+    if (!change) throw new StoreError("NotFound", key);
+    return { key, revision: change.revision, value: await this.codec.decode(key, change.value, change.revision) };
+  }
+
+  /** create and update: guard, change row, then the objects row upserted from that change row. */
+  private async write(key: ObjectKey, value: KubeObject, type: ChangeType, guard: SQL): Promise<StoredObject> {
+    const encoded = await this.codec.encode(key, value);
+    const [, [change]] = await guarded(key, () =>
+      this.db.batch([
+        this.db.run(guard),
+        this.db
+          .insert(changes)
+          .values({ type, apiGroup: key.group, resource: key.resource, namespace: key.namespace, name: key.name, value: encoded })
+          .returning({ revision: changes.revision }),
+        // Copied from the change row rather than bound again: the value crosses the wire once.
+        this.db
+          .insert(objects)
+          .select(
+            this.db
+              .select({
+                apiGroup: changes.apiGroup,
+                resource: changes.resource,
+                namespace: changes.namespace,
+                name: changes.name,
+                revision: changes.revision,
+                value: changes.value,
+              })
+              .from(changes)
+              .where(eq(changes.revision, LAST_CHANGE)),
+          )
+          .onConflictDoUpdate({
+            target: [objects.apiGroup, objects.resource, objects.namespace, objects.name],
+            set: { revision: sql`excluded."revision"`, value: sql`excluded."value"` },
+          }),
+      ]),
+    );
+    if (!change) throw new Error("store: the change row was not written");
+    const stored = { ...value, metadata: { ...value.metadata, resourceVersion: String(change.revision) } };
+    return { key, revision: change.revision, value: stored };
+  }
+
+  async currentRevision(): Promise<number> {
+    const [row] = await this.currentQuery();
+    return row?.current ?? 0;
+  }
+
+  async changesSince(after: number, limit: number): Promise<ChangeEvent[]> {
+    const [[head], rows] = await this.db.batch([
+      this.currentQuery(),
+      this.db
+        .select()
+        .from(changes)
+        .where(sql`${changes.revision} > ${after}`)
+        .orderBy(changes.revision)
+        .limit(Math.max(0, Math.floor(limit))),
+    ]);
+    const compacted = head?.compacted ?? 0;
+    if (after < compacted && after !== head?.current) {
+      throw new StoreError("Compacted", undefined, `revision ${after} is older than the compacted revision ${compacted}`);
+    }
+    return Promise.all(
+      rows.map(async (row): Promise<ChangeEvent> => {
+        const key = { group: row.apiGroup, resource: row.resource, namespace: row.namespace, name: row.name };
+        return { revision: row.revision, type: row.type, key, value: await this.codec.decode(key, row.value, row.revision) };
+      }),
+    );
+  }
+
+  async compact(revision: number): Promise<void> {
+    // Never past the current revision; never backwards. Meta first: CURRENT_REVISION still sees the rows.
+    await this.db.batch([
+      this.db
+        .update(meta)
+        .set({ value: sql`max(${meta.value}, min(${revision}, ${CURRENT_REVISION}))` })
+        .where(eq(meta.key, COMPACTED_KEY)),
+      this.db
+        .delete(changes)
+        .where(sql`${changes.revision} <= (SELECT ${meta.value} FROM ${meta} WHERE ${meta.key} = ${COMPACTED_KEY})`),
+    ]);
+  }
+
+  async compactedRevision(): Promise<number> {
+    const [row] = await this.currentQuery();
+    return row?.compacted ?? 0;
+  }
+
+  async putToken(token: TokenRecord): Promise<void> {
+    const row = { user: token.user, kind: token.kind, scope: token.scope, expiresAt: token.expiresAt };
+    await this.db
+      .insert(tokens)
+      .values({ hash: token.hash, ...row })
+      .onConflictDoUpdate({ target: tokens.hash, set: row });
+  }
+
+  async getToken(hash: string): Promise<TokenRecord | null> {
+    const [row] = await this.db.select().from(tokens).where(eq(tokens.hash, hash)).limit(1);
+    return row ? { hash: row.hash, user: row.user, kind: row.kind, scope: row.scope, expiresAt: row.expiresAt } : null;
+  }
+
+  async deleteToken(hash: string): Promise<void> {
+    await this.db.delete(tokens).where(eq(tokens.hash, hash));
+  }
+
+  /** One row: the current and the compacted revision (the meta row always exists, see migrations). */
+  private currentQuery() {
+    return this.db
+      .select({ current: CURRENT_REVISION, compacted: meta.value })
+      .from(meta)
+      .where(eq(meta.key, COMPACTED_KEY));
+  }
+}
