@@ -1,0 +1,80 @@
+// The controller contract (DESIGN decision 4, STYLE rule 3): a controller is a pure
+// function from a snapshot of the cluster to the writes that move it toward the spec.
+// Only the controller loop (worker/durable/controller-loop.ts) performs I/O.
+import type { KubeObject } from "../resources/types";
+
+export interface ResourceRef {
+  group: string;
+  /** Lower-case plural: `pods`. */
+  resource: string;
+}
+
+/** A read-only view of the cluster as the loop's informer cache holds it. */
+export interface Snapshot {
+  /** All objects of a kind, optionally in one namespace, in (namespace, name) order. */
+  list(ref: ResourceRef, namespace?: string): readonly KubeObject[];
+  get(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** Objects whose ownerReferences name this uid (the garbage collector's graph). */
+  ownedBy(uid: string): readonly { ref: ResourceRef; object: KubeObject }[];
+}
+
+export type EventType = "Normal" | "Warning";
+
+/**
+ * What a reconcile asks for. Updates carry the resourceVersion they were computed
+ * from: the loop writes them with that precondition and re-runs the controller on conflict.
+ */
+export type Action =
+  | { type: "create"; ref: ResourceRef; object: KubeObject }
+  | { type: "update"; ref: ResourceRef; object: KubeObject }
+  | { type: "updateStatus"; ref: ResourceRef; object: KubeObject }
+  | {
+      type: "delete";
+      ref: ResourceRef;
+      namespace?: string;
+      name: string;
+      /** Delete only this incarnation (DeleteOptions.preconditions.uid). */
+      uid?: string;
+      propagationPolicy?: "Background" | "Foreground" | "Orphan";
+      gracePeriodSeconds?: number;
+    }
+  | {
+      type: "event";
+      /** The object the event is about (involvedObject). */
+      regarding: KubeObject;
+      eventType: EventType;
+      reason: string;
+      message: string;
+    };
+
+export interface ReconcileResult {
+  actions: Action[];
+  /** Run again after this long even if nothing changes (timers: minReadySeconds, grace periods). */
+  requeueAfterMs?: number;
+}
+
+export interface ControllerConfig {
+  /** Node lifecycle: a node whose Lease is older than this is NotReady/Unknown. */
+  nodeMonitorGracePeriodMs: number;
+  /** Node lifecycle: pods on an unreachable node are evicted after this long. */
+  podEvictionTimeoutMs: number;
+  serviceClusterIpCidr: string;
+  nodePortRange: { min: number; max: number };
+  /** Most objects one controller creates in one pass (STYLE rule 3: creates are capped per pass). */
+  maxCreatesPerPass: number;
+}
+
+export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
+  nodeMonitorGracePeriodMs: 40_000,
+  podEvictionTimeoutMs: 300_000,
+  serviceClusterIpCidr: "10.96.0.0/12",
+  nodePortRange: { min: 30000, max: 32767 },
+  maxCreatesPerPass: 500,
+};
+
+export interface Controller {
+  name: string;
+  /** Kinds whose changes should re-run this controller. */
+  watches: ResourceRef[];
+  reconcile(snapshot: Snapshot, now: Date, config: ControllerConfig): ReconcileResult;
+}
