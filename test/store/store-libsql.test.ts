@@ -3,7 +3,12 @@
 import { createClient, type Client } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Env } from "../../worker/env";
 import { applyMigrations } from "../../worker/store/migrate-libsql";
+import { openStore } from "../../worker/store/open";
 import { SqlStore } from "../../worker/store/sql-store";
 import { runStoreCases, type MakeStore } from "./store-cases";
 
@@ -36,6 +41,27 @@ describe("SqlStore on libSQL", () => {
     expect(await applyMigrations(client)).toEqual([]);
     const applied = await client.execute("SELECT name FROM d1_migrations ORDER BY id");
     expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql"]);
+  });
+
+  it("openStore picks libSQL when LIBSQL_URL is set, and encrypts Secrets with the env key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgeplane-store-"));
+    try {
+      const url = `file:${join(dir, "state.db")}`;
+      const client = createClient({ url });
+      clients.push(client);
+      await applyMigrations(client);
+      const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+      const store = openStore({ LIBSQL_URL: url, SECRETS_ENCRYPTION_KEY: secret } as unknown as Env);
+      const key = { group: "", resource: "secrets", namespace: "default", name: "s" };
+      await store.create(key, { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "default" }, data: { k: "dG9wLXNlY3JldA==" } });
+      expect((await store.get(key))?.value.data).toEqual({ k: "dG9wLXNlY3JldA==" });
+      const raw = await client.execute("SELECT value FROM objects");
+      expect(String(raw.rows[0]?.value)).toMatch(/^enc:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+      // Without the key the row is refused loudly, never handed out as garbage.
+      await expect(openStore({ LIBSQL_URL: url } as unknown as Env).get(key)).rejects.toThrow(/encrypted at rest/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("pages through 10,000 objects in pages of 500 quickly", async () => {

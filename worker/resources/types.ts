@@ -100,6 +100,8 @@ export interface ResourceDef {
   validate?(obj: KubeObject, old?: KubeObject): { field: string; reason: string; message: string }[];
   /** Convert an object of another served version to the storage version. */
   convertIn?(obj: KubeObject, fromVersion: string): KubeObject;
+  /** Convert a stored object to another served version for a client that asked for it. */
+  convertOut?(obj: KubeObject, toVersion: string): KubeObject;
 }
 
 export interface ScaleSubresource {

@@ -5,6 +5,9 @@ import type { KubeObject } from "../resources/types";
 import type { ObjectKey, StoreErrorCode, ValueTransformer } from "./types";
 import { StoreError } from "./types";
 
+/** Any transformer's self-describing prefix (secret-transformer.ts writes `enc:v1:`). */
+const ENCRYPTED_PREFIX = "enc:";
+
 export class ValueCodec {
   constructor(private readonly transformer?: ValueTransformer) {}
 
@@ -16,6 +19,9 @@ export class ValueCodec {
 
   async decode(key: Pick<ObjectKey, "group" | "resource">, stored: string, revision: number): Promise<KubeObject> {
     const json = this.transformer?.appliesTo(key) ? await this.transformer.decode(stored) : stored;
+    if (json.startsWith(ENCRYPTED_PREFIX)) {
+      throw new Error(`${key.resource} value is encrypted at rest but no key is configured (SECRETS_ENCRYPTION_KEY)`);
+    }
     const value = JSON.parse(json) as KubeObject;
     value.metadata ??= {};
     value.metadata.resourceVersion = String(revision);

@@ -3,7 +3,7 @@
 // row, then the objects row, so a failed precondition leaves nothing written. Reads are one query.
 import { and, count, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
-import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, type BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type { KubeObject } from "../resources/types";
 import { guarded, ValueCodec } from "./codec";
 import { changes, meta, objects, tokens } from "./schema";
@@ -40,6 +40,13 @@ const CURRENT_REVISION = sql<number>`max(coalesce((SELECT max("revision") FROM "
 /** The revision of the change row this batch just inserted (AUTOINCREMENT: always the largest). */
 const LAST_CHANGE = sql`(SELECT max("revision") FROM "changes")`;
 
+/**
+ * The CAS guard view (migrations/0001_cas_guard.sql), declared as a table only to build INSERTs
+ * with drizzle: drizzle-orm 0.45's D1 batch cannot bind a raw `db.run(sql)` that has parameters.
+ * Deliberately not in schema.ts, so drizzle-kit never generates a table for it.
+ */
+const casGuard = sqliteTable("cas_guard", { outcome: text("outcome").notNull() });
+
 function objectIs(key: ObjectKey): SQL {
   return sql`${objects.apiGroup} = ${key.group} AND ${objects.resource} = ${key.resource} AND ${objects.namespace} = ${key.namespace} AND ${objects.name} = ${key.name}`;
 }
@@ -66,10 +73,16 @@ export class SqlStore implements Store {
 
   async list(group: string, resource: string, options: ListOptions = {}): Promise<ListResult> {
     const conditions: SQL[] = [eq(objects.apiGroup, group), eq(objects.resource, resource)];
-    if (options.namespace !== undefined) conditions.push(eq(objects.namespace, options.namespace));
-    if (options.after) {
+    const { namespace, after } = options;
+    if (namespace !== undefined) conditions.push(eq(objects.namespace, namespace));
+    if (after && namespace === undefined) {
       // A row-value comparison keeps the scan on the primary key's index (SQLite ≥ 3.15).
-      conditions.push(sql`(${objects.namespace}, ${objects.name}) > (${options.after.namespace}, ${options.after.name})`);
+      conditions.push(sql`(${objects.namespace}, ${objects.name}) > (${after.namespace}, ${after.name})`);
+    } else if (after) {
+      // Within one namespace SQLite would not seek on the row value, so say it as the index can.
+      conditions.push(
+        after.namespace === namespace ? sql`${objects.name} > ${after.name}` : sql`${after.namespace} < ${namespace}`,
+      );
     }
     const page = this.db
       .select({ namespace: objects.namespace, name: objects.name, revision: objects.revision, value: objects.value })
@@ -101,12 +114,12 @@ export class SqlStore implements Store {
   }
 
   async create(key: ObjectKey, value: KubeObject): Promise<StoredObject> {
-    const guard = sql`INSERT INTO "cas_guard" ("outcome") VALUES (CASE WHEN EXISTS (SELECT 1 FROM ${objects} WHERE ${objectIs(key)}) THEN 'AlreadyExists' ELSE 'ok' END)`;
+    const guard = sql`CASE WHEN EXISTS (SELECT 1 FROM ${objects} WHERE ${objectIs(key)}) THEN 'AlreadyExists' ELSE 'ok' END`;
     return this.write(key, value, "ADDED", guard);
   }
 
   async update(key: ObjectKey, value: KubeObject, expectedRevision: number): Promise<StoredObject> {
-    const guard = sql`INSERT INTO "cas_guard" ("outcome") VALUES (coalesce((SELECT CASE WHEN ${objects.revision} = ${expectedRevision} THEN 'ok' ELSE 'Conflict' END FROM ${objects} WHERE ${objectIs(key)}), 'NotFound'))`;
+    const guard = sql`coalesce((SELECT CASE WHEN ${objects.revision} = ${expectedRevision} THEN 'ok' ELSE 'Conflict' END FROM ${objects} WHERE ${objectIs(key)}), 'NotFound')`;
     return this.write(key, value, "MODIFIED", guard);
   }
 
@@ -115,11 +128,11 @@ export class SqlStore implements Store {
       expectedRevision === undefined
         ? sql`'ok'`
         : sql`CASE WHEN ${objects.revision} = ${expectedRevision} THEN 'ok' ELSE 'Conflict' END`;
-    const guard = sql`INSERT INTO "cas_guard" ("outcome") VALUES (coalesce((SELECT ${outcome} FROM ${objects} WHERE ${objectIs(key)}), 'NotFound'))`;
+    const guard = sql`coalesce((SELECT ${outcome} FROM ${objects} WHERE ${objectIs(key)}), 'NotFound')`;
     // The DELETED change carries the object's last value, copied row to row (still encoded).
     const [, [change]] = await guarded(key, () =>
       this.db.batch([
-        this.db.run(guard),
+        this.guardQuery(guard),
         this.db
           .insert(changes)
           .select(
@@ -150,7 +163,7 @@ export class SqlStore implements Store {
     const encoded = await this.codec.encode(key, value);
     const [, [change]] = await guarded(key, () =>
       this.db.batch([
-        this.db.run(guard),
+        this.guardQuery(guard),
         this.db
           .insert(changes)
           .values({ type, apiGroup: key.group, resource: key.resource, namespace: key.namespace, name: key.name, value: encoded })
@@ -242,6 +255,11 @@ export class SqlStore implements Store {
 
   async deleteToken(hash: string): Promise<void> {
     await this.db.delete(tokens).where(eq(tokens.hash, hash));
+  }
+
+  /** The batch's first statement: aborts it unless `outcome` evaluates to 'ok'. */
+  private guardQuery(outcome: SQL) {
+    return this.db.insert(casGuard).values({ outcome });
   }
 
   /** One row: the current and the compacted revision (the meta row always exists, see migrations). */

@@ -5,7 +5,7 @@ import { apiVersionOf } from "../../resources/registry";
 import type { Store, StoredObject } from "../../store/types";
 import type { ApiContext } from "../context";
 import { query } from "../context";
-import { respondJson, respondObject } from "../respond";
+import { presentAs, respondJson, respondObject } from "../respond";
 import {
   matchFields,
   matchLabels,
@@ -104,8 +104,8 @@ export async function readPage(
   }
 }
 
-function withTypeMeta(def: ResourceDef, obj: KubeObject): KubeObject {
-  return { ...obj, apiVersion: apiVersionOf(def), kind: def.kind };
+function withTypeMeta(def: ResourceDef, obj: KubeObject, version = def.version): KubeObject {
+  return presentAs(def, version, { ...obj, apiVersion: apiVersionOf(def), kind: def.kind });
 }
 
 export async function listVerb(ctx: ApiContext): Promise<Response> {
@@ -120,7 +120,7 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
     throw gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
   }
 
-  if (!limit && ctx.output.type === "json") return streamList(ctx, def, filter);
+  if (!limit && ctx.output.type === "json") return streamList(ctx, def, filter, ctx.target.version);
 
   const page = await readPage(ctx.store, def, filter, limit || Number.MAX_SAFE_INTEGER, start);
   const metadata: Record<string, unknown> = { resourceVersion: String(page.revision) };
@@ -145,15 +145,15 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
     });
   }
   return respondObject(ctx, {
-    apiVersion: apiVersionOf(def),
+    apiVersion: apiVersionOf(def, ctx.target.version),
     kind: def.listKind,
     metadata,
-    items: page.items.map((o) => withTypeMeta(def, o)),
+    items: page.items.map((o) => withTypeMeta(def, o, ctx.target.version)),
   });
 }
 
 /** Writes `{"kind":…,"items":[` then each store page as it arrives. */
-function streamList(ctx: ApiContext, def: ResourceDef, filter: ListFilter): Response {
+function streamList(ctx: ApiContext, def: ResourceDef, filter: ListFilter, version: string): Response {
   const encoder = new TextEncoder();
   const store = ctx.store;
   let start: ContinueToken | undefined;
@@ -165,10 +165,10 @@ function streamList(ctx: ApiContext, def: ResourceDef, filter: ListFilter): Resp
       let chunk = "";
       if (!opened) {
         opened = true;
-        chunk += `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.listKind)},"metadata":{"resourceVersion":"${page.revision}"},"items":[`;
+        chunk += `{"apiVersion":${JSON.stringify(apiVersionOf(def, version))},"kind":${JSON.stringify(def.listKind)},"metadata":{"resourceVersion":"${page.revision}"},"items":[`;
       }
       for (const item of page.items) {
-        chunk += (first ? "" : ",") + JSON.stringify(withTypeMeta(def, item));
+        chunk += (first ? "" : ",") + JSON.stringify(withTypeMeta(def, item, version));
         first = false;
       }
       if (page.continueToken) {

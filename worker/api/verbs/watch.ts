@@ -7,6 +7,7 @@ import { watchParamsToUrl, type WatchParams } from "../../durable/watch-params";
 import type { ApiContext } from "../context";
 import { query } from "../context";
 import { parseFieldSelector, parseLabelSelector, requiredFieldValue, validateFieldSelector } from "../selectors";
+import { presentAs } from "../respond";
 import { badRequest } from "../status-error";
 import { parseIncludeObject, partialObjectMetadata, toTable, type IncludeObject } from "../table";
 import { watchHub } from "../writes";
@@ -35,7 +36,7 @@ export async function watchVerb(ctx: ApiContext): Promise<Response> {
   const params: WatchParams = {
     group: def.group,
     resource: def.plural,
-    apiVersion: apiVersionOf(def),
+    apiVersion: apiVersionOf(def, ctx.target.version),
     kind: def.kind,
     allowWatchBookmarks: ["1", "true"].includes(query(ctx, "allowWatchBookmarks") ?? ""),
   };
@@ -52,12 +53,14 @@ export async function watchVerb(ctx: ApiContext): Promise<Response> {
   const upstream = await watchHub(ctx.env, def.group, def.plural).fetch(watchParamsToUrl(params));
   if (!upstream.ok || !upstream.body) return upstream;
   const output = ctx.output;
-  if (output.type === "json" || output.type === "yaml") {
+  const version = ctx.target.version;
+  if ((output.type === "json" || output.type === "yaml") && version === def.version) {
     return new Response(upstream.body, { status: 200, headers: { "content-type": "application/json" } });
   }
   const include = parseIncludeObject(query(ctx, "includeObject"));
   const reencode = (line: WatchLine): unknown => {
     if (line.type === "ERROR" || line.type === "BOOKMARK") return line;
+    if (output.type === "json" || output.type === "yaml") return { type: line.type, object: presentAs(def, version, line.object) };
     if (output.type === "meta") return { type: line.type, object: partialObjectMetadata(line.object, output.version) };
     return { type: line.type, object: tableFor(def, line.object, include, output.version) };
   };

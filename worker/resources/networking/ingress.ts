@@ -7,6 +7,7 @@ import { metadataNameCauses, type Cause } from "../shared/cfg-causes";
 import { protocolSchema, typedLocalObjectReferenceSchema } from "../shared/cfg-core-schemas";
 import { loadBalancerIngressString } from "../shared/cfg-print";
 import { arr, rec, str } from "../shared/cfg-util";
+import { convertIngressToV1beta1 } from "./ingress-v1beta1";
 import { convertIngressFromV1beta1, validateIngressSpec } from "../shared/net-ingress-rules";
 
 const MAX_HOSTS_LISTED = 3;
@@ -118,6 +119,9 @@ export const ingresses = resource({
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
     causes.push(...validateIngressSpec(rec(obj.spec) ?? {}));
     return causes;
+  },
+  convertOut(obj: KubeObject, toVersion: string): KubeObject {
+    return toVersion === "v1beta1" ? convertIngressToV1beta1(obj) : obj;
   },
   convertIn(obj: KubeObject, fromVersion: string): KubeObject {
     return fromVersion === "v1beta1" ? convertIngressFromV1beta1(obj) : obj;

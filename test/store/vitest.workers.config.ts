@@ -1,0 +1,25 @@
+// vitest config for the store's workerd tests: the conformance suite on a real D1 binding inside
+// workerd (@cloudflare/vitest-pool-workers), migrated from migrations/ exactly as wrangler would.
+import { fileURLToPath } from "node:url";
+import { defineWorkersConfig, readD1Migrations } from "@cloudflare/vitest-pool-workers/config";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export default defineWorkersConfig(async () => ({
+  root: ROOT,
+  test: {
+    include: ["test/store/store-d1.test.ts"],
+    poolOptions: {
+      workers: {
+        singleWorker: true,
+        isolatedStorage: true,
+        miniflare: {
+          compatibilityDate: "2025-09-01",
+          compatibilityFlags: ["nodejs_compat"],
+          d1Databases: ["DB"],
+          bindings: { TEST_MIGRATIONS: await readD1Migrations(`${ROOT}/migrations`) },
+        },
+      },
+    },
+  },
+}));

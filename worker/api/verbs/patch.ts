@@ -1,0 +1,112 @@
+// PATCH in all four flavours kube-apiserver serves: JSON patch, merge patch, strategic
+// merge patch and server-side apply. The patched object then takes the update path, and a
+// patch that raced another write is re-applied to the newer object, as upstream does.
+import type { KubeObject, ResourceDef } from "../../resources/types";
+import { jsonSchemaOf } from "../../resources/json-schema";
+import { applyPatch, applyServerSide, PatchError } from "../patch";
+import { fieldManagerOf, isDryRun } from "../admission";
+import { checkUnknownFields, withWarnings } from "../body";
+import type { ApiContext } from "../context";
+import { query } from "../context";
+import { bodyTypeOf, decodeBody, readBodyText, type BodyType } from "../negotiate";
+import { checkTypeMeta } from "../object-meta";
+import { presentAs, respondObject } from "../respond";
+import { badRequest, conflict, invalid, notFound, StatusError } from "../status-error";
+import { createObject, keyOf, revisionOf } from "../writes";
+import { admitNew, userAgentManager } from "./create";
+import { applyScale, toScale } from "./scale";
+import { commitUpdate } from "./update";
+
+/** How often a patch is re-applied after losing a race (kube-apiserver retries the same way). */
+const MAX_PATCH_ATTEMPTS = 5;
+
+function patchErrorToStatus(e: unknown, def: ResourceDef, name: string): unknown {
+  if (!(e instanceof PatchError)) return e;
+  if (e.code === 409) return conflict({ group: def.group, resource: def.plural }, name, e.message);
+  if (e.code === 422) {
+    return invalid({ group: def.group, resource: def.plural, kind: def.kind }, name, [
+      { reason: "FieldValueInvalid", message: e.message },
+    ]);
+  }
+  return badRequest(e.message);
+}
+
+export async function patchVerb(ctx: ApiContext): Promise<Response> {
+  const { def, version, namespace, name, subresource } = ctx.target;
+  if (!name) throw badRequest("PATCH requires a name");
+  if (subresource && subresource !== "status" && subresource !== "scale") {
+    throw badRequest(`the server does not support subresource "${subresource}" for patch`);
+  }
+  const type = bodyTypeOf(ctx.request.headers.get("content-type") ?? undefined);
+  if (type === "json" || type === "yaml") throw badRequest(`PATCH needs a patch content type, got ${ctx.request.headers.get("content-type")}`);
+  const patch = decodeBody(await readBodyText(ctx.request), type === "apply-patch" ? "apply-patch" : "json");
+  const force = ["true", "1"].includes(query(ctx, "force") ?? "");
+  if (force && type !== "apply-patch") throw badRequest("force: Forbidden: may not be specified for non-apply patch");
+  const manager =
+    type === "apply-patch"
+      ? (query(ctx, "fieldManager") ?? (() => { throw badRequest("PATCH requests with apply content type must specify fieldManager"); })())
+      : fieldManagerOf(ctx, userAgentManager(ctx));
+
+  for (let attempt = 1; ; attempt++) {
+    const key = keyOf(def, namespace, name);
+    const stored = await ctx.store.get(key);
+    try {
+      if (!stored) {
+        if (type !== "apply-patch" || subresource) throw notFound({ group: def.group, resource: def.plural }, name);
+        return await createByApply(ctx, patch, manager, force);
+      }
+      if (subresource === "scale") return await patchScale(ctx, stored.value, type, patch);
+      const live = presentAs(def, version, stored.value);
+      const schema = jsonSchemaOf(def);
+      let next: KubeObject;
+      let managedFieldsDone = false;
+      if (type === "apply-patch") {
+        next = applyServerSide(live, patch, { manager, force, schema, apiVersion: live.apiVersion, now: ctx.now, subresource });
+        managedFieldsDone = true;
+      } else {
+        next = applyPatch(type, live, patch, schema) as KubeObject;
+      }
+      next = checkTypeMeta(def, version, next);
+      const wanted = revisionOf(next);
+      if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
+      const warnings = type === "apply-patch" ? [] : checkUnknownFields(ctx, def, next);
+      const updated = await commitUpdate(ctx, def, stored.value, next, {
+        manager,
+        subresource,
+        expectedRevision: stored.revision,
+        operation: type === "apply-patch" ? "Apply" : "Update",
+        managedFieldsDone,
+      });
+      return withWarnings(respondObject(ctx, updated), warnings);
+    } catch (e) {
+      const err = patchErrorToStatus(e, def, name);
+      // Lost a race with another writer: re-read and apply again unless the client pinned a version.
+      const pinned = typeof patch === "object" && patch !== null && revisionOf({ metadata: (patch as { metadata?: object }).metadata ?? {} } as KubeObject) !== undefined;
+      if (err instanceof StatusError && err.reason === "Conflict" && !pinned && attempt < MAX_PATCH_ATTEMPTS && !(e instanceof PatchError)) continue;
+      throw err;
+    }
+  }
+}
+
+async function createByApply(ctx: ApiContext, patch: unknown, manager: string, force: boolean): Promise<Response> {
+  const { def, version, name } = ctx.target;
+  const applied = applyServerSide(null, patch, { manager, force, schema: jsonSchemaOf(def), apiVersion: def.group ? `${def.group}/${version}` : version, now: ctx.now });
+  const input = checkTypeMeta(def, version, applied);
+  if (input.metadata.name && input.metadata.name !== name) {
+    throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  input.metadata.name = name;
+  const managedFields = input.metadata.managedFields;
+  const obj = await admitNew(ctx, def, input, manager);
+  if (managedFields) obj.metadata.managedFields = managedFields;
+  const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj);
+  return respondObject(ctx, created, 201);
+}
+
+async function patchScale(ctx: ApiContext, live: KubeObject, type: BodyType, patch: unknown): Promise<Response> {
+  const { def } = ctx.target;
+  const scale = toScale(def, live);
+  if (type === "apply-patch") throw badRequest("server-side apply is not supported on the scale subresource");
+  const next = applyPatch(type, scale, patch, {}) as KubeObject;
+  return applyScale(ctx, def, live, next);
+}
