@@ -1,7 +1,7 @@
 // The beginner's kubectl commands against a real local cluster (workerd + D1), driven
 // by the real kubectl binary and checked on what it prints, as a new user would see it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startCluster, type Cluster } from "./harness";
 
@@ -163,5 +163,13 @@ describe("declarative manifests", () => {
     expect(await kubectl("create", "secret", "generic", "db-pass", "--from-literal=password=s3cr3t")).toContain("secret/db-pass created");
     const b64 = await kubectl("get", "secret", "db-pass", "-o", "jsonpath={.data.password}");
     expect(Buffer.from(b64, "base64").toString()).toBe("s3cr3t");
+    // At rest the database holds neither the value nor its base64 form.
+    const files = readdirSync(cluster.root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".sqlite"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const raw = readFileSync(join(cluster.root, f));
+      expect(raw.includes("s3cr3t")).toBe(false);
+      expect(raw.includes(b64)).toBe(false);
+    }
   });
 });

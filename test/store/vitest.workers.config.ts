@@ -8,6 +8,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export default defineWorkersConfig(async () => ({
   root: ROOT,
   test: {
+    name: "store-d1",
     include: ["test/store/store-d1.test.ts"],
     poolOptions: {
       workers: {

@@ -1,0 +1,123 @@
+// The negative suite every resource runs (STYLE rule 8): no token → 401, another
+// namespace → 403, malformed body → 400, schema violation → 422 naming the field, stale
+// resourceVersion → 409, wrong content type → 415 — and the store is unchanged afterwards.
+import { SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { RESOURCES } from "../../worker/resources/registry";
+import type { ResourceDef } from "../../worker/resources/types";
+import { SAMPLES } from "./samples";
+
+const ADMIN = { authorization: "Bearer test-admin-token" };
+const NS = "neg";
+
+function base(def: ResourceDef, namespace = NS): string {
+  const prefix = def.group ? `/apis/${def.group}/${def.version}` : `/api/${def.version}`;
+  return def.namespaced ? `${prefix}/namespaces/${namespace}/${def.plural}` : `${prefix}/${def.plural}`;
+}
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = ADMIN) {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] ??= "application/json";
+  }
+  const res = await SELF.fetch(`https://edgeplane.test${path}`, init);
+  const text = await res.text();
+  let json: Record<string, any> = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // non-JSON bodies are checked by status only
+  }
+  return { status: res.status, json };
+}
+
+/** The global revision: any write anywhere moves it, so equality means nothing was written. */
+async function revision(): Promise<string> {
+  const res = await call("GET", "/api/v1/namespaces?limit=1");
+  return res.json.metadata.resourceVersion as string;
+}
+
+function sample(def: ResourceDef, name: string): Record<string, unknown> {
+  const body = structuredClone(SAMPLES[`${def.group}/${def.plural}`] ?? {});
+  return { apiVersion: def.group ? `${def.group}/${def.version}` : def.version, kind: def.kind, metadata: { name }, ...body };
+}
+
+let saToken = "";
+
+beforeAll(async () => {
+  expect((await call("POST", "/api/v1/namespaces", { metadata: { name: NS } })).status).toBe(201);
+  expect((await call("POST", "/api/v1/namespaces", { metadata: { name: "other" } })).status).toBe(201);
+  expect((await call("POST", "/api/v1/namespaces/other/serviceaccounts", { metadata: { name: "robot" } })).status).toBe(201);
+  const token = await call("POST", "/api/v1/namespaces/other/serviceaccounts/robot/token", { spec: {} });
+  expect(token.status).toBe(201);
+  saToken = token.json.status.token;
+});
+
+describe.each(RESOURCES.map((def) => [`${def.group || "core"}/${def.plural}`, def] as const))("%s", (_label, def) => {
+  it("creates a valid sample, then rejects bad requests without writing anything", async () => {
+    const created = await call("POST", base(def), sample(def, "good"));
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const before = await revision();
+
+    const noToken = await call("GET", base(def), undefined, {});
+    expect(noToken.status).toBe(401);
+    expect(noToken.json).toMatchObject({ kind: "Status", reason: "Unauthorized", code: 401 });
+
+    const foreign = await call("POST", base(def), sample(def, "sa-made"), { authorization: `Bearer ${saToken}` });
+    expect(foreign.status).toBe(403);
+    expect(foreign.json).toMatchObject({ kind: "Status", reason: "Forbidden" });
+
+    const malformed = await call("POST", base(def), "{not json");
+    expect(malformed.status).toBe(400);
+    expect(malformed.json).toMatchObject({ kind: "Status", reason: "BadRequest" });
+
+    const badName = await call("POST", base(def), sample(def, "Not_A_Name"));
+    expect(badName.status).toBe(422);
+    expect(badName.json.details.causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: "metadata.name" })]));
+
+    const wrongType = await call("POST", base(def), { ...sample(def, "typed"), metadata: { name: "typed", labels: "not-a-map" } });
+    expect(wrongType.status).toBe(422);
+    expect(wrongType.json.details.causes[0].field).toBe("metadata.labels");
+
+    const stale = { ...created.json, metadata: { ...created.json.metadata, resourceVersion: "1" } };
+    const conflict = await call("PUT", `${base(def)}/good`, stale);
+    expect(conflict.status).toBe(409);
+    expect(conflict.json).toMatchObject({ kind: "Status", reason: "Conflict" });
+
+    const unsupported = await call("POST", base(def), "x", { ...ADMIN, "content-type": "text/plain" });
+    expect(unsupported.status).toBe(415);
+
+    const missing = await call("GET", `${base(def)}/absent`);
+    expect(missing.status).toBe(404);
+    expect(missing.json).toMatchObject({ reason: "NotFound", details: { name: "absent" } });
+
+    expect(await revision()).toBe(before);
+  });
+});
+
+describe("service-account tokens", () => {
+  it("act inside their own namespace only", async () => {
+    const sa = { authorization: `Bearer ${saToken}` };
+    expect((await call("POST", "/api/v1/namespaces/other/configmaps", { metadata: { name: "mine" } }, sa)).status).toBe(201);
+    expect((await call("GET", "/api/v1/namespaces/other/configmaps/mine", undefined, sa)).status).toBe(200);
+    expect((await call("GET", "/api/v1/namespaces/neg/configmaps", undefined, sa)).status).toBe(403);
+    expect((await call("GET", "/api/v1/configmaps", undefined, sa)).status).toBe(403);
+    expect((await call("GET", "/api/v1/nodes", undefined, sa)).status).toBe(403);
+  });
+});
+
+describe("request limits", () => {
+  it("rejects an oversized body with 413 and writes nothing", async () => {
+    const before = await revision();
+    const big = { metadata: { name: "big" }, data: { blob: "x".repeat(4 * 1024 * 1024) } };
+    const res = await call("POST", `/api/v1/namespaces/${NS}/configmaps`, big);
+    expect(res.status).toBe(413);
+    expect(await revision()).toBe(before);
+  });
+
+  it("answers Status for unknown resources and unknown verbs", async () => {
+    expect((await call("GET", "/api/v1/widgets")).status).toBe(404);
+    expect((await call("GET", "/apis/nope.example.com/v1/things")).status).toBe(404);
+  });
+});

@@ -1,0 +1,33 @@
+// The Worker itself inside workerd (@cloudflare/vitest-pool-workers): requests go through
+// SELF.fetch to the real app with its D1 binding and Durable Objects, migrated as wrangler does.
+import { fileURLToPath } from "node:url";
+import { defineWorkersConfig, readD1Migrations } from "@cloudflare/vitest-pool-workers/config";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** sha256("test-admin-token"): the tests authenticate as the admin with that token. */
+const TEST_ADMIN_TOKEN_SHA256 = "17d6bfe05d1b1fb7bc499f8e3f639c7b3eda4c40f321eef8887a0c04c89a99c5";
+
+export default defineWorkersConfig(async () => ({
+  root: ROOT,
+  test: {
+    name: "worker",
+    include: ["test/worker/**/*.test.ts"],
+    setupFiles: ["test/worker/apply-migrations.ts"],
+    poolOptions: {
+      workers: {
+        singleWorker: true,
+        isolatedStorage: false,
+        main: `${ROOT}/worker/index.ts`,
+        wrangler: { configPath: `${ROOT}/wrangler.toml` },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: await readD1Migrations(`${ROOT}/migrations`),
+            ADMIN_TOKEN_SHA256: TEST_ADMIN_TOKEN_SHA256,
+            SECRETS_ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+          },
+        },
+      },
+    },
+  },
+}));
