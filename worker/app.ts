@@ -21,7 +21,7 @@ import { getScale } from "./api/verbs/scale";
 import { tokenRequestVerb } from "./api/verbs/token-request";
 import { updateVerb } from "./api/verbs/update";
 import { watchVerb } from "./api/verbs/watch";
-import { openStore } from "./store/open";
+import { openStore, prepareStore } from "./store/open";
 import type { Store } from "./store/types";
 
 type AppEnv = { Bindings: Env; Variables: { principal: Principal; store: Store } };
@@ -150,7 +150,8 @@ export function createApp() {
 }
 
 async function authMiddleware(c: import("hono").Context<AppEnv>, next: () => Promise<void>) {
-  const store = await openStore(c.env);
+  await prepareStore(c.env);
+  const store = openStore(c.env);
   c.set("store", store);
   c.set("principal", await authenticate(c.req.raw, c.env, store));
   await ensureBootstrapped(store);

@@ -3,11 +3,12 @@
 import { createClient, type Client } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Env } from "../../worker/env";
 import { applyMigrations } from "../../worker/store/migrate-libsql";
+import { readMigrations } from "../../worker/store/migrations-dir";
 import { openStore } from "../../worker/store/open";
 import { SqlStore } from "../../worker/store/sql-store";
 import { runStoreCases, type MakeStore } from "./store-cases";
@@ -20,7 +21,7 @@ afterEach(() => {
 async function migratedClient(): Promise<Client> {
   const client = createClient({ url: ":memory:" });
   clients.push(client);
-  await applyMigrations(client);
+  await applyMigrations(client, readMigrations());
   return client;
 }
 
@@ -38,7 +39,7 @@ describe("SqlStore on libSQL", () => {
 
   it("applies migrations once and records them as wrangler does", async () => {
     const client = await migratedClient();
-    expect(await applyMigrations(client)).toEqual([]);
+    expect(await applyMigrations(client, readMigrations())).toEqual([]);
     const applied = await client.execute("SELECT name FROM d1_migrations ORDER BY id");
     expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql"]);
   });
@@ -49,7 +50,7 @@ describe("SqlStore on libSQL", () => {
       const url = `file:${join(dir, "state.db")}`;
       const client = createClient({ url });
       clients.push(client);
-      await applyMigrations(client);
+      await applyMigrations(client, readMigrations());
       const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
       const store = openStore({ LIBSQL_URL: url, SECRETS_ENCRYPTION_KEY: secret } as unknown as Env);
       const key = { group: "", resource: "secrets", namespace: "default", name: "s" };
@@ -95,4 +96,16 @@ describe("SqlStore on libSQL", () => {
     expect(pages).toBe(20);
     expect(elapsed).toBeLessThan(2_000);
   }, 60_000);
+});
+
+describe("bundled migrations", () => {
+  it("the Worker bundles exactly the files in migrations/", () => {
+    // The module imports .sql through wrangler's Text rule, which Node cannot load: read its source.
+    const source = readFileSync(new URL("../../worker/store/bundled-migrations.ts", import.meta.url), "utf8");
+    const bundled = [...source.matchAll(/name: "([^"]+\.sql)"/g)].map((m) => m[1]);
+    const imported = [...source.matchAll(/from "\.\.\/\.\.\/migrations\/([^"]+\.sql)"/g)].map((m) => m[1]);
+    const files = readMigrations().map((m) => m.name);
+    expect(bundled).toEqual(files);
+    expect(imported).toEqual(files);
+  });
 });

@@ -1,12 +1,12 @@
-// Applies migrations/*.sql to a libSQL database in file-name order (Node only: it reads the folder),
-// recording each in `d1_migrations` exactly as `wrangler d1 migrations apply` does, so the same
-// files serve both drivers and a second run applies nothing.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+// Applies migrations to a libSQL database in name order, recording each in `d1_migrations`
+// exactly as `wrangler d1 migrations apply` does, so the same files serve both drivers and a
+// second run applies nothing. The Worker passes the bundled files; Node reads the folder.
 import type { Client } from "@libsql/client";
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
+export interface Migration {
+  name: string;
+  sql: string;
+}
 
 /** wrangler's bookkeeping table (wrangler/src/d1/migrations/helpers.ts), so either tool sees the other's runs. */
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS d1_migrations(
@@ -16,14 +16,11 @@ const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS d1_migrations(
 )`;
 
 /** Returns the names of the migrations it applied (empty when the database was up to date). */
-export async function applyMigrations(client: Client, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+export async function applyMigrations(client: Client, migrations: readonly Migration[]): Promise<string[]> {
   await client.execute(CREATE_LEDGER);
   const done = new Set((await client.execute("SELECT name FROM d1_migrations")).rows.map((row) => String(row.name)));
-  const pending = readdirSync(dir)
-    .filter((file) => file.endsWith(".sql") && !done.has(file))
-    .sort();
-  for (const file of pending) {
-    const script = readFileSync(join(dir, file), "utf8");
+  const pending = migrations.filter((m) => !done.has(m.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const { name: file, sql: script } of pending) {
     // One transaction per file: a failing migration leaves neither its changes nor its ledger row.
     const tx = await client.transaction("write");
     try {
@@ -37,5 +34,5 @@ export async function applyMigrations(client: Client, dir: string = MIGRATIONS_D
       tx.close();
     }
   }
-  return pending;
+  return pending.map((m) => m.name);
 }

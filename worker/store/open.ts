@@ -4,6 +4,8 @@ import { createClient } from "@libsql/client";
 import { drizzle as drizzleD1 } from "drizzle-orm/d1";
 import { drizzle as drizzleLibsql } from "drizzle-orm/libsql";
 import type { Env } from "../env";
+import { BUNDLED_MIGRATIONS } from "./bundled-migrations";
+import { applyMigrations } from "./migrate-libsql";
 import { SecretTransformer } from "./secret-transformer";
 import { SqlStore } from "./sql-store";
 import type { Store, ValueTransformer } from "./types";
@@ -29,6 +31,29 @@ function transformerFor(env: Env): ValueTransformer | undefined {
     transformers.set(secret, transformer);
   }
   return transformer;
+}
+
+const migratedLibsql = new Map<string, Promise<unknown>>();
+
+/**
+ * A libSQL/Turso database is migrated by the Worker itself, once per isolate (D1 is migrated
+ * by `wrangler d1 migrations apply`). Call before the first use of openStore's store.
+ */
+export function prepareStore(env: Env): Promise<unknown> {
+  const url = env.LIBSQL_URL;
+  if (!url) return Promise.resolve();
+  let done = migratedLibsql.get(url);
+  if (!done) {
+    const client = createClient({ url, authToken: env.LIBSQL_AUTH_TOKEN });
+    done = applyMigrations(client, BUNDLED_MIGRATIONS)
+      .finally(() => client.close())
+      .catch((e: unknown) => {
+        migratedLibsql.delete(url);
+        throw e;
+      });
+    migratedLibsql.set(url, done);
+  }
+  return done;
 }
 
 export function openStore(env: Env, options: OpenStoreOptions = {}): Store {

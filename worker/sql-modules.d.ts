@@ -1,0 +1,5 @@
+// wrangler bundles *.sql as text (the Text rule in wrangler.toml).
+declare module "*.sql" {
+  const text: string;
+  export default text;
+}

@@ -1,0 +1,11 @@
+// migrations/ as bundled into the Worker (wrangler's Text rule for *.sql), so a libSQL/Turso
+// database is migrated by the Worker itself on first use. A unit test keeps this list in step
+// with the folder.
+import init from "../../migrations/0000_init.sql";
+import casGuard from "../../migrations/0001_cas_guard.sql";
+import type { Migration } from "./migrate-libsql";
+
+export const BUNDLED_MIGRATIONS: readonly Migration[] = [
+  { name: "0000_init.sql", sql: init },
+  { name: "0001_cas_guard.sql", sql: casGuard },
+];
