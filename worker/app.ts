@@ -12,6 +12,7 @@ import { openapiV2, openapiV3GroupVersion, openapiV3Paths } from "./api/openapi"
 import { parseResourcePath } from "./api/request-info";
 import { respondJson } from "./api/respond";
 import { internalError, methodNotAllowed, StatusError } from "./api/status-error";
+import { bindingVerb } from "./api/verbs/binding";
 import { createVerb } from "./api/verbs/create";
 import { deleteVerb } from "./api/verbs/delete";
 import { getVerb } from "./api/verbs/get";
@@ -55,8 +56,24 @@ function isWatch(url: URL): boolean {
   return w === "1" || w === "true";
 }
 
-export function createApp() {
+export interface AppOptions {
+  /**
+   * In-process callers (the controller loop) act as this principal without a token; the app
+   * built with it is never reachable from the network.
+   */
+  trustedPrincipal?: Principal;
+}
+
+export function createApp(options: AppOptions = {}) {
   const app = new Hono<AppEnv>();
+  const authMiddleware = async (c: import("hono").Context<AppEnv>, next: () => Promise<void>) => {
+    await prepareStore(c.env);
+    const store = openStore(c.env);
+    c.set("store", store);
+    c.set("principal", options.trustedPrincipal ?? (await authenticate(c.req.raw, c.env, store)));
+    await ensureBootstrapped(store);
+    await next();
+  };
 
   app.onError((err) => {
     if (err instanceof StatusError) return respondJson(err.toStatus(), err.code);
@@ -133,6 +150,7 @@ export function createApp() {
         return target.subresource === "scale" ? getScale(ctx) : getVerb(ctx);
       case "POST":
         if (target.subresource === "token") return tokenRequestVerb(ctx);
+        if (target.subresource === "binding") return bindingVerb(ctx);
         return createVerb(ctx);
       case "PUT":
         return updateVerb(ctx);
@@ -147,13 +165,4 @@ export function createApp() {
   app.all("/api/*", serveResource);
   app.all("/apis/*", serveResource);
   return app;
-}
-
-async function authMiddleware(c: import("hono").Context<AppEnv>, next: () => Promise<void>) {
-  await prepareStore(c.env);
-  const store = openStore(c.env);
-  c.set("store", store);
-  c.set("principal", await authenticate(c.req.raw, c.env, store));
-  await ensureBootstrapped(store);
-  await next();
 }

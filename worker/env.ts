@@ -1,9 +1,11 @@
 // Bindings and variables the Worker and its Durable Objects receive.
+import type { ControllerLoop } from "./durable/controller-loop";
 import type { WatchHub } from "./durable/watch-hub";
 
 export interface Env {
   DB: D1Database;
   WATCH_HUB: DurableObjectNamespace<WatchHub>;
+  CONTROLLER_LOOP: DurableObjectNamespace<ControllerLoop>;
   /** When set, libSQL/Turso replaces D1 as the state store. */
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;
@@ -11,4 +13,8 @@ export interface Env {
   ADMIN_TOKEN_SHA256?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts Secrets at rest. */
   SECRETS_ENCRYPTION_KEY?: string;
+  /** Node lifecycle: seconds without a Lease renewal before a node is NotReady (default 40). */
+  NODE_MONITOR_GRACE_PERIOD_SECONDS?: string;
+  /** Node lifecycle: seconds a NotReady node's pods are kept before eviction (default 300). */
+  POD_EVICTION_TIMEOUT_SECONDS?: string;
 }

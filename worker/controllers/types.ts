@@ -28,6 +28,8 @@ export type Action =
   | { type: "create"; ref: ResourceRef; object: KubeObject }
   | { type: "update"; ref: ResourceRef; object: KubeObject }
   | { type: "updateStatus"; ref: ResourceRef; object: KubeObject }
+  /** The scheduler's decision, written through pods/binding (spec.nodeName is otherwise immutable). */
+  | { type: "bind"; pod: KubeObject; nodeName: string }
   | {
       type: "delete";
       ref: ResourceRef;
