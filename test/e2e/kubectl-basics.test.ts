@@ -140,6 +140,19 @@ describe("declarative manifests", () => {
     expect(await kubectl("get", "storageclass", "storage-class-name", "-o", "jsonpath={.provisioner}")).toBe("kubernetes.io/aws-ebs");
   });
 
+  it("apply -k on a kustomization, twice", async () => {
+    const first = await kubectl("apply", "-k", manifest("kustomize"));
+    expect(first).toContain("namespace/kustomized created");
+    expect(first).toMatch(/configmap\/dev-web-config-\w+ created/);
+    expect(first).toContain("service/dev-web created");
+    expect(first).toContain("deployment.apps/dev-web created");
+    const second = await kubectl("apply", "-k", manifest("kustomize"));
+    expect(second).toContain("deployment.apps/dev-web unchanged");
+    const cm = await kubectl("get", "deploy", "dev-web", "-n", "kustomized", "-o", "jsonpath={.spec.template.spec.containers[0].envFrom[0].configMapRef.name}");
+    expect(cm).toMatch(/^dev-web-config-\w+$/);
+    expect(await kubectl("get", "svc", "dev-web", "-n", "kustomized", "-o", "jsonpath={.spec.selector.env}")).toBe("dev");
+  });
+
   it("get -o yaml and -o json", async () => {
     const yaml = await kubectl("get", "svc", "myapp-internal-service", "-o", "yaml");
     expect(yaml).toMatch(/^kind: Service$/m);

@@ -3,16 +3,19 @@
 import type { KubeObject, ResourceDef } from "../resources/types";
 import type { ApiContext } from "./context";
 import { query } from "./context";
-import { bodyTypeOf, decodeBody, isPlainObject, readBodyText } from "./negotiate";
+import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, readBodyBytes, readBodyText } from "./negotiate";
 import { badRequest } from "./status-error";
 import { fieldPath } from "./validate";
 
 export async function readObjectBody(ctx: ApiContext): Promise<KubeObject> {
   const type = bodyTypeOf(ctx.request.headers.get("content-type") ?? undefined);
-  if (type !== "json" && type !== "yaml") {
+  if (type !== "json" && type !== "yaml" && type !== "protobuf") {
     throw badRequest(`the content type ${ctx.request.headers.get("content-type")} is only accepted by PATCH`);
   }
-  const value = decodeBody(await readBodyText(ctx.request), type);
+  const value =
+    type === "protobuf"
+      ? decodeProtobufBody(await readBodyBytes(ctx.request))
+      : decodeBody(await readBodyText(ctx.request), type);
   if (!isPlainObject(value)) throw badRequest("the request body must be a single JSON or YAML object");
   if (value.metadata !== undefined && !isPlainObject(value.metadata)) {
     throw badRequest("metadata: must be an object");

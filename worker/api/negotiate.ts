@@ -1,6 +1,7 @@
 // Content negotiation: which representation the client asked for (JSON, YAML, a
 // meta.k8s.io Table, or PartialObjectMetadata) and how to read its request body.
 import { parse as parseYaml } from "yaml";
+import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF, ProtobufDecodeError } from "./protobuf/decode";
 import { badRequest, notAcceptable, tooLarge, unsupportedMediaType } from "./status-error";
 
 export type OutputFormat =
@@ -53,7 +54,7 @@ export function negotiateOutput(accept: string | undefined): OutputFormat {
 /** kube-apiserver's default request body limit (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-export type BodyType = "json" | "yaml" | "json-patch" | "merge-patch" | "strategic-merge-patch" | "apply-patch";
+export type BodyType = "json" | "yaml" | "protobuf" | "json-patch" | "merge-patch" | "strategic-merge-patch" | "apply-patch";
 
 export function bodyTypeOf(contentType: string | undefined): BodyType {
   const media = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
@@ -65,6 +66,8 @@ export function bodyTypeOf(contentType: string | undefined): BodyType {
     case "application/x-yaml":
     case "text/yaml":
       return "yaml";
+    case KUBERNETES_PROTOBUF:
+      return "protobuf";
     case "application/json-patch+json":
       return "json-patch";
     case "application/merge-patch+json":
@@ -79,11 +82,15 @@ export function bodyTypeOf(contentType: string | undefined): BodyType {
   }
 }
 
-/** Reads at most MAX_BODY_BYTES, stopping early instead of buffering an oversized body. */
 export async function readBodyText(request: Request): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytes(request));
+}
+
+/** Reads at most MAX_BODY_BYTES, stopping early instead of buffering an oversized body. */
+export async function readBodyBytes(request: Request): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -103,7 +110,17 @@ export async function readBodyText(request: Request): Promise<string> {
     all.set(c, offset);
     offset += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
+}
+
+/** A protobuf body (what client-go's typed clients send) as the equivalent JSON value. */
+export function decodeProtobufBody(bytes: Uint8Array): Record<string, unknown> {
+  try {
+    return decodeKubernetesProtobuf(bytes);
+  } catch (e) {
+    if (e instanceof ProtobufDecodeError) throw badRequest(`error decoding protobuf body: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Decodes a JSON or YAML body into a plain value; malformed input is a 400, never a crash. */

@@ -4,7 +4,7 @@ import type { KubeObject, ResourceDef } from "../../resources/types";
 import { isDryRun } from "../admission";
 import type { ApiContext } from "../context";
 import { query, timestamp } from "../context";
-import { decodeBody, isPlainObject, readBodyText } from "../negotiate";
+import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, readBodyBytes } from "../negotiate";
 import { respondJson, respondObject } from "../respond";
 import { badRequest, conflict, StatusError } from "../status-error";
 import { listFilterFrom, readPage } from "./list";
@@ -26,9 +26,11 @@ const DEFAULT_POD_GRACE_SECONDS = 30;
 
 export async function readDeleteOptions(ctx: ApiContext): Promise<DeleteOptions> {
   const options: DeleteOptions = {};
-  const text = await readBodyText(ctx.request);
-  if (text.trim() !== "") {
-    const body = decodeBody(text, "json");
+  const bytes = await readBodyBytes(ctx.request);
+  const isProtobuf = bodyTypeOf(ctx.request.headers.get("content-type") ?? undefined) === "protobuf";
+  const text = isProtobuf ? "" : new TextDecoder().decode(bytes);
+  if (isProtobuf ? bytes.length > 0 : text.trim() !== "") {
+    const body = isProtobuf ? decodeProtobufBody(bytes) : decodeBody(text, "json");
     if (!isPlainObject(body)) throw badRequest("DeleteOptions must be an object");
     Object.assign(options, body);
   }

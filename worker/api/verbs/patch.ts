@@ -11,7 +11,7 @@ import { query } from "../context";
 import { bodyTypeOf, decodeBody, readBodyText, type BodyType } from "../negotiate";
 import { checkTypeMeta } from "../object-meta";
 import { presentAs, respondObject } from "../respond";
-import { badRequest, conflict, invalid, notFound, StatusError } from "../status-error";
+import { badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from "../status-error";
 import { createObject, keyOf, revisionOf } from "../writes";
 import { admitNew, userAgentManager } from "./create";
 import { applyScale, toScale } from "./scale";
@@ -38,7 +38,7 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
     throw badRequest(`the server does not support subresource "${subresource}" for patch`);
   }
   const type = bodyTypeOf(ctx.request.headers.get("content-type") ?? undefined);
-  if (type === "json" || type === "yaml") throw badRequest(`PATCH needs a patch content type, got ${ctx.request.headers.get("content-type")}`);
+  if (type === "json" || type === "yaml" || type === "protobuf") throw unsupportedMediaType(ctx.request.headers.get("content-type") ?? "");
   const patch = decodeBody(await readBodyText(ctx.request), type === "apply-patch" ? "apply-patch" : "json");
   const force = ["true", "1"].includes(query(ctx, "force") ?? "");
   if (force && type !== "apply-patch") throw badRequest("force: Forbidden: may not be specified for non-apply patch");
