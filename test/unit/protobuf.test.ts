@@ -27,7 +27,10 @@ describe("decodeKubernetesProtobuf on kubectl captures", () => {
   for (const name of names) {
     it(`${name} equals kubectl's dry-run JSON`, () => {
       const expected = JSON.parse(readFileSync(join(FIXTURES, name.replace(/\.pb$/, ".json")), "utf8")) as unknown;
-      expect(pruneEmpty(decodeKubernetesProtobuf(fixture(name)))).toEqual(pruneEmpty(expected));
+      // status is dropped on create; Go's JSON prints its non-omitempty zero counters, protobuf decoding omits them.
+      const { status: _ignored, ...decoded } = decodeKubernetesProtobuf(fixture(name));
+      const { status: _alsoIgnored, ...printed } = expected as Record<string, unknown>;
+      expect(pruneEmpty(decoded)).toEqual(pruneEmpty(printed));
     });
   }
 

@@ -12,6 +12,12 @@ import { badRequest } from "../status-error";
 import { parseIncludeObject, partialObjectMetadata, toTable, type IncludeObject } from "../table";
 import { watchHub } from "../writes";
 
+/**
+ * A watch stream must not be compressed: gzip holds events back until its buffer fills, and
+ * Go clients (kubectl) always send Accept-Encoding: gzip. `identity` tells the runtime to leave it.
+ */
+const STREAM_HEADERS = { "content-type": "application/json", "content-encoding": "identity", "cache-control": "no-cache" };
+
 interface WatchLine {
   type: string;
   object: KubeObject;
@@ -55,7 +61,7 @@ export async function watchVerb(ctx: ApiContext): Promise<Response> {
   const output = ctx.output;
   const version = ctx.target.version;
   if ((output.type === "json" || output.type === "yaml") && version === def.version) {
-    return new Response(upstream.body, { status: 200, headers: { "content-type": "application/json" } });
+    return new Response(upstream.body, { status: 200, headers: STREAM_HEADERS });
   }
   const include = parseIncludeObject(query(ctx, "includeObject"));
   const reencode = (line: WatchLine): unknown => {
@@ -64,10 +70,7 @@ export async function watchVerb(ctx: ApiContext): Promise<Response> {
     if (output.type === "meta") return { type: line.type, object: partialObjectMetadata(line.object, output.version) };
     return { type: line.type, object: tableFor(def, line.object, include, output.version) };
   };
-  return new Response(upstream.body.pipeThrough(mapLines(reencode)), {
-    status: 200,
-    headers: { "content-type": "application/json" },
-  });
+  return new Response(upstream.body.pipeThrough(mapLines(reencode)), { status: 200, headers: STREAM_HEADERS });
 }
 
 /** Rows are computed at send time, so AGE reflects the moment of the change. */
