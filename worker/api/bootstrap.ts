@@ -5,6 +5,7 @@ import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
 import { StoreError } from "../store/types";
 import { timestamp } from "./context";
+import { KUBERNETES_SERVICE_IP } from "./service-allocation";
 import { validateObject } from "./validate";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
@@ -31,9 +32,40 @@ async function ensureNamespaces(store: Store, now: Date): Promise<void> {
   }
 }
 
+/** The `kubernetes` Service in default, at the first address of the service range (as upstream). */
+async function ensureKubernetesService(store: Store, now: Date): Promise<void> {
+  const def = resourceByPlural("", "services");
+  const key = { group: "", resource: "services", namespace: "default", name: "kubernetes" };
+  if (!def || (await store.get(key))) return;
+  const obj: KubeObject = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: "kubernetes",
+      namespace: "default",
+      uid: crypto.randomUUID(),
+      creationTimestamp: timestamp(now),
+      labels: { component: "apiserver", provider: "kubernetes" },
+    },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: KUBERNETES_SERVICE_IP,
+      clusterIPs: [KUBERNETES_SERVICE_IP],
+      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 443 }],
+      sessionAffinity: "None",
+    },
+  };
+  def.prepareForCreate?.(obj, { now, user: "system:apiserver" });
+  try {
+    await store.create(key, validateObject(def, obj));
+  } catch (e) {
+    if (!(e instanceof StoreError && e.code === "AlreadyExists")) throw e;
+  }
+}
+
 /** Idempotent and cheap after the first call in an isolate. */
 export function ensureBootstrapped(store: Store, now = new Date()): Promise<void> {
-  bootstrapped ??= ensureNamespaces(store, now).catch((e) => {
+  bootstrapped ??= ensureNamespaces(store, now).then(() => ensureKubernetesService(store, now)).catch((e) => {
     bootstrapped = undefined;
     throw e;
   });

@@ -9,7 +9,7 @@ import { resourcePaths, resourcesPath, SHARED_ALWAYS } from "./openapi-paths";
 import { refsIn, type Json } from "./openapi-schema";
 import { swaggerV2 } from "./openapi-v2";
 import { respondJson } from "./respond";
-import { notAcceptable } from "./status-error";
+import { notAcceptable, StatusError } from "./status-error";
 
 interface BuiltDocument {
   doc: Json;
@@ -123,8 +123,9 @@ export function openapiV2(accept: string | undefined): Response {
   const ranges = (accept ?? "*/*").split(",").map((r) => r.split(";")[0]!.trim().toLowerCase());
   const json = ranges.some((r) => r === "application/json" || r === "application/*" || r === "*/*" || r === "");
   if (!json) {
-    const err = notAcceptable(accept ?? "");
-    if (ranges.some((r) => r.startsWith(PROTOBUF_V2))) err.message = `the OpenAPI v2 document is served as application/json only (got "${accept}")`;
+    const err = ranges.some((r) => r.startsWith(PROTOBUF_V2))
+      ? new StatusError(406, "NotAcceptable", `the OpenAPI v2 document is served as application/json only (got "${accept}")`)
+      : notAcceptable(accept ?? "");
     return respondJson(err.toStatus(), err.code);
   }
   v2Document ??= swaggerV2([...allDocuments().values()].map((d) => d.doc));

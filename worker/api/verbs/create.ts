@@ -5,6 +5,7 @@ import { checkUnknownFields, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
 import { checkNamespace, checkTypeMeta, initCreateMeta } from "../object-meta";
+import { allocateServiceAddresses } from "../service-allocation";
 import { respondObject } from "../respond";
 import { badRequest } from "../status-error";
 import { validateObject } from "../validate";
@@ -17,6 +18,7 @@ export async function admitNew(ctx: ApiContext, def: ResourceDef, input: KubeObj
   initCreateMeta(def, input, ctx.now);
   def.prepareForCreate?.(input, { now: ctx.now, user: ctx.principal.user });
   const obj = validateObject(def, input);
+  if (def.group === "" && def.plural === "services") await allocateServiceAddresses(ctx.store, obj);
   recordManagedFields(def, null, obj, { manager, operation: "Update", now: ctx.now });
   return obj;
 }

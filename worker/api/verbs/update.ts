@@ -7,6 +7,7 @@ import { checkUnknownFields, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
 import { checkTypeMeta, keepSystemMeta } from "../object-meta";
+import { allocateServiceAddresses } from "../service-allocation";
 import { respondObject } from "../respond";
 import { badRequest, conflict, notFound } from "../status-error";
 import { validateObject } from "../validate";
@@ -52,6 +53,8 @@ export async function commitUpdate(
     def.prepareForUpdate?.(candidate, old, { now: ctx.now, user: ctx.principal.user });
   }
   const obj = validateObject(def, candidate, old);
+  // A Service turned into NodePort/LoadBalancer gets its node ports now, as on create.
+  if (def.group === "" && def.plural === "services" && options.subresource !== "status") await allocateServiceAddresses(ctx.store, obj);
   if (!options.managedFieldsDone) {
     recordManagedFields(def, old, obj, {
       manager: options.manager,
