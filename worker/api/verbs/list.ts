@@ -18,6 +18,8 @@ import { parseIncludeObject, partialObjectMetadata, toTable } from "../table";
 
 /** Rows read from the store per round trip while filtering or streaming. */
 const STORE_PAGE_ROWS = 500;
+/** The most rows one store read returns, however large the client's limit. */
+const MAX_STORE_PAGE_ROWS = 5_000;
 
 export interface ListFilter {
   namespace?: string;
@@ -86,7 +88,7 @@ export async function readPage(
     const page = await store.list(def.group, def.plural, {
       namespace: filter.namespace,
       after,
-      limit: filter.labels || filter.fields ? Math.max(want, STORE_PAGE_ROWS) : want,
+      limit: Math.min(filter.labels || filter.fields ? Math.max(want, STORE_PAGE_ROWS) : want, MAX_STORE_PAGE_ROWS),
     });
     if (!revision) revision = page.revision;
     for (const row of page.items) {
