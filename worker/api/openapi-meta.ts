@@ -9,7 +9,7 @@ import {
   objectMetaSchema,
   ownerReferenceSchema,
 } from "../resources/meta";
-import { canonical, convertRoot, refTo, type Json } from "./openapi-schema";
+import { convertRoot, refTo, SharedShapes, type Json } from "./openapi-schema";
 
 export const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
 export const OBJECT_META = `${META}.ObjectMeta`;
@@ -164,8 +164,8 @@ const FROM_ZOD: [string, z.ZodType][] = [
 export interface SharedSchemas {
   /** Component name → schema. */
   schemas: Record<string, Json>;
-  /** canonical(schema) → component name, for recognising a kind's embedded copy. */
-  byShape: Map<string, string>;
+  /** Their shapes, for recognising a kind's embedded copy. */
+  byShape: SharedShapes;
 }
 
 let built: SharedSchemas | undefined;
@@ -173,12 +173,12 @@ let built: SharedSchemas | undefined;
 export function sharedSchemas(): SharedSchemas {
   if (built) return built;
   const schemas = fixedSchemas();
-  const byShape = new Map<string, string>();
+  const byShape = new SharedShapes();
   for (const [name, zodSchema] of FROM_ZOD) {
     const json = z.toJSONSchema(zodSchema, { io: "input", unrepresentable: "any" });
     const components = convertRoot(json, name, { shared: byShape, intOrString: INT_OR_STRING });
     Object.assign(schemas, components);
-    byShape.set(canonical(components[name]), name);
+    byShape.add(components[name]!, name);
   }
   built = { schemas, byShape };
   return built;

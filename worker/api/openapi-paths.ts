@@ -169,5 +169,5 @@ export function resourcesPath(group: string, version: string): Record<string, Js
   };
 }
 
-/** Watch events name their schema, as upstream documents list responses with watch=true. */
+/** Meta types every document carries even where no operation refers to them (as upstream's do). */
 export const SHARED_ALWAYS = [STATUS, DELETE_OPTIONS, PATCH, WATCH_EVENT];

@@ -28,9 +28,35 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Named shapes (ObjectMeta, LabelSelector, …): a converted subschema equal to one becomes a
+ * `$ref`. Only objects whose property names match are serialised and compared, so a large
+ * kind is not re-serialised at every node.
+ */
+export class SharedShapes {
+  private readonly byKeys = new Map<string, Map<string, string>>();
+
+  private static keysOf(schema: Json): string | undefined {
+    return isRecord(schema.properties) ? Object.keys(schema.properties).sort().join(",") : undefined;
+  }
+
+  add(schema: Json, name: string): void {
+    const keys = SharedShapes.keysOf(schema);
+    if (keys === undefined) return;
+    const shapes = this.byKeys.get(keys) ?? new Map<string, string>();
+    shapes.set(canonical(schema), name);
+    this.byKeys.set(keys, shapes);
+  }
+
+  match(schema: Json): string | undefined {
+    const keys = SharedShapes.keysOf(schema);
+    const shapes = keys === undefined ? undefined : this.byKeys.get(keys);
+    return shapes?.get(canonical(schema));
+  }
+}
+
 export interface ConvertOptions {
-  /** canonical(OpenAPI schema) → component name: a subschema equal to one becomes a `$ref`. */
-  shared: Map<string, string>;
+  shared: SharedShapes;
   /** How a `$defs` name of this document is named in components.schemas. */
   defName(local: string): string;
   /** Component name for schemas marked `x-kubernetes-int-or-string`. */
@@ -115,7 +141,7 @@ export function toOpenApi(schema: unknown, opts: ConvertOptions): Json {
         out[key] = value;
     }
   }
-  const name = opts.shared.get(canonical(out));
+  const name = opts.shared.match(out);
   return name ? { $ref: REF_PREFIX + name } : out;
 }
 
