@@ -8,7 +8,7 @@ import type { ApiContext } from "./api/context";
 import { aggregatedDiscovery } from "./api/discovery-aggregated";
 import { coreVersions, group, groupList, resourceList, versionInfo } from "./api/discovery";
 import { negotiateOutput } from "./api/negotiate";
-import { openapiV2, openapiV3GroupVersion, openapiV3Paths } from "./api/openapi";
+import { openapiV2, openapiV3GroupVersion, openapiV3Hash, openapiV3Paths } from "./api/openapi";
 import { parseResourcePath } from "./api/request-info";
 import { respondJson } from "./api/respond";
 import { internalError, methodNotAllowed, StatusError } from "./api/status-error";
@@ -96,14 +96,17 @@ export function createApp(options: AppOptions = {}) {
   app.get("/apis", (c) => aggregatedDiscovery("apis", c.req.header("accept")) ?? c.json(groupList()));
   app.get("/openapi/v2", (c) => openapiV2(c.req.header("accept")));
   app.get("/openapi/v3", (c) => c.json(openapiV3Paths()));
-  app.get("/openapi/v3/api/:version", (c) => {
-    const doc = openapiV3GroupVersion("", c.req.param("version"));
-    return doc ? c.json(doc) : notFoundStatus();
-  });
-  app.get("/openapi/v3/apis/:group/:version", (c) => {
-    const doc = openapiV3GroupVersion(c.req.param("group"), c.req.param("version"));
-    return doc ? c.json(doc) : notFoundStatus();
-  });
+  // Hashed URLs never change content: kube-apiserver marks them immutable so kubectl's disk cache keeps them.
+  const openapiDocument = (group: string, version: string, hash: string | undefined) => {
+    const doc = openapiV3GroupVersion(group, version);
+    if (!doc) return notFoundStatus();
+    const etag = openapiV3Hash(group, version);
+    const headers: Record<string, string> = { "content-type": "application/json", etag: `"${etag}"` };
+    headers["cache-control"] = hash && hash === etag ? "public, immutable" : "no-cache, private";
+    return new Response(JSON.stringify(doc), { headers });
+  };
+  app.get("/openapi/v3/api/:version", (c) => openapiDocument("", c.req.param("version"), c.req.query("hash")));
+  app.get("/openapi/v3/apis/:group/:version", (c) => openapiDocument(c.req.param("group"), c.req.param("version"), c.req.query("hash")));
   app.get("/api/:version{v[0-9a-z]+}", (c) => {
     const list = resourceList("", c.req.param("version"));
     return list ? c.json(list) : notFoundStatus();

@@ -105,6 +105,11 @@ export function openapiV3Paths(): { paths: Record<string, { serverRelativeURL: s
   return { paths };
 }
 
+/** The content hash of a group version's document (its ETag). */
+export function openapiV3Hash(group: string, version: string): string | undefined {
+  return allDocuments().get(groupVersionPath(group, version))?.hash;
+}
+
 /** GET /openapi/v3/api/{v} and /openapi/v3/apis/{group}/{version}. */
 export function openapiV3GroupVersion(group: string, version: string): object | undefined {
   return allDocuments().get(groupVersionPath(group, version))?.doc;
