@@ -1,0 +1,152 @@
+// Helpers shared by the cluster controllers (scheduler, service, endpoints, GC, namespace,
+// node lifecycle, volumes): resource refs, JSON narrowing, conditions and quantities.
+import { parseQuantity } from "../resources/shared/cfg-quantity";
+import type { KubeObject } from "../resources/types";
+import type { ResourceRef } from "./types";
+
+export const PODS: ResourceRef = { group: "", resource: "pods" };
+export const NODES: ResourceRef = { group: "", resource: "nodes" };
+export const SERVICES: ResourceRef = { group: "", resource: "services" };
+export const ENDPOINTS: ResourceRef = { group: "", resource: "endpoints" };
+export const ENDPOINT_SLICES: ResourceRef = { group: "discovery.k8s.io", resource: "endpointslices" };
+export const NAMESPACES: ResourceRef = { group: "", resource: "namespaces" };
+export const SERVICE_ACCOUNTS: ResourceRef = { group: "", resource: "serviceaccounts" };
+export const LEASES: ResourceRef = { group: "coordination.k8s.io", resource: "leases" };
+export const PVS: ResourceRef = { group: "", resource: "persistentvolumes" };
+export const PVCS: ResourceRef = { group: "", resource: "persistentvolumeclaims" };
+export const STORAGE_CLASSES: ResourceRef = { group: "storage.k8s.io", resource: "storageclasses" };
+
+/** Every kind the loop caches, with its Kind and scope: what GC and namespace deletion walk. */
+export const KNOWN_KINDS: readonly { ref: ResourceRef; kind: string; namespaced: boolean }[] = [
+  { ref: PODS, kind: "Pod", namespaced: true },
+  { ref: SERVICES, kind: "Service", namespaced: true },
+  { ref: ENDPOINTS, kind: "Endpoints", namespaced: true },
+  { ref: { group: "", resource: "configmaps" }, kind: "ConfigMap", namespaced: true },
+  { ref: { group: "", resource: "secrets" }, kind: "Secret", namespaced: true },
+  { ref: SERVICE_ACCOUNTS, kind: "ServiceAccount", namespaced: true },
+  { ref: PVCS, kind: "PersistentVolumeClaim", namespaced: true },
+  { ref: { group: "", resource: "events" }, kind: "Event", namespaced: true },
+  { ref: { group: "", resource: "limitranges" }, kind: "LimitRange", namespaced: true },
+  { ref: { group: "", resource: "resourcequotas" }, kind: "ResourceQuota", namespaced: true },
+  { ref: { group: "apps", resource: "deployments" }, kind: "Deployment", namespaced: true },
+  { ref: { group: "apps", resource: "replicasets" }, kind: "ReplicaSet", namespaced: true },
+  { ref: { group: "apps", resource: "statefulsets" }, kind: "StatefulSet", namespaced: true },
+  { ref: { group: "apps", resource: "controllerrevisions" }, kind: "ControllerRevision", namespaced: true },
+  { ref: { group: "networking.k8s.io", resource: "ingresses" }, kind: "Ingress", namespaced: true },
+  { ref: ENDPOINT_SLICES, kind: "EndpointSlice", namespaced: true },
+  { ref: LEASES, kind: "Lease", namespaced: true },
+  { ref: NAMESPACES, kind: "Namespace", namespaced: false },
+  { ref: NODES, kind: "Node", namespaced: false },
+  { ref: PVS, kind: "PersistentVolume", namespaced: false },
+  { ref: STORAGE_CLASSES, kind: "StorageClass", namespaced: false },
+  { ref: { group: "networking.k8s.io", resource: "ingressclasses" }, kind: "IngressClass", namespaced: false },
+];
+
+export type Json = Record<string, unknown>;
+
+export function isRecord(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function rec(v: unknown): Json {
+  return isRecord(v) ? v : {};
+}
+
+export function arr(v: unknown): Json[] {
+  return Array.isArray(v) ? v.filter(isRecord) : [];
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+export function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+export function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(rec(v))) if (typeof x === "string") out[k] = x;
+  return out;
+}
+
+/** JSON with sorted keys and undefined members dropped: the stable form compared to avoid no-op writes. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
+  if (isRecord(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+export function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** metav1.Time: seconds precision, as the API server stores it. */
+export function timestamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function timeMs(v: unknown): number | undefined {
+  if (typeof v !== "string") return undefined;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function isDeleting(o: KubeObject): boolean {
+  return typeof o.metadata.deletionTimestamp === "string" && o.metadata.deletionTimestamp !== "";
+}
+
+export function podPhase(pod: KubeObject): string {
+  return str(rec(pod.status).phase) ?? "Pending";
+}
+
+export function isTerminal(pod: KubeObject): boolean {
+  const phase = podPhase(pod);
+  return phase === "Succeeded" || phase === "Failed";
+}
+
+export function conditionOf(obj: KubeObject, type: string): Json | undefined {
+  return arr(rec(obj.status).conditions).find((c) => c.type === type);
+}
+
+/**
+ * The object's status.conditions with `next` merged in, or undefined when nothing changes.
+ * lastTransitionTime moves only when status does (apimachinery meta.SetStatusCondition).
+ */
+export function withCondition(obj: KubeObject, next: Json, now: Date): Json[] | undefined {
+  const conditions = arr(rec(obj.status).conditions);
+  const i = conditions.findIndex((c) => c.type === next.type);
+  const old = i >= 0 ? conditions[i] : undefined;
+  if (old && old.status === next.status && old.reason === next.reason && old.message === next.message) return undefined;
+  const merged: Json = { ...old, ...next };
+  if (!old || old.status !== next.status) merged.lastTransitionTime = timestamp(now);
+  const out = [...conditions];
+  if (i >= 0) out[i] = merged;
+  else out.push(merged);
+  return out;
+}
+
+/** A quantity in its base unit (cores, bytes); 0 when absent or malformed. */
+export function quantity(q: unknown): number {
+  return parseQuantity(q) ?? 0;
+}
+
+/** CPU in millicores, rounded up as resource.Quantity.MilliValue does. */
+export function milliCpu(q: unknown): number {
+  return Math.ceil(quantity(q) * 1000 - 1e-9);
+}
+
+export function nsName(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
+}
+
+export function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
