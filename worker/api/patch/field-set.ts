@@ -108,11 +108,6 @@ export class FieldSet {
     for (const key of [...this.children.keys()].sort()) out.push(...this.children.get(key)!.paths([...prefix, key]));
     return out;
   }
-
-  /** True when this node or anything below it is a member. */
-  get populated(): boolean {
-    return !this.isEmpty();
-  }
 }
 
 /** structured-merge-diff's Path.String(): `.spec.containers[name="web"].image`, `[="x"]`, `[0]`. */

@@ -2,12 +2,30 @@
 // atomic, which lists are keyed maps or sets, the set of fields a value sets (ToFieldSet)
 // and what changed between two values (Compare: added / modified / removed).
 import { FieldSet, fieldElement, keyElement, valueElement } from "./field-set";
-import { deepEqualJson, isObject, type JsonObject } from "./json-value";
+import { deepEqualJson, isObject } from "./json-value";
 import type { SchemaNode } from "./schema-walk";
 
 export type Node = SchemaNode | undefined;
 
-export type ListShape = { kind: "atomic" } | { kind: "set" } | { kind: "map"; keys: string[] };
+export type ListShape = { kind: "atomic" } | { kind: "set" } | { kind: "map"; keys: string[]; defaults: Record<string, unknown> };
+
+/**
+ * Defaults of list-map key fields the API server fills in, so `ports: [{port: 80}]` in an
+ * applied config names the live item `k:{"port":80,"protocol":"TCP"}` (kube's OpenAPI
+ * declares `default: TCP` on every port protocol; a schema `default` is used first).
+ */
+const KEY_FIELD_DEFAULTS: Record<string, unknown> = { protocol: "TCP" };
+
+function keyDefaults(node: Node, keys: string[]): Record<string, unknown> {
+  const items = node?.items();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const declared = items?.field(k)?.node.default;
+    if (declared !== undefined) out[k] = declared;
+    else if (Object.hasOwn(KEY_FIELD_DEFAULTS, k)) out[k] = KEY_FIELD_DEFAULTS[k];
+  }
+  return out;
+}
 
 /** A list's element relationship; built-ins without list-type follow their patch strategy (kube-openapi's schemaconv). */
 export function listShape(node: Node, items: readonly unknown[]): ListShape {
@@ -17,7 +35,7 @@ export function listShape(node: Node, items: readonly unknown[]): ListShape {
   const merge = node.patchStrategy.includes("merge");
   if (type === "map" || (type === undefined && merge && node.mergeKey)) {
     const keys = node.listMapKeys;
-    if (keys.length > 0) shape = { kind: "map", keys };
+    if (keys.length > 0) shape = { kind: "map", keys, defaults: keyDefaults(node, keys) };
   } else if (type === "set" || (type === undefined && merge)) {
     shape = { kind: "set" };
   }
@@ -37,7 +55,10 @@ export function itemElement(shape: ListShape, item: unknown): string {
   if (shape.kind === "set") return valueElement(item);
   if (shape.kind === "map" && isObject(item)) {
     const key: Record<string, unknown> = {};
-    for (const k of shape.keys) if (item[k] !== undefined) key[k] = item[k];
+    for (const k of shape.keys) {
+      const v = item[k] ?? shape.defaults[k];
+      if (v !== undefined) key[k] = v;
+    }
     return keyElement(key);
   }
   return valueElement(item);
@@ -93,8 +114,8 @@ export interface Comparison {
 
 /**
  * What changed from `lhs` to `rhs`. A map (struct or granular) that appears or disappears is
- * itself added/removed along with its fields, as kube records (`f:labels: {".": {}, ...}`);
- * `topLevel` marks the object's root fields, which Go always has, so they never are.
+ * itself added/removed along with its fields, as kube records (`f:labels: {".": {}, ...}`),
+ * except the object's root fields (spec, metadata), which Go objects always have.
  */
 export function compare(lhs: unknown, rhs: unknown, node: Node): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
@@ -145,10 +166,29 @@ function compareInto(lhs: unknown, rhs: unknown, node: Node, path: string[], c: 
 
 /** `value` at `path` appeared (or vanished): the path itself for maps and items, plus every field below. */
 function markAll(value: unknown, node: Node, path: string[], into: FieldSet, depth: number, isItem = false): void {
-  const at = into.at(path) ?? subtree(into, path);
-  toFieldSet(value, node, at);
-  const isList = Array.isArray(value) && listShape(node, value).kind !== "atomic";
-  if (isItem || (depth > 1 && !isList)) at.member = true;
+  const at = subtree(into, path);
+  markNode(value, node, at, depth, isItem);
+}
+
+function markNode(value: unknown, node: Node, at: FieldSet, depth: number, isItem: boolean): void {
+  if (isObject(value) && !isAtomicMap(node)) {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    if (isItem || depth > 1 || keys.length === 0) at.member = true;
+    for (const k of keys) markNode(value[k], node?.field(k), at.child(fieldElement(k)), depth + 1, false);
+    return;
+  }
+  if (Array.isArray(value)) {
+    const shape = listShape(node, value);
+    if (shape.kind !== "atomic" && value.length > 0) {
+      for (const item of value) {
+        const child = at.child(itemElement(shape, item));
+        if (shape.kind === "set") child.member = true;
+        else markNode(item, node?.items(), child, depth + 1, true);
+      }
+      return;
+    }
+  }
+  at.member = true;
 }
 
 function subtree(set: FieldSet, path: readonly string[]): FieldSet {
@@ -185,4 +225,3 @@ export function stripMeta(set: FieldSet): FieldSet {
   return set;
 }
 
-export type { JsonObject };

@@ -1,0 +1,20 @@
+// The cluster controllers in pass order: placement first (scheduler, then the volume binder
+// that provisions for what it placed), then networking, node health, and housekeeping.
+import { endpointsController } from "./endpoints";
+import { garbageCollectorController } from "./garbage-collector";
+import { namespaceController } from "./namespace";
+import { nodeLifecycleController } from "./node-lifecycle";
+import { schedulerController } from "./scheduler";
+import { serviceController } from "./service";
+import type { Controller } from "./types";
+import { volumesController } from "./volumes";
+
+export const CLUSTER_CONTROLLERS: Controller[] = [
+  schedulerController,
+  volumesController,
+  serviceController(),
+  endpointsController,
+  nodeLifecycleController,
+  namespaceController,
+  garbageCollectorController,
+];

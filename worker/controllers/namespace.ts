@@ -1,0 +1,64 @@
+// The namespace controller (pkg/controller/namespace): a deleted namespace turns Terminating,
+// is emptied of every namespaced kind, then loses its `kubernetes` finalizer; active namespaces
+// get their `default` ServiceAccount (the serviceaccounts controller's job upstream).
+import type { KubeObject } from "../resources/types";
+import { isDeleting, KNOWN_KINDS, NAMESPACES, rec, SERVICE_ACCOUNTS, strings } from "./cluster-util";
+import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
+
+export const KUBERNETES_FINALIZER = "kubernetes";
+/** While objects with finalizers of their own linger, look again this often. */
+const CONTENT_RECHECK_MS = 5_000;
+
+const NAMESPACED = KNOWN_KINDS.filter((k) => k.namespaced);
+
+function emptyNamespace(snapshot: Snapshot, ns: KubeObject, actions: Action[]): number {
+  const name = ns.metadata.name ?? "";
+  let remaining = 0;
+  for (const k of NAMESPACED) {
+    for (const o of snapshot.list(k.ref, name)) {
+      remaining++;
+      if (isDeleting(o)) continue;
+      actions.push({ type: "delete", ref: k.ref, namespace: name, name: o.metadata.name ?? "", uid: o.metadata.uid, propagationPolicy: "Background" });
+    }
+  }
+  return remaining;
+}
+
+export function reconcileNamespaces(snapshot: Snapshot, config: ControllerConfig): { actions: Action[]; requeueAfterMs?: number } {
+  const actions: Action[] = [];
+  let creates = config.maxCreatesPerPass;
+  let requeueAfterMs: number | undefined;
+  for (const ns of snapshot.list(NAMESPACES)) {
+    const name = ns.metadata.name ?? "";
+    if (!isDeleting(ns)) {
+      if (creates > 0 && !snapshot.get(SERVICE_ACCOUNTS, name, "default")) {
+        creates--;
+        actions.push({ type: "create", ref: SERVICE_ACCOUNTS, object: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: name } } });
+      }
+      continue;
+    }
+    const status = rec(ns.status);
+    if (status.phase !== "Terminating") {
+      // One write per object per pass: the phase first, the emptying on the next pass.
+      actions.push({ type: "updateStatus", ref: NAMESPACES, object: { ...ns, status: { ...status, phase: "Terminating" } } });
+      continue;
+    }
+    const remaining = emptyNamespace(snapshot, ns, actions);
+    const finalizers = strings(rec(ns.spec).finalizers);
+    if (remaining > 0) {
+      requeueAfterMs = CONTENT_RECHECK_MS;
+    } else if (finalizers.includes(KUBERNETES_FINALIZER)) {
+      // The loop writes this through the namespace's `finalize` subresource (spec.finalizers
+      // is writable only there); once metadata.finalizers is empty too, the API removes it.
+      const spec = { ...rec(ns.spec), finalizers: finalizers.filter((f) => f !== KUBERNETES_FINALIZER) };
+      actions.push({ type: "update", ref: NAMESPACES, object: { ...ns, spec } });
+    }
+  }
+  return requeueAfterMs === undefined ? { actions } : { actions, requeueAfterMs };
+}
+
+export const namespaceController: Controller = {
+  name: "namespace",
+  watches: [NAMESPACES, ...NAMESPACED.map((k) => k.ref)],
+  reconcile: (snapshot, _now, config) => reconcileNamespaces(snapshot, config),
+};

@@ -1,0 +1,252 @@
+// kube-scheduler as a pure pass: every pending pod is filtered against every node (node-static
+// predicates cached per distinct pod constraints), scored by least-allocated + owner spreading,
+// and bound; node usage is computed once per pass and updated as pods are placed.
+import type { KubeObject } from "../resources/types";
+import { arr, canonicalJson, isDeleting, NODES, nsName, PODS, PVCS, PVS, rec, STORAGE_CLASSES, str, timeMs, withCondition, type Json } from "./cluster-util";
+import {
+  addPod,
+  holdsResources,
+  matchesNodeSelection,
+  matchNodeSelectorTerms,
+  newNodeInfo,
+  nodeSelectionOf,
+  podHostPorts,
+  podRequests,
+  portsConflict,
+  schedulable,
+  tolerates,
+  untoleratedTaint,
+  type NodeInfo,
+} from "./scheduler-nodes";
+import type { Action, Controller, ReconcileResult, Snapshot } from "./types";
+
+export const SELECTED_NODE_ANNOTATION = "volume.kubernetes.io/selected-node";
+/** PodTopologySpread's default weight relative to NodeResourcesFit (1). */
+const SPREAD_WEIGHT = 2;
+const MAX_NODE_SCORE = 100;
+/** When the write budget ran out, come back soon for the rest of the queue. */
+const BACKLOG_REQUEUE_MS = 100;
+
+const REASON_UNSCHEDULABLE = "node(s) were unschedulable";
+const REASON_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
+const REASON_PORTS = "node(s) didn't have free ports for the requested pod ports";
+const REASON_VOLUME_AFFINITY = "node(s) had volume node affinity conflict";
+
+interface PodVolumes {
+  /** Set when the pod can go nowhere (a missing claim, an unbound Immediate claim). */
+  blocker?: string;
+  /** PV node affinity terms, each list one volume's OR-terms; all must match. */
+  terms: Json[][];
+  /** Unbound WaitForFirstConsumer claims: annotated with the chosen node before the binding. */
+  delayed: KubeObject[];
+}
+
+function podVolumes(snapshot: Snapshot, pod: KubeObject): PodVolumes {
+  const out: PodVolumes = { terms: [], delayed: [] };
+  const ns = pod.metadata.namespace;
+  for (const v of arr(rec(pod.spec).volumes)) {
+    const claimName = str(rec(v.persistentVolumeClaim).claimName);
+    if (!claimName) continue;
+    const pvc = snapshot.get(PVCS, ns, claimName);
+    if (!pvc) return { ...out, blocker: `persistentvolumeclaim "${claimName}" not found` };
+    if (isDeleting(pvc)) return { ...out, blocker: `persistentvolumeclaim "${claimName}" is being deleted` };
+    const volumeName = str(rec(pvc.spec).volumeName);
+    if (volumeName) {
+      const pv = snapshot.get(PVS, undefined, volumeName);
+      const required = rec(rec(rec(pv?.spec).nodeAffinity).required);
+      if (Array.isArray(required.nodeSelectorTerms)) out.terms.push(arr(required.nodeSelectorTerms));
+      continue;
+    }
+    const className = str(rec(pvc.spec).storageClassName) ?? "";
+    const sc = className ? snapshot.get(STORAGE_CLASSES, undefined, className) : undefined;
+    if (str(sc?.volumeBindingMode) !== "WaitForFirstConsumer") return { ...out, blocker: "pod has unbound immediate PersistentVolumeClaims" };
+    const selected = pvc.metadata.annotations?.[SELECTED_NODE_ANNOTATION];
+    if (selected) out.terms.push([{ matchFields: [{ key: "metadata.name", operator: "In", values: [selected] }] }]);
+    else out.delayed.push(pvc);
+  }
+  return out;
+}
+
+/** Codes for the node-static predicates (everything but ports and resources), cached per pod signature. */
+class StaticFilter {
+  private readonly cache = new Map<string, { pre: Int32Array; vol: Uint8Array }>();
+  readonly reasons: string[] = [""];
+  private readonly reasonIds = new Map<string, number>();
+
+  constructor(private readonly nodes: readonly NodeInfo[]) {}
+
+  private reasonId(reason: string): number {
+    let id = this.reasonIds.get(reason);
+    if (id === undefined) {
+      id = this.reasons.push(reason) - 1;
+      this.reasonIds.set(reason, id);
+    }
+    return id;
+  }
+
+  codes(pod: KubeObject, volumeTerms: Json[][]): { pre: Int32Array; vol: Uint8Array } {
+    const spec = rec(pod.spec);
+    const tolerations = arr(spec.tolerations);
+    const selection = nodeSelectionOf(pod);
+    const key = canonicalJson([tolerations, selection.selector, selection.terms ?? null, volumeTerms]);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const pre = new Int32Array(this.nodes.length);
+    const vol = new Uint8Array(this.nodes.length);
+    const unschedulableTaint = { key: "node.kubernetes.io/unschedulable", value: "", effect: "NoSchedule" };
+    this.nodes.forEach((info, i) => {
+      if (info.unschedulable && !tolerates(tolerations, unschedulableTaint)) pre[i] = this.reasonId(REASON_UNSCHEDULABLE);
+      else {
+        const taint = untoleratedTaint(tolerations, info.taints);
+        if (taint) pre[i] = this.reasonId(`node(s) had untolerated taint {${taint.key}: ${taint.value}}`);
+        else if (!matchesNodeSelection(selection, info)) pre[i] = this.reasonId(REASON_AFFINITY);
+      }
+      if (volumeTerms.some((terms) => !matchNodeSelectorTerms(terms, info.name, info.labels))) vol[i] = 1;
+    });
+    const entry = { pre, vol };
+    this.cache.set(key, entry);
+    return entry;
+  }
+}
+
+/** generic_scheduler's FitError message: reasons counted, sorted as strings, joined. */
+export function unschedulableMessage(total: number, counts: Map<string, number>): string {
+  if (total === 0) return "no nodes available to schedule pods";
+  const parts = [...counts].map(([reason, n]) => `${n} ${reason}`).sort();
+  return `0/${total} nodes are available: ${parts.join(", ")}.`;
+}
+
+function priorityOf(pod: KubeObject): number {
+  const p = rec(pod.spec).priority;
+  return typeof p === "number" ? p : 0;
+}
+
+/** The scheduling queue's order: priority, then age, then name (deterministic). */
+function queueOrder(a: KubeObject, b: KubeObject): number {
+  const byPriority = priorityOf(b) - priorityOf(a);
+  if (byPriority !== 0) return byPriority;
+  const byAge = (timeMs(a.metadata.creationTimestamp) ?? 0) - (timeMs(b.metadata.creationTimestamp) ?? 0);
+  if (byAge !== 0) return byAge;
+  return nsName(a) < nsName(b) ? -1 : nsName(a) > nsName(b) ? 1 : 0;
+}
+
+function controllerUid(pod: KubeObject): string | undefined {
+  return pod.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+}
+
+function leastAllocated(used: number, alloc: number): number {
+  if (alloc <= 0 || used > alloc) return 0;
+  return ((alloc - used) * MAX_NODE_SCORE) / alloc;
+}
+
+function unschedulable(pod: KubeObject, message: string, now: Date, actions: Action[]): boolean {
+  const conditions = withCondition(pod, { type: "PodScheduled", status: "False", reason: "Unschedulable", message, lastProbeTime: null }, now);
+  if (!conditions) return false;
+  actions.push({ type: "updateStatus", ref: PODS, object: { ...pod, status: { ...rec(pod.status), conditions } } });
+  actions.push({ type: "event", regarding: pod, eventType: "Warning", reason: "FailedScheduling", message });
+  return true;
+}
+
+export function schedule(snapshot: Snapshot, now: Date, budget: number): ReconcileResult {
+  const actions: Action[] = [];
+  const nodes = snapshot.list(NODES).filter((n) => !isDeleting(n)).map(newNodeInfo);
+  const byName = new Map(nodes.map((n, i) => [n.name, i]));
+  const spread = new Map<string, Int32Array>();
+  const pending: KubeObject[] = [];
+  for (const pod of snapshot.list(PODS)) {
+    if (schedulable(pod)) {
+      pending.push(pod);
+      continue;
+    }
+    if (!holdsResources(pod)) continue;
+    const i = byName.get(str(rec(pod.spec).nodeName) ?? "");
+    if (i === undefined) continue;
+    addPod(nodes[i]!, podRequests(pod), podHostPorts(pod));
+    const owner = controllerUid(pod);
+    if (owner && !isDeleting(pod)) {
+      let counts = spread.get(owner);
+      if (!counts) spread.set(owner, (counts = new Int32Array(nodes.length)));
+      counts[i]! += 1;
+    }
+  }
+  pending.sort(queueOrder);
+  const filter = new StaticFilter(nodes);
+  const feasible = new Int32Array(nodes.length);
+  let writes = 0;
+  for (const pod of pending) {
+    if (writes >= budget) return { actions, requeueAfterMs: BACKLOG_REQUEUE_MS };
+    const volumes = podVolumes(snapshot, pod);
+    if (volumes.blocker) {
+      if (unschedulable(pod, `0/${nodes.length} nodes are available: ${volumes.blocker}.`, now, actions)) writes++;
+      continue;
+    }
+    const { pre, vol } = filter.codes(pod, volumes.terms);
+    const req = podRequests(pod);
+    const ports = podHostPorts(pod);
+    const owner = controllerUid(pod);
+    const counts = owner ? spread.get(owner) : undefined;
+    const failures = new Map<string, number>();
+    const fail = (reason: string) => failures.set(reason, (failures.get(reason) ?? 0) + 1);
+    let nFeasible = 0;
+    let maxCount = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      const code = pre[i]!;
+      if (code !== 0) {
+        fail(filter.reasons[code]!);
+        continue;
+      }
+      const n = nodes[i]!;
+      if (ports.length > 0 && portsConflict(n, ports)) {
+        fail(REASON_PORTS);
+        continue;
+      }
+      let fits = true;
+      if (n.usedPods + 1 > n.allocPods) (fits = false), fail("Too many pods");
+      if (req.cpu > 0 && n.usedCpu + req.cpu > n.allocCpu) (fits = false), fail("Insufficient cpu");
+      if (req.memory > 0 && n.usedMemory + req.memory > n.allocMemory) (fits = false), fail("Insufficient memory");
+      if (!fits) continue;
+      if (vol[i] === 1) {
+        fail(REASON_VOLUME_AFFINITY);
+        continue;
+      }
+      feasible[nFeasible++] = i;
+      if (counts && counts[i]! > maxCount) maxCount = counts[i]!;
+    }
+    if (nFeasible === 0) {
+      if (unschedulable(pod, unschedulableMessage(nodes.length, failures), now, actions)) writes++;
+      continue;
+    }
+    let best = -1;
+    let bestScore = -1;
+    for (let k = 0; k < nFeasible; k++) {
+      const i = feasible[k]!;
+      const n = nodes[i]!;
+      let score = (leastAllocated(n.scoreCpu + req.scoreCpu, n.allocCpu) + leastAllocated(n.scoreMemory + req.scoreMemory, n.allocMemory)) / 2;
+      if (counts) score += (SPREAD_WEIGHT * (maxCount === 0 ? MAX_NODE_SCORE : (MAX_NODE_SCORE * (maxCount - counts[i]!)) / maxCount));
+      else score += SPREAD_WEIGHT * MAX_NODE_SCORE;
+      // Strictly greater: ties go to the first node in name order, so a pass is reproducible.
+      if (score > bestScore) (bestScore = score), (best = i);
+    }
+    const chosen = nodes[best]!;
+    addPod(chosen, req, ports);
+    if (owner) {
+      let c = counts;
+      if (!c) spread.set(owner, (c = new Int32Array(nodes.length)));
+      c[best]! += 1;
+    }
+    for (const pvc of volumes.delayed) {
+      const annotations = { ...pvc.metadata.annotations, [SELECTED_NODE_ANNOTATION]: chosen.name };
+      actions.push({ type: "update", ref: PVCS, object: { ...pvc, metadata: { ...pvc.metadata, annotations } } });
+    }
+    actions.push({ type: "bind", pod, nodeName: chosen.name });
+    actions.push({ type: "event", regarding: pod, eventType: "Normal", reason: "Scheduled", message: `Successfully assigned ${nsName(pod)} to ${chosen.name}` });
+    writes++;
+  }
+  return { actions };
+}
+
+export const schedulerController: Controller = {
+  name: "scheduler",
+  watches: [PODS, NODES, PVCS, PVS, STORAGE_CLASSES],
+  reconcile: (snapshot, now, config) => schedule(snapshot, now, config.maxCreatesPerPass),
+};

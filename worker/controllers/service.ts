@@ -1,0 +1,138 @@
+// Service addresses as a controller: backfills ClusterIPs and NodePorts admission did not assign
+// (objects restored or imported around it), keeps the `kubernetes` Service, and publishes
+// LoadBalancer ingress through a small provider seam (node addresses today, a cloud LB later).
+import type { KubeObject } from "../resources/types";
+import { arr, conditionOf, isDeleting, NODES, rec, sameJson, SERVICES, str, type Json } from "./cluster-util";
+import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
+
+/**
+ * The `kubernetes` Service, identical to what worker/api/bootstrap.ts creates: port 443 named
+ * https with targetPort 443, because the control plane (the Worker) serves HTTPS on 443 and
+ * the agent's service proxy forwards the ClusterIP there. Its Endpoints are not ours (no selector).
+ */
+export const KUBERNETES_SERVICE_PORT = { name: "https", port: 443, protocol: "TCP", targetPort: 443 };
+
+/** Where a LoadBalancer Service's status.loadBalancer.ingress comes from. */
+export interface LoadBalancerProvider {
+  ingress(service: KubeObject, nodes: readonly KubeObject[]): Json[];
+}
+
+/** No cloud LB: every Ready node answers on the NodePorts, so the nodes' addresses are the ingress. */
+export const nodeAddressLoadBalancer: LoadBalancerProvider = {
+  ingress(_service, nodes) {
+    const ips = new Set<string>();
+    for (const node of nodes) {
+      if (isDeleting(node) || str(conditionOf(node, "Ready")?.status) !== "True") continue;
+      const addresses = arr(rec(node.status).addresses);
+      const pick = addresses.find((a) => a.type === "ExternalIP") ?? addresses.find((a) => a.type === "InternalIP");
+      const ip = str(pick?.address);
+      if (ip) ips.add(ip);
+    }
+    return [...ips].sort().map((ip) => ({ ip, ipMode: "VIP" }));
+  },
+};
+
+function ipToInt(ip: string): number | undefined {
+  const parts = ip.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}
+
+function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+/** The CIDR's network address and size; the first host (.1) is the `kubernetes` Service's. */
+export function parseCidr(cidr: string): { base: number; size: number } {
+  const [ip, bits] = cidr.split("/");
+  const base = ipToInt(ip ?? "") ?? 0;
+  const prefix = Number(bits ?? "32");
+  const size = 2 ** (32 - prefix);
+  return { base: (base & ~(size - 1)) >>> 0, size };
+}
+
+export function kubernetesServiceIp(config: ControllerConfig): string {
+  return intToIp(parseCidr(config.serviceClusterIpCidr).base + 1);
+}
+
+function kubernetesService(config: ControllerConfig): KubeObject {
+  const ip = kubernetesServiceIp(config);
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
+    spec: { type: "ClusterIP", clusterIP: ip, clusterIPs: [ip], ports: [KUBERNETES_SERVICE_PORT], sessionAffinity: "None" },
+  };
+}
+
+function needsClusterIp(spec: Json): boolean {
+  return (str(spec.type) ?? "ClusterIP") !== "ExternalName" && spec.clusterIP !== "None" && !str(spec.clusterIP);
+}
+
+function wantsNodePorts(spec: Json): boolean {
+  return spec.type === "NodePort" || spec.type === "LoadBalancer";
+}
+
+export function serviceController(lb: LoadBalancerProvider = nodeAddressLoadBalancer): Controller {
+  return {
+    name: "service",
+    watches: [SERVICES, NODES],
+    reconcile(snapshot: Snapshot, _now: Date, config: ControllerConfig) {
+      const actions: Action[] = [];
+      const services = snapshot.list(SERVICES);
+      if (!snapshot.get(SERVICES, "default", "kubernetes")) actions.push({ type: "create", ref: SERVICES, object: kubernetesService(config) });
+
+      const usedIps = new Set<string>([kubernetesServiceIp(config)]);
+      const usedPorts = new Set<number>();
+      for (const svc of services) {
+        const spec = rec(svc.spec);
+        for (const ip of Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [spec.clusterIP]) if (typeof ip === "string") usedIps.add(ip);
+        for (const p of arr(spec.ports)) if (typeof p.nodePort === "number") usedPorts.add(p.nodePort);
+      }
+      const { base, size } = parseCidr(config.serviceClusterIpCidr);
+      let nextIp = 2;
+      const allocateIp = (): string | undefined => {
+        for (; nextIp < size - 1; nextIp++) {
+          const ip = intToIp(base + nextIp);
+          if (!usedIps.has(ip)) return usedIps.add(ip), ip;
+        }
+        return undefined;
+      };
+      let nextPort = config.nodePortRange.min;
+      const allocatePort = (): number | undefined => {
+        for (; nextPort <= config.nodePortRange.max; nextPort++) if (!usedPorts.has(nextPort)) return usedPorts.add(nextPort), nextPort;
+        return undefined;
+      };
+
+      const nodes = snapshot.list(NODES);
+      for (const svc of services) {
+        if (isDeleting(svc)) continue;
+        const spec = rec(svc.spec);
+        const next: Json = { ...spec };
+        if (needsClusterIp(spec)) {
+          const ip = allocateIp();
+          if (!ip) {
+            actions.push({ type: "event", regarding: svc, eventType: "Warning", reason: "ClusterIPNotAllocated", message: `the service range ${config.serviceClusterIpCidr} is full` });
+            continue;
+          }
+          next.clusterIP = ip;
+          next.clusterIPs = [ip];
+        }
+        if (wantsNodePorts(spec)) {
+          next.ports = arr(spec.ports).map((p) => (typeof p.nodePort === "number" ? p : { ...p, nodePort: allocatePort() }));
+        }
+        if (!sameJson(next, spec)) {
+          actions.push({ type: "update", ref: SERVICES, object: { ...svc, spec: next } });
+          continue; // the status write waits for the next pass: one write per object per pass
+        }
+        const status = rec(svc.status);
+        const ingress = spec.type === "LoadBalancer" ? lb.ingress(svc, nodes) : [];
+        const current = arr(rec(status.loadBalancer).ingress);
+        if (!sameJson(ingress, current)) {
+          actions.push({ type: "updateStatus", ref: SERVICES, object: { ...svc, status: { ...status, loadBalancer: ingress.length ? { ingress } : {} } } });
+        }
+      }
+      return { actions };
+    },
+  };
+}
