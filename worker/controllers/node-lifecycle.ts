@@ -25,7 +25,9 @@ function unknownConditions(node: KubeObject, now: Date): Json[] | undefined {
   let conditions = arr(rec(node.status).conditions);
   let changed = false;
   for (const type of NODE_CONDITIONS) {
-    const had = conditions.some((c) => c.type === type);
+    const existing = conditions.find((c) => c.type === type);
+    if (existing?.status === "Unknown") continue; // already Unknown, whichever reason said so
+    const had = existing !== undefined;
     const next = had
       ? { type, status: "Unknown", reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status." }
       : { type, status: "Unknown", reason: "NodeStatusNeverUpdated", message: "Kubelet never posted node status.", lastHeartbeatTime: timestamp(now) };

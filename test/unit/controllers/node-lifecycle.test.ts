@@ -36,7 +36,7 @@ describe("node lifecycle", () => {
   it("leaves a healthy node alone and asks to come back at its grace deadline", () => {
     const result = run(base(), at(10));
     expect(result.actions).toEqual([]);
-    expect(result.requeueAfterMs).toBe(39_877);
+    expect(result.requeueAfterMs).toBe(29_123);
   });
 
   it("walks the eviction timeline after the Lease expires", () => {

@@ -22,7 +22,12 @@ const MAX_PATCH_ATTEMPTS = 5;
 
 function patchErrorToStatus(e: unknown, def: ResourceDef, name: string): unknown {
   if (!(e instanceof PatchError)) return e;
-  if (e.code === 409) return conflict({ group: def.group, resource: def.plural }, name, e.message);
+  if (e.code === 409) {
+    // Apply conflicts keep kube's bare "Apply failed with N conflicts: …" message and per-field causes.
+    return e.causes
+      ? new StatusError(409, "Conflict", e.message, { name, group: def.group, kind: def.plural, causes: e.causes })
+      : conflict({ group: def.group, resource: def.plural }, name, e.message);
+  }
   if (e.code === 422) {
     return invalid({ group: def.group, resource: def.plural, kind: def.kind }, name, [
       { reason: "FieldValueInvalid", message: e.message },
