@@ -107,8 +107,6 @@ async function main() {
     for (const s of streams) s.close();
     console.log(summary(`watch delivery (${WATCHERS} watchers)`, delivery));
     console.log(`watch events received ${delivery.length}/${WATCHERS * WATCH_WRITES}; p99=${percentile(delivery, 99).toFixed(1)} ms`);
-    const mem = await cluster.memory?.();
-    if (mem) console.log(`workerd resident memory after the run: ${(mem / 1024 / 1024).toFixed(0)} MB`);
   } finally {
     api.agent.destroy();
     await cluster.stop();

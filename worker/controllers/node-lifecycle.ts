@@ -95,7 +95,10 @@ export function reconcileNodes(snapshot: Snapshot, now: Date, config: Controller
     } else {
       requeue = minDefined(requeue, staleAt - now.getTime());
     }
-    const ready = str(conditionOf(node, "Ready")?.status) ?? "Unknown";
+    const readyCondition = conditionOf(node, "Ready");
+    // A node that never reported is left alone until its grace period (from creation) runs out.
+    if (!readyCondition) continue;
+    const ready = str(readyCondition.status) ?? "Unknown";
     const taints = desiredTaints(node, ready, now);
     const current = arr(rec(node.spec).taints);
     const key = (ts: Json[]) => ts.map((t) => `${t.key}:${t.effect}`).sort().join(",");

@@ -72,3 +72,16 @@ describe("node lifecycle", () => {
     expect(r.actions).toEqual([expect.objectContaining({ type: "update", object: expect.objectContaining({ spec: {} }) })]);
   });
 });
+
+describe("node lifecycle: a new node", () => {
+  it("is left alone within its grace period, then marked Unknown", () => {
+    const fresh = node("n1");
+    fresh.object.metadata.creationTimestamp = "2025-01-01T00:09:50Z";
+    fresh.object.status = {};
+    const early = run([fresh], at(0));
+    expect(early.actions).toEqual([]);
+    expect(early.requeueAfterMs).toBe(30_000);
+    const late = run([fresh], at(31));
+    expect(late.actions[0]).toMatchObject({ type: "updateStatus", object: { status: { conditions: [{ type: "Ready", status: "Unknown", reason: "NodeStatusNeverUpdated" }, {}, {}, {}] } } });
+  });
+});
