@@ -1,16 +1,9 @@
-// `npm test` runs every layer: unit tests in Node, the store conformance suite on D1
-// inside workerd, and end-to-end tests that start a local cluster and drive real kubectl.
-import { defineConfig, type Plugin } from "vitest/config";
-
-/** Loads *.sql as text, as wrangler's Text rule does for the Worker bundle. */
-function sqlAsText(): Plugin {
-  return {
-    name: "sql-as-text",
-    transform(code, id) {
-      return id.endsWith(".sql") ? { code: `export default ${JSON.stringify(code)};`, map: null } : undefined;
-    },
-  };
-}
+// Unit tests in Node and end-to-end tests (a local cluster driven by real kubectl). The
+// workerd suites (store on D1, the Worker's negative suite) have their own configs, since
+// @cloudflare/vitest-pool-workers resolves modules for workerd only when run on its own;
+// `npm test` runs all three.
+import { defineConfig } from "vitest/config";
+import { sqlAsText } from "./test/sql-as-text";
 
 export default defineConfig({
   test: {
@@ -23,8 +16,6 @@ export default defineConfig({
           environment: "node",
         },
       },
-      "test/store/vitest.workers.config.ts",
-      "test/worker/vitest.config.ts",
       {
         test: {
           name: "e2e",

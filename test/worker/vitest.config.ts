@@ -2,6 +2,7 @@
 // SELF.fetch to the real app with its D1 binding and Durable Objects, migrated as wrangler does.
 import { fileURLToPath } from "node:url";
 import { defineWorkersConfig, readD1Migrations } from "@cloudflare/vitest-pool-workers/config";
+import { sqlAsText } from "../sql-as-text";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -10,10 +11,16 @@ const TEST_ADMIN_TOKEN_SHA256 = "17d6bfe05d1b1fb7bc499f8e3f639c7b3eda4c40f321eef
 
 export default defineWorkersConfig(async () => ({
   root: ROOT,
+  plugins: [sqlAsText()],
+  // Resolve packages as wrangler does for workerd (@libsql/client's web build, not its native one).
+  resolve: { conditions: ["workerd", "worker", "browser", "import", "default"] },
+  ssr: { resolve: { conditions: ["workerd", "worker", "browser", "import", "default"] } },
   test: {
     name: "worker",
+    // As a project of the root config, vitest scans from the config's own folder unless told.
+    dir: ROOT,
     include: ["test/worker/**/*.test.ts"],
-    setupFiles: ["test/worker/apply-migrations.ts"],
+    setupFiles: [`${ROOT}/test/worker/apply-migrations.ts`],
     poolOptions: {
       workers: {
         singleWorker: true,

@@ -5,7 +5,7 @@ import type { ApiContext } from "./context";
 import { query } from "./context";
 import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, readBodyBytes, readBodyText } from "./negotiate";
 import { badRequest } from "./status-error";
-import { fieldPath } from "./validate";
+import { fieldPath, validateObject } from "./validate";
 
 export async function readObjectBody(ctx: ApiContext): Promise<KubeObject> {
   const type = bodyTypeOf(ctx.request.headers.get("content-type") ?? undefined);
@@ -46,19 +46,20 @@ export function droppedFields(input: unknown, parsed: unknown, path: (string | n
 }
 
 /**
- * kube-apiserver's fieldValidation: Strict rejects unknown fields (400), Warn reports
- * them as `Warning` headers, Ignore drops them silently. Returns warnings to send.
+ * The decode step: the body is checked against the kind's schema before any defaulting
+ * (a wrong type is a 422 naming the field) and unknown fields are handled per
+ * `fieldValidation`: Strict rejects them (400), Warn reports them as `Warning` headers,
+ * Ignore drops them silently. Returns the decoded object (unknown fields dropped).
  */
-export function checkUnknownFields(ctx: ApiContext, def: ResourceDef, input: KubeObject): string[] {
+export function decodeObject(ctx: ApiContext, def: ResourceDef, input: KubeObject): { obj: KubeObject; warnings: string[] } {
   const mode = fieldValidationOf(ctx);
-  if (mode === "Ignore") return [];
-  const parsed = def.schema.safeParse(input);
-  if (!parsed.success) return [];
-  const unknown = droppedFields(input, parsed.data);
-  if (unknown.length === 0) return [];
+  const obj = validateObject(def, input, undefined, { schemaOnly: true });
+  if (mode === "Ignore") return { obj, warnings: [] };
+  const unknown = droppedFields(input, obj);
+  if (unknown.length === 0) return { obj, warnings: [] };
   const messages = unknown.map((f) => `unknown field "${f}"`);
   if (mode === "Strict") throw badRequest(`strict decoding error: ${messages.join(", ")}`);
-  return messages;
+  return { obj, warnings: messages };
 }
 
 /** Adds `Warning: 299 - "…"` headers, which kubectl prints as `Warning: …`. */

@@ -1,7 +1,7 @@
 // POST: a new object through defaults, validation and admission, then one CAS insert.
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { fieldManagerOf, isDryRun, requireActiveNamespace } from "../admission";
-import { checkUnknownFields, readObjectBody, withWarnings } from "../body";
+import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
 import { checkNamespace, checkTypeMeta, initCreateMeta } from "../object-meta";
@@ -26,8 +26,7 @@ export async function admitNew(ctx: ApiContext, def: ResourceDef, input: KubeObj
 export async function createVerb(ctx: ApiContext): Promise<Response> {
   const { def, version, name, subresource } = ctx.target;
   if (name || subresource) throw badRequest("POST is served only on a collection");
-  const input = checkTypeMeta(def, version, await readObjectBody(ctx));
-  const warnings = checkUnknownFields(ctx, def, input);
+  const { obj: input, warnings } = decodeObject(ctx, def, checkTypeMeta(def, version, await readObjectBody(ctx)));
   const obj = await admitNew(ctx, def, input, fieldManagerOf(ctx, userAgentManager(ctx)));
   const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj);
   return withWarnings(respondObject(ctx, created, 201), warnings);

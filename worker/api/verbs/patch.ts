@@ -5,7 +5,7 @@ import type { KubeObject, ResourceDef } from "../../resources/types";
 import { jsonSchemaOf } from "../../resources/json-schema";
 import { applyPatch, applyServerSide, PatchError } from "../patch";
 import { fieldManagerOf, isDryRun } from "../admission";
-import { checkUnknownFields, withWarnings } from "../body";
+import { decodeObject, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { query } from "../context";
 import { bodyTypeOf, decodeBody, readBodyText, type BodyType } from "../negotiate";
@@ -71,10 +71,11 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
       } else {
         next = applyPatch(type, live, patch, schema) as KubeObject;
       }
-      next = checkTypeMeta(def, version, next);
+      const decoded = decodeObject(ctx, def, checkTypeMeta(def, version, next));
+      next = decoded.obj;
       const wanted = revisionOf(next);
       if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
-      const warnings = type === "apply-patch" ? [] : checkUnknownFields(ctx, def, next);
+      const warnings = type === "apply-patch" ? [] : decoded.warnings;
       const updated = await commitUpdate(ctx, def, stored.value, next, {
         manager,
         subresource,

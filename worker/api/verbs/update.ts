@@ -3,7 +3,7 @@
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { deepEqual } from "../../lib/deep-equal";
 import { fieldManagerOf, isDryRun } from "../admission";
-import { checkUnknownFields, readObjectBody, withWarnings } from "../body";
+import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
 import { checkTypeMeta, keepSystemMeta } from "../object-meta";
@@ -85,7 +85,9 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
     return putScale(ctx);
   }
   if (subresource && subresource !== "status") throw badRequest(`the server does not support subresource "${subresource}" for update`);
-  const input = checkTypeMeta(def, version, await readObjectBody(ctx));
+  const decoded = decodeObject(ctx, def, checkTypeMeta(def, version, await readObjectBody(ctx)));
+  const input = decoded.obj;
+  const warnings = decoded.warnings;
   if (input.metadata.name && input.metadata.name !== name) {
     throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
   }
@@ -96,7 +98,6 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
     }
     input.metadata.namespace = namespace;
   }
-  const warnings = checkUnknownFields(ctx, def, input);
   const manager = fieldManagerOf(ctx, userAgentManager(ctx));
   const key = keyOf(def, namespace, name);
   const stored = await ctx.store.get(key);
