@@ -1,6 +1,7 @@
 // API latency against the local Worker (workerd + D1): p50/p99 of get, create, update,
 // a paged list of 10,000 pods (limit=500, as kubectl pages), and watch delivery to 100
 // concurrent watchers. Run: npm run bench:api
+import { execFileSync } from "node:child_process";
 import { startCluster } from "../test/e2e/harness";
 import { clientFromKubeconfig, percentile, summary } from "./lib/client";
 
@@ -9,6 +10,16 @@ const SAMPLES = Number(process.env.SAMPLES ?? 500);
 const WATCHERS = Number(process.env.WATCHERS ?? 100);
 const WATCH_WRITES = Number(process.env.WATCH_WRITES ?? 50);
 const SEED_CONCURRENCY = 8;
+
+/** Resident memory of the workerd processes in wrangler's process group, in MB. */
+function workerdRssMb(pgid: number): string {
+  const out = execFileSync("ps", ["-o", "rss=,comm=", "-g", String(pgid)], { encoding: "utf8" });
+  const kb = out
+    .split("\n")
+    .filter((l) => l.includes("workerd"))
+    .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0);
+  return (kb / 1024).toFixed(0);
+}
 
 function pod(name: string) {
   return {
@@ -107,6 +118,7 @@ async function main() {
     for (const s of streams) s.close();
     console.log(summary(`watch delivery (${WATCHERS} watchers)`, delivery));
     console.log(`watch events received ${delivery.length}/${WATCHERS * WATCH_WRITES}; p99=${percentile(delivery, 99).toFixed(1)} ms`);
+    console.log(`workerd resident memory (whole runtime: every isolate, Durable Object and SQLite cache): ${workerdRssMb(cluster.pid)} MB`);
   } finally {
     api.agent.destroy();
     await cluster.stop();

@@ -59,6 +59,17 @@ export function runStoreCases(makeStore: MakeStore): void {
       expect(await store.get({ ...key, group: "apps" })).toBeNull();
     });
 
+    it("listText gives the same objects as list, as JSON text", async () => {
+      const { store } = await makeStore();
+      if (!store.listText) return;
+      await store.create(pods("default", "t1"), pod(pods("default", "t1"), { spec: { nodeName: "n1" } }));
+      await store.create(pods("default", "t2"), { apiVersion: "v1", kind: "Pod", metadata: {} } as never);
+      const parsed = await store.list("", "pods", { namespace: "default" });
+      const texts = await store.listText("", "pods", { namespace: "default" });
+      expect(texts.revision).toBe(parsed.revision);
+      expect(texts.items.map((i) => JSON.parse(i.text))).toEqual(parsed.items.map((i) => i.value));
+    });
+
     it("stores values without resourceVersion", async () => {
       const { store, rawValues } = await makeStore();
       const key = pods("default", "a");

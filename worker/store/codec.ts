@@ -17,6 +17,19 @@ export class ValueCodec {
     return this.transformer?.appliesTo(key) ? this.transformer.encode(json) : json;
   }
 
+  /**
+   * The stored JSON with resourceVersion spliced in, skipping parse and stringify. encode()
+   * writes apiVersion, kind and metadata first (the schemas' key order), so the first
+   * `"metadata":{` is the top-level one; anything else takes the parsing path.
+   */
+  async decodeText(key: Pick<ObjectKey, "group" | "resource">, stored: string, revision: number): Promise<string> {
+    const at = this.transformer?.appliesTo(key) ? -1 : stored.indexOf('"metadata":{');
+    if (at < 0 || at > 200) return JSON.stringify(await this.decode(key, stored, revision));
+    const open = at + '"metadata":{'.length;
+    const rv = `"resourceVersion":"${revision}"`;
+    return stored.slice(0, open) + rv + (stored[open] === "}" ? "" : ",") + stored.slice(open);
+  }
+
   async decode(key: Pick<ObjectKey, "group" | "resource">, stored: string, revision: number): Promise<KubeObject> {
     const json = this.transformer?.appliesTo(key) ? await this.transformer.decode(stored) : stored;
     if (json.startsWith(ENCRYPTED_PREFIX)) {

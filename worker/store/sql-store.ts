@@ -15,6 +15,7 @@ import type {
   ObjectKey,
   Store,
   StoredObject,
+  StoredText,
   TokenRecord,
   ValueTransformer,
 } from "./types";
@@ -72,6 +73,28 @@ export class SqlStore implements Store {
   }
 
   async list(group: string, resource: string, options: ListOptions = {}): Promise<ListResult> {
+    const { rows, revision, more } = await this.listRows(group, resource, options);
+    const items = await Promise.all(
+      rows.map(async (row): Promise<StoredObject> => {
+        const key = { group, resource, namespace: row.namespace, name: row.name };
+        return { key, revision: row.revision, value: await this.codec.decode(key, row.value, row.revision) };
+      }),
+    );
+    return { items, revision, more };
+  }
+
+  async listText(group: string, resource: string, options: ListOptions = {}): Promise<{ items: StoredText[]; revision: number; more: boolean }> {
+    const { rows, revision, more } = await this.listRows(group, resource, options);
+    const items = await Promise.all(
+      rows.map(async (row): Promise<StoredText> => {
+        const key = { group, resource, namespace: row.namespace, name: row.name };
+        return { key, revision: row.revision, text: await this.codec.decodeText(key, row.value, row.revision) };
+      }),
+    );
+    return { items, revision, more };
+  }
+
+  private async listRows(group: string, resource: string, options: ListOptions) {
     const conditions: SQL[] = [eq(objects.apiGroup, group), eq(objects.resource, resource)];
     const { namespace, after } = options;
     if (namespace !== undefined) conditions.push(eq(objects.namespace, namespace));
@@ -96,14 +119,7 @@ export class SqlStore implements Store {
       limit === undefined ? page : page.limit(limit + 1),
     ]);
     const more = limit !== undefined && rows.length > limit;
-    const kept = more ? rows.slice(0, limit) : rows;
-    const items = await Promise.all(
-      kept.map(async (row): Promise<StoredObject> => {
-        const key = { group, resource, namespace: row.namespace, name: row.name };
-        return { key, revision: row.revision, value: await this.codec.decode(key, row.value, row.revision) };
-      }),
-    );
-    return { items, revision: head?.current ?? 0, more };
+    return { rows: more ? rows.slice(0, limit) : rows, revision: head?.current ?? 0, more };
   }
 
   async count(group: string, resource: string, namespace?: string): Promise<number> {

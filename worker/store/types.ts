@@ -46,6 +46,13 @@ export interface ListResult {
   more: boolean;
 }
 
+/** A listed object as JSON text (resourceVersion included): lists can be answered without a parse. */
+export interface StoredText {
+  key: ObjectKey;
+  revision: number;
+  text: string;
+}
+
 export type StoreErrorCode = "NotFound" | "AlreadyExists" | "Conflict" | "Compacted";
 
 /** Typed sentinel raised by drivers; translated into a StatusError at the API boundary. */
@@ -82,6 +89,8 @@ export interface TokenRecord {
 export interface Store {
   get(key: ObjectKey): Promise<StoredObject | null>;
   list(group: string, resource: string, options?: ListOptions): Promise<ListResult>;
+  /** `list` with each item as JSON text; optional, a driver may not offer it. */
+  listText?(group: string, resource: string, options?: ListOptions): Promise<{ items: StoredText[]; revision: number; more: boolean }>;
   count(group: string, resource: string, namespace?: string): Promise<number>;
   /** Fails with AlreadyExists. The stored value gets its revision as resourceVersion. */
   create(key: ObjectKey, value: KubeObject): Promise<StoredObject>;

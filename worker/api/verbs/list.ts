@@ -106,6 +106,30 @@ export async function readPage(
   }
 }
 
+interface TextPage {
+  texts: string[];
+  revision: number;
+  continueToken?: string;
+}
+
+/** The unfiltered JSON fast path: stored JSON goes out as is, never parsed and re-encoded. */
+async function readTextPage(store: Store, def: ResourceDef, namespace: string | undefined, limit: number, start?: ContinueToken): Promise<TextPage> {
+  const page = await store.listText!(def.group, def.plural, {
+    namespace,
+    after: start ? { namespace: start.ns, name: start.name } : undefined,
+    limit: Math.min(limit, MAX_STORE_PAGE_ROWS),
+  });
+  const revision = start?.rv ?? page.revision;
+  const last = page.items[page.items.length - 1];
+  const continueToken = page.more && last ? encodeContinue({ rv: revision, ns: last.key.namespace, name: last.key.name }) : undefined;
+  return { texts: page.items.map((i) => i.text), revision, continueToken };
+}
+
+function listHead(def: ResourceDef, revision: number, continueToken?: string): string {
+  const metadata = continueToken ? `{"resourceVersion":"${revision}","continue":${JSON.stringify(continueToken)}}` : `{"resourceVersion":"${revision}"}`;
+  return `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.listKind)},"metadata":${metadata},"items":[`;
+}
+
 function withTypeMeta(def: ResourceDef, obj: KubeObject, version = def.version): KubeObject {
   return presentAs(def, version, { ...obj, apiVersion: apiVersionOf(def), kind: def.kind });
 }
@@ -122,6 +146,14 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
     throw gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
   }
 
+  const textPath = ctx.output.type === "json" && !filter.labels && !filter.fields && ctx.target.version === def.version && ctx.store.listText;
+  if (textPath) {
+    if (!limit) return streamTextList(ctx, def, filter.namespace);
+    const page = await readTextPage(ctx.store, def, filter.namespace, limit, start);
+    return new Response(listHead(def, page.revision, page.continueToken) + page.texts.join(",") + "]}", {
+      headers: { "content-type": "application/json" },
+    });
+  }
   if (!limit && ctx.output.type === "json") return streamList(ctx, def, filter, ctx.target.version);
 
   const page = await readPage(ctx.store, def, filter, limit || Number.MAX_SAFE_INTEGER, start);
@@ -152,6 +184,34 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
     metadata,
     items: page.items.map((o) => withTypeMeta(def, o, ctx.target.version)),
   });
+}
+
+/** Unfiltered, unpaged JSON: stored text page by page, as it arrives. */
+function streamTextList(ctx: ApiContext, def: ResourceDef, namespace: string | undefined): Response {
+  const encoder = new TextEncoder();
+  const store = ctx.store;
+  let start: ContinueToken | undefined;
+  let opened = false;
+  let wroteItem = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const page = await readTextPage(store, def, namespace, STORE_PAGE_ROWS, start);
+      let chunk = opened ? "" : listHead(def, page.revision);
+      opened = true;
+      if (page.texts.length > 0) {
+        chunk += (wroteItem ? "," : "") + page.texts.join(",");
+        wroteItem = true;
+      }
+      if (page.continueToken) {
+        start = decodeContinue(page.continueToken);
+        controller.enqueue(encoder.encode(chunk));
+      } else {
+        controller.enqueue(encoder.encode(chunk + "]}"));
+        controller.close();
+      }
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
 }
 
 /** Writes `{"kind":…,"items":[` then each store page as it arrives. */
