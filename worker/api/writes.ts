@@ -37,17 +37,30 @@ export function watchHub(env: Env, group: string, resource: string) {
   return env.WATCH_HUB.get(env.WATCH_HUB.idFromName(`${group}/${resource}`));
 }
 
-/** Fan-out happens after the response; the hub fills any gap from the change log itself. */
-function publish(ctx: Pick<ApiContext, "env" | "waitUntil">, type: ChangeType, stored: StoredObject): void {
+/** The controller manager's own principal: its writes need no nudge, its loop re-runs itself. */
+export const CONTROLLER_USER = "system:kube-controller-manager";
+
+export function controllerLoop(env: Env) {
+  return env.CONTROLLER_LOOP.get(env.CONTROLLER_LOOP.idFromName("controller-manager"));
+}
+
+/**
+ * After the response: the watch hub fans the change out (it fills any gap from the change
+ * log itself) and the controller loop is nudged to reconcile.
+ */
+function publish(ctx: WriteContext, type: ChangeType, stored: StoredObject): void {
   const event: ChangeEvent = { revision: stored.revision, type, key: stored.key, value: stored.value };
   ctx.waitUntil(
     watchHub(ctx.env, stored.key.group, stored.key.resource)
       .publish([event])
       .catch(() => undefined),
   );
+  if (ctx.principal.user !== CONTROLLER_USER && stored.key.resource !== "events") {
+    ctx.waitUntil(controllerLoop(ctx.env).nudge().catch(() => undefined));
+  }
 }
 
-type WriteContext = Pick<ApiContext, "env" | "store" | "waitUntil">;
+type WriteContext = Pick<ApiContext, "env" | "store" | "waitUntil" | "principal">;
 
 export async function createObject(ctx: WriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");

@@ -56,10 +56,12 @@ export class ActionApplier {
   private applyOne(action: Action): Promise<{ status: number; body: string }> {
     switch (action.type) {
       case "create":
-        return this.call("POST", apiPath(action.ref, action.object.metadata.namespace), action.object);
+        return this.create(action);
       case "update": {
         const o = action.object;
-        return this.call("PUT", apiPath(action.ref, o.metadata.namespace, o.metadata.name), o);
+        // spec.finalizers of a terminating namespace change only through /finalize.
+        const finalize = action.ref.group === "" && action.ref.resource === "namespaces" && Boolean(o.metadata.deletionTimestamp);
+        return this.call("PUT", apiPath(action.ref, o.metadata.namespace, o.metadata.name, finalize ? "finalize" : undefined), o);
       }
       case "bind": {
         const pod = action.pod;
@@ -84,6 +86,21 @@ export class ActionApplier {
       case "event":
         return this.recordEvent(action.regarding, action.eventType, action.reason, action.message);
     }
+  }
+
+  private async create(action: Extract<Action, { type: "create" }>) {
+    const res = await this.call("POST", apiPath(action.ref, action.object.metadata.namespace), action.object);
+    const event = action.event;
+    if (event && res.status === 201) {
+      let name = action.object.metadata.name ?? "";
+      try {
+        name = (JSON.parse(res.body) as KubeObject).metadata.name ?? name;
+      } catch {
+        // keep the requested name
+      }
+      await this.recordEvent(event.regarding, event.eventType, event.reason, event.message.replaceAll("{name}", name));
+    }
+    return res;
   }
 
   private async recordEvent(regarding: KubeObject, type: string, reason: string, message: string) {

@@ -122,14 +122,12 @@ export function reconcileReplicaSet(
     budget.creates -= count;
     for (let i = 0; i < count; i++) {
       const pod = podFromTemplate(rs);
-      actions.push({ type: "create", ref: PODS, object: pod });
-      events.push({
-        type: "event",
-        regarding: rs,
-        eventType: "Normal",
-        reason: "SuccessfulCreate",
-        // The server picks the suffix from generateName; the name is not known before the write.
-        message: `Created pod: ${pod.metadata.generateName ?? ""}`,
+      // The server picks the suffix from generateName, so the event is recorded after the create.
+      actions.push({
+        type: "create",
+        ref: PODS,
+        object: pod,
+        event: { regarding: rs, eventType: "Normal", reason: "SuccessfulCreate", message: "Created pod: {name}" },
       });
     }
   } else if (active.length > desired) {

@@ -25,7 +25,13 @@ export type EventType = "Normal" | "Warning";
  * from: the loop writes them with that precondition and re-runs the controller on conflict.
  */
 export type Action =
-  | { type: "create"; ref: ResourceRef; object: KubeObject }
+  | {
+      type: "create";
+      ref: ResourceRef;
+      object: KubeObject;
+      /** Recorded once the create succeeds; `{name}` in the message becomes the created name (generateName). */
+      event?: { regarding: KubeObject; eventType: EventType; reason: string; message: string };
+    }
   | { type: "update"; ref: ResourceRef; object: KubeObject }
   | { type: "updateStatus"; ref: ResourceRef; object: KubeObject }
   /** The scheduler's decision, written through pods/binding (spec.nodeName is otherwise immutable). */

@@ -10,6 +10,7 @@ import { Informer } from "../controllers/informer";
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig } from "../controllers/types";
 import type { Env } from "../env";
 import { openStore, prepareStore } from "../store/open";
+import { CONTROLLER_USER } from "../api/writes";
 
 /** A write nudges the loop this soon (coalescing a burst of writes into one pass). */
 export const NUDGE_DELAY_MS = 10;
@@ -20,7 +21,7 @@ export const RESYNC_INTERVAL_MS = 5 * 60_000;
 /** A pass that failed (store outage) is retried after this, doubling up to the resync interval. */
 export const ERROR_BACKOFF_MS = 1_000;
 
-const CONTROLLER_PRINCIPAL = { user: "system:kube-controller-manager", kind: "admin", scope: "" } as const;
+const CONTROLLER_PRINCIPAL = { user: CONTROLLER_USER, kind: "admin", scope: "" } as const;
 
 export function controllerConfig(env: Env): ControllerConfig {
   const seconds = (v: string | undefined, fallbackMs: number) => (v && Number(v) > 0 ? Number(v) * 1000 : fallbackMs);

@@ -80,7 +80,7 @@ function summary(actions: Action[]): string[] {
   return actions.map((a) => {
     switch (a.type) {
       case "create":
-        return `create ${a.ref.resource} ${a.object.metadata.name ?? a.object.metadata.generateName ?? ""}`;
+        return `create ${a.ref.resource} ${a.object.metadata.name ?? a.object.metadata.generateName ?? ""}${a.event ? ` + ${a.event.reason} ${a.event.message}` : ""}`;
       case "update":
       case "updateStatus":
         return `${a.type} ${a.ref.resource} ${a.object.metadata.name ?? ""}`;
@@ -100,11 +100,9 @@ describe("replicaset controller", () => {
       name: "scale up from nothing",
       objects: [rs(2)],
       expected: [
-        "create pods web-",
-        "create pods web-",
+        "create pods web- + SuccessfulCreate Created pod: {name}",
+        "create pods web- + SuccessfulCreate Created pod: {name}",
         "updateStatus replicasets web",
-        "event SuccessfulCreate Created pod: web-",
-        "event SuccessfulCreate Created pod: web-",
       ],
     },
     {
@@ -126,7 +124,7 @@ describe("replicaset controller", () => {
     {
       name: "failed and terminating pods do not count: replaced",
       objects: [withStatus(rs(2), status(1)), pod("web-a"), pod("web-b", { phase: "Failed", ready: false }), pod("web-c", { deleting: true })],
-      expected: ["create pods web-", "event SuccessfulCreate Created pod: web-"],
+      expected: ["create pods web- + SuccessfulCreate Created pod: {name}"],
     },
     {
       name: "adopts a matching orphan and releases an owned pod that stopped matching",

@@ -74,6 +74,18 @@ export async function deleteOne(
   if (options.propagationPolicy === "Foreground" && !finalizers.includes(FOREGROUND_FINALIZER)) finalizers.push(FOREGROUND_FINALIZER);
   if (options.propagationPolicy === "Orphan" && !finalizers.includes(ORPHAN_FINALIZER)) finalizers.push(ORPHAN_FINALIZER);
 
+  // A namespace is emptied by the namespace controller first (spec.finalizers ["kubernetes"]).
+  const namespaceFinalizers = def.group === "" && def.plural === "namespaces" ? ((live.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
+  if (namespaceFinalizers.length > 0 && !live.metadata.deletionTimestamp) {
+    if (isDryRun(ctx)) return { object: live, gone: false };
+    const next: KubeObject = {
+      ...live,
+      metadata: { ...live.metadata, deletionTimestamp: timestamp(ctx.now), deletionGracePeriodSeconds: 0, ...(finalizers.length ? { finalizers } : {}) },
+      status: { ...((live.status as object | undefined) ?? {}), phase: "Terminating" },
+    };
+    return { object: await updateObject(ctx, def, next, revision), gone: false };
+  }
+  if (namespaceFinalizers.length > 0) return { object: live, gone: false };
   const graceful = def.group === "" && def.plural === "pods" && Boolean((live.spec as { nodeName?: string } | undefined)?.nodeName) &&
     options.gracePeriodSeconds !== 0 && !live.metadata.deletionTimestamp;
   if (isDryRun(ctx)) return { object: live, gone: finalizers.length === 0 && !graceful };

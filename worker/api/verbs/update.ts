@@ -11,7 +11,7 @@ import { allocateServiceAddresses } from "../service-allocation";
 import { respondObject } from "../respond";
 import { badRequest, conflict, notFound } from "../status-error";
 import { validateObject } from "../validate";
-import { createObject, deleteObject, keyOf, revisionOf, updateObject } from "../writes";
+import { createObject, deleteObject, getObject, keyOf, revisionOf, updateObject } from "../writes";
 import { admitNew, userAgentManager } from "./create";
 import { putScale } from "./scale";
 
@@ -43,6 +43,8 @@ export async function commitUpdate(
   if (options.subresource === "status") {
     candidate = { ...old, status: next.status, metadata: { ...old.metadata } };
     if (next.status === undefined) delete candidate.status;
+  } else if (options.subresource === "finalize") {
+    candidate = { ...old, spec: next.spec, metadata: { ...old.metadata } };
   } else {
     candidate = { ...next, metadata: { ...next.metadata } };
     keepSystemMeta(def, candidate, old);
@@ -71,8 +73,10 @@ export async function commitUpdate(
   const unchanged = { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
   if (expected === oldRevision && deepEqual(unchanged, old)) return old;
 
-  // The last finalizer removed from an object being deleted completes the delete.
-  if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0) {
+  // The last finalizer removed from an object being deleted completes the delete (for a
+  // namespace, its spec.finalizers too: those are removed through /finalize).
+  const specFinalizers = def.group === "" && def.plural === "namespaces" ? ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
+  if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && specFinalizers.length === 0) {
     return deleteObject(ctx, def, keyOf(def, obj.metadata.namespace, obj.metadata.name ?? ""), expected);
   }
   return updateObject(ctx, def, obj, expected);
@@ -84,6 +88,7 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
   if (subresource === "scale") {
     return putScale(ctx);
   }
+  if (subresource === "finalize" && def.group === "" && def.plural === "namespaces") return finalizeNamespace(ctx);
   if (subresource && subresource !== "status") throw badRequest(`the server does not support subresource "${subresource}" for update`);
   const decoded = decodeObject(ctx, def, checkTypeMeta(def, version, await readObjectBody(ctx)));
   const input = decoded.obj;
@@ -118,4 +123,27 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
     expectedRevision: stored.revision,
   });
   return withWarnings(respondObject(ctx, updated), warnings);
+}
+
+/**
+ * PUT namespaces/{name}/finalize: the only way spec.finalizers changes (upstream's
+ * namespace finalize strategy). Emptied on a terminating namespace, it completes the delete.
+ */
+async function finalizeNamespace(ctx: ApiContext): Promise<Response> {
+  const { def, name } = ctx.target;
+  const body = await readObjectBody(ctx);
+  const stored = await getObject(ctx, def, keyOf(def, undefined, name ?? ""));
+  const finalizers = (body.spec as { finalizers?: unknown } | undefined)?.finalizers;
+  if (finalizers !== undefined && !(Array.isArray(finalizers) && finalizers.every((f) => typeof f === "string"))) {
+    throw badRequest("spec.finalizers must be a list of strings");
+  }
+  const next: KubeObject = { ...stored.value, spec: { ...((stored.value.spec as object | undefined) ?? {}), finalizers: finalizers ?? [] } };
+  const wanted = revisionOf(body);
+  if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name ?? "");
+  const updated = await commitUpdate(ctx, def, stored.value, next, {
+    manager: fieldManagerOf(ctx, userAgentManager(ctx)),
+    subresource: "finalize",
+    expectedRevision: stored.revision,
+  });
+  return respondObject(ctx, updated);
 }

@@ -1,10 +1,21 @@
 // ReplicaSet (apps/v1): keeps N pods from a template; owned by Deployments, usable alone.
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, bumpGenerationOnSpecChange, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
-import { podTemplateSpecSchema } from "../core/pod-spec";
-import { rec, type Json } from "../shared/cfg-util";
+import { rec, specOf } from "../shared/cfg-util";
+import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import { workloadConditionSchema } from "./deployment";
-import { WIDE_COLUMNS, applyTemplateDefaults, keepStatus, readyCount, specReplicas, validateWorkload, wideCells } from "./workload-rules";
+import {
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+  SELECTOR_COLUMN,
+  applyTemplateDefaults,
+  containerCells,
+  count,
+  formatLabelSelector,
+  keepStatus,
+  resetForCreate,
+  validateWorkload,
+} from "./workload-rules";
 
 export const replicaSetSchema = objectSchema({
   spec: z
@@ -23,15 +34,10 @@ export const replicaSetSchema = objectSchema({
       availableReplicas: z.number().int().optional(),
       terminatingReplicas: z.number().int().optional(),
       observedGeneration: z.number().int().optional(),
-      conditions: mapList(workloadConditionSchema, "type").optional(),
+      conditions: mapList(workloadConditionSchema.omit({ lastUpdateTime: true }), "type").optional(),
     })
     .optional(),
 });
-
-function applyDefaults(spec: Json): void {
-  spec.replicas ??= 1;
-  applyTemplateDefaults(spec);
-}
 
 export const replicasets = resource({
   group: "apps",
@@ -44,27 +50,50 @@ export const replicasets = resource({
   categories: ["all"],
   namespaced: true,
   schema: replicaSetSchema,
-  subresources: { status: true, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas", labelSelectorPath: ".status.selector" } },
-  selectableFields: { "status.replicas": (o) => String(rec(o.status)?.replicas ?? 0) },
+  subresources: {
+    status: true,
+    scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas", labelSelectorPath: ".status.selector" },
+  },
+  selectableFields: { "status.replicas": (o) => String(count(o, "status", "replicas")) },
   printerColumns: [
     NAME_COLUMN,
-    { name: "Desired", type: "integer", description: "Number of desired pods.", priority: 0 },
-    { name: "Current", type: "integer", description: "Number of actual replicas.", priority: 0 },
-    { name: "Ready", type: "integer", description: "The number of ready replicas for this replica set.", priority: 0 },
+    { name: "Desired", type: "integer", description: "Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works", priority: 0 },
+    { name: "Current", type: "integer", description: "Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works", priority: 0 },
+    { name: "Ready", type: "integer", description: "The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.", priority: 0 },
     AGE_COLUMN,
-    ...WIDE_COLUMNS,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    { ...SELECTOR_COLUMN, description: "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors" },
   ],
-  printRow: (o, now) => [o.metadata.name ?? "", specReplicas(o), readyCount(o, "replicas"), readyCount(o), age(o, now), ...wideCells(o)],
+  printRow(o, now) {
+    const [names, images] = containerCells(o);
+    return [
+      o.metadata.name ?? "",
+      count(o, "spec", "replicas"),
+      count(o, "status", "replicas"),
+      count(o, "status", "readyReplicas"),
+      age(o, now),
+      names,
+      images,
+      formatLabelSelector(rec(o.spec)?.selector),
+    ];
+  },
   prepareForCreate(obj) {
-    obj.spec = rec(obj.spec) ?? {};
-    applyDefaults(obj.spec as Json);
-    delete obj.status;
+    const spec = specOf(obj);
+    if (spec) {
+      if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+      applyTemplateDefaults(spec);
+    }
+    resetForCreate(obj);
   },
   prepareForUpdate(obj, old) {
-    obj.spec = rec(obj.spec) ?? {};
-    applyDefaults(obj.spec as Json);
+    const spec = specOf(obj);
+    if (spec) {
+      if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+      applyTemplateDefaults(spec);
+    }
     keepStatus(obj, old);
     bumpGenerationOnSpecChange(obj, old);
   },
-  validate: (obj, old) => validateWorkload(obj, old),
+  validate: (obj, old) => validateWorkload(obj, old, { selectorNoun: "deployment", selectorImmutable: true }),
 });

@@ -1,14 +1,24 @@
 // StatefulSet (apps/v1): ordered pods with sticky names and a claim per pod. Only replicas,
-// template, updateStrategy, minReadySeconds, ordinals and the claim retention policy may change.
+// template, updateStrategy, minReadySeconds, ordinals, revisionHistoryLimit and the claim
+// retention policy may change (ValidateStatefulSetUpdate).
 import { z } from "zod";
 import { deepEqual } from "../../lib/deep-equal";
-import { AGE_COLUMN, NAME_COLUMN, age, atomicList, bumpGenerationOnSpecChange, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
-import { podTemplateSpecSchema } from "../core/pod-spec";
-import { forbidden, notSupported, type Cause } from "../shared/cfg-causes";
-import { rec, type Json } from "../shared/cfg-util";
+import { AGE_COLUMN, NAME_COLUMN, age, atomicList, bumpGenerationOnSpecChange, intOrString, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
 import { persistentVolumeClaimSchema } from "../core/persistentvolumeclaim";
+import { forbidden, invalid, type Cause } from "../shared/cfg-causes";
+import { arr, rec, specOf, type Json } from "../shared/cfg-util";
+import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
+import {
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+  applyTemplateDefaults,
+  containerCells,
+  count,
+  keepStatus,
+  resetForCreate,
+  validateWorkload,
+} from "./workload-rules";
 import { workloadConditionSchema } from "./deployment";
-import { WIDE_COLUMNS, applyTemplateDefaults, keepStatus, readyCount, specReplicas, validateWorkload, wideCells } from "./workload-rules";
 
 export const statefulSetSchema = objectSchema({
   spec: z
@@ -22,7 +32,7 @@ export const statefulSetSchema = objectSchema({
       updateStrategy: z
         .object({
           type: z.enum(["RollingUpdate", "OnDelete"]).optional(),
-          rollingUpdate: z.object({ partition: z.number().int().optional(), maxUnavailable: z.union([z.number().int(), z.string()]).optional() }).optional(),
+          rollingUpdate: z.object({ partition: z.number().int().optional(), maxUnavailable: intOrString.optional() }).optional(),
         })
         .optional(),
       revisionHistoryLimit: z.number().int().optional(),
@@ -43,38 +53,77 @@ export const statefulSetSchema = objectSchema({
       currentRevision: z.string().optional(),
       updateRevision: z.string().optional(),
       collisionCount: z.number().int().optional(),
-      conditions: mapList(workloadConditionSchema, "type").optional(),
+      conditions: mapList(workloadConditionSchema.omit({ lastUpdateTime: true }), "type").optional(),
       availableReplicas: z.number().int().optional(),
     })
     .optional(),
 });
 
+const DEFAULT_REVISION_HISTORY_LIMIT = 10;
+
+function isUnset(v: unknown): boolean {
+  return v === undefined || v === null;
+}
+
+/** SetDefaults_StatefulSet, plus the PVC defaults inside each volumeClaimTemplate. */
 function applyDefaults(spec: Json): void {
-  spec.replicas ??= 1;
-  spec.podManagementPolicy ??= "OrderedReady";
-  spec.revisionHistoryLimit ??= 10;
-  const strategy = (rec(spec.updateStrategy) ?? {}) as Json;
+  if (!spec.podManagementPolicy) spec.podManagementPolicy = "OrderedReady";
+  const strategy = rec(spec.updateStrategy) ?? {};
   spec.updateStrategy = strategy;
-  strategy.type ??= "RollingUpdate";
-  if (strategy.type === "RollingUpdate") {
-    const ru = (rec(strategy.rollingUpdate) ?? {}) as Json;
-    strategy.rollingUpdate = ru;
-    ru.partition ??= 0;
+  if (!strategy.type) {
+    strategy.type = "RollingUpdate";
+    if (isUnset(strategy.rollingUpdate)) strategy.rollingUpdate = {};
   }
-  const retention = (rec(spec.persistentVolumeClaimRetentionPolicy) ?? {}) as Json;
+  const ru = rec(strategy.rollingUpdate);
+  if (strategy.type === "RollingUpdate" && ru && isUnset(ru.partition)) ru.partition = 0;
+  const retention = rec(spec.persistentVolumeClaimRetentionPolicy) ?? {};
   spec.persistentVolumeClaimRetentionPolicy = retention;
-  retention.whenDeleted ??= "Retain";
-  retention.whenScaled ??= "Retain";
-  for (const t of (spec.volumeClaimTemplates as Json[] | undefined) ?? []) {
-    const claimSpec = rec(t.spec);
-    if (claimSpec) claimSpec.volumeMode ??= "Filesystem";
-    t.apiVersion ??= "v1";
-    t.kind ??= "PersistentVolumeClaim";
+  if (!retention.whenDeleted) retention.whenDeleted = "Retain";
+  if (!retention.whenScaled) retention.whenScaled = "Retain";
+  if (isUnset(spec.replicas)) spec.replicas = 1;
+  if (isUnset(spec.revisionHistoryLimit)) spec.revisionHistoryLimit = DEFAULT_REVISION_HISTORY_LIMIT;
+  for (const raw of arr(spec.volumeClaimTemplates) ?? []) {
+    const claim = rec(raw);
+    if (!claim) continue;
+    // Embedded objects are served with their type meta and the PVC's own defaults.
+    if (!claim.apiVersion) claim.apiVersion = "v1";
+    if (!claim.kind) claim.kind = "PersistentVolumeClaim";
+    const claimSpec = rec(claim.spec);
+    if (claimSpec && !claimSpec.volumeMode) claimSpec.volumeMode = "Filesystem";
+    const claimStatus = rec(claim.status) ?? {};
+    claim.status = claimStatus;
+    if (!claimStatus.phase) claimStatus.phase = "Pending";
   }
   applyTemplateDefaults(spec);
 }
 
-const MUTABLE = ["replicas", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds", "ordinals", "revisionHistoryLimit"];
+const MUTABLE_SPEC_FIELDS = ["replicas", "template", "updateStrategy", "minReadySeconds", "ordinals", "revisionHistoryLimit", "persistentVolumeClaimRetentionPolicy"];
+
+function specCauses(spec: Json, old: Json | undefined): Cause[] {
+  const causes: Cause[] = [];
+  const strategy = rec(spec.updateStrategy) ?? {};
+  if (strategy.type === "OnDelete" && rec(strategy.rollingUpdate)) {
+    causes.push(forbidden("spec.updateStrategy.rollingUpdate", "only allowed for updateStrategy 'RollingUpdate'"));
+  }
+  const partition = rec(strategy.rollingUpdate)?.partition;
+  if (typeof partition === "number" && partition < 0) {
+    causes.push(invalid("spec.updateStrategy.rollingUpdate.partition", partition, "must be greater than or equal to 0"));
+  }
+  const start = rec(spec.ordinals)?.start;
+  if (typeof start === "number" && start < 0) causes.push(invalid("spec.ordinals.start", start, "must be greater than or equal to 0"));
+  if (old) {
+    const frozen = (s: Json) => Object.fromEntries(Object.entries(s).filter(([k]) => !MUTABLE_SPEC_FIELDS.includes(k)));
+    if (!deepEqual(frozen(spec), frozen(old))) {
+      causes.push(
+        forbidden(
+          "spec",
+          "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+        ),
+      );
+    }
+  }
+  return causes;
+}
 
 export const statefulsets = resource({
   group: "apps",
@@ -87,37 +136,38 @@ export const statefulsets = resource({
   categories: ["all"],
   namespaced: true,
   schema: statefulSetSchema,
-  subresources: { status: true, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas", labelSelectorPath: ".status.selector" } },
+  subresources: {
+    status: true,
+    scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas", labelSelectorPath: ".status.selector" },
+  },
   printerColumns: [
     NAME_COLUMN,
     { name: "Ready", type: "string", description: "Number of the pod with ready state", priority: 0 },
     AGE_COLUMN,
-    WIDE_COLUMNS[0]!,
-    WIDE_COLUMNS[1]!,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
   ],
-  printRow: (o, now) => [o.metadata.name ?? "", `${readyCount(o)}/${specReplicas(o)}`, age(o, now), ...wideCells(o, false)],
+  printRow(o, now) {
+    const [names, images] = containerCells(o);
+    return [o.metadata.name ?? "", `${count(o, "status", "readyReplicas")}/${count(o, "spec", "replicas")}`, age(o, now), names, images];
+  },
   prepareForCreate(obj) {
-    obj.spec = rec(obj.spec) ?? {};
-    applyDefaults(obj.spec as Json);
-    delete obj.status;
+    const spec = specOf(obj);
+    if (spec) applyDefaults(spec);
+    resetForCreate(obj);
   },
   prepareForUpdate(obj, old) {
-    obj.spec = rec(obj.spec) ?? {};
-    applyDefaults(obj.spec as Json);
+    const spec = specOf(obj);
+    if (spec) applyDefaults(spec);
     keepStatus(obj, old);
     bumpGenerationOnSpecChange(obj, old);
   },
   validate(obj, old) {
-    const causes: Cause[] = validateWorkload(obj, old);
-    const spec = rec(obj.spec) ?? {};
-    const policy = spec.podManagementPolicy;
-    if (policy !== undefined && policy !== "OrderedReady" && policy !== "Parallel") causes.push(notSupported("spec.podManagementPolicy", policy, ["OrderedReady", "Parallel"]));
-    if (old) {
-      const frozen = (s: Json) => Object.fromEntries(Object.entries(s).filter(([k]) => !MUTABLE.includes(k) && k !== "selector"));
-      if (!deepEqual(frozen(spec), frozen(rec(old.spec) ?? {}))) {
-        causes.push(forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
-      }
-    }
+    // The selector falls under the frozen-spec rule below, not a separate "immutable" cause.
+    const claims = (arr(rec(obj.spec)?.volumeClaimTemplates) ?? []).map((c) => String(rec(rec(c)?.metadata)?.name ?? ""));
+    const causes = validateWorkload(obj, old, { selectorNoun: "statefulset", selectorImmutable: false, extraVolumes: claims, deadlineNoun: "StatefulSet" });
+    const spec = rec(obj.spec);
+    if (spec) causes.push(...specCauses(spec, old ? (rec(old.spec) ?? {}) : undefined));
     return causes;
   },
 });

@@ -1,99 +1,167 @@
 // What Deployments, ReplicaSets and StatefulSets share: the pod template's defaults and
-// rules, the selector checks, and the CONTAINERS / IMAGES / SELECTOR columns.
+// rules (ValidatePodTemplateSpecForReplicaSet), the selector checks, and the wide columns.
 import { labelSelectorFromSpec, matchLabels } from "../../api/selectors";
 import { deepEqual } from "../../lib/deep-equal";
-import { invalid, immutable, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
+import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
 import { arr, rec, str, type Json } from "../shared/cfg-util";
+import { applyPodSpecDefaults } from "../shared/pod-defaults";
+import { validatePodSpec } from "../shared/pod-validation";
 import type { KubeObject, PrinterColumn } from "../types";
-import { applyPodSpecDefaults, validatePodSpec } from "../core/pod-spec";
 
-export const WIDE_COLUMNS: PrinterColumn[] = [
-  { name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1 },
-  { name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1 },
-  { name: "Selector", type: "string", description: "Label selector for pods.", priority: 1 },
-];
+export const CONTAINERS_COLUMN: PrinterColumn = { name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1 };
+export const IMAGES_COLUMN: PrinterColumn = { name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1 };
+export const SELECTOR_COLUMN: PrinterColumn = { name: "Selector", type: "string", description: "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.", priority: 1 };
+
+function records(v: unknown): Json[] {
+  return (arr(v) ?? []).map((x) => rec(x) ?? {});
+}
 
 export function templateContainers(obj: KubeObject): Json[] {
-  return (arr(rec(rec(rec(obj.spec)?.template)?.spec)?.containers) ?? []).map((c) => rec(c) ?? {});
+  return records(rec(rec(rec(obj.spec)?.template)?.spec)?.containers);
 }
 
-/** metav1.FormatLabelSelector as kubectl prints it in the SELECTOR column. */
+/** layoutContainerCells: names and images joined with commas. */
+export function containerCells(obj: KubeObject): [string, string] {
+  const containers = templateContainers(obj);
+  return [containers.map((c) => str(c.name) ?? "").join(","), containers.map((c) => str(c.image) ?? "").join(",")];
+}
+
+/** LabelSelectorAsSelector(...).String(): requirements sorted by key, values sorted; "" when empty. */
 export function selectorString(selector: unknown): string {
   const s = rec(selector);
-  if (!s) return "<none>";
-  const parts: string[] = [];
-  const labels = rec(s.matchLabels) ?? {};
-  for (const k of Object.keys(labels).sort()) parts.push(`${k}=${String(labels[k])}`);
-  for (const e of (arr(s.matchExpressions) ?? []).map((x) => rec(x) ?? {})) {
-    const values = (arr(e.values) ?? []).map(String).join(",");
-    if (e.operator === "In") parts.push(`${String(e.key)} in (${values})`);
-    else if (e.operator === "NotIn") parts.push(`${String(e.key)} notin (${values})`);
-    else if (e.operator === "Exists") parts.push(String(e.key));
-    else if (e.operator === "DoesNotExist") parts.push(`!${String(e.key)}`);
+  if (!s) return "";
+  const reqs: { key: string; text: string }[] = [];
+  for (const [k, v] of Object.entries(rec(s.matchLabels) ?? {})) reqs.push({ key: k, text: `${k}=${String(v)}` });
+  for (const e of records(s.matchExpressions)) {
+    const key = String(e.key ?? "");
+    const values = [...new Set((arr(e.values) ?? []).map(String))].sort().join(",");
+    if (e.operator === "In") reqs.push({ key, text: `${key} in (${values})` });
+    else if (e.operator === "NotIn") reqs.push({ key, text: `${key} notin (${values})` });
+    else if (e.operator === "Exists") reqs.push({ key, text: key });
+    else if (e.operator === "DoesNotExist") reqs.push({ key, text: `!${key}` });
   }
-  return parts.length ? parts.join(",") : "<none>";
+  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return reqs.map((r) => r.text).join(",");
 }
 
-export function wideCells(obj: KubeObject, withSelector = true): string[] {
-  const containers = templateContainers(obj);
-  const cells = [containers.map((c) => str(c.name) ?? "").join(","), containers.map((c) => str(c.image) ?? "").join(",")];
-  if (withSelector) cells.push(selectorString(rec(obj.spec)?.selector));
-  return cells;
+/** metav1.FormatLabelSelector: as selectorString, "<none>" when empty. */
+export function formatLabelSelector(selector: unknown): string {
+  return selectorString(selector) || "<none>";
 }
 
-/** Defaults inside spec.template (the pod spec defaults apply to templates too). */
+/** Go's %#v of map[string]string, as field errors print template labels. */
+export function goStringMap(m: unknown): string {
+  const r = rec(m) ?? {};
+  const body = Object.keys(r)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(r[k]))}`)
+    .join(", ");
+  return `map[string]string{${body}}`;
+}
+
+/** Go's %#v of a *metav1.LabelSelector, as "field is immutable" errors print it. */
+export function goLabelSelector(selector: unknown): string {
+  const s = rec(selector) ?? {};
+  const labels = rec(s.matchLabels) ? goStringMap(s.matchLabels) : "map[string]string(nil)";
+  const exprs = arr(s.matchExpressions);
+  const exprText = exprs
+    ? `[]v1.LabelSelectorRequirement{${records(exprs)
+        .map((e) => {
+          const values = arr(e.values) ? `[]string{${(arr(e.values) ?? []).map((v) => JSON.stringify(String(v))).join(", ")}}` : "[]string(nil)";
+          return `v1.LabelSelectorRequirement{Key:${JSON.stringify(String(e.key ?? ""))}, Operator:${JSON.stringify(String(e.operator ?? ""))}, Values:${values}}`;
+        })
+        .join(", ")}}`
+    : "[]v1.LabelSelectorRequirement(nil)";
+  return `v1.LabelSelector{MatchLabels:${labels}, MatchExpressions:${exprText}}`;
+}
+
+/** A cause whose value is already formatted the Go way. */
+function invalidRaw(field: string, goText: string, detail: string): Cause {
+  return { field, reason: "FieldValueInvalid", message: `Invalid value: ${goText}: ${detail}` };
+}
+
+/** Pod template defaults (SetDefaults_PodSpec applies inside templates too). */
 export function applyTemplateDefaults(spec: Json): void {
-  const template = rec(spec.template);
-  const podSpec = rec(template?.spec);
+  const podSpec = rec(rec(spec.template)?.spec);
   if (podSpec) applyPodSpecDefaults(podSpec);
 }
 
-/** Selector required, matching the template's labels; template valid with restartPolicy Always. */
-export function validateWorkload(obj: KubeObject, old: KubeObject | undefined, options: { replicasField?: boolean } = {}): Cause[] {
+export interface WorkloadRules {
+  /** "deployment" / "statefulset": names the kind in "empty selector is invalid for …". */
+  selectorNoun: string;
+  /** apps/v1 Deployments and ReplicaSets answer "field is immutable" for a changed selector. */
+  selectorImmutable: boolean;
+  /** Volume names mounts may use without a spec.volumes entry (claim templates). */
+  extraVolumes?: string[];
+  /** Names the kind in "activeDeadlineSeconds in … is not Supported". */
+  deadlineNoun?: string;
+}
+
+function nonNegative(causes: Cause[], field: string, value: unknown): void {
+  if (typeof value === "number" && value < 0) causes.push(invalid(field, value, "must be greater than or equal to 0"));
+}
+
+/** Name, selector, template and counts: the rules every apps/v1 workload shares. */
+export function validateWorkload(obj: KubeObject, old: KubeObject | undefined, rules: WorkloadRules): Cause[] {
   const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
   const spec = rec(obj.spec);
   if (!spec) return [...causes, required("spec")];
+  nonNegative(causes, "spec.replicas", spec.replicas);
+  nonNegative(causes, "spec.minReadySeconds", spec.minReadySeconds);
+  nonNegative(causes, "spec.revisionHistoryLimit", spec.revisionHistoryLimit);
+
   const selector = rec(spec.selector);
+  let selectorOk = false;
   if (!selector) causes.push(required("spec.selector"));
-  else if (Object.keys(rec(selector.matchLabels) ?? {}).length === 0 && (arr(selector.matchExpressions) ?? []).length === 0) {
-    causes.push(invalid("spec.selector", selector, "empty selector is invalid for deployment"));
-  }
+  else if (Object.keys(rec(selector.matchLabels) ?? {}).length + (arr(selector.matchExpressions) ?? []).length === 0) {
+    causes.push(invalidRaw("spec.selector", goLabelSelector(selector), `empty selector is invalid for ${rules.selectorNoun}`));
+  } else selectorOk = true;
+
   const template = rec(spec.template);
-  const labels = (rec(rec(template?.metadata)?.labels) ?? {}) as Record<string, string>;
-  if (selector) {
-    let matches = false;
-    try {
-      matches = matchLabels(labelSelectorFromSpec(selector), labels);
-    } catch {
-      matches = false;
-    }
-    if (!matches) causes.push(invalid("spec.template.metadata.labels", labels, "`selector` does not match template `labels`"));
-  }
   if (!template) causes.push(required("spec.template"));
   else {
-    causes.push(...validatePodSpec("spec.template.spec", rec(template.spec)));
-    const restart = rec(template.spec)?.restartPolicy;
-    if (restart !== undefined && restart !== "Always") causes.push(notSupported("spec.template.spec.restartPolicy", restart, ["Always"]));
+    const labels = rec(rec(template.metadata)?.labels) ?? {};
+    if (selector && selectorOk) {
+      let matches: boolean;
+      try {
+        matches = matchLabels(labelSelectorFromSpec(selector), labels as Record<string, string>);
+      } catch {
+        matches = false;
+        causes.push(invalidRaw("spec.selector", goLabelSelector(selector), "invalid label selector"));
+      }
+      if (!matches) causes.push(invalidRaw("spec.template.metadata.labels", goStringMap(labels), "`selector` does not match template `labels`"));
+    }
+    const podSpec = rec(template.spec);
+    causes.push(...validatePodSpec("spec.template.spec", podSpec, rules.extraVolumes));
+    const restart = podSpec?.restartPolicy;
+    if (podSpec && restart !== "Always") causes.push(notSupported("spec.template.spec.restartPolicy", restart ?? "", ["Always"]));
+    if (podSpec?.activeDeadlineSeconds !== undefined) {
+      const noun = rules.deadlineNoun ?? "ReplicaSet";
+      const detail = `activeDeadlineSeconds in ${noun} is not Supported`;
+      causes.push(noun === "StatefulSet" ? forbidden("spec.template.spec.activeDeadlineSeconds", detail) : invalid("spec.template.spec.activeDeadlineSeconds", podSpec.activeDeadlineSeconds, detail));
+    }
   }
-  if (options.replicasField !== false && typeof spec.replicas === "number" && spec.replicas < 0) {
-    causes.push(invalid("spec.replicas", spec.replicas, "must be greater than or equal to 0"));
+  if (old && rules.selectorImmutable && selector && !deepEqual(selector, rec(old.spec)?.selector)) {
+    causes.push(invalidRaw("spec.selector", goLabelSelector(selector), "field is immutable"));
   }
-  if (old && selector && !deepEqual(selector, rec(old.spec)?.selector)) causes.push(immutable("spec.selector", selector));
   return causes;
 }
 
-export function readyCount(obj: KubeObject, field = "readyReplicas"): number {
-  const v = rec(obj.status)?.[field];
+/** Reads a numeric status/spec field, 0 when unset (Go's zero value). */
+export function count(obj: KubeObject, part: "spec" | "status", key: string): number {
+  const v = rec(obj[part])?.[key];
   return typeof v === "number" ? v : 0;
 }
 
-export function specReplicas(obj: KubeObject): number {
-  const v = rec(obj.spec)?.replicas;
-  return typeof v === "number" ? v : 0;
-}
-
-/** Status is the controllers' to write; the main resource keeps the stored one. */
+/** Status is the controllers' to write: reset on create, kept from the stored object on update. */
 export function keepStatus(obj: KubeObject, old: KubeObject): void {
   if (old.status === undefined) delete obj.status;
   else obj.status = old.status;
 }
+
+/** The strategy's PrepareForCreate: empty status, generation 1. */
+export function resetForCreate(obj: KubeObject): void {
+  obj.status = {};
+  obj.metadata.generation = 1;
+}
+

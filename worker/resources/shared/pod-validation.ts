@@ -155,10 +155,15 @@ function tolerationCauses(path: string, spec: Json): Cause[] {
   return causes;
 }
 
-/** ValidatePodSpec: `path` is where the spec sits (`spec`, `spec.template.spec`). */
-export function validatePodSpec(path: string, spec: Json | undefined): Cause[] {
-  if (!spec) return [required(path)];
+/**
+ * ValidatePodSpec: `path` is where the spec sits (`spec`, `spec.template.spec`);
+ * `extraVolumes` are names mounts may use besides spec.volumes (StatefulSet claim templates).
+ */
+export function validatePodSpec(path: string, given: Json | undefined, extraVolumes: string[] = []): Cause[] {
+  // PodSpec is a struct upstream: an absent spec is an empty one, reported as missing containers.
+  const spec = given ?? {};
   const { causes, names: volumes } = volumeCauses(path, spec);
+  for (const v of extraVolumes) volumes.add(v);
   const names = new Set<string>();
   const containers = records(spec.containers);
   if (containers.length === 0) causes.push(required(`${path}.containers`));
