@@ -13,6 +13,8 @@ export interface Env {
   ADMIN_TOKEN_SHA256?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts Secrets at rest. */
   SECRETS_ENCRYPTION_KEY?: string;
+  /** "true": writes do not nudge the controller loop (API-only tests that must see no background writes). */
+  CONTROLLERS_DISABLED?: string;
   /** Node lifecycle: seconds without a Lease renewal before a node is NotReady (default 40). */
   NODE_MONITOR_GRACE_PERIOD_SECONDS?: string;
   /** Node lifecycle: seconds a NotReady node's pods are kept before eviction (default 300). */

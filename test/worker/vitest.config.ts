@@ -32,6 +32,8 @@ export default defineWorkersConfig(async () => ({
             TEST_MIGRATIONS: await readD1Migrations(`${ROOT}/migrations`),
             ADMIN_TOKEN_SHA256: TEST_ADMIN_TOKEN_SHA256,
             SECRETS_ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            // The negative suite asserts that nothing is written: no background reconciling.
+            CONTROLLERS_DISABLED: "true",
           },
         },
       },

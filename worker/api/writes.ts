@@ -55,7 +55,7 @@ function publish(ctx: WriteContext, type: ChangeType, stored: StoredObject): voi
       .publish([event])
       .catch(() => undefined),
   );
-  if (ctx.principal.user !== CONTROLLER_USER && stored.key.resource !== "events") {
+  if (ctx.principal.user !== CONTROLLER_USER && stored.key.resource !== "events" && ctx.env.CONTROLLERS_DISABLED !== "true") {
     ctx.waitUntil(controllerLoop(ctx.env).nudge().catch(() => undefined));
   }
 }
