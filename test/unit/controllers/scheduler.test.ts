@@ -130,7 +130,8 @@ describe("scheduler", () => {
     expect(run([node("a"), pod("other", { spec: { schedulerName: "custom" } }), pod("gone", { deleting: "2025-01-01T00:00:00Z" })])).toEqual([]);
   });
 
-  it("binds at least 1,000 pods per second with 1,000 nodes and 10,000 pods", () => {
+  // Its speed is measured by bench/scheduler.ts, not here (no timed assertions in tests).
+  it("binds 10,000 pods across 1,000 nodes in one pass", () => {
     const nodes = Array.from({ length: 1000 }, (_, i) => node(`node-${String(i).padStart(4, "0")}`, { cpu: "16", memory: "64Gi" }));
     const pods = Array.from({ length: 10_000 }, (_, i) => pod(`p-${i}`, { owner: `rs-${i % 50}`, cpu: "100m", memory: "128Mi" }));
     const all = [...nodes, ...pods];
@@ -138,13 +139,11 @@ describe("scheduler", () => {
     const podList = all.filter((e) => e.ref.resource === "pods").map((e) => e.object);
     // A list-once snapshot, as the loop's informer is: the benchmark measures the scheduler, not the fake.
     const snap = { list: (ref: { resource: string }) => (ref.resource === "nodes" ? nodeList : ref.resource === "pods" ? podList : []), get: () => undefined, ownedBy: () => [] };
-    const start = performance.now();
     const result = schedule(snap, NOW, 100_000);
-    const seconds = (performance.now() - start) / 1000;
-    const bound = result.actions.filter((a) => a.type === "bind").length;
-    expect(bound).toBe(10_000);
-    const rate = Math.round(bound / seconds);
-    process.stdout.write(`scheduler: ${bound} pods on 1000 nodes in ${seconds.toFixed(2)}s = ${rate} pods/s\n`);
-    expect(rate).toBeGreaterThan(1000);
+    const perNode = new Map<string, number>();
+    for (const a of result.actions) if (a.type === "bind") perNode.set(a.nodeName, (perNode.get(a.nodeName) ?? 0) + 1);
+    expect([...perNode.values()].reduce((x, y) => x + y, 0)).toBe(10_000);
+    // Least-allocated scoring and owner spreading keep the load even.
+    expect(Math.max(...perNode.values()) - Math.min(...perNode.values())).toBeLessThanOrEqual(2);
   });
 });
