@@ -12,8 +12,12 @@ import type { Env } from "../env";
 import { openStore, prepareStore } from "../store/open";
 import { CONTROLLER_USER } from "../api/writes";
 
-/** A write nudges the loop this soon (coalescing a burst of writes into one pass). */
-export const NUDGE_DELAY_MS = 10;
+/**
+ * A write nudges the loop this soon. Each pass reconciles the whole cache, so a burst of
+ * writes must become one pass, not one per write (they would compete with the API for
+ * the database and the CPU).
+ */
+export const NUDGE_DELAY_MS = 100;
 /** After a pass that changed something, look again this soon: its writes are the next input. */
 export const ACTIVE_REQUEUE_MS = 20;
 /** With nothing to do, re-run at least this often (a level-triggered full resync). */
