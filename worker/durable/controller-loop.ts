@@ -40,6 +40,11 @@ export class ControllerLoop extends DurableObject<Env> {
   private readonly informer = new Informer(CONTROLLERS.flatMap((c) => c.watches));
   private readonly applier: ActionApplier;
   private failures = 0;
+  /** When each controller asked to run again (requeueAfterMs), by name. */
+  private readonly dueAt = new Map<string, number>();
+  /** Controllers a change has touched since they last ran (including changes made mid-pass). */
+  private readonly dirty = new Set<string>();
+  private lastFullPassAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -80,25 +85,46 @@ export class ControllerLoop extends DurableObject<Env> {
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
 
-  /** One reconcile pass over every controller; returns how long until the next. */
+  private markDirty(changedKinds: Set<string>): void {
+    for (const controller of CONTROLLERS) {
+      if (controller.watches.some((w) => changedKinds.has(`${w.group}/${w.resource}`))) this.dirty.add(controller.name);
+    }
+  }
+
+  /**
+   * One reconcile pass; returns how long until the next. A controller runs when a kind it
+   * watches changed, when its requeue time came, or on the periodic full resync: a write
+   * to a ConfigMap does not make the scheduler walk every pod.
+   */
   private async pass(): Promise<number> {
     await prepareStore(this.env);
-    await this.informer.sync(openStore(this.env));
+    const store = openStore(this.env);
+    this.markDirty(await this.informer.sync(store));
     const config = controllerConfig(this.env);
+    const now = Date.now();
+    const full = now - this.lastFullPassAt >= RESYNC_INTERVAL_MS;
+    if (full) this.lastFullPassAt = now;
     let wrote = false;
-    let requeue = RESYNC_INTERVAL_MS;
     for (const controller of CONTROLLERS) {
+      const due = this.dueAt.get(controller.name);
+      if (!full && !this.dirty.has(controller.name) && (due === undefined || due > now)) continue;
+      this.dueAt.delete(controller.name);
+      this.dirty.delete(controller.name);
       const result = controller.reconcile(this.informer, new Date(), config);
-      if (result.requeueAfterMs !== undefined) requeue = Math.min(requeue, Math.max(result.requeueAfterMs, ACTIVE_REQUEUE_MS));
+      if (result.requeueAfterMs !== undefined) this.dueAt.set(controller.name, now + Math.max(result.requeueAfterMs, ACTIVE_REQUEUE_MS));
       if (result.actions.length === 0) continue;
       const outcome = await this.applier.apply(result.actions);
       if (outcome.applied > 0 || outcome.conflicts > 0) wrote = true;
       for (const f of outcome.failures) {
         console.error(`${controller.name}: ${f.action.type} failed with ${f.status}: ${f.message}`);
       }
-      // Later controllers should see this one's writes (e.g. pods the ReplicaSet just made).
-      await this.informer.sync(openStore(this.env));
+      // Later controllers see this one's writes (e.g. the pods a ReplicaSet just made), and
+      // every controller watching what it wrote runs again.
+      this.markDirty(await this.informer.sync(store));
     }
-    return wrote ? ACTIVE_REQUEUE_MS : requeue;
+    if (wrote || this.dirty.size > 0) return ACTIVE_REQUEUE_MS;
+    let next = this.lastFullPassAt + RESYNC_INTERVAL_MS - now;
+    for (const due of this.dueAt.values()) next = Math.min(next, due - now);
+    return Math.max(next, ACTIVE_REQUEUE_MS);
   }
 }
