@@ -25,13 +25,13 @@ interface ServiceSpec {
   ports?: ServicePort[];
 }
 
-function ipToInt(ip: string): number | undefined {
+export function ipToInt(ip: string): number | undefined {
   const parts = ip.split(".").map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
   return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
 }
 
-function intToIp(n: number): string {
+export function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 

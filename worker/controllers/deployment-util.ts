@@ -106,7 +106,6 @@ export function byCreation(a: KubeObject, b: KubeObject): number {
   return (a.metadata.name ?? "") < (b.metadata.name ?? "") ? -1 : 1;
 }
 
-// ---- conditions
 
 export interface DeploymentCondition {
   type: string;

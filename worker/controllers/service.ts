@@ -4,6 +4,7 @@
 import type { KubeObject } from "../resources/types";
 import { arr, conditionOf, isDeleting, NODES, rec, sameJson, SERVICES, str, type Json } from "./cluster-util";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
+import { intToIp, ipToInt } from "../api/service-allocation";
 
 /**
  * The `kubernetes` Service, identical to what worker/api/bootstrap.ts creates: port 443 named
@@ -31,16 +32,6 @@ export const nodeAddressLoadBalancer: LoadBalancerProvider = {
     return [...ips].sort().map((ip) => ({ ip, ipMode: "VIP" }));
   },
 };
-
-function ipToInt(ip: string): number | undefined {
-  const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-}
-
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
 
 /** The CIDR's network address and size; the first host (.1) is the `kubernetes` Service's. */
 export function parseCidr(cidr: string): { base: number; size: number } {

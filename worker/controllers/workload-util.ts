@@ -4,50 +4,22 @@
 import { labelSelectorFromSpec, matchLabels, type LabelSelector, type LabelSelectorSpec } from "../api/selectors";
 import type { KubeObject, OwnerReference } from "../resources/types";
 import type { Action, ResourceRef, Snapshot } from "./types";
+import { PODS, PVCS, canonicalJson, isRecord, rec, sameJson, str, timeMs, timestamp, type Json } from "./cluster-util";
 
-export const PODS: ResourceRef = { group: "", resource: "pods" };
-export const PVCS: ResourceRef = { group: "", resource: "persistentvolumeclaims" };
+/** The basics both controller families share live in cluster-util. */
+export { PODS, PVCS, canonicalJson, isRecord, rec, sameJson as deepEqual, str, timestamp, type Json };
+
 export const REPLICA_SETS: ResourceRef = { group: "apps", resource: "replicasets" };
 export const DEPLOYMENTS: ResourceRef = { group: "apps", resource: "deployments" };
 export const STATEFUL_SETS: ResourceRef = { group: "apps", resource: "statefulsets" };
 export const CONTROLLER_REVISIONS: ResourceRef = { group: "apps", resource: "controllerrevisions" };
 
-export type Json = Record<string, unknown>;
-
-export function isRecord(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function rec(v: unknown): Json {
-  return isRecord(v) ? v : {};
-}
-
 export function num(v: unknown, fallback = 0): number {
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 
-export function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
-
 export function clone<T>(v: T): T {
   return structuredClone(v);
-}
-
-/** JSON with sorted keys and undefined members dropped: the stable form we hash and compare. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
-  if (isRecord(v)) {
-    const keys = Object.keys(v)
-      .filter((k) => v[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** FNV-1a, 32 bits, over bytes. */
@@ -82,22 +54,10 @@ export function computeHash(value: unknown, collisionCount?: number): string {
   return safeEncodeString(String(h));
 }
 
-/** RFC 3339 with second precision, as metav1.Time marshals. */
-export function timestamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-function timeMs(t: unknown): number | undefined {
-  if (typeof t !== "string") return undefined;
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
 export function creationMs(o: KubeObject): number {
   return timeMs(o.metadata.creationTimestamp) ?? 0;
 }
 
-// ---- pods
 
 export function podPhase(pod: KubeObject): string {
   return str(rec(pod.status).phase) ?? "";
@@ -189,7 +149,6 @@ export function leastValuableFirst(pods: readonly KubeObject[]): KubeObject[] {
   });
 }
 
-// ---- owners
 
 export function controllerRefOf(o: KubeObject): OwnerReference | undefined {
   return o.metadata.ownerReferences?.find((r) => r.controller === true);
@@ -266,7 +225,6 @@ export function inNamespace(snapshot: Snapshot, ref: ResourceRef, namespace: str
   return snapshot.list(ref, namespace ?? "");
 }
 
-// ---- int-or-percent
 
 /** intstr.GetScaledValueFromIntOrPercent; undefined for a malformed value. */
 export function scaledValue(v: unknown, total: number, roundUp: boolean): number | undefined {
