@@ -10,6 +10,7 @@ import { Informer } from "../controllers/informer";
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig } from "../controllers/types";
 import type { Env } from "../env";
 import { openStore, prepareStore } from "../store/open";
+import type { Store } from "../store/types";
 import { CONTROLLER_USER } from "../api/writes";
 
 /**
@@ -45,6 +46,8 @@ export class ControllerLoop extends DurableObject<Env> {
   /** Controllers a change has touched since they last ran (including changes made mid-pass). */
   private readonly dirty = new Set<string>();
   private lastFullPassAt = 0;
+  /** The revision seen at the previous full resync: the next one compacts the change log to it. */
+  private compactTo = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -85,6 +88,16 @@ export class ControllerLoop extends DurableObject<Env> {
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
 
+  /**
+   * kube-apiserver compacts etcd every 5 minutes to the revision of 5 minutes before; so do
+   * we, at each full resync. Watches from before it get 410 Expired and re-list. Nothing
+   * is written when nothing changed since the last compaction.
+   */
+  private async compact(store: Store): Promise<void> {
+    if (this.compactTo > (await store.compactedRevision())) await store.compact(this.compactTo);
+    this.compactTo = this.informer.revision;
+  }
+
   private markDirty(changedKinds: Set<string>): void {
     for (const controller of CONTROLLERS) {
       if (controller.watches.some((w) => changedKinds.has(`${w.group}/${w.resource}`))) this.dirty.add(controller.name);
@@ -103,7 +116,10 @@ export class ControllerLoop extends DurableObject<Env> {
     const config = controllerConfig(this.env);
     const now = Date.now();
     const full = now - this.lastFullPassAt >= RESYNC_INTERVAL_MS;
-    if (full) this.lastFullPassAt = now;
+    if (full) {
+      this.lastFullPassAt = now;
+      await this.compact(store);
+    }
     let wrote = false;
     for (const controller of CONTROLLERS) {
       const due = this.dueAt.get(controller.name);
