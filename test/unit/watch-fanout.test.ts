@@ -233,14 +233,12 @@ describe("WatchFanOut", () => {
     expect(t.store.calls.changesSince).toBe(0);
   });
 
-  it("encodes each event once for all watchers and fans out to 100 quickly", async () => {
+  // Delivery latency is measured by bench/api-latency.ts, not asserted here.
+  it("encodes each event once for all watchers and fans out to 100", async () => {
     const t = setup();
     const sinks: RecordingSink[] = [];
     for (let i = 0; i < 100; i++) sinks.push((await t.open({ start: "now" })).sink);
-    const started = performance.now();
     for (let i = 0; i < 100; i++) t.fanout.publish([t.write("ADDED", `p-${i}`, { app: "web" })]);
-    const perEventMs = (performance.now() - started) / 100;
-    expect(perEventMs).toBeLessThan(10);
     expect(sinks[0]?.chunks[0]).toBe(sinks[99]?.chunks[0]);
     expect(sinks.every((s) => s.chunks.length === 100)).toBe(true);
   });
