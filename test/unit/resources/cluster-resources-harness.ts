@@ -9,8 +9,9 @@ import type { KubeObject, ResourceDef } from "../../../worker/resources/types";
 export const NOW = new Date("2025-01-01T00:00:00Z");
 const CTX = { now: NOW, user: "admin" };
 
+/** YAML text to an object; tabs used as indentation in the course notes become two spaces. */
 export function manifest(text: string): KubeObject {
-  return parse(text) as KubeObject;
+  return parse(text.replace(/^\t+/gm, (tabs) => "  ".repeat(tabs.length))) as KubeObject;
 }
 
 function versionOf(def: ResourceDef, obj: KubeObject): string {
