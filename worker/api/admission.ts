@@ -5,7 +5,7 @@ import type { ApiContext } from "./context";
 import { query } from "./context";
 import { badRequest, notFound, StatusError } from "./status-error";
 
-export async function requireActiveNamespace(ctx: ApiContext, def: ResourceDef, namespace: string | undefined): Promise<void> {
+export async function requireActiveNamespace(ctx: ApiContext, def: ResourceDef, namespace: string | undefined, name = ""): Promise<void> {
   if (!def.namespaced || !namespace) return;
   const ns = await ctx.store.get({ group: "", resource: "namespaces", namespace: "", name: namespace });
   if (!ns) throw notFound({ group: "", resource: "namespaces" }, namespace);
@@ -13,7 +13,7 @@ export async function requireActiveNamespace(ctx: ApiContext, def: ResourceDef, 
     throw new StatusError(
       403,
       "Forbidden",
-      `${def.plural} "${"" }" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      `${def.plural} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
       { group: def.group, kind: def.plural, causes: [{ reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" }] },
     );
   }

@@ -14,7 +14,7 @@ import { createObject } from "../writes";
 /** Shared by POST and by PUT/apply on an absent object. */
 export async function admitNew(ctx: ApiContext, def: ResourceDef, input: KubeObject, manager: string): Promise<KubeObject> {
   checkNamespace(def, input, ctx.target.namespace);
-  await requireActiveNamespace(ctx, def, input.metadata.namespace);
+  await requireActiveNamespace(ctx, def, input.metadata.namespace, input.metadata.name ?? input.metadata.generateName);
   initCreateMeta(def, input, ctx.now);
   def.prepareForCreate?.(input, { now: ctx.now, user: ctx.principal.user });
   const obj = validateObject(def, input);
