@@ -1,0 +1,60 @@
+// With hollow nodes reporting pods Running and Ready, a Deployment rolls out as on any
+// cluster: `kubectl rollout status` returns when done, `set image` rolls, `rollout undo`
+// goes back, and the pods spread over the nodes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster, type Cluster } from "./harness";
+import { startHollowNodes, type HollowNodes } from "./hollow-nodes";
+
+let cluster: Cluster;
+let nodes: HollowNodes;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  nodes = await startHollowNodes(cluster.kubeconfig, ["hollow-a", "hollow-b"]);
+}, 120_000);
+
+afterAll(async () => {
+  nodes?.stop();
+  await cluster?.stop();
+});
+
+async function kubectl(...args: string[]) {
+  const result = await cluster.kubectl(args, { timeoutMs: 90_000 });
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
+
+async function images(): Promise<string[]> {
+  const out = await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image}{\"\\n\"}{end}");
+  return out.split("\n").filter(Boolean).sort();
+}
+
+describe("rollouts on hollow nodes", () => {
+  it("nodes are Ready", async () => {
+    const out = await kubectl("get", "nodes");
+    expect(out).toMatch(/^hollow-a\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-hollow$/m);
+    expect(out).toMatch(/^hollow-b\s+Ready\s+/m);
+  });
+
+  it("create, rollout status, spread over both nodes", async () => {
+    await kubectl("create", "deployment", "web", "--image=nginx:1.25", "--replicas=4");
+    expect(await kubectl("rollout", "status", "deployment/web", "--timeout=60s")).toContain('deployment "web" successfully rolled out');
+    expect(await kubectl("get", "deploy", "web")).toMatch(/^web\s+4\/4\s+4\s+4\s+\S+$/m);
+    const placed = await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}");
+    expect(new Set(placed.split(" ")).size).toBe(2);
+    expect(await kubectl("get", "pods", "-l", "app=web")).toMatch(/^web-\S+\s+1\/1\s+Running\s+0\s+/m);
+  }, 90_000);
+
+  it("set image rolls every pod, and rollout undo goes back", async () => {
+    await kubectl("set", "image", "deployment/web", "nginx=nginx:1.27");
+    expect(await kubectl("rollout", "status", "deployment/web", "--timeout=60s")).toContain("successfully rolled out");
+    expect(await images()).toEqual(["nginx:1.27", "nginx:1.27", "nginx:1.27", "nginx:1.27"]);
+    const history = await kubectl("rollout", "history", "deployment/web");
+    expect(history).toMatch(/^1\s+/m);
+    expect(history).toMatch(/^2\s+/m);
+
+    await kubectl("rollout", "undo", "deployment/web");
+    expect(await kubectl("rollout", "status", "deployment/web", "--timeout=60s")).toContain("successfully rolled out");
+    expect(await images()).toEqual(["nginx:1.25", "nginx:1.25", "nginx:1.25", "nginx:1.25"]);
+  }, 120_000);
+});
