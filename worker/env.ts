@@ -17,6 +17,9 @@ export interface Env {
   CONTROLLERS_DISABLED?: string;
   /** Node lifecycle: seconds without a Lease renewal before a node is NotReady (default 40). */
   NODE_MONITOR_GRACE_PERIOD_SECONDS?: string;
-  /** Node lifecycle: seconds a NotReady node's pods are kept before eviction (default 300). */
+  /**
+   * Seconds a NotReady/unreachable node's pods are kept before eviction (default 300): the
+   * toleration new pods get by default, and the wait for pods without one.
+   */
   POD_EVICTION_TIMEOUT_SECONDS?: string;
 }

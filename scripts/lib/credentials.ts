@@ -43,10 +43,11 @@ export async function ensureCredentials(paths: { adminToken: string; secretsKey:
  * keeps the encryption key out of `ps`, and an explicit --env-file makes wrangler skip the
  * repository's .dev.vars, which stays the user's own.
  */
-export async function writeWorkerEnvFile(path: string, credentials: Credentials): Promise<void> {
+export async function writeWorkerEnvFile(path: string, credentials: Credentials, vars: Record<string, string> = {}): Promise<void> {
   const lines = [
     `ADMIN_TOKEN_SHA256=${credentials.adminTokenSha256}`,
     `SECRETS_ENCRYPTION_KEY=${credentials.secretsEncryptionKey}`,
+    ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
   ];
   await writeFile(path, lines.join("\n") + "\n", { mode: 0o600 });
   await chmod(path, 0o600);

@@ -55,6 +55,8 @@ export interface StartLocalClusterOptions {
   config?: string;
   /** D1 binding whose migrations are applied before serving. */
   database?: string;
+  /** Extra Worker variables (e.g. NODE_MONITOR_GRACE_PERIOD_SECONDS), written to worker.env. */
+  vars?: Record<string, string>;
   /** Receives every line wrangler prints. */
   onOutput?: LineSink;
   readyTimeoutMs?: number;
@@ -182,7 +184,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
   await mkdir(paths.state, { recursive: true });
   const pki = await ensurePki(paths.pki);
   const credentials = await ensureCredentials(paths);
-  await writeWorkerEnvFile(paths.workerEnv, credentials);
+  await writeWorkerEnvFile(paths.workerEnv, credentials, options.vars);
   await assertPortFree(host, port);
   options.signal?.throwIfAborted();
   await applyMigrations({ config, persistTo: paths.state, database: options.database ?? "DB", onLine });

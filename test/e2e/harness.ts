@@ -19,6 +19,8 @@ export interface StartClusterOptions {
   config?: string;
   /** kubectl binary; default $KUBECTL, else `kubectl` on PATH (e.g. KUBECTL=kubectl.1.27). */
   kubectl?: string;
+  /** Extra Worker variables, e.g. short node-lifecycle timings. */
+  vars?: Record<string, string>;
 }
 
 export interface KubectlResult {
@@ -129,6 +131,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       port,
       inspectorPort: await findFreePort(),
       config: options.config,
+      vars: options.vars,
       onOutput: (line) => {
         lines.push(line);
         if (lines.length > OUTPUT_LINES_KEPT) lines.shift();

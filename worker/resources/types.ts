@@ -62,6 +62,11 @@ export interface PrinterColumn {
 export interface RequestContext {
   now: Date;
   user: string;
+  /**
+   * DefaultTolerationSeconds admission: how long new pods tolerate a not-ready or
+   * unreachable node (kube-apiserver's --default-unreachable-toleration-seconds, 300).
+   */
+  defaultTolerationSeconds?: number;
 }
 
 export interface ResourceDef {

@@ -16,7 +16,7 @@ export async function admitNew(ctx: ApiContext, def: ResourceDef, input: KubeObj
   checkNamespace(def, input, ctx.target.namespace);
   await requireActiveNamespace(ctx, def, input.metadata.namespace, input.metadata.name ?? input.metadata.generateName);
   initCreateMeta(def, input, ctx.now);
-  def.prepareForCreate?.(input, { now: ctx.now, user: ctx.principal.user });
+  def.prepareForCreate?.(input, { now: ctx.now, user: ctx.principal.user, defaultTolerationSeconds: defaultTolerationSeconds(ctx) });
   const obj = validateObject(def, input);
   if (def.group === "" && def.plural === "services") await allocateServiceAddresses(ctx.store, obj);
   recordManagedFields(def, null, obj, { manager, operation: "Update", now: ctx.now });
@@ -30,6 +30,12 @@ export async function createVerb(ctx: ApiContext): Promise<Response> {
   const obj = await admitNew(ctx, def, input, fieldManagerOf(ctx, userAgentManager(ctx)));
   const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj);
   return withWarnings(respondObject(ctx, created, 201), warnings);
+}
+
+/** POD_EVICTION_TIMEOUT_SECONDS shortens the default toleration new pods get (300 s). */
+function defaultTolerationSeconds(ctx: ApiContext): number | undefined {
+  const seconds = Number(ctx.env.POD_EVICTION_TIMEOUT_SECONDS);
+  return Number.isInteger(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 /** kube-apiserver names the manager after the client's user agent when none is given. */

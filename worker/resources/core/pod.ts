@@ -32,7 +32,7 @@ const SYSTEM_PRIORITIES: Record<string, number> = {
   "system-cluster-critical": 2000000000,
 };
 
-function addDefaultTolerations(spec: Json): void {
+function addDefaultTolerations(spec: Json, seconds: number): void {
   const tolerations = (arr(spec.tolerations) ?? []).slice();
   for (const key of DEFAULT_TOLERATION_KEYS) {
     const covered = tolerations.some((raw) => {
@@ -40,15 +40,15 @@ function addDefaultTolerations(spec: Json): void {
       const matchesKey = t.key === key || (t.key === undefined && t.operator === "Exists");
       return matchesKey && (t.effect === "NoExecute" || t.effect === undefined || t.effect === "");
     });
-    if (!covered) tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
+    if (!covered) tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: seconds });
   }
   spec.tolerations = tolerations;
 }
 
-function applyPodDefaults(spec: Json): void {
+function applyPodDefaults(spec: Json, tolerationSeconds = DEFAULT_TOLERATION_SECONDS): void {
   applyPodSpecDefaults(spec);
   applyPodOnlyDefaults(spec);
-  addDefaultTolerations(spec);
+  addDefaultTolerations(spec, tolerationSeconds);
 }
 
 function specStr(o: KubeObject, key: string): string {
@@ -111,10 +111,10 @@ export const pods = resource({
       readinessGatesCell(o),
     ];
   },
-  prepareForCreate(obj) {
+  prepareForCreate(obj, ctx) {
     const spec = specOf(obj);
     if (!spec) return;
-    applyPodDefaults(spec);
+    applyPodDefaults(spec, ctx.defaultTolerationSeconds);
     // A negative grace period means "immediately"; upstream stores it as 1.
     if (typeof spec.terminationGracePeriodSeconds === "number" && spec.terminationGracePeriodSeconds < 0) spec.terminationGracePeriodSeconds = 1;
     // ServiceAccount admission: every pod runs as some account.
