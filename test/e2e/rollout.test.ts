@@ -45,6 +45,18 @@ describe("rollouts on hollow nodes", () => {
     expect(await kubectl("get", "pods", "-l", "app=web")).toMatch(/^web-\S+\s+1\/1\s+Running\s+0\s+/m);
   }, 90_000);
 
+  it("a Service's Endpoints list the ready pods' addresses", async () => {
+    await kubectl("expose", "deployment", "web", "--port=80");
+    const deadline = Date.now() + 15_000;
+    let out = "";
+    while (Date.now() < deadline) {
+      out = (await cluster.kubectl(["get", "endpoints", "web"])).stdout;
+      if (/^web\s+10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80 \+ 1 more\.\.\.\s+\S+$/m.test(out)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(out).toMatch(/^web\s+10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80 \+ 1 more\.\.\.\s+\S+$/m);
+  }, 30_000);
+
   it("set image rolls every pod, and rollout undo goes back", async () => {
     await kubectl("set", "image", "deployment/web", "nginx=nginx:1.27");
     expect(await kubectl("rollout", "status", "deployment/web", "--timeout=60s")).toContain("successfully rolled out");
