@@ -3,6 +3,7 @@
 // that cannot be placed say why, and deletions cascade.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./harness";
+import { eventually, kubectlOk } from "./helpers";
 
 let cluster: Cluster;
 
@@ -14,21 +15,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function kubectl(...args: string[]) {
-  const result = await cluster.kubectl(args);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
+const kubectl = (...args: string[]) => kubectlOk(cluster, args);
 
-/** Polls `probe` until it returns true; the loop reacts within moments of each write. */
-async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function podNames(selector: string): Promise<string[]> {
   const out = await kubectl("get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}");

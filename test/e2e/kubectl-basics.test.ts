@@ -4,15 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startCluster, type Cluster } from "./harness";
+import { kubectlOk } from "./helpers";
 
 const MANIFESTS = join(import.meta.dirname, "manifests");
 let cluster: Cluster;
 
-async function kubectl(...args: string[]) {
-  const result = await cluster.kubectl(args);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
+const kubectl = (...args: string[]) => kubectlOk(cluster, args);
 
 beforeAll(async () => {
   cluster = await startCluster();

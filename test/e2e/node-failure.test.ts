@@ -3,6 +3,7 @@
 // 5 s eviction) as the controllers' issue asks for its benchmark.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./harness";
+import { eventually, kubectlOk } from "./helpers";
 import { startHollowNodes, type HollowNodes } from "./hollow-nodes";
 
 let cluster: Cluster;
@@ -18,20 +19,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function kubectl(...args: string[]) {
-  const result = await cluster.kubectl(args, { timeoutMs: 90_000 });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
+const kubectl = (...args: string[]) => kubectlOk(cluster, args);
 
-async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 it("a dead node goes NotReady and its pods move to the living one", async () => {
   await kubectl("create", "deployment", "web", "--image=nginx", "--replicas=4");

@@ -3,6 +3,7 @@
 // goes back, and the pods spread over the nodes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./harness";
+import { kubectlOk } from "./helpers";
 import { startHollowNodes, type HollowNodes } from "./hollow-nodes";
 
 let cluster: Cluster;
@@ -18,11 +19,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function kubectl(...args: string[]) {
-  const result = await cluster.kubectl(args, { timeoutMs: 90_000 });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
+const kubectl = (...args: string[]) => kubectlOk(cluster, args);
 
 async function images(): Promise<string[]> {
   const out = await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image}{\"\\n\"}{end}");

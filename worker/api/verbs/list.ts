@@ -125,9 +125,9 @@ async function readTextPage(store: Store, def: ResourceDef, namespace: string | 
   return { texts: page.items.map((i) => i.text), revision, continueToken };
 }
 
-function listHead(def: ResourceDef, revision: number, continueToken?: string): string {
+function listHead(def: ResourceDef, revision: number, continueToken?: string, version = def.version): string {
   const metadata = continueToken ? `{"resourceVersion":"${revision}","continue":${JSON.stringify(continueToken)}}` : `{"resourceVersion":"${revision}"}`;
-  return `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.listKind)},"metadata":${metadata},"items":[`;
+  return `{"apiVersion":${JSON.stringify(apiVersionOf(def, version))},"kind":${JSON.stringify(def.listKind)},"metadata":${metadata},"items":[`;
 }
 
 function withTypeMeta(def: ResourceDef, obj: KubeObject, version = def.version): KubeObject {
@@ -148,13 +148,19 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
 
   const textPath = ctx.output.type === "json" && !filter.labels && !filter.fields && ctx.target.version === def.version && ctx.store.listText;
   if (textPath) {
-    if (!limit) return streamTextList(ctx, def, filter.namespace);
+    if (!limit) return streamPages(def, def.version, (start) => readTextPage(ctx.store, def, filter.namespace, STORE_PAGE_ROWS, start));
     const page = await readTextPage(ctx.store, def, filter.namespace, limit, start);
     return new Response(listHead(def, page.revision, page.continueToken) + page.texts.join(",") + "]}", {
       headers: { "content-type": "application/json" },
     });
   }
-  if (!limit && ctx.output.type === "json") return streamList(ctx, def, filter, ctx.target.version);
+  if (!limit && ctx.output.type === "json") {
+    const version = ctx.target.version;
+    return streamPages(def, version, async (start) => {
+      const page = await readPage(ctx.store, def, filter, STORE_PAGE_ROWS, start);
+      return { ...page, texts: page.items.map((item) => JSON.stringify(withTypeMeta(def, item, version))) };
+    });
+  }
 
   const page = await readPage(ctx.store, def, filter, limit || Number.MAX_SAFE_INTEGER, start);
   const metadata: Record<string, unknown> = { resourceVersion: String(page.revision) };
@@ -186,52 +192,23 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
   });
 }
 
-/** Unfiltered, unpaged JSON: stored text page by page, as it arrives. */
-function streamTextList(ctx: ApiContext, def: ResourceDef, namespace: string | undefined): Response {
+/**
+ * An unpaged JSON list, written page by page as the store returns them, so 10,000 objects
+ * never sit in memory at once. `next` reads one page of item JSON after `start`.
+ */
+function streamPages(def: ResourceDef, version: string, next: (start?: ContinueToken) => Promise<TextPage>): Response {
   const encoder = new TextEncoder();
-  const store = ctx.store;
   let start: ContinueToken | undefined;
   let opened = false;
   let wroteItem = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const page = await readTextPage(store, def, namespace, STORE_PAGE_ROWS, start);
-      let chunk = opened ? "" : listHead(def, page.revision);
+      const page = await next(start);
+      let chunk = opened ? "" : listHead(def, page.revision, undefined, version);
       opened = true;
       if (page.texts.length > 0) {
         chunk += (wroteItem ? "," : "") + page.texts.join(",");
         wroteItem = true;
-      }
-      if (page.continueToken) {
-        start = decodeContinue(page.continueToken);
-        controller.enqueue(encoder.encode(chunk));
-      } else {
-        controller.enqueue(encoder.encode(chunk + "]}"));
-        controller.close();
-      }
-    },
-  });
-  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
-}
-
-/** Writes `{"kind":…,"items":[` then each store page as it arrives. */
-function streamList(ctx: ApiContext, def: ResourceDef, filter: ListFilter, version: string): Response {
-  const encoder = new TextEncoder();
-  const store = ctx.store;
-  let start: ContinueToken | undefined;
-  let first = true;
-  let opened = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const page = await readPage(store, def, filter, STORE_PAGE_ROWS, start);
-      let chunk = "";
-      if (!opened) {
-        opened = true;
-        chunk += `{"apiVersion":${JSON.stringify(apiVersionOf(def, version))},"kind":${JSON.stringify(def.listKind)},"metadata":{"resourceVersion":"${page.revision}"},"items":[`;
-      }
-      for (const item of page.items) {
-        chunk += (first ? "" : ",") + JSON.stringify(withTypeMeta(def, item, version));
-        first = false;
       }
       if (page.continueToken) {
         start = decodeContinue(page.continueToken);

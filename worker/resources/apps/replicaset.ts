@@ -39,6 +39,12 @@ export const replicaSetSchema = objectSchema({
     .optional(),
 });
 
+/** SetDefaults_ReplicaSet: one replica, and the pod template's own defaults. */
+function applyDefaults(spec: Record<string, unknown>): void {
+  if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
+  applyTemplateDefaults(spec);
+}
+
 export const replicasets = resource({
   group: "apps",
   version: "v1",
@@ -80,18 +86,12 @@ export const replicasets = resource({
   },
   prepareForCreate(obj) {
     const spec = specOf(obj);
-    if (spec) {
-      if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
-      applyTemplateDefaults(spec);
-    }
+    if (spec) applyDefaults(spec);
     resetForCreate(obj);
   },
   prepareForUpdate(obj, old) {
     const spec = specOf(obj);
-    if (spec) {
-      if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
-      applyTemplateDefaults(spec);
-    }
+    if (spec) applyDefaults(spec);
     keepStatus(obj, old);
     bumpGenerationOnSpecChange(obj, old);
   },
