@@ -1,8 +1,7 @@
 // The Hono application: health and discovery endpoints, then every resource URL
 // dispatched to the generic verbs. Every failure leaves as a Kubernetes Status.
 import { Hono } from "hono";
-import type { Env } from "./env";
-import { authenticate, authorize, type Principal } from "./api/auth";
+import { authenticate, authorizeRequest, type Principal } from "./api/auth";
 import { ensureBootstrapped } from "./api/bootstrap";
 import type { ApiContext } from "./api/context";
 import { aggregatedDiscovery } from "./api/discovery-aggregated";
@@ -23,9 +22,11 @@ import { tokenRequestVerb } from "./api/verbs/token-request";
 import { updateVerb } from "./api/verbs/update";
 import { watchVerb } from "./api/verbs/watch";
 import { openStore, prepareStore } from "./store/open";
-import type { Store } from "./store/types";
-
-type AppEnv = { Bindings: Env; Variables: { principal: Principal; store: Store } };
+import type { AppEnv } from "./app-env";
+import { podStreamVerb, POD_STREAM_SUBRESOURCES } from "./api/verbs/pod-stream";
+import { nodeLeaseVerb } from "./leases/lease-verb";
+import { nodeRoutes } from "./nodes/routes";
+import { tunnelRoutes } from "./tunnel/routes";
 
 function notFoundStatus(): Response {
   return respondJson(
@@ -83,6 +84,9 @@ export function createApp(options: AppOptions = {}) {
   app.notFound(() => notFoundStatus());
 
   for (const path of ["/healthz", "/readyz", "/livez"]) app.get(path, (c) => c.text("ok"));
+  // Joining nodes (install script, agent bundle, join-token exchange) and their tunnels authenticate themselves.
+  app.route("/", nodeRoutes());
+  app.route("/", tunnelRoutes());
   app.get("/version", (c) => c.json(versionInfo()));
 
   app.use("/api/*", authMiddleware);
@@ -127,7 +131,7 @@ export function createApp(options: AppOptions = {}) {
     const target = parsed.request;
     const watch = c.req.method === "GET" && isWatch(url);
     const principal = c.get("principal");
-    authorize(principal, {
+    await authorizeRequest(c.get("store"), principal, {
       verb: verbOf(c.req.method, Boolean(target.name), watch),
       group: target.group,
       resource: target.def.plural,
@@ -146,6 +150,13 @@ export function createApp(options: AppOptions = {}) {
       target,
       waitUntil: (p) => c.executionCtx.waitUntil(p),
     };
+    if (target.def.plural === "leases" && target.namespace === "kube-node-lease") {
+      const served = await nodeLeaseVerb(ctx);
+      if (served) return served;
+    }
+    if (target.def.plural === "pods" && target.subresource && POD_STREAM_SUBRESOURCES.has(target.subresource)) {
+      return podStreamVerb(ctx);
+    }
     switch (c.req.method) {
       case "GET":
         if (watch) return watchVerb(ctx);

@@ -1,11 +1,17 @@
 // Bindings and variables the Worker and its Durable Objects receive.
 import type { ControllerLoop } from "./durable/controller-loop";
+import type { NodeLeases } from "./durable/node-leases";
+import type { NodeTunnel } from "./durable/node-tunnel";
 import type { WatchHub } from "./durable/watch-hub";
 
 export interface Env {
   DB: D1Database;
   WATCH_HUB: DurableObjectNamespace<WatchHub>;
   CONTROLLER_LOOP: DurableObjectNamespace<ControllerLoop>;
+  /** One per node: the agent's outbound tunnel for logs, exec, attach and port-forward. */
+  NODE_TUNNEL: DurableObjectNamespace<NodeTunnel>;
+  /** Lease renewals land here, not in SQL (DESIGN decision 9). */
+  NODE_LEASES: DurableObjectNamespace<NodeLeases>;
   /** When set, libSQL/Turso replaces D1 as the state store. */
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;

@@ -2,6 +2,8 @@
 import { createApp } from "./app";
 
 export { ControllerLoop } from "./durable/controller-loop";
+export { NodeLeases } from "./durable/node-leases";
+export { NodeTunnel } from "./durable/node-tunnel";
 export { WatchHub } from "./durable/watch-hub";
 
 export default createApp();

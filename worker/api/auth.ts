@@ -75,3 +75,11 @@ export function authorize(principal: Principal, access: AccessRequest): void {
   // Node credentials arrive with the node-agent issue; until then they may do nothing.
   throw deny();
 }
+
+/**
+ * Authorizes an API request. Node credentials need the store (a node may only touch its own pods
+ * and what they reference), so this is the async entry the app calls.
+ */
+export async function authorizeRequest(_store: Store, principal: Principal, access: AccessRequest): Promise<void> {
+  authorize(principal, access);
+}
