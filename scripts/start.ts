@@ -3,6 +3,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { dockerEngineStatus, startLocalAgent } from "./lib/local-agent";
 import { DEFAULT_PORT, startLocalCluster, type LocalCluster } from "./lib/local-cluster";
 import { REPO_ROOT } from "./lib/wrangler";
 
@@ -37,13 +38,32 @@ function forward(line: string): void {
 }
 
 /**
- * Hook for the node agent: `npm start` will run one agent on the local Docker engine here, so the
- * cluster has a node. It arrives with the node-agent issue; until then the cluster has no nodes.
- * Returns the function that stops it.
+ * One node agent on the local Docker engine, so the cluster has a node (like minikube). Without a
+ * reachable engine the control plane runs alone, and this says so. Returns the function that stops it.
  */
-async function startLocalAgent(cluster: LocalCluster): Promise<() => Promise<void>> {
-  write(`  node agent:  not started yet (it arrives with the node-agent issue); ${cluster.url} has no nodes`);
-  return async () => {};
+async function startAgentIfDocker(cluster: LocalCluster, enabled: boolean): Promise<() => Promise<void>> {
+  if (!enabled) {
+    write("  node agent:  not started (--no-agent); the cluster has no nodes");
+    return async () => {};
+  }
+  const docker = await dockerEngineStatus();
+  if (!docker.ok) {
+    write(`  node agent:  no Docker engine found (${docker.reason});`);
+    write("               the control plane runs alone. Start dockerd and run npm start again for a node.");
+    return async () => {};
+  }
+  const agent = await startLocalAgent({
+    root: cluster.paths.root,
+    url: cluster.url,
+    caPem: cluster.caPem,
+    adminToken: cluster.token,
+    onOutput: (line) => write(`[agent] ${line}`),
+  });
+  write(`  node agent:  node ${agent.nodeName} on Docker ${docker.version} (pid ${agent.pid}); kubectl get nodes`);
+  void agent.exited.then((code) => {
+    if (code !== null && code !== 0) write(`[agent] exited with code ${code}; the node will turn NotReady`);
+  });
+  return () => agent.stop();
 }
 
 function parsePort(value: string | undefined): number {
@@ -53,10 +73,11 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml]]
+const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent]]
   --port N        serve on https://127.0.0.1:N (default: $PORT, else ${DEFAULT_PORT})
   --reset         delete .edgeplane/ (objects, CA, admin token, kubeconfig) before starting
-  --config FILE   another wrangler configuration (default: the repository's wrangler.toml)`;
+  --config FILE   another wrangler configuration (default: the repository's wrangler.toml)
+  --no-agent      run the control plane only, without a node agent on the local Docker engine`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -64,6 +85,7 @@ async function main(): Promise<void> {
       reset: { type: "boolean", default: false },
       port: { type: "string" },
       config: { type: "string" },
+      "no-agent": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -116,7 +138,11 @@ async function main(): Promise<void> {
   write(`  kubectl:     export KUBECONFIG=${cluster.kubeconfig}`);
   write(`               kubectl get namespaces`);
   write(`  admin token: ${cluster.paths.adminToken}`);
-  stopAgent = await startLocalAgent(cluster);
+  try {
+    stopAgent = await startAgentIfDocker(cluster, !values["no-agent"]);
+  } catch (error) {
+    write(`  node agent:  failed to start (${error instanceof Error ? error.message : String(error)}); the control plane runs alone`);
+  }
   write("Press Ctrl-C to stop (state is kept; `npm start -- --reset` wipes it).");
   write("");
 }
