@@ -1,5 +1,6 @@
 // The objects a cluster has from its first moment: the four system namespaces
 // (default, kube-system, kube-public, kube-node-lease). Checked once per isolate.
+import { LOCAL_PATH_PROVISIONER } from "../controllers/volume-provisioning";
 import { resourceByPlural } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
@@ -63,9 +64,41 @@ async function ensureKubernetesService(store: Store, now: Date): Promise<void> {
   }
 }
 
+/**
+ * `standard`, the default StorageClass, as minikube has one: the built-in local-path provisioner,
+ * binding when the first pod is scheduled. Created once; an admin may change or delete it.
+ */
+async function ensureDefaultStorageClass(store: Store, now: Date): Promise<void> {
+  const def = resourceByPlural("storage.k8s.io", "storageclasses");
+  const key = { group: "storage.k8s.io", resource: "storageclasses", namespace: "", name: "standard" };
+  if (!def || (await store.get(key))) return;
+  const { items } = await store.list("storage.k8s.io", "storageclasses", { limit: 1 });
+  if (items.length > 0) return;
+  const obj: KubeObject = {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: {
+      name: "standard",
+      uid: crypto.randomUUID(),
+      creationTimestamp: timestamp(now),
+      annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+    },
+    provisioner: LOCAL_PATH_PROVISIONER,
+    reclaimPolicy: "Delete",
+    volumeBindingMode: "WaitForFirstConsumer",
+  };
+  def.prepareForCreate?.(obj, { now, user: "system:apiserver" });
+  try {
+    await store.create(key, validateObject(def, obj));
+  } catch (e) {
+    if (!(e instanceof StoreError && e.code === "AlreadyExists")) throw e;
+  }
+}
+
 /** Idempotent and cheap after the first call in an isolate. */
 export function ensureBootstrapped(store: Store, now = new Date()): Promise<void> {
-  bootstrapped ??= ensureNamespaces(store, now).then(() => ensureKubernetesService(store, now)).catch((e) => {
+  bootstrapped ??= ensureNamespaces(store, now).then(() => ensureKubernetesService(store, now))
+    .then(() => ensureDefaultStorageClass(store, now)).catch((e) => {
     bootstrapped = undefined;
     throw e;
   });
