@@ -12,12 +12,25 @@ export const TAINT_NOT_READY = "node.kubernetes.io/not-ready";
 const LIFECYCLE_TAINTS = new Set([TAINT_UNREACHABLE, TAINT_NOT_READY]);
 const NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];
 
-/** The newest sign of life: the Lease's renewTime or the Ready condition's heartbeat (node creation before either). */
-function lastHeartbeatMs(snapshot: Snapshot, node: KubeObject): number {
-  const lease = snapshot.get(LEASES, NODE_LEASE_NAMESPACE, node.metadata.name ?? "");
-  const renew = timeMs(rec(lease?.spec).renewTime) ?? timeMs(rec(lease?.spec).acquireTime);
-  const heartbeat = timeMs(conditionOf(node, "Ready")?.lastHeartbeatTime);
-  return Math.max(renew ?? 0, heartbeat ?? 0) || (timeMs(node.metadata.creationTimestamp) ?? 0);
+/**
+ * Lease renewals as the NodeLeases Durable Object saw them (node name → ms): renewals are
+ * not SQL writes, so the snapshot's Lease rows carry a stale renewTime (DESIGN decision 9).
+ */
+export type LeaseHeartbeats = Readonly<Record<string, number>>;
+
+/**
+ * The newest sign of life: the Lease's renewal or the Ready condition's heartbeat (node
+ * creation before either). `byLease` says the tracked lease renewal is that sign, so the
+ * NodeLeases alarm, not a requeue, reports its expiry.
+ */
+function lastHeartbeat(snapshot: Snapshot, node: KubeObject, heartbeats: LeaseHeartbeats | undefined): { ms: number; byLease: boolean } {
+  const name = node.metadata.name ?? "";
+  const lease = snapshot.get(LEASES, NODE_LEASE_NAMESPACE, name);
+  const tracked = heartbeats && Object.hasOwn(heartbeats, name) ? heartbeats[name] : undefined;
+  const renew = Math.max(tracked ?? 0, timeMs(rec(lease?.spec).renewTime) ?? timeMs(rec(lease?.spec).acquireTime) ?? 0);
+  const heartbeat = timeMs(conditionOf(node, "Ready")?.lastHeartbeatTime) ?? 0;
+  const ms = Math.max(renew, heartbeat) || (timeMs(node.metadata.creationTimestamp) ?? 0);
+  return { ms, byLease: tracked !== undefined && tracked >= heartbeat };
 }
 
 /** Conditions set to Unknown as tryUpdateNodeHealth does; undefined when they already are. */
@@ -71,7 +84,11 @@ function evictionDeadline(pod: KubeObject, taints: readonly Json[], now: Date, c
   return deadline;
 }
 
-export function reconcileNodes(snapshot: Snapshot, now: Date, config: ControllerConfig): { actions: Action[]; requeueAfterMs?: number } {
+/**
+ * `heartbeats` comes from NodeLeases when the loop has it; without it (tests, NodeLeases
+ * unreachable) the snapshot's Lease rows count and every grace deadline is a requeue.
+ */
+export function reconcileNodes(snapshot: Snapshot, now: Date, config: ControllerConfig, heartbeats?: LeaseHeartbeats): { actions: Action[]; requeueAfterMs?: number } {
   const actions: Action[] = [];
   let requeue: number | undefined;
   const podsByNode = new Map<string, KubeObject[]>();
@@ -84,7 +101,8 @@ export function reconcileNodes(snapshot: Snapshot, now: Date, config: Controller
     if (isDeleting(node)) continue;
     const name = node.metadata.name ?? "";
     const pods = podsByNode.get(name) ?? [];
-    const staleAt = lastHeartbeatMs(snapshot, node) + config.nodeMonitorGracePeriodMs;
+    const alive = lastHeartbeat(snapshot, node, heartbeats);
+    const staleAt = alive.ms + config.nodeMonitorGracePeriodMs;
     if (now.getTime() >= staleAt) {
       const conditions = unknownConditions(node, now);
       if (conditions) {
@@ -92,7 +110,7 @@ export function reconcileNodes(snapshot: Snapshot, now: Date, config: Controller
         actions.push({ type: "event", regarding: node, eventType: "Normal", reason: "NodeNotReady", message: `Node ${name} status is now: NodeNotReady` });
         continue; // taints on the next pass: one write per node per pass
       }
-    } else {
+    } else if (!alive.byLease) {
       requeue = minDefined(requeue, staleAt - now.getTime());
     }
     const readyCondition = conditionOf(node, "Ready");
@@ -131,5 +149,5 @@ export function reconcileNodes(snapshot: Snapshot, now: Date, config: Controller
 export const nodeLifecycleController: Controller = {
   name: "node-lifecycle",
   watches: [NODES, LEASES, PODS],
-  reconcile: reconcileNodes,
+  reconcile: (snapshot, now, config) => reconcileNodes(snapshot, now, config),
 };

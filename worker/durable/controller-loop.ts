@@ -12,6 +12,8 @@ import type { Env } from "../env";
 import { openStore, prepareStore } from "../store/open";
 import type { Store } from "../store/types";
 import { CONTROLLER_USER } from "../api/writes";
+import { nodeLifecycleController, reconcileNodes, type LeaseHeartbeats } from "../controllers/node-lifecycle";
+import { nodeLeases } from "./node-leases";
 
 /**
  * A write nudges the loop this soon. Each pass reconciles the whole cache, so a burst of
@@ -72,6 +74,27 @@ export class ControllerLoop extends DurableObject<Env> {
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
 
+  /**
+   * RPC from NodeLeases: a node's Lease ran out (or one that had came back). Renewals are
+   * not writes, so this, not a requeue per node, is how node lifecycle learns of it in time.
+   */
+  async leasesChanged(): Promise<void> {
+    this.dirty.add(nodeLifecycleController.name);
+    await this.nudge();
+  }
+
+  /** Node lifecycle reads renewals from NodeLeases; the snapshot's Lease rows lag behind them. */
+  private async reconcile(controller: (typeof CONTROLLERS)[number], config: ControllerConfig) {
+    if (controller.name !== nodeLifecycleController.name) return controller.reconcile(this.informer, new Date(), config);
+    let heartbeats: LeaseHeartbeats | undefined;
+    try {
+      heartbeats = await nodeLeases(this.env).heartbeats();
+    } catch (e) {
+      console.error(`node-lifecycle: NodeLeases unreachable, using the stored Leases: ${String(e)}`);
+    }
+    return reconcileNodes(this.informer, new Date(), config, heartbeats);
+  }
+
   override async alarm(): Promise<void> {
     let next: number;
     try {
@@ -126,7 +149,7 @@ export class ControllerLoop extends DurableObject<Env> {
       if (!full && !this.dirty.has(controller.name) && (due === undefined || due > now)) continue;
       this.dueAt.delete(controller.name);
       this.dirty.delete(controller.name);
-      const result = controller.reconcile(this.informer, new Date(), config);
+      const result = await this.reconcile(controller, config);
       if (result.requeueAfterMs !== undefined) this.dueAt.set(controller.name, now + Math.max(result.requeueAfterMs, ACTIVE_REQUEUE_MS));
       if (result.actions.length === 0) continue;
       const outcome = await this.applier.apply(result.actions);
