@@ -1,0 +1,169 @@
+// `kubectl port-forward` on the agent: kubectl's SPDY/3.1 session arrives as raw bytes; per local
+// connection it opens an error stream and a data stream (headers streamType, port, requestID),
+// and the data stream is joined to podIP:port, as kubelet's SPDY port-forward server does.
+import { connect, type Socket } from "node:net";
+import type { StreamOpen } from "../../worker/tunnel/frames";
+import { podIP } from "./containers";
+import {
+  controlStreamId,
+  ControlType,
+  dataFrame,
+  FLAG_FIN,
+  MAX_DATA_FRAME_BYTES,
+  pingFrame,
+  rstStreamFrame,
+  RstStatus,
+  SpdyFrameReader,
+  SpdyHeaderCodec,
+  synReplyFrame,
+  type SpdyFrame,
+} from "./spdy";
+import { applyBackpressure, type StreamContext, type StreamHandler, type StreamSink } from "./stream";
+
+type PortForwardOpen = Extract<StreamOpen, { kind: "portforward" }>;
+
+/** Bytes of a SYN_STREAM before its header block: stream id, associated id, priority, slot. */
+const SYN_STREAM_PREFIX_BYTES = 10;
+
+interface Pair {
+  port: number;
+  error?: number;
+  data?: number;
+  socket?: Socket;
+  /** Error text waiting for the error stream (kubectl usually opens it first). */
+  failure?: string;
+  done?: boolean;
+}
+
+export function startPortForward(open: PortForwardOpen, sink: StreamSink, ctx: StreamContext): StreamHandler {
+  const reader = new SpdyFrameReader();
+  const codec = new SpdyHeaderCodec();
+  const pairs = new Map<string, Pair>();
+  const streamPair = new Map<number, Pair>();
+  let closed = false;
+  let ip: Promise<string | undefined> | undefined;
+  // Frames are handled and sent strictly in order; header (de)compression makes some steps async.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (step: () => Promise<void> | void) => {
+    queue = queue.then(step).catch((error: unknown) => {
+      ctx.log(`port-forward ${open.namespace}/${open.pod}: ${error instanceof Error ? error.message : String(error)}`);
+      shutdown();
+    });
+  };
+  const send = (frame: Buffer) => {
+    if (!closed) sink.data(frame);
+  };
+
+  const shutdown = () => {
+    if (closed) return;
+    closed = true;
+    for (const pair of pairs.values()) pair.socket?.destroy();
+    codec.close();
+    sink.close();
+  };
+
+  const finishPair = (pair: Pair) => {
+    if (pair.done) return;
+    pair.done = true;
+    if (pair.error !== undefined) {
+      if (pair.failure) send(dataFrame(pair.error, Buffer.from(pair.failure)));
+      send(dataFrame(pair.error, Buffer.alloc(0), true));
+    }
+  };
+
+  const fail = (pair: Pair, message: string) => {
+    pair.failure = `error forwarding port ${pair.port} to pod ${open.pod}: ${message}`;
+    if (pair.data !== undefined) send(rstStreamFrame(pair.data, RstStatus.Cancel));
+    if (pair.error !== undefined) enqueue(() => finishPair(pair));
+  };
+
+  const connectData = async (pair: Pair, stream: number) => {
+    ip ??= podIP(ctx.docker, { node: ctx.node, namespace: open.namespace, pod: open.pod });
+    const address = await ip;
+    if (!address) {
+      fail(pair, "the pod has no IP address on this node");
+      return;
+    }
+    const socket = connect({ host: address, port: pair.port });
+    pair.socket = socket;
+    socket.on("data", (chunk: Buffer) => {
+      for (let at = 0; at < chunk.length; at += MAX_DATA_FRAME_BYTES) {
+        send(dataFrame(stream, chunk.subarray(at, at + MAX_DATA_FRAME_BYTES)));
+      }
+      applyBackpressure(sink, socket);
+    });
+    socket.on("end", () => {
+      send(dataFrame(stream, Buffer.alloc(0), true));
+      finishPair(pair);
+    });
+    socket.on("error", (error) => fail(pair, `failed to connect to ${address}:${pair.port}: ${error.message}`));
+  };
+
+  const onSynStream = async (frame: Extract<SpdyFrame, { kind: "control" }>) => {
+    const stream = controlStreamId(frame.payload);
+    const headers = await codec.decode(frame.payload.subarray(SYN_STREAM_PREFIX_BYTES));
+    send(await synReplyFrame(codec, stream, {}));
+    const port = Number(headers.get("port"));
+    const requestId = headers.get("requestid") ?? String(stream);
+    const type = headers.get("streamtype");
+    if (!Number.isInteger(port) || port <= 0 || port > 65535 || (type !== "error" && type !== "data")) {
+      send(rstStreamFrame(stream, RstStatus.ProtocolError));
+      return;
+    }
+    let pair = pairs.get(requestId);
+    if (!pair) {
+      pair = { port };
+      pairs.set(requestId, pair);
+    }
+    streamPair.set(stream, pair);
+    if (type === "error") {
+      pair.error = stream;
+      if (pair.failure) finishPair(pair);
+      return;
+    }
+    pair.data = stream;
+    await connectData(pair, stream);
+  };
+
+  const onFrame = async (frame: SpdyFrame) => {
+    if (frame.kind === "data") {
+      const pair = streamPair.get(frame.stream);
+      if (pair?.data === frame.stream && pair.socket) {
+        if (frame.payload.length > 0) pair.socket.write(frame.payload);
+        if (frame.flags & FLAG_FIN) pair.socket.end();
+      }
+      return;
+    }
+    switch (frame.type) {
+      case ControlType.SynStream:
+        await onSynStream(frame);
+        break;
+      case ControlType.RstStream: {
+        const pair = streamPair.get(controlStreamId(frame.payload));
+        pair?.socket?.destroy();
+        break;
+      }
+      case ControlType.Ping:
+        // A server echoes the client's (odd) ping ids.
+        if (frame.payload.length >= 4) send(pingFrame(frame.payload.readUInt32BE(0)));
+        break;
+      case ControlType.GoAway:
+        shutdown();
+        break;
+      // SETTINGS, WINDOW_UPDATE and HEADERS need no answer here.
+    }
+  };
+
+  return {
+    data: (bytes) => {
+      if (closed) return;
+      for (const frame of reader.push(Buffer.from(bytes))) enqueue(() => onFrame(frame));
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      for (const pair of pairs.values()) pair.socket?.destroy();
+      codec.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// What the Worker and the NodeTunnel Durable Object agree on: the internal headers that carry a
+// request to the DO, the hibernation tags, and the Status shape an agent reports errors in.
+import type { StatusReason } from "../api/status-error";
+import type { Env } from "../env";
+
+/** "agent" (a node's tunnel connection) or "stream" (a client's log/exec/attach/portforward). */
+export const TUNNEL_OP_HEADER = "x-edgeplane-tunnel-op";
+/** JSON StreamOpen for a stream request. */
+export const TUNNEL_OPEN_HEADER = "x-edgeplane-tunnel-open";
+export const TUNNEL_NODE_HEADER = "x-edgeplane-node";
+
+export const AGENT_TAG = "agent";
+
+export function streamTag(id: number): string {
+  return `stream:${id}`;
+}
+
+export function tunnelStub(env: Env, node: string): DurableObjectStub<import("../durable/node-tunnel").NodeTunnel> {
+  return env.NODE_TUNNEL.get(env.NODE_TUNNEL.idFromName(node));
+}
+
+export interface StatusBody {
+  code: number;
+  reason: StatusReason;
+  message: string;
+}
+
+export function isStatusBody(value: unknown): value is StatusBody {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === "number" && typeof v.reason === "string" && typeof v.message === "string";
+}
+
+/** Internal headers a client must never be able to set: stripped before the DO sees a request. */
+export function internalHeaders(source: Headers, op: "agent" | "stream", node: string): Headers {
+  const headers = new Headers(source);
+  headers.delete("authorization");
+  headers.set(TUNNEL_OP_HEADER, op);
+  headers.set(TUNNEL_NODE_HEADER, node);
+  headers.delete(TUNNEL_OPEN_HEADER);
+  return headers;
+}
