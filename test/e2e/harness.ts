@@ -21,6 +21,8 @@ export interface StartClusterOptions {
   kubectl?: string;
   /** Extra Worker variables, e.g. short node-lifecycle timings. */
   vars?: Record<string, string>;
+  /** Also receives every line wrangler prints (benchmarks count the requests it logs). */
+  onOutput?: (line: string) => void;
 }
 
 export interface KubectlResult {
@@ -133,6 +135,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       config: options.config,
       vars: options.vars,
       onOutput: (line) => {
+        options.onOutput?.(line);
         lines.push(line);
         if (lines.length > OUTPUT_LINES_KEPT) lines.shift();
       },

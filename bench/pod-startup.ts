@@ -1,0 +1,169 @@
+// Node-agent benchmark on the real Docker engine: pod startup latency (create → Running and
+// Ready, seen through a watch) against a plain `docker run` of the same image in the same run;
+// then the agent's CPU, memory and requests per hour while 30 pods run and nothing changes.
+//   npm run bench:agent   (SAMPLES=20 IDLE_PODS=30 IDLE_S=120)
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Agent, fetch } from "undici";
+import { ensureBusyboxImage } from "../test/e2e/docker-images";
+import { startCluster, type Cluster } from "../test/e2e/harness";
+import { eventually, kubectlOk } from "../test/e2e/helpers";
+import { installAgent, removeNodeContainers, type InstalledAgent } from "../test/e2e/node-agent-lib";
+
+const run = promisify(execFile);
+const SAMPLES = Number(process.env.SAMPLES ?? 20);
+const IDLE_PODS = Number(process.env.IDLE_PODS ?? 30);
+const IDLE_S = Number(process.env.IDLE_S ?? 120);
+const NODE = `bench-${process.pid}`;
+/** wrangler dev logs one line per request it served. */
+const REQUEST_LINE = /\[wrangler:inf\w*\]\s+(GET|PUT|POST|PATCH|DELETE)\s/;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function summary(label: string, values: number[]): string {
+  return `${label.padEnd(34)} p50 ${percentile(values, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(values, 99).toFixed(0).padStart(5)} ms   (n=${values.length})`;
+}
+
+/** `docker run -d` returns once the container has started: the baseline a pod is compared with. */
+async function plainDockerRun(image: string): Promise<number> {
+  const name = `bench-plain-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const started = performance.now();
+  await run("docker", ["run", "-d", "--name", name, image, "sleep", "3600"]);
+  const ms = performance.now() - started;
+  await run("docker", ["rm", "-f", name]);
+  return ms;
+}
+
+interface Api {
+  request(method: string, path: string, body?: unknown): Promise<unknown>;
+  watchUntil(path: string, done: (event: { type: string; object: Record<string, unknown> }) => boolean): Promise<void>;
+}
+
+function api(cluster: Cluster): Api {
+  const dispatcher = new Agent({ connect: { ca: cluster.caPem } });
+  const headers = { authorization: `Bearer ${cluster.token}`, "content-type": "application/json" };
+  return {
+    async request(method, path, body) {
+      const response = await fetch(`${cluster.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return response.json();
+    },
+    async watchUntil(path, done) {
+      const response = await fetch(`${cluster.url}${path}`, { headers, dispatcher });
+      if (!response.body) throw new Error(`no watch body for ${path}`);
+      const decoder = new TextDecoder();
+      let buffered = "";
+      for await (const chunk of response.body) {
+        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim() && done(JSON.parse(line) as { type: string; object: Record<string, unknown> })) {
+            await response.body.cancel();
+            return;
+          }
+        }
+      }
+      throw new Error(`watch ${path} ended early`);
+    },
+  };
+}
+
+function isReady(pod: Record<string, unknown>): boolean {
+  const status = pod.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
+  return status?.phase === "Running" && (status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+}
+
+/** One pod, created through the API; milliseconds until a watch shows it Running and Ready. */
+async function podStartup(client: Api, image: string, name: string): Promise<number> {
+  const list = (await client.request("GET", "/api/v1/namespaces/default/pods?limit=1")) as { metadata: { resourceVersion: string } };
+  const pod = { apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers: [{ name: "main", image, command: ["sleep", "3600"], imagePullPolicy: "IfNotPresent" }], terminationGracePeriodSeconds: 0 } };
+  const watch = client.watchUntil(
+    `/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3D${name}&resourceVersion=${list.metadata.resourceVersion}`,
+    (event) => isReady(event.object),
+  );
+  const started = performance.now();
+  await client.request("POST", "/api/v1/namespaces/default/pods", pod);
+  await watch;
+  return performance.now() - started;
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) / 1024;
+}
+
+async function main(): Promise<void> {
+  const image = await ensureBusyboxImage();
+  let requests = 0;
+  const cluster = await startCluster({ onOutput: (line) => void (REQUEST_LINE.test(line) && requests++) });
+  const prefix = await mkdtemp(join(tmpdir(), "edgeplane-bench-agent-"));
+  let agent: InstalledAgent | undefined;
+  try {
+    agent = await installAgent(cluster, NODE, join(prefix, "root"));
+    await eventually(async () => new RegExp(`^${NODE}\\s+Ready\\s`, "m").test(await kubectlOk(cluster, ["get", "nodes"])), "node Ready", 60_000);
+    const client = api(cluster);
+
+    // Interleaved, so both see the same machine state.
+    const plain: number[] = [];
+    const pods: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      plain.push(await plainDockerRun(image));
+      pods.push(await podStartup(client, image, `startup-${i}`));
+    }
+    const lines = [
+      `pod startup, ${SAMPLES} pods one at a time, image present (${image})`,
+      summary("plain docker run -d", plain),
+      summary("edgeplane pod (create→Ready)", pods),
+      `ratio p50 ${(percentile(pods, 50) / percentile(plain, 50)).toFixed(2)}x`,
+    ];
+    process.stdout.write(lines.join("\n") + "\n");
+    await kubectlOk(cluster, ["delete", "pods", "--all", "--grace-period=0", "--wait=true"], 180_000);
+
+    // Idle: IDLE_PODS running, nothing changing.
+    await kubectlOk(cluster, ["create", "deployment", "idle", `--image=${image}`, `--replicas=${IDLE_PODS}`, "--", "sleep", "36000"]);
+    await kubectlOk(cluster, ["rollout", "status", "deployment/idle", "--timeout=300s"], 320_000);
+    await new Promise((r) => setTimeout(r, 15_000)); // let status reports and events settle
+    const pid = agent.pid();
+    if (!pid) throw new Error("agent pid unknown");
+    const ticksPerSecond = 100;
+    const cpuBefore = cpuTicks(pid);
+    const requestsBefore = requests;
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const seconds = (performance.now() - started) / 1000;
+    const cpuPercent = ((cpuTicks(pid) - cpuBefore) / ticksPerSecond / seconds) * 100;
+    const perHour = ((requests - requestsBefore) / seconds) * 3600;
+    process.stdout.write(
+      [
+        `agent idle with ${IDLE_PODS} pods over ${seconds.toFixed(0)} s`,
+        `  resident memory   ${rssMb(pid).toFixed(1)} MB`,
+        `  cpu               ${cpuPercent.toFixed(2)} % of one core`,
+        `  requests to the control plane  ${perHour.toFixed(0)} per hour (HTTP requests wrangler served; the tunnel WebSocket's keep-alive pings are not requests)`,
+      ].join("\n") + "\n",
+    );
+  } finally {
+    if (agent) await agent.uninstall().catch(() => agent?.kill());
+    await removeNodeContainers(NODE);
+    await cluster.stop();
+    await rm(prefix, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
