@@ -7,15 +7,28 @@ const SYNC_INTERVAL_MS = 200;
 const LEASE_RENEW_MS = 5_000;
 
 interface Pod {
-  metadata: { name: string; namespace: string; deletionTimestamp?: string; resourceVersion: string };
+  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string; resourceVersion: string };
   spec: { nodeName?: string; containers: { name: string; image: string }[] };
-  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+  status?: { phase?: string; startTime?: string; conditions?: { type: string; status: string }[] };
+}
+
+export interface HollowNodeOptions {
+  /**
+   * A new pod is reported Running but not Ready for this long first, as a readiness probe
+   * would hold it, so the order in which controllers wait on readiness shows. Default 0.
+   */
+  readyDelayMs?: number;
 }
 
 export interface HollowNodes {
   stop(): void;
   /** Stop one node's heartbeats and pod reports, as if its machine died. */
   kill(name: string): void;
+  /**
+   * Talk to the control plane named by this kubeconfig from now on (a restarted local cluster
+   * listens on a new port); the nodes carry on with what they already reported.
+   */
+  reconnect(kubeconfig: string): void;
 }
 
 function nodeObject(name: string, index: number) {
@@ -45,7 +58,20 @@ async function renewLease(api: ApiClient, name: string): Promise<void> {
   if (res.status >= 300) throw new Error(`lease ${name}: ${res.status} ${res.body}`);
 }
 
-async function reportPods(api: ApiClient, node: string, index: number): Promise<void> {
+/** When each pod (by uid) was first seen, for the readiness delay. */
+type FirstSeen = Map<string, number>;
+
+function readyAfterDelay(pod: Pod, firstSeen: FirstSeen, readyDelayMs: number): boolean {
+  if (readyDelayMs <= 0) return true;
+  const seen = firstSeen.get(pod.metadata.uid);
+  if (seen === undefined) {
+    firstSeen.set(pod.metadata.uid, Date.now());
+    return false;
+  }
+  return Date.now() - seen >= readyDelayMs;
+}
+
+async function reportPods(api: ApiClient, node: string, index: number, firstSeen: FirstSeen = new Map(), readyDelayMs = 0): Promise<void> {
   const res = await api.call("GET", `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`);
   const pods = (JSON.parse(res.body) as { items: Pod[] }).items;
   for (const [i, pod] of pods.entries()) {
@@ -54,23 +80,28 @@ async function reportPods(api: ApiClient, node: string, index: number): Promise<
       await api.call("DELETE", `${base}?gracePeriodSeconds=0`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0 });
       continue;
     }
-    if (pod.status?.phase === "Running") continue;
+    const running = pod.status?.phase === "Running";
+    const ready = readyAfterDelay(pod, firstSeen, readyDelayMs);
+    const reportedReady = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+    if (running && (reportedReady || !ready)) continue;
     const started = now();
     const status = {
       phase: "Running",
       hostIP: `192.0.2.${index + 10}`,
       podIP: `10.244.${index}.${(i % 250) + 2}`,
       podIPs: [{ ip: `10.244.${index}.${(i % 250) + 2}` }],
-      startTime: started,
-      conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: started })),
-      containerStatuses: pod.spec.containers.map((c) => ({ name: c.name, image: c.image, imageID: `hollow://${c.image}`, containerID: `hollow://${pod.metadata.name}/${c.name}`, ready: true, started: true, restartCount: 0, state: { running: { startedAt: started } } })),
+      startTime: pod.status?.startTime ?? started,
+      conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: ready || type === "PodScheduled" || type === "Initialized" ? "True" : "False", lastProbeTime: null, lastTransitionTime: started })),
+      containerStatuses: pod.spec.containers.map((c) => ({ name: c.name, image: c.image, imageID: `hollow://${c.image}`, containerID: `hollow://${pod.metadata.name}/${c.name}`, ready, started: true, restartCount: 0, state: { running: { startedAt: started } } })),
     };
     await api.call("PUT", `${base}/status`, { ...pod, status });
   }
 }
 
-export async function startHollowNodes(kubeconfig: string, names: string[]): Promise<HollowNodes> {
-  const api = clientFromKubeconfig(kubeconfig, 4);
+export async function startHollowNodes(kubeconfig: string, names: string[], options: HollowNodeOptions = {}): Promise<HollowNodes> {
+  let api = clientFromKubeconfig(kubeconfig, 4);
+  const firstSeen: FirstSeen = new Map();
+  const readyDelayMs = options.readyDelayMs ?? 0;
   const dead = new Set<string>();
   for (const [i, name] of names.entries()) {
     const res = await api.call("POST", "/api/v1/nodes", nodeObject(name, i));
@@ -87,7 +118,7 @@ export async function startHollowNodes(kubeconfig: string, names: string[]): Pro
         if (dead.has(name)) continue;
         try {
           if (renew) await renewLease(api, name);
-          await reportPods(api, name, i);
+          await reportPods(api, name, i, firstSeen, readyDelayMs);
         } catch {
           // The control plane restarting or a conflict: the next tick tries again.
         }
@@ -103,6 +134,11 @@ export async function startHollowNodes(kubeconfig: string, names: string[]): Pro
     },
     kill(name) {
       dead.add(name);
+    },
+    reconnect(next) {
+      const old = api;
+      api = clientFromKubeconfig(next, 4);
+      old.agent.destroy();
     },
   };
 }

@@ -85,6 +85,8 @@ function updateCauses(obj: KubeObject, old: KubeObject): Cause[] {
   const spec = structuredClone(rec(obj.spec) ?? {});
   const oldSpec = structuredClone(rec(old.spec) ?? {});
   const bound = field(old, "status", "phase") === "Bound";
+  // As ValidatePersistentVolumeClaimUpdate: volumeName may be set once (the binder binding the claim).
+  if (!str(oldSpec.volumeName) && spec.volumeName !== undefined) oldSpec.volumeName = spec.volumeName;
   const newStorage = field(spec, "resources", "requests", "storage");
   const oldStorage = field(oldSpec, "resources", "requests", "storage");
   if (bound) {
