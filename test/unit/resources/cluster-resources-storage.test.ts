@@ -127,6 +127,15 @@ describe("persistentvolumeclaims", () => {
       { field: "spec.resources.requests.storage", reason: "FieldValueForbidden", message: "Forbidden: field can not be less than status.capacity" },
     ]);
   });
+
+  it("lets the binder set volumeName once, and never change it", () => {
+    const pvc = create(persistentvolumeclaims, manifest(PVC), "default");
+    const bind = { ...pvc, spec: { ...(pvc.spec as object), volumeName: "pv-a" } };
+    const bound = update(persistentvolumeclaims, pvc, bind);
+    expect(bound.spec).toMatchObject({ volumeName: "pv-a" });
+    const rebind = { ...bound, spec: { ...(bound.spec as object), volumeName: "pv-b" } };
+    expect(causesOf(() => update(persistentvolumeclaims, bound, rebind))[0]).toMatchObject({ field: "spec", reason: "FieldValueForbidden" });
+  });
 });
 
 describe("storageclasses", () => {
