@@ -1,0 +1,200 @@
+// A small typed client for the Kubernetes REST API (undici fetch with the cluster's CA): get,
+// list, create, update, patch, delete, and an informer loop (list, then watch from the list's
+// resourceVersion; re-list on 410 Gone, reconnect with back-off on any other failure).
+import { Agent, fetch, type Dispatcher } from "undici";
+import type { ObjectList, WatchEvent } from "./kubelet/types";
+
+export const WATCH_RECONNECT_MIN_MS = 500;
+export const WATCH_RECONNECT_MAX_MS = 15_000;
+/** A watch is re-opened after this long even if healthy, as client-go's reflector does (5–10 min). */
+export const WATCH_TIMEOUT_SECONDS = 300;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 404;
+}
+export function isConflict(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 409;
+}
+
+export interface ApiClientOptions {
+  server: string;
+  token: string;
+  ca?: string;
+}
+
+export type PatchType = "merge" | "strategic" | "json";
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  json: "application/json-patch+json",
+};
+
+export interface InformerHandlers<T> {
+  /** The full set after a (re-)list; items missing from it were deleted meanwhile. */
+  replace(items: T[]): void;
+  event(type: "ADDED" | "MODIFIED" | "DELETED", object: T): void;
+  error?(error: unknown): void;
+}
+
+export interface Informer {
+  stop(): void;
+}
+
+function query(params: Record<string, string | undefined> | undefined): string {
+  if (!params) return "";
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, value);
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export class ApiClient {
+  private readonly dispatcher: Dispatcher;
+  readonly server: string;
+  private readonly token: string;
+
+  constructor(options: ApiClientOptions) {
+    this.server = options.server.replace(/\/+$/, "");
+    this.token = options.token;
+    this.dispatcher = new Agent({ connect: options.ca ? { ca: options.ca } : {}, bodyTimeout: 0 });
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, contentType = "application/json", signal?: AbortSignal): Promise<T> {
+    const response = await fetch(`${this.server}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": contentType }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      dispatcher: this.dispatcher,
+      signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const status = (parsed ?? {}) as { reason?: string; message?: string };
+      throw new ApiError(response.status, status.reason ?? "Unknown", `${method} ${path}: ${response.status} ${status.message ?? text}`);
+    }
+    return parsed as T;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>("GET", path);
+  }
+  list<T>(path: string, params?: Record<string, string | undefined>): Promise<ObjectList<T>> {
+    return this.request<ObjectList<T>>("GET", `${path}${query(params)}`);
+  }
+  create<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>("POST", path, body);
+  }
+  update<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>("PUT", path, body);
+  }
+  patch<T>(path: string, body: unknown, type: PatchType = "merge"): Promise<T> {
+    return this.request<T>("PATCH", path, body, PATCH_CONTENT_TYPES[type]);
+  }
+  delete<T>(path: string, options?: unknown): Promise<T> {
+    return this.request<T>("DELETE", path, options);
+  }
+
+  /** Lines of a watch stream until it ends or `signal` aborts; throws ApiError on a non-2xx answer. */
+  private async *watchStream<T>(path: string, params: Record<string, string | undefined>, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+    const response = await fetch(`${this.server}${path}${query({ ...params, watch: "true", allowWatchBookmarks: "true", timeoutSeconds: String(WATCH_TIMEOUT_SECONDS) })}`, {
+      headers: { authorization: `Bearer ${this.token}`, accept: "application/json" },
+      dispatcher: this.dispatcher,
+      signal,
+    });
+    if (!response.ok || !response.body) {
+      const text = await response.text();
+      throw new ApiError(response.status, "WatchFailed", `watch ${path}: ${response.status} ${text}`);
+    }
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for await (const chunk of response.body) {
+      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line) yield JSON.parse(line) as WatchEvent<T>;
+      }
+    }
+  }
+
+  /**
+   * client-go's reflector in miniature: list, then watch from the list's resourceVersion; an
+   * ERROR event or 410 means the revision was compacted, so list again.
+   */
+  informer<T extends { metadata: { resourceVersion?: string } }>(
+    path: string,
+    params: Record<string, string | undefined>,
+    handlers: InformerHandlers<T>,
+  ): Informer {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const loop = async () => {
+      let attempt = 0;
+      let resourceVersion: string | undefined;
+      while (!signal.aborted) {
+        try {
+          if (resourceVersion === undefined) {
+            const list = await this.list<T>(path, params);
+            resourceVersion = list.metadata.resourceVersion ?? "0";
+            handlers.replace(list.items);
+          }
+          for await (const event of this.watchStream<T>(path, { ...params, resourceVersion }, signal)) {
+            attempt = 0;
+            if (event.type === "ERROR") {
+              const status = event.object as unknown as { code?: number };
+              if (status.code === 410) resourceVersion = undefined;
+              throw new ApiError(status.code ?? 500, "WatchError", `watch ${path}: ${JSON.stringify(event.object)}`);
+            }
+            const rv = event.object.metadata?.resourceVersion;
+            if (rv) resourceVersion = rv;
+            if (event.type !== "BOOKMARK") handlers.event(event.type, event.object);
+          }
+        } catch (error) {
+          if (signal.aborted) return;
+          if (error instanceof ApiError && error.code === 410) resourceVersion = undefined;
+          else if (error instanceof ApiError && error.reason === "WatchError") {
+            // already handled above
+          } else {
+            handlers.error?.(error);
+          }
+          attempt += 1;
+          await sleep(Math.min(WATCH_RECONNECT_MAX_MS, WATCH_RECONNECT_MIN_MS * 2 ** Math.min(attempt, 10)), signal);
+        }
+      }
+    };
+    void loop();
+    return { stop: () => controller.abort() };
+  }
+}

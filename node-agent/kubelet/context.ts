@@ -1,0 +1,16 @@
+// What every pod worker shares: the API client, the Docker runtime, the event recorder and the
+// node's facts. Passed as one object so workers are built without long parameter lists.
+import type { ApiClient } from "../api-client";
+import type { DockerRuntime } from "../runtime/docker";
+import type { EventRecorder } from "./events";
+
+export interface KubeletContext {
+  api: ApiClient;
+  runtime: DockerRuntime;
+  events: EventRecorder;
+  nodeName: string;
+  dataDir: string;
+  hostIP: () => string;
+  podCIDR: () => string | undefined;
+  log: (message: string) => void;
+}

@@ -1,0 +1,390 @@
+// One pod's worker (kubelet's podWorkers + syncPod): syncs are serialised and coalesced; each
+// sync plans from the pod spec against what Docker holds (so adoption after an agent restart is
+// the same code path), starts what is missing, restarts per restartPolicy with back-off, then
+// reports status only when it changed. A pod with deletionTimestamp is torn down gracefully.
+import { isNotFound } from "../api-client";
+import type { ManagedContainer, PodRef } from "../runtime/labels";
+import { cleanupPodVolumes, prepareVolumes, VolumeError } from "../volumes/volumes";
+import { backoffRemaining, nextBackoff, type BackoffEntry } from "./backoff";
+import type { KubeletContext } from "./context";
+import { referencedObjects } from "./env";
+import { byNewest, finishedMs, isFinished, isRunning, rfc3339, startedMs, terminatedOf, type Seen } from "./observe";
+import { ProbeSet } from "./probe-set";
+import { computePodStatus, stableJson, type ObservedContainer } from "./status";
+import { fieldPathOf, pullPolicyOf, startContainer } from "./start-container";
+import { killContainers } from "./teardown";
+import type { ConfigMap, Container, Pod, PodStatus, Secret } from "./types";
+
+/** Volume setup failures and CreateContainerConfigError are retried this often. */
+export const RETRY_MS = 10_000;
+export const DEFAULT_GRACE_SECONDS = 30;
+
+type Waiting = { reason: string; message?: string };
+
+export class PodWorker {
+  private running = false;
+  private dirty = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private readonly backoff = new Map<string, BackoffEntry>();
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly probes: ProbeSet;
+  private lastStatus: string | undefined;
+  private lastMountError: string | undefined;
+  private startTime: string | undefined;
+  /** Set once the pod is torn down; the manager then forgets the worker. */
+  finished = false;
+  /** The pod is gone from the API: tear down without a final DELETE. */
+  private removed = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: KubeletContext,
+    private pod: Pod,
+    private readonly onFinished: (uid: string) => void,
+  ) {
+    this.probes = new ProbeSet(ctx, pod, () => this.kick(), (container, message) => this.livenessFailed(container, message));
+    this.startTime = pod.status?.startTime;
+  }
+
+  get uid(): string {
+    return this.pod.metadata.uid ?? "";
+  }
+
+  private get ref(): PodRef {
+    return { namespace: this.pod.metadata.namespace ?? "default", name: this.pod.metadata.name, uid: this.uid };
+  }
+
+  update(pod: Pod): void {
+    this.pod = pod;
+    this.probes.pod = pod;
+    this.kick();
+  }
+
+  /** Runs a sync now, or right after the running one (bursts collapse into one more sync). */
+  kick(): void {
+    if (this.finished) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    this.running = true;
+    this.idle = (async () => {
+      do {
+        this.dirty = false;
+        try {
+          await this.sync();
+        } catch (error) {
+          this.ctx.log(`pod ${this.ref.namespace}/${this.ref.name}: sync failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.wakeIn(RETRY_MS);
+        }
+      } while (this.dirty && !this.finished);
+      this.running = false;
+    })();
+  }
+
+  /** Resolves when the current sync (if any) is over. */
+  settled(): Promise<void> {
+    return this.idle;
+  }
+
+  private wakeIn(ms: number): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.kick(), Math.max(ms, 50));
+  }
+
+  private livenessFailed(container: Container, message: string): void {
+    const seenId = this.probes.containerIdOf(container.name);
+    this.ctx.events.record(this.pod, "Normal", "Killing", `Container ${container.name} failed liveness probe, will be restarted`, fieldPathOf(container, false));
+    void (async () => {
+      if (seenId) await this.ctx.runtime.stop(seenId, this.graceSeconds()).catch(() => undefined);
+      this.ctx.log(`pod ${this.ref.name}: ${container.name} restarted after liveness failure: ${message}`);
+      this.kick();
+    })();
+  }
+
+  private graceSeconds(): number {
+    return this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+  }
+
+  private async fetchObjects(): Promise<{ configMaps: Map<string, ConfigMap>; secrets: Map<string, Secret> }> {
+    const ns = this.ref.namespace;
+    const refs = referencedObjects(this.pod);
+    const configMaps = new Map<string, ConfigMap>();
+    const secrets = new Map<string, Secret>();
+    const get = async <T>(path: string): Promise<T | undefined> => {
+      try {
+        return await this.ctx.api.get<T>(path);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    };
+    await Promise.all([
+      ...[...refs.configMaps].map(async (n) => {
+        const o = await get<ConfigMap>(`/api/v1/namespaces/${ns}/configmaps/${n}`);
+        if (o) configMaps.set(n, o);
+      }),
+      ...[...refs.secrets].map(async (n) => {
+        const o = await get<Secret>(`/api/v1/namespaces/${ns}/secrets/${n}`);
+        if (o) secrets.set(n, o);
+      }),
+    ]);
+    return { configMaps, secrets };
+  }
+
+  /** Whether this pod uses the named ConfigMap or Secret (a change to it re-syncs the pod). */
+  uses(kind: "configmaps" | "secrets", namespace: string, name: string): boolean {
+    if (namespace !== this.ref.namespace) return false;
+    const refs = referencedObjects(this.pod);
+    return (kind === "configmaps" ? refs.configMaps : refs.secrets).has(name);
+  }
+
+  private async observe(): Promise<{ sandboxes: Seen[]; byName: Map<string, Seen[]> }> {
+    const list = await this.ctx.runtime.list(this.uid);
+    const withInfo = await Promise.all(list.sort(byNewest).map(async (managed: ManagedContainer) => ({ managed, info: await this.ctx.runtime.inspect(managed.id) })));
+    const sandboxes = withInfo.filter((s) => s.managed.type === "podsandbox");
+    const byName = new Map<string, Seen[]>();
+    for (const seen of withInfo) {
+      if (seen.managed.type !== "container") continue;
+      byName.set(seen.managed.containerName, [...(byName.get(seen.managed.containerName) ?? []), seen]);
+    }
+    return { sandboxes, byName };
+  }
+
+  /** The API no longer has the pod: stop and remove its containers on the next sync. */
+  remove(): void {
+    this.removed = true;
+    this.kick();
+  }
+
+  private async sync(): Promise<void> {
+    if (this.removed) return this.terminate(false);
+    if (this.pod.metadata.deletionTimestamp) return this.terminate(true);
+    const phase = this.pod.status?.phase;
+    let { sandboxes, byName } = await this.observe();
+    if (phase === "Succeeded" || phase === "Failed") {
+      // A finished pod keeps its containers (for logs) but not its sandbox.
+      for (const s of sandboxes) if (isRunning(s)) await this.ctx.runtime.stop(s.managed.id, 0);
+      this.probes.retain(new Set());
+      return;
+    }
+    const objects = await this.fetchObjects();
+    let volumePaths: Map<string, string>;
+    try {
+      volumePaths = await prepareVolumes({ api: this.ctx.api, dataDir: this.ctx.dataDir, nodeName: this.ctx.nodeName, pod: this.pod, ...objects });
+      this.lastMountError = undefined;
+    } catch (error) {
+      if (!(error instanceof VolumeError)) throw error;
+      if (this.lastMountError !== error.message) this.ctx.events.record(this.pod, "Warning", error.reason, error.message);
+      this.lastMountError = error.message;
+      await this.report(sandboxes, byName, "");
+      this.wakeIn(RETRY_MS);
+      return;
+    }
+
+    // The sandbox: reuse the running one; a dead one takes its containers with it (kubelet's SandboxChanged).
+    let sandbox = sandboxes.find(isRunning);
+    if (!sandbox) {
+      const hadSandbox = sandboxes.length > 0;
+      for (const s of sandboxes) await this.ctx.runtime.remove(s.managed.id);
+      for (const list of byName.values()) for (const s of list) if (isRunning(s)) await this.ctx.runtime.stop(s.managed.id, this.graceSeconds());
+      if (hadSandbox) this.ctx.events.record(this.pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+      await this.ctx.runtime.ensureNetwork(this.ctx.podCIDR());
+      const hostPorts = this.pod.spec.containers.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({ containerPort: p.containerPort, hostPort: p.hostPort as number, protocol: p.protocol ?? "TCP" })));
+      await this.ctx.runtime.createSandbox({ pod: this.ref, hostname: this.pod.spec.hostname ?? this.pod.metadata.name, hostNetwork: this.pod.spec.hostNetwork ?? false, hostPorts });
+      ({ sandboxes, byName } = await this.observe());
+      sandbox = sandboxes.find(isRunning);
+      if (!sandbox) throw new Error("the pod sandbox did not start");
+    }
+    const podIP = this.pod.spec.hostNetwork ? this.ctx.hostIP() : await this.ctx.runtime.sandboxIp(sandbox.managed.id);
+    this.startTime ??= new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const inputs = { pod: this.pod, sandboxId: sandbox.managed.id, podIP, volumePaths, ...objects };
+
+    let changed = false;
+    let initDone = true;
+    for (const container of this.pod.spec.initContainers ?? []) {
+      const current = byName.get(container.name)?.[0];
+      if (current && isRunning(current)) {
+        initDone = false;
+        break;
+      }
+      if (current && isFinished(current) && (current.info?.State.ExitCode ?? 1) === 0 && current.info?.State.Status !== "created") continue;
+      initDone = false;
+      if (current && isFinished(current) && this.pod.spec.restartPolicy === "Never") break; // the pod failed
+      changed = (await this.ensureStarted(container, true, current, inputs)) || changed;
+      break;
+    }
+    if (initDone) {
+      for (const container of this.pod.spec.containers) {
+        const current = byName.get(container.name)?.[0];
+        if (current && isRunning(current)) {
+          this.waiting.delete(container.name);
+          continue;
+        }
+        if (current && isFinished(current) && !this.shouldRestart(current)) continue;
+        changed = (await this.ensureStarted(container, false, current, inputs)) || changed;
+      }
+    }
+    if (changed) ({ sandboxes, byName } = await this.observe());
+    await this.pruneOld(byName);
+    this.probes.sync(byName, podIP);
+    await this.report(sandboxes, byName, podIP);
+  }
+
+  private shouldRestart(current: Seen): boolean {
+    const policy = this.pod.spec.restartPolicy ?? "Always";
+    if (policy === "Always") return true;
+    if (policy === "Never") return false;
+    return terminatedOf(current).exitCode !== 0 || this.probes.killedByLiveness(current.managed.id);
+  }
+
+  /** Starts `container` if it has no container yet, or restarts a finished one after its back-off. */
+  private async ensureStarted(container: Container, init: boolean, current: Seen | undefined, inputs: { pod: Pod; sandboxId: string; podIP: string; volumePaths: Map<string, string>; configMaps: Map<string, ConfigMap>; secrets: Map<string, Secret> }): Promise<boolean> {
+    const now = Date.now();
+    const key = container.name;
+    let restartCount = 0;
+    if (current) {
+      if (current.info?.State.Status === "created" && !current.info.State.Error) {
+        await this.ctx.runtime.start(current.managed.id).catch(() => undefined);
+        return true;
+      }
+      const finished = finishedMs(current);
+      const remaining = backoffRemaining(this.backoff.get(key), finished, now);
+      if (remaining > 0) {
+        const delay = Math.round((this.backoff.get(key)?.delayMs ?? 0) / 1000);
+        const message = `back-off ${delay}s restarting failed container=${container.name} pod=${this.pod.metadata.name}_${this.ref.namespace}(${this.uid})`;
+        if (this.waiting.get(key)?.reason !== "CrashLoopBackOff") this.ctx.events.record(this.pod, "Warning", "BackOff", "Back-off restarting failed container", fieldPathOf(container, init));
+        this.waiting.set(key, { reason: "CrashLoopBackOff", message });
+        this.wakeIn(remaining);
+        return false;
+      }
+      this.backoff.set(key, nextBackoff(this.backoff.get(key), finished));
+      restartCount = current.managed.restartCount + 1;
+    }
+    const pullKey = `pull:${container.image}`;
+    const pullRemaining = backoffRemaining(this.backoff.get(pullKey), this.backoff.get(pullKey)?.lastUpdateMs ?? 0, now);
+    if (pullRemaining > 0 && (this.waiting.get(key)?.reason === "ErrImagePull" || this.waiting.get(key)?.reason === "ImagePullBackOff")) {
+      if (this.waiting.get(key)?.reason !== "ImagePullBackOff") this.ctx.events.record(this.pod, "Normal", "BackOff", `Back-off pulling image "${container.image}"`, fieldPathOf(container, init));
+      this.waiting.set(key, { reason: "ImagePullBackOff", message: `Back-off pulling image "${container.image}"` });
+      this.wakeIn(pullRemaining);
+      if (current) this.backoff.delete(key);
+      return false;
+    }
+    this.waiting.set(key, { reason: "ContainerCreating" });
+    const result = await startContainer(this.ctx, { ...inputs, container, init, restartCount }, fieldPathOf(container, init));
+    if (result.ok) {
+      this.waiting.delete(key);
+      if (pullPolicyOf(container) !== "Always") this.backoff.delete(pullKey);
+      return true;
+    }
+    this.waiting.set(key, { reason: result.reason, message: result.message });
+    if (result.pullFailed) {
+      this.backoff.set(pullKey, nextBackoff(this.backoff.get(pullKey), Date.now()));
+      this.wakeIn(this.backoff.get(pullKey)?.delayMs ?? RETRY_MS);
+    } else this.wakeIn(RETRY_MS);
+    return false;
+  }
+
+  /** Keeps the newest two containers per name (current + the one `logs --previous` reads). */
+  private async pruneOld(byName: Map<string, Seen[]>): Promise<void> {
+    for (const list of byName.values()) for (const old of list.slice(2)) if (!isRunning(old)) await this.ctx.runtime.remove(old.managed.id);
+  }
+
+  private observed(container: Container, list: Seen[] | undefined, initPhase: boolean): ObservedContainer {
+    const current = list?.[0];
+    const previous = list?.[1];
+    const waiting = this.waiting.get(container.name);
+    const out: ObservedContainer = {
+      name: container.name,
+      image: container.image,
+      imageID: "",
+      restartCount: current?.managed.restartCount ?? 0,
+      ready: false,
+      started: false,
+    };
+    if (current) {
+      out.containerID = `docker://${current.managed.id}`;
+      out.imageID = current.info?.Image ?? "";
+      if (previous && isFinished(previous)) out.previous = terminatedOf(previous);
+      if (isRunning(current)) {
+        out.running = { startedAt: rfc3339(current.info?.State.StartedAt) ?? new Date(startedMs(current)).toISOString().replace(/\.\d+Z$/, "Z") };
+        out.started = this.probes.started(container.name, current.managed.id);
+        out.ready = out.started && this.probes.ready(container.name, current.managed.id);
+      } else if (isFinished(current)) {
+        out.terminated = terminatedOf(current);
+        if (waiting?.reason === "CrashLoopBackOff" || waiting?.reason === "ContainerCreating") out.waiting = waiting;
+      } else out.waiting = { reason: "ContainerCreating" };
+    } else {
+      out.waiting = waiting && waiting.reason !== "ContainerCreating" ? waiting : { reason: initPhase ? "PodInitializing" : "ContainerCreating" };
+    }
+    return out;
+  }
+
+  private async report(sandboxes: Seen[], byName: Map<string, Seen[]>, podIP: string): Promise<void> {
+    const inits = this.pod.spec.initContainers ?? [];
+    const initPending = inits.some((c) => {
+      const current = byName.get(c.name)?.[0];
+      return !current || !isFinished(current) || terminatedOf(current).exitCode !== 0;
+    });
+    const status = computePodStatus({
+      pod: this.pod,
+      hostIP: this.ctx.hostIP(),
+      podIP: sandboxes.length > 0 ? podIP : "",
+      startTime: this.startTime ?? new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      init: inits.map((c) => this.observed(c, byName.get(c.name), false)),
+      containers: this.pod.spec.containers.map((c) => this.observed(c, byName.get(c.name), inits.length > 0 && initPending)),
+      now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    });
+    await this.writeStatus(status);
+  }
+
+  private async writeStatus(status: PodStatus): Promise<void> {
+    const json = stableJson(status);
+    this.lastStatus ??= stableJson(this.pod.status ?? {});
+    if (json === this.lastStatus) return;
+    try {
+      const updated = await this.ctx.api.patch<Pod>(`/api/v1/namespaces/${this.ref.namespace}/pods/${this.ref.name}/status`, { metadata: { uid: this.uid }, status });
+      this.lastStatus = json;
+      if (updated?.status) this.pod = { ...this.pod, status: updated.status };
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+  }
+
+  /** Graceful teardown (kubelet's killPod), then the final DELETE when `deleteFromApi`. */
+  private async terminate(deleteFromApi: boolean): Promise<void> {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.probes.retain(new Set());
+    const { sandboxes, byName } = await this.observe();
+    const grace = deleteFromApi ? this.graceSeconds() : 0;
+    const running = [...byName.values()].flatMap((list) => list.filter(isRunning));
+    await killContainers(this.ctx, this.pod, running, grace);
+    for (const list of byName.values()) for (const seen of list) await this.ctx.runtime.remove(seen.managed.id);
+    for (const s of sandboxes) {
+      await this.ctx.runtime.stop(s.managed.id, 0);
+      await this.ctx.runtime.remove(s.managed.id);
+    }
+    await cleanupPodVolumes(this.ctx.dataDir, this.uid).catch((error: unknown) => this.ctx.log(`pod ${this.ref.name}: volume cleanup: ${String(error)}`));
+    if (deleteFromApi) {
+      try {
+        await this.ctx.api.delete(`/api/v1/namespaces/${this.ref.namespace}/pods/${this.ref.name}`, {
+          kind: "DeleteOptions",
+          apiVersion: "v1",
+          gracePeriodSeconds: 0,
+          preconditions: { uid: this.uid },
+        });
+      } catch (error) {
+        if (!isNotFound(error) && !(error instanceof Error && /409/.test(error.message))) throw error;
+      }
+    }
+    this.finished = true;
+    this.onFinished(this.uid);
+  }
+
+  stop(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.probes.retain(new Set());
+    this.finished = true;
+  }
+}

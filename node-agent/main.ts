@@ -1,0 +1,76 @@
+// The node agent's entry point (`node agent.mjs --config <file>`): join, register the Node, renew
+// its Lease, run the pods bound here on Docker, open the tunnel. SIGTERM/SIGINT stop the agent
+// but never its containers: the next start adopts them.
+import { mkdir, readFile } from "node:fs/promises";
+import Dockerode from "dockerode";
+import { ApiClient } from "./api-client";
+import { configPathFromArgs, loadConfig } from "./config";
+import { obtainToken } from "./join";
+import { EventRecorder } from "./kubelet/events";
+import { PodManager } from "./kubelet/pod-manager";
+import { LeaseRenewer } from "./node/lease";
+import { AGENT_VERSION, NodeStatusReporter } from "./node/node-status";
+import { DockerRuntime } from "./runtime/docker";
+import { startTunnel } from "./tunnel/client";
+
+export const REGISTER_RETRY_MS = 5_000;
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const config = await loadConfig(configPathFromArgs(process.argv.slice(2)));
+  const ca = config.caFile ? await readFile(config.caFile, "utf8") : undefined;
+  await mkdir(config.dataDir, { recursive: true });
+  log(`edgeplane node agent ${AGENT_VERSION} starting as node ${config.nodeName}`);
+  const token = await obtainToken(config, ca, log);
+  const api = new ApiClient({ server: config.server, token, ca });
+  const docker = new Dockerode(config.dockerSocket ? { socketPath: config.dockerSocket } : undefined);
+  const runtime = new DockerRuntime(docker, config.nodeName);
+  const node = new NodeStatusReporter(api, runtime, config, log);
+  for (;;) {
+    try {
+      await node.register();
+      break;
+    } catch (error) {
+      log(`registering node ${config.nodeName}: ${error instanceof Error ? error.message : String(error)}; retrying`);
+      await new Promise((r) => setTimeout(r, REGISTER_RETRY_MS));
+    }
+  }
+  log(`node ${config.nodeName} registered (Ready=${node.runtimeState.ok})`);
+  node.start();
+  const lease = new LeaseRenewer(api, config.nodeName, () => node.uid, log);
+  lease.start();
+  const pods = new PodManager({
+    api,
+    runtime,
+    events: new EventRecorder(api, config.nodeName, log),
+    nodeName: config.nodeName,
+    dataDir: config.dataDir,
+    hostIP: () => node.hostIP,
+    podCIDR: () => node.podCIDR,
+    log,
+  });
+  pods.start();
+  const tunnel = startTunnel({ server: config.server, token, ca, nodeName: config.nodeName, docker, log });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping the agent (containers keep running)`);
+    pods.stop();
+    lease.stop();
+    node.stop();
+    void tunnel.stop().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 3_000).unref();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  log(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,304 @@
+// The Docker Engine side of the agent: the node's bridge network, sandboxes (pause containers
+// holding the pod's network namespace), app containers, image pulls and `docker exec`. Every
+// container carries the node label, and every lookup filters by it.
+import type Dockerode from "dockerode";
+import { ensurePauseImage } from "./pause-image";
+import { containerLabels, containerName, fromContainerInfo, LABEL_INIT, LABEL_NODE, LABEL_POD_UID, SANDBOX_CONTAINER_NAME, type ManagedContainer, type PodRef } from "./labels";
+
+export const EVENTS_RECONNECT_MS = 2_000;
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serveraddress: string;
+}
+
+export class ImagePullError extends Error {}
+export class ImageNeverPullError extends Error {}
+
+export interface SandboxOptions {
+  pod: PodRef;
+  hostname: string;
+  hostNetwork: boolean;
+  /** containerPort → hostPort, protocol tcp/udp. */
+  hostPorts: { containerPort: number; hostPort: number; protocol: string }[];
+}
+
+export interface ContainerOptions {
+  pod: PodRef;
+  name: string;
+  init: boolean;
+  restartCount: number;
+  sandboxId: string;
+  image: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  env: string[];
+  workingDir?: string;
+  binds: string[];
+  memoryBytes?: number;
+  nanoCpus?: number;
+  tty: boolean;
+  stdin: boolean;
+  privileged: boolean;
+  user?: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+/** The registry host an image reference pulls from, as Docker resolves it. */
+export function registryOf(image: string): string {
+  const first = image.split("/")[0] ?? "";
+  if (image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) return first;
+  return "docker.io";
+}
+
+/** Docker's `image` → `image:latest` when it names no tag or digest. */
+export function withDefaultTag(image: string): string {
+  const last = image.split("/").pop() ?? image;
+  return last.includes(":") || last.includes("@") ? image : `${image}:latest`;
+}
+
+export class DockerRuntime {
+  readonly network: string;
+  constructor(
+    readonly docker: Dockerode,
+    readonly node: string,
+  ) {
+    this.network = `edgeplane-${node}`;
+  }
+
+  /** The engine's version, or throws when it does not answer. */
+  async version(): Promise<string> {
+    const v = await this.docker.version();
+    return v.Version;
+  }
+
+  async ensureNetwork(podCIDR?: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(this.network).inspect();
+      return;
+    } catch {
+      // create it below
+    }
+    const base = { Name: this.network, Driver: "bridge", CheckDuplicate: true, Labels: { [LABEL_NODE]: this.node } };
+    try {
+      await this.docker.createNetwork(podCIDR ? { ...base, IPAM: { Driver: "default", Config: [{ Subnet: podCIDR }] } } : base);
+    } catch (error) {
+      // A podCIDR that overlaps another bridge on this engine (tests share one): let Docker pick.
+      if (!podCIDR || /already exists/.test(String(error))) return;
+      await this.docker.createNetwork(base);
+    }
+  }
+
+  async ensurePauseImage(): Promise<string> {
+    return ensurePauseImage(this.docker);
+  }
+
+  /** The agent's containers (all states), optionally of one pod. */
+  async list(podUid?: string): Promise<ManagedContainer[]> {
+    const label = [`${LABEL_NODE}=${this.node}`];
+    if (podUid) label.push(`${LABEL_POD_UID}=${podUid}`);
+    const infos = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label }) });
+    return infos.map(fromContainerInfo).filter((c): c is ManagedContainer => c !== undefined);
+  }
+
+  async inspect(id: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+    try {
+      return await this.docker.getContainer(id).inspect();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async imageId(image: string): Promise<string | undefined> {
+    try {
+      const info = await this.docker.getImage(image).inspect();
+      return info.RepoDigests?.[0] ? `docker-pullable://${info.RepoDigests[0]}` : info.Id;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Pulls per imagePullPolicy; throws ImagePullError / ImageNeverPullError. Returns whether it pulled. */
+  async ensureImage(image: string, policy: string, auths: RegistryAuth[]): Promise<boolean> {
+    const present = (await this.imageId(image)) !== undefined;
+    if (policy === "Never") {
+      if (present) return false;
+      throw new ImageNeverPullError(`Container image "${image}" is not present with pull policy of Never`);
+    }
+    if (present && policy !== "Always") return false;
+    const registry = registryOf(image);
+    const auth = auths.find((a) => a.serveraddress === registry || a.serveraddress.includes(registry === "docker.io" ? "index.docker.io" : registry));
+    try {
+      const stream = await this.docker.pull(withDefaultTag(image), auth ? { authconfig: auth } : {});
+      await new Promise<void>((resolve, reject) =>
+        this.docker.modem.followProgress(stream, (error: Error | null, output: unknown[]) => {
+          const failed = (output ?? []).find((o): o is { error: string } => typeof o === "object" && o !== null && "error" in o);
+          if (error || failed) reject(error ?? new Error(failed?.error));
+          else resolve();
+        }),
+      );
+      return true;
+    } catch (error) {
+      // With Always and the image present, kubelet still fails the pull; so do we.
+      throw new ImagePullError(`Failed to pull image "${image}": ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async createSandbox(options: SandboxOptions): Promise<string> {
+    const image = await this.ensurePauseImage();
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostPort: string }[]> = {};
+    for (const p of options.hostPorts) {
+      const key = `${p.containerPort}/${p.protocol.toLowerCase()}`;
+      exposed[key] = {};
+      bindings[key] = [{ HostPort: String(p.hostPort) }];
+    }
+    const container = await this.docker.createContainer({
+      name: containerName(options.pod, SANDBOX_CONTAINER_NAME, 0),
+      Image: image,
+      Hostname: options.hostNetwork ? undefined : options.hostname.slice(0, 63),
+      Labels: containerLabels(this.node, options.pod, SANDBOX_CONTAINER_NAME, "podsandbox", 0),
+      ExposedPorts: exposed,
+      HostConfig: { NetworkMode: options.hostNetwork ? "host" : this.network, IpcMode: "shareable", PortBindings: bindings, RestartPolicy: { Name: "no" } },
+    });
+    await container.start();
+    return container.id;
+  }
+
+  /** The sandbox's address on the node network ("" for host-network pods). */
+  async sandboxIp(id: string): Promise<string> {
+    const info = await this.inspect(id);
+    const networks = info?.NetworkSettings.Networks ?? {};
+    return networks[this.network]?.IPAddress ?? "";
+  }
+
+  async createContainer(o: ContainerOptions): Promise<string> {
+    const labels = containerLabels(this.node, o.pod, o.name, "container", o.restartCount);
+    if (o.init) labels[LABEL_INIT] = "true";
+    const container = await this.docker.createContainer({
+      name: containerName(o.pod, o.name, o.restartCount),
+      Image: o.image,
+      Entrypoint: o.entrypoint,
+      Cmd: o.cmd,
+      Env: o.env,
+      WorkingDir: o.workingDir,
+      Labels: labels,
+      Tty: o.tty,
+      OpenStdin: o.stdin,
+      User: o.user,
+      HostConfig: {
+        NetworkMode: `container:${o.sandboxId}`,
+        IpcMode: `container:${o.sandboxId}`,
+        Binds: o.binds,
+        Memory: o.memoryBytes,
+        NanoCpus: o.nanoCpus,
+        Privileged: o.privileged,
+        RestartPolicy: { Name: "no" },
+      },
+    });
+    return container.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  /** SIGTERM, then SIGKILL after `graceSeconds`; a stopped or missing container is fine. */
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
+    } catch (error) {
+      if (!/304|not running|No such container|404/.test(String(error))) throw error;
+    }
+  }
+
+  /** Idempotent: a missing container is already removed. */
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: false });
+    } catch (error) {
+      if (!/No such container|404|is already in progress/.test(String(error))) throw error;
+    }
+  }
+
+  async exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    const out = { write: (c: Buffer) => chunks.push(Buffer.from(c)) } as unknown as NodeJS.WritableStream;
+    this.docker.modem.demuxStream(stream, out, out);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.destroy();
+        reject(new Error(`command timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      stream.on("end", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      stream.on("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      stream.on("error", (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
+  }
+
+  /** Container die/start/destroy events of this node's containers, as pod uids; reconnects. */
+  watchEvents(onPod: (podUid: string) => void, onError: (error: unknown) => void): () => void {
+    let stopped = false;
+    let current: NodeJS.ReadableStream | undefined;
+    const connect = async () => {
+      while (!stopped) {
+        try {
+          const stream = await this.docker.getEvents({
+            filters: JSON.stringify({ type: ["container"], label: [`${LABEL_NODE}=${this.node}`], event: ["die", "start", "destroy", "oom"] }),
+          });
+          current = stream;
+          let buffered = "";
+          await new Promise<void>((resolve) => {
+            stream.on("data", (chunk: Buffer) => {
+              buffered += chunk.toString("utf8");
+              let newline: number;
+              while ((newline = buffered.indexOf("\n")) >= 0) {
+                const line = buffered.slice(0, newline).trim();
+                buffered = buffered.slice(newline + 1);
+                if (!line) continue;
+                try {
+                  const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+                  const uid = event.Actor?.Attributes?.[LABEL_POD_UID];
+                  if (uid) onPod(uid);
+                } catch {
+                  // a partial line; the next chunk completes it
+                }
+              }
+            });
+            stream.on("end", resolve);
+            stream.on("close", resolve);
+            stream.on("error", resolve);
+          });
+        } catch (error) {
+          if (!stopped) onError(error);
+        }
+        if (!stopped) await new Promise((r) => setTimeout(r, EVENTS_RECONNECT_MS));
+      }
+    };
+    void connect();
+    return () => {
+      stopped = true;
+      const s = current as unknown as { destroy?: () => void } | undefined;
+      s?.destroy?.();
+    };
+  }
+}
