@@ -138,6 +138,7 @@ export function createApp(options: AppOptions = {}) {
       namespace: target.namespace,
       name: target.name,
       subresource: target.subresource,
+      request: c.req.raw,
     });
     const ctx: ApiContext = {
       env: c.env,

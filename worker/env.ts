@@ -12,6 +12,8 @@ export interface Env {
   NODE_TUNNEL: DurableObjectNamespace<NodeTunnel>;
   /** Lease renewals land here, not in SQL (DESIGN decision 9). */
   NODE_LEASES: DurableObjectNamespace<NodeLeases>;
+  /** Static assets (wrangler.toml [assets]): the node agent bundle, dist/assets/agent.mjs. */
+  ASSETS?: Fetcher;
   /** When set, libSQL/Turso replaces D1 as the state store. */
   LIBSQL_URL?: string;
   LIBSQL_AUTH_TOKEN?: string;

@@ -1,5 +1,6 @@
 // A local edgeplane cluster: the Worker in workerd via `wrangler dev`, serving HTTPS with the
 // cluster's own CA, state under one root directory (.edgeplane for `npm start`, a temp dir in tests).
+import { ensureAgentAssets } from "../build-agent";
 import type { ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { request } from "node:https";
@@ -187,6 +188,8 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
   await writeWorkerEnvFile(paths.workerEnv, credentials, options.vars);
   await assertPortFree(host, port);
   options.signal?.throwIfAborted();
+  // wrangler dev refuses to start without the [assets] directory; the build is skipped when current.
+  await ensureAgentAssets(onLine);
   await applyMigrations({ config, persistTo: paths.state, database: options.database ?? "DB", onLine });
 
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;

@@ -1,10 +1,13 @@
 // The Worker itself inside workerd (@cloudflare/vitest-pool-workers): requests go through
 // SELF.fetch to the real app with its D1 binding and Durable Objects, migrated as wrangler does.
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineWorkersConfig, readD1Migrations } from "@cloudflare/vitest-pool-workers/config";
 import { sqlAsText } from "../sql-as-text";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+// wrangler.toml's [assets] directory must exist; these tests never request the agent bundle.
+mkdirSync(`${ROOT}/dist/assets`, { recursive: true });
 
 /** sha256("test-admin-token"): the tests authenticate as the admin with that token. */
 const TEST_ADMIN_TOKEN_SHA256 = "17d6bfe05d1b1fb7bc499f8e3f639c7b3eda4c40f321eef8887a0c04c89a99c5";

@@ -1,8 +1,10 @@
-// Authentication (bearer tokens, stored as SHA-256 only) and the small authorizer:
-// the admin may do anything; a service-account token only acts inside its namespace.
+// Authentication (bearer tokens, stored as SHA-256 only) and the small authorizer: the admin may
+// do anything; a service-account token only acts inside its namespace; a node credential gets the
+// Node authorizer's rules (node-authorizer.ts).
 import type { Env } from "../env";
 import type { Store, TokenRecord } from "../store/types";
-import { forbidden, unauthorized } from "./status-error";
+import { nodeMayAccess } from "./node-authorizer";
+import { forbidden, StatusError, unauthorized } from "./status-error";
 
 export interface Principal {
   user: string;
@@ -55,14 +57,29 @@ export interface AccessRequest {
   namespace?: string;
   name?: string;
   subresource?: string;
+  /**
+   * The HTTP request, when the caller has it: node rules read its `fieldSelector` (a list of one
+   * referenced Secret) and, for a create, the body's metadata.name (NodeRestriction). Read from a clone.
+   */
+  request?: Request;
+}
+
+/**
+ * kube-apiserver's 403: the message names `resource/subresource` ("cannot patch resource
+ * \"nodes/status\""), the Status' group-resource only the resource (`nodes "vm2" is forbidden`).
+ */
+function denial(principal: Principal, access: AccessRequest): StatusError {
+  const plain = forbidden(principal.user, access.verb, { group: access.group, resource: access.resource }, access.namespace, access.name);
+  if (!access.subresource) return plain;
+  const full = `${access.resource}/${access.subresource}`;
+  const message = plain.message.replace(`resource "${access.resource}"`, `resource "${full}"`);
+  return new StatusError(403, "Forbidden", message, plain.details);
 }
 
 /** Throws 403 Forbidden unless `principal` may perform the request. */
 export function authorize(principal: Principal, access: AccessRequest): void {
   if (principal.kind === "admin") return;
-  const resourceLabel = access.subresource ? `${access.resource}/${access.subresource}` : access.resource;
-  const deny = () =>
-    forbidden(principal.user, access.verb, { group: access.group, resource: resourceLabel }, access.namespace, access.name);
+  const deny = () => denial(principal, access);
   if (principal.kind === "serviceaccount") {
     // Its own namespace object may be read; nothing else outside the namespace.
     if (access.group === "" && access.resource === "namespaces" && access.name === principal.scope) {
@@ -72,7 +89,7 @@ export function authorize(principal: Principal, access: AccessRequest): void {
     if (access.namespace === principal.scope) return;
     throw deny();
   }
-  // Node credentials arrive with the node-agent issue; until then they may do nothing.
+  // Node credentials need the store: authorizeRequest answers for them; here they may do nothing.
   throw deny();
 }
 
@@ -80,6 +97,7 @@ export function authorize(principal: Principal, access: AccessRequest): void {
  * Authorizes an API request. Node credentials need the store (a node may only touch its own pods
  * and what they reference), so this is the async entry the app calls.
  */
-export async function authorizeRequest(_store: Store, principal: Principal, access: AccessRequest): Promise<void> {
-  authorize(principal, access);
+export async function authorizeRequest(store: Store, principal: Principal, access: AccessRequest): Promise<void> {
+  if (principal.kind !== "node") return authorize(principal, access);
+  if (!principal.scope || !(await nodeMayAccess(store, principal.scope, access))) throw denial(principal, access);
 }

@@ -1,0 +1,275 @@
+// The node install script served at GET /install.sh (POSIX sh, for `curl … | sudo sh -s -- --token T`):
+// checks the machine, downloads the agent bundle, writes its config and a systemd unit (or nohup).
+// The server URL it defaults to is the origin the script was downloaded from.
+
+const SERVER_PLACEHOLDER = "__EDGEPLANE_SERVER__";
+
+const TEMPLATE = `#!/bin/sh
+# edgeplane node installer: joins this machine to the cluster as a node.
+#   curl -fsSL __EDGEPLANE_SERVER__/install.sh | sudo sh -s -- --token <id.secret>
+# Options: --token T, --server URL, --node-name NAME, --ca-file FILE, --prefix DIR,
+#          --install-deps, --no-systemd, --uninstall, --help
+set -eu
+
+SERVER='__EDGEPLANE_SERVER__'
+TOKEN=''
+NODE_NAME=''
+CA_FILE=''
+PREFIX=''
+INSTALL_DEPS=0
+USE_SYSTEMD=1
+UNINSTALL=0
+NODE_MIN_MAJOR=20
+UNIT_NAME='edgeplane-agent.service'
+
+say() { printf 'edgeplane: %s\\n' "$*"; }
+die() { printf 'edgeplane: error: %s\\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat <<EOF
+Usage: curl -fsSL $SERVER/install.sh | sudo sh -s -- --token <id.secret> [options]
+  --token T         join token (kubectl -n kube-system ... bootstrap-token-<id>)
+  --server URL      control plane URL (default: $SERVER)
+  --node-name NAME  this node's name (default: the hostname)
+  --ca-file FILE    CA certificate that signs the server's certificate
+  --prefix DIR      install under DIR instead of / (no root needed)
+  --install-deps    install docker and nodejs with the package manager when missing
+  --no-systemd      start the agent with nohup instead of a systemd unit
+  --uninstall       stop the agent, remove its files and the node's containers
+EOF
+}
+
+need_value() {
+  [ "$2" -ge 2 ] || die "$1 needs a value"
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --token) need_value "$1" $#; TOKEN=$2; shift 2 ;;
+    --token=*) TOKEN=\${1#*=}; shift ;;
+    --server) need_value "$1" $#; SERVER=$2; shift 2 ;;
+    --server=*) SERVER=\${1#*=}; shift ;;
+    --node-name) need_value "$1" $#; NODE_NAME=$2; shift 2 ;;
+    --node-name=*) NODE_NAME=\${1#*=}; shift ;;
+    --ca-file) need_value "$1" $#; CA_FILE=$2; shift 2 ;;
+    --ca-file=*) CA_FILE=\${1#*=}; shift ;;
+    --prefix) need_value "$1" $#; PREFIX=$2; shift 2 ;;
+    --prefix=*) PREFIX=\${1#*=}; shift ;;
+    --install-deps) INSTALL_DEPS=1; shift ;;
+    --no-systemd) USE_SYSTEMD=0; shift ;;
+    --uninstall) UNINSTALL=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown option: $1 (see --help)" ;;
+  esac
+done
+
+SERVER=\${SERVER%/}
+ROOT=\${PREFIX%/}
+if [ -n "$ROOT" ]; then
+  mkdir -p "$ROOT"
+  ROOT=$(cd "$ROOT" && pwd)
+  [ "$ROOT" = / ] && ROOT=''
+fi
+CONFIG_DIR="$ROOT/etc/edgeplane"
+CONFIG_FILE="$CONFIG_DIR/agent.json"
+AGENT_DIR="$ROOT/opt/edgeplane"
+AGENT_FILE="$AGENT_DIR/agent.mjs"
+DATA_DIR="$ROOT/var/lib/edgeplane"
+PID_FILE="$DATA_DIR/agent.pid"
+LOG_FILE="$DATA_DIR/agent.log"
+UNIT_FILE="$ROOT/etc/systemd/system/$UNIT_NAME"
+
+[ "$(uname -s)" = Linux ] || die "edgeplane nodes run on Linux (this is $(uname -s))"
+if [ -z "$PREFIX" ] && [ "$(id -u)" -ne 0 ]; then
+  die "run as root: curl -fsSL $SERVER/install.sh | sudo sh -s -- ..."
+fi
+
+# The node name: --node-name, else the installed config's (for --uninstall), else the hostname.
+if [ -z "$NODE_NAME" ] && [ -f "$CONFIG_FILE" ]; then
+  NODE_NAME=$(sed -n 's/^[[:space:]]*"nodeName"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$CONFIG_FILE" | head -n 1)
+fi
+if [ -z "$NODE_NAME" ]; then
+  NODE_NAME=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)
+  NODE_NAME=$(printf '%s' "$NODE_NAME" | tr 'A-Z' 'a-z')
+fi
+printf '%s' "$NODE_NAME" | grep -Eq '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' ||
+  die "node name '$NODE_NAME' is not a DNS subdomain name: pass --node-name"
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+systemd_usable() {
+  [ "$USE_SYSTEMD" = 1 ] && have systemctl && [ -d /run/systemd/system ]
+}
+
+stop_pid_agent() {
+  [ -f "$PID_FILE" ] || return 0
+  pid=$(cat "$PID_FILE" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+    kill -9 "$pid" 2>/dev/null || true
+    say "stopped the agent (pid $pid)"
+  fi
+  rm -f "$PID_FILE"
+}
+
+uninstall() {
+  if [ -f "$UNIT_FILE" ]; then
+    if have systemctl && [ -z "$PREFIX" ]; then
+      systemctl disable --now "$UNIT_NAME" >/dev/null 2>&1 || true
+    fi
+    rm -f "$UNIT_FILE"
+    if have systemctl && [ -z "$PREFIX" ]; then systemctl daemon-reload >/dev/null 2>&1 || true; fi
+    say "removed the systemd unit $UNIT_NAME"
+  fi
+  stop_pid_agent
+  if have docker; then
+    ids=$(docker ps -aq --filter "label=io.edgeplane.node=$NODE_NAME" 2>/dev/null || true)
+    if [ -n "$ids" ]; then
+      printf '%s\\n' "$ids" | xargs docker rm -f >/dev/null
+      say "removed $(printf '%s\\n' "$ids" | wc -l | tr -d ' ') container(s) of node $NODE_NAME"
+    fi
+  fi
+  rm -rf "$CONFIG_DIR" "$AGENT_DIR" "$DATA_DIR"
+  say "removed $CONFIG_DIR, $AGENT_DIR and $DATA_DIR"
+  say "node $NODE_NAME uninstalled (delete it from the cluster with: kubectl delete node $NODE_NAME)"
+}
+
+if [ "$UNINSTALL" = 1 ]; then
+  uninstall
+  exit 0
+fi
+
+node_ok() {
+  have node && node -e "process.exit(Number(process.versions.node.split('.')[0]) >= $NODE_MIN_MAJOR ? 0 : 1)" 2>/dev/null
+}
+
+install_packages() {
+  if have apt-get; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+  elif have dnf; then
+    dnf install -y "$@"
+  elif have yum; then
+    yum install -y "$@"
+  elif have apk; then
+    apk add --no-cache "$@"
+  else
+    die "no known package manager (apt-get, dnf, yum, apk): install $* yourself"
+  fi
+}
+
+if ! have docker; then
+  [ "$INSTALL_DEPS" = 1 ] || die "docker is not installed (install it, or re-run with --install-deps)"
+  say "installing docker"
+  if have apt-get; then install_packages docker.io; else install_packages docker; fi
+  if have systemctl && [ -d /run/systemd/system ]; then systemctl enable --now docker >/dev/null 2>&1 || true; fi
+fi
+if ! node_ok; then
+  [ "$INSTALL_DEPS" = 1 ] || die "Node.js >= $NODE_MIN_MAJOR is required (install it, or re-run with --install-deps)"
+  say "installing nodejs"
+  install_packages nodejs
+  node_ok || die "the package manager's Node.js is older than $NODE_MIN_MAJOR: install Node.js $NODE_MIN_MAJOR+ yourself"
+fi
+say "found docker ($(docker --version 2>/dev/null | head -n 1)) and node $(node --version)"
+
+if [ -z "$TOKEN" ] && [ ! -f "$DATA_DIR/credential.json" ]; then
+  die "--token is required (create one with: npm run join-token)"
+fi
+
+mkdir -p "$CONFIG_DIR" "$AGENT_DIR" "$DATA_DIR"
+chmod 700 "$DATA_DIR"
+
+CA_COPY=''
+if [ -n "$CA_FILE" ]; then
+  [ -r "$CA_FILE" ] || die "cannot read --ca-file $CA_FILE"
+  CA_COPY="$CONFIG_DIR/ca.crt"
+  if [ "$CA_FILE" != "$CA_COPY" ]; then cp "$CA_FILE" "$CA_COPY"; fi
+  chmod 644 "$CA_COPY"
+  say "copied the CA certificate to $CA_COPY"
+fi
+
+download() {
+  if have curl; then
+    if [ -n "$CA_COPY" ]; then curl -fsSL --cacert "$CA_COPY" -o "$2" "$1"; else curl -fsSL -o "$2" "$1"; fi
+  elif have wget; then
+    if [ -n "$CA_COPY" ]; then wget -q --ca-certificate="$CA_COPY" -O "$2" "$1"; else wget -q -O "$2" "$1"; fi
+  else
+    die "curl or wget is required"
+  fi
+}
+
+download "$SERVER/edgeplane/v1/agent.mjs" "$AGENT_FILE.tmp" || {
+  rm -f "$AGENT_FILE.tmp"
+  die "could not download the agent from $SERVER/edgeplane/v1/agent.mjs"
+}
+mv "$AGENT_FILE.tmp" "$AGENT_FILE"
+say "downloaded the agent to $AGENT_FILE ($(wc -c <"$AGENT_FILE" | tr -d ' ') bytes)"
+
+json_string() {
+  printf '"%s"' "$(printf '%s' "$1" | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g')"
+}
+
+umask 077
+{
+  printf '{\\n'
+  printf '  "server": %s,\\n' "$(json_string "$SERVER")"
+  if [ -n "$CA_COPY" ]; then printf '  "caFile": %s,\\n' "$(json_string "$CA_COPY")"; fi
+  printf '  "nodeName": %s,\\n' "$(json_string "$NODE_NAME")"
+  if [ -n "$TOKEN" ]; then printf '  "joinToken": %s,\\n' "$(json_string "$TOKEN")"; fi
+  printf '  "dataDir": %s\\n' "$(json_string "$DATA_DIR")"
+  printf '}\\n'
+} >"$CONFIG_FILE.tmp"
+mv "$CONFIG_FILE.tmp" "$CONFIG_FILE"
+umask 022
+say "wrote the agent configuration $CONFIG_FILE (node $NODE_NAME, server $SERVER)"
+
+NODE_BIN=$(command -v node)
+if systemd_usable; then
+  mkdir -p "$(dirname "$UNIT_FILE")"
+  cat >"$UNIT_FILE" <<EOF
+[Unit]
+Description=edgeplane node agent ($NODE_NAME)
+After=network-online.target docker.service
+Wants=network-online.target docker.service
+
+[Service]
+ExecStart=$NODE_BIN $AGENT_FILE --config $CONFIG_FILE
+Restart=always
+RestartSec=5
+# Only the agent is stopped with the unit: its containers belong to dockerd and keep running.
+KillMode=process
+
+[Install]
+WantedBy=multi-user.target
+EOF
+  say "wrote the systemd unit $UNIT_FILE"
+  if [ -z "$PREFIX" ]; then
+    systemctl daemon-reload
+    systemctl enable "$UNIT_NAME" >/dev/null 2>&1
+    systemctl restart "$UNIT_NAME"
+    say "enabled and started $UNIT_NAME (logs: journalctl -u $UNIT_NAME -f)"
+  else
+    say "--prefix set: not enabling the unit with systemctl"
+  fi
+else
+  if [ "$USE_SYSTEMD" = 1 ]; then say "systemd is not running here: starting the agent with nohup instead"; fi
+  stop_pid_agent
+  nohup "$NODE_BIN" "$AGENT_FILE" --config "$CONFIG_FILE" </dev/null >>"$LOG_FILE" 2>&1 &
+  echo $! >"$PID_FILE"
+  say "started the agent in the background (pid $(cat "$PID_FILE"), log $LOG_FILE)"
+  sleep 1
+  if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
+    say "warning: the agent exited at once; the end of its log:"
+    tail -n 20 "$LOG_FILE" >&2 || true
+  fi
+fi
+say "node $NODE_NAME is joining $SERVER (kubectl get node $NODE_NAME)"
+`;
+
+/** The script with `server` (an origin such as https://host:8443) as its default --server. */
+export function installScript(server: string): string {
+  // An origin holds no quote; refuse anything that could break out of the sh string anyway.
+  if (!/^https?:\/\/[A-Za-z0-9.:\[\]-]+$/.test(server)) throw new Error(`not an origin: ${server}`);
+  return TEMPLATE.split(SERVER_PLACEHOLDER).join(server);
+}

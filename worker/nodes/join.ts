@@ -1,0 +1,66 @@
+// POST /edgeplane/v1/join: a join token (kubeadm bootstrap token) is exchanged for a node
+// credential. Only the credential's SHA-256 is stored; it authenticates as system:node:<name>.
+import { sha256Hex } from "../api/auth";
+import { invalid, unauthorized } from "../api/status-error";
+import type { Store } from "../store/types";
+import {
+  BOOTSTRAP_TOKEN_NAMESPACE,
+  bootstrapSecretName,
+  dnsSubdomainError,
+  parseJoinToken,
+  rejectReason,
+} from "./join-token";
+
+export const NODE_CREDENTIAL_BYTES = 32;
+
+export interface NodeCredential {
+  kind: "NodeCredential";
+  apiVersion: "edgeplane.dev/v1";
+  nodeName: string;
+  token: string;
+}
+
+const CREDENTIAL_REF = { group: "edgeplane.dev", resource: "nodecredentials", kind: "NodeCredential" };
+
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** nodeName from the body, or a 422 naming the field as kube-apiserver would. */
+function nodeNameOf(body: unknown): string {
+  const raw = typeof body === "object" && body !== null ? (body as Record<string, unknown>).nodeName : undefined;
+  if (raw === undefined || raw === "") {
+    throw invalid(CREDENTIAL_REF, "", [{ reason: "FieldValueRequired", message: "Required value", field: "nodeName" }]);
+  }
+  if (typeof raw !== "string") {
+    throw invalid(CREDENTIAL_REF, "", [{ reason: "FieldValueInvalid", message: "Invalid value: must be a string", field: "nodeName" }]);
+  }
+  const error = dnsSubdomainError(raw);
+  if (error) {
+    throw invalid(CREDENTIAL_REF, raw, [{ reason: "FieldValueInvalid", message: `Invalid value: "${raw}": ${error}`, field: "nodeName" }]);
+  }
+  return raw;
+}
+
+/**
+ * Checks the bearer join token against its bootstrap-token Secret (read through the store, which
+ * decrypts Secrets), then mints and records a node credential. Every token failure is a plain 401.
+ */
+export async function exchangeJoinToken(store: Store, authorization: string | null, body: unknown, now: Date): Promise<NodeCredential> {
+  const token = parseJoinToken(authorization);
+  if (!token) throw unauthorized();
+  const stored = await store.get({ group: "", resource: "secrets", namespace: BOOTSTRAP_TOKEN_NAMESPACE, name: bootstrapSecretName(token.id) });
+  if (rejectReason(stored?.value ?? null, token, now) !== undefined) throw unauthorized();
+  const nodeName = nodeNameOf(body);
+  const credential = base64url(crypto.getRandomValues(new Uint8Array(NODE_CREDENTIAL_BYTES)));
+  await store.putToken({
+    hash: await sha256Hex(credential),
+    user: `system:node:${nodeName}`,
+    kind: "node",
+    scope: nodeName,
+    expiresAt: null,
+  });
+  return { kind: "NodeCredential", apiVersion: "edgeplane.dev/v1", nodeName, token: credential };
+}
