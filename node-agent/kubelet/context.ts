@@ -3,6 +3,7 @@
 import type { ApiClient } from "../api-client";
 import type { DockerRuntime } from "../runtime/docker";
 import type { EventRecorder } from "./events";
+import type { ObjectWatches } from "./object-watches";
 
 export interface KubeletContext {
   api: ApiClient;
@@ -13,4 +14,6 @@ export interface KubeletContext {
   hostIP: () => string;
   podCIDR: () => string | undefined;
   log: (message: string) => void;
+  /** Watched ConfigMaps and Secrets the pods use; pods GET what it does not hold. */
+  objects?: ObjectWatches;
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Informer } from "../api-client";
 import { cleanupPodVolumes } from "../volumes/volumes";
 import type { KubeletContext } from "./context";
+import { ObjectWatches } from "./object-watches";
 import { PodWorker } from "./pod-worker";
 import type { Pod } from "./types";
 
@@ -21,7 +22,7 @@ export class PodManager {
   private stopEvents: (() => void) | undefined;
   private resync: NodeJS.Timeout | undefined;
   private listed = false;
-  private reportedWatchError = new Set<string>();
+  private objects: ObjectWatches | undefined;
 
   constructor(private readonly ctx: KubeletContext) {}
 
@@ -46,22 +47,14 @@ export class PodManager {
         error: (error) => this.ctx.log(`pod watch: ${error instanceof Error ? error.message : String(error)}`),
       }),
     );
-    for (const kind of ["configmaps", "secrets"] as const) {
-      this.informers.push(
-        api.informer<{ metadata: { name: string; namespace?: string; resourceVersion?: string } }>(`/api/v1/${kind}`, {}, {
-          replace: () => this.resyncAll(),
-          event: (_type, object) => {
-            for (const worker of this.workers.values()) if (worker.uses(kind, object.metadata.namespace ?? "", object.metadata.name)) worker.kick();
-          },
-          // A node credential may not watch every object: the periodic resync still re-reads them.
-          error: (error) => {
-            if (this.reportedWatchError.has(kind)) return;
-            this.reportedWatchError.add(kind);
-            this.ctx.log(`${kind} watch unavailable (${error instanceof Error ? error.message : String(error)}); relying on the ${RESYNC_INTERVAL_MS / 1000}s resync`);
-          },
-        }),
-      );
-    }
+    this.objects = new ObjectWatches(
+      api,
+      (kind, namespace, name) => {
+        for (const worker of this.workers.values()) if (worker.uses(kind, namespace, name)) worker.kick();
+      },
+      this.ctx.log,
+    );
+    this.ctx.objects = this.objects;
     this.stopEvents = this.ctx.runtime.watchEvents(
       (uid) => this.workers.get(uid)?.kick(),
       (error) => this.ctx.log(`docker events: ${String(error)}`),
@@ -76,20 +69,28 @@ export class PodManager {
     for (const worker of this.workers.values()) worker.kick();
   }
 
+  /** Watches what the current pods reference, and nothing else. */
+  private retainObjects(): void {
+    this.objects?.retain([...this.workers.values()].flatMap((worker) => worker.references()));
+  }
+
   private upsert(pod: Pod): void {
     const uid = pod.metadata.uid ?? "";
     if (!uid || this.finished.has(uid)) return;
     const worker = this.workers.get(uid);
     if (worker) {
       worker.update(pod);
+      this.retainObjects();
       return;
     }
     const created = new PodWorker(this.ctx, pod, (done) => {
       this.workers.delete(done);
       this.finished.add(done);
       if (this.finished.size > FINISHED_REMEMBERED) this.finished.delete(this.finished.values().next().value as string);
+      this.retainObjects();
     });
     this.workers.set(uid, created);
+    this.retainObjects();
     created.kick();
   }
 
@@ -119,6 +120,7 @@ export class PodManager {
   /** Stops watching and probing; containers keep running (the next start adopts them). */
   stop(): void {
     for (const informer of this.informers) informer.stop();
+    this.objects?.stop();
     this.stopEvents?.();
     if (this.resync) clearInterval(this.resync);
     for (const worker of this.workers.values()) worker.stop();

@@ -112,6 +112,9 @@ export class PodWorker {
     const configMaps = new Map<string, ConfigMap>();
     const secrets = new Map<string, Secret>();
     const get = async <T>(path: string): Promise<T | undefined> => {
+      const [, , , , , kind, name] = path.split("/");
+      const cached = this.ctx.objects?.get<T>(kind as "configmaps" | "secrets", ns, name ?? "");
+      if (cached !== undefined) return cached ?? undefined;
       try {
         return await this.ctx.api.get<T>(path);
       } catch (error) {
@@ -130,6 +133,16 @@ export class PodWorker {
       }),
     ]);
     return { configMaps, secrets };
+  }
+
+  /** The ConfigMaps and Secrets this pod uses, for the node's object watches. */
+  references(): { kind: "configmaps" | "secrets"; namespace: string; name: string }[] {
+    const refs = referencedObjects(this.pod);
+    const namespace = this.ref.namespace;
+    return [
+      ...[...refs.configMaps].map((name) => ({ kind: "configmaps" as const, namespace, name })),
+      ...[...refs.secrets].map((name) => ({ kind: "secrets" as const, namespace, name })),
+    ];
   }
 
   /** Whether this pod uses the named ConfigMap or Secret (a change to it re-syncs the pod). */

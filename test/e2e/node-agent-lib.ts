@@ -120,7 +120,7 @@ export function kubectlInTerminal(cluster: Cluster, args: string[], input: strin
     // Type only once the remote shell is there: its prompt arrives first.
     let typed = false;
     child.stdout.on("data", () => {
-      if (!typed && /[#$] $/m.test(output)) {
+      if (!typed && /[#$] /.test(output)) {
         typed = true;
         child.stdin.write(input);
       }
