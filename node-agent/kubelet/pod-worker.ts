@@ -17,6 +17,8 @@ import type { ConfigMap, Container, Pod, PodStatus, Secret } from "./types";
 
 /** Volume setup failures and CreateContainerConfigError are retried this often. */
 export const RETRY_MS = 10_000;
+/** A failed sync is retried after this, doubling up to RETRY_MS while it keeps failing. */
+const FIRST_FAILURE_DELAY_MS = 500;
 export const DEFAULT_GRACE_SECONDS = 30;
 
 type Waiting = { reason: string; message?: string };
@@ -24,6 +26,8 @@ type Waiting = { reason: string; message?: string };
 export class PodWorker {
   private running = false;
   private dirty = false;
+  private failedUntil = 0;
+  private failureDelayMs = 0;
   private wakeTimer: NodeJS.Timeout | undefined;
   private readonly backoff = new Map<string, BackoffEntry>();
   private readonly waiting = new Map<string, Waiting>();
@@ -63,6 +67,12 @@ export class PodWorker {
   /** Runs a sync now, or right after the running one (bursts collapse into one more sync). */
   kick(): void {
     if (this.finished) return;
+    // After a failed sync, events the failure itself caused must not retry it at once.
+    const backoffLeft = this.failedUntil - Date.now();
+    if (backoffLeft > 0 && !this.running) {
+      this.wakeIn(backoffLeft);
+      return;
+    }
     if (this.running) {
       this.dirty = true;
       return;
@@ -73,9 +83,13 @@ export class PodWorker {
         this.dirty = false;
         try {
           await this.sync();
+          this.failureDelayMs = 0;
         } catch (error) {
           this.ctx.log(`pod ${this.ref.namespace}/${this.ref.name}: sync failed: ${error instanceof Error ? error.message : String(error)}`);
-          this.wakeIn(RETRY_MS);
+          this.failureDelayMs = Math.min(RETRY_MS, Math.max(FIRST_FAILURE_DELAY_MS, this.failureDelayMs * 2));
+          this.failedUntil = Date.now() + this.failureDelayMs;
+          this.dirty = false;
+          this.wakeIn(this.failureDelayMs);
         }
       } while (this.dirty && !this.finished);
       this.running = false;

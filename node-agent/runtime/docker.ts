@@ -65,6 +65,7 @@ export function withDefaultTag(image: string): string {
 
 export class DockerRuntime {
   readonly network: string;
+  private networkReady: Promise<void> | undefined;
   constructor(
     readonly docker: Dockerode,
     readonly node: string,
@@ -78,7 +79,19 @@ export class DockerRuntime {
     return v.Version;
   }
 
-  async ensureNetwork(podCIDR?: string): Promise<void> {
+  /**
+   * Creates the node's bridge network once. Docker's duplicate check is not atomic (two
+   * concurrent creates make two networks of one name), so concurrent callers share one attempt.
+   */
+  ensureNetwork(podCIDR?: string): Promise<void> {
+    this.networkReady ??= this.createNetwork(podCIDR).finally(() => {
+      this.networkReady = undefined;
+    });
+    return this.networkReady;
+  }
+
+  private async createNetwork(podCIDR?: string): Promise<void> {
+    await this.removeDuplicateNetworks();
     try {
       await this.docker.getNetwork(this.network).inspect();
       return;
@@ -93,6 +106,14 @@ export class DockerRuntime {
       if (!podCIDR || /already exists/.test(String(error))) return;
       await this.docker.createNetwork(base);
     }
+  }
+
+  /** Networks of this node's name beyond the oldest one (left by an older agent's race) go. */
+  private async removeDuplicateNetworks(): Promise<void> {
+    const same = (await this.docker.listNetworks({ filters: JSON.stringify({ name: [this.network] }) })).filter((n) => n.Name === this.network);
+    if (same.length < 2) return;
+    same.sort((a, b) => String(a.Created).localeCompare(String(b.Created)));
+    for (const extra of same.slice(1)) await this.docker.getNetwork(extra.Id).remove().catch(() => undefined);
   }
 
   async ensurePauseImage(): Promise<string> {
