@@ -32,8 +32,13 @@ function write(text: string): void {
   process.stdout.write(text + "\n");
 }
 
+/** One line per API request (the agent alone makes several a minute): shown only with --verbose. */
+const REQUEST_LINE = /^\[wrangler:info\] (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /;
+let showRequests = false;
+
 function forward(line: string): void {
   const plain = line.replace(ANSI_SGR, "");
+  if (!showRequests && REQUEST_LINE.test(plain)) return;
   if (!NOISE.some((pattern) => pattern.test(plain))) write(line);
 }
 
@@ -73,11 +78,12 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent]]
+const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent] [--verbose]]
   --port N        serve on https://127.0.0.1:N (default: $PORT, else ${DEFAULT_PORT})
   --reset         delete .edgeplane/ (objects, CA, admin token, kubeconfig) before starting
   --config FILE   another wrangler configuration (default: the repository's wrangler.toml)
-  --no-agent      run the control plane only, without a node agent on the local Docker engine`;
+  --no-agent      run the control plane only, without a node agent on the local Docker engine
+  --verbose       also print one line per API request`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -86,10 +92,12 @@ async function main(): Promise<void> {
       port: { type: "string" },
       config: { type: "string" },
       "no-agent": { type: "boolean", default: false },
+      verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return write(USAGE);
+  showRequests = values.verbose;
   const port = parsePort(values.port ?? process.env.PORT);
 
   // Signals are ours from the start: wrangler runs in its own process group, so a Ctrl-C that
