@@ -1,13 +1,13 @@
 // `npm start`: a one-node edgeplane cluster on this machine, the Worker in local workerd with its
 // state under .edgeplane/ and a kubeconfig for kubectl. `npm start -- --reset` starts from scratch.
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { dockerEngineStatus, startLocalAgent } from "./lib/local-agent";
 import { DEFAULT_PORT, startLocalCluster, type LocalCluster } from "./lib/local-cluster";
 import { REPO_ROOT } from "./lib/wrangler";
 
-const STATE_ROOT = join(REPO_ROOT, ".edgeplane");
+const DEFAULT_STATE_ROOT = join(REPO_ROOT, ".edgeplane");
 
 /** wrangler lines that say nothing to someone running a cluster. */
 const NOISE = [
@@ -46,7 +46,7 @@ function forward(line: string): void {
  * One node agent on the local Docker engine, so the cluster has a node (like minikube). Without a
  * reachable engine the control plane runs alone, and this says so. Returns the function that stops it.
  */
-async function startAgentIfDocker(cluster: LocalCluster, enabled: boolean): Promise<() => Promise<void>> {
+async function startAgentIfDocker(cluster: LocalCluster, enabled: boolean, nodeName: string | undefined): Promise<() => Promise<void>> {
   if (!enabled) {
     write("  node agent:  not started (--no-agent); the cluster has no nodes");
     return async () => {};
@@ -62,6 +62,7 @@ async function startAgentIfDocker(cluster: LocalCluster, enabled: boolean): Prom
     url: cluster.url,
     caPem: cluster.caPem,
     adminToken: cluster.token,
+    nodeName,
     onOutput: (line) => write(`[agent] ${line}`),
   });
   write(`  node agent:  node ${agent.nodeName} on Docker ${docker.version} (pid ${agent.pid}); kubectl get nodes`);
@@ -78,12 +79,14 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent] [--verbose]]
+const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent] [--verbose] [--state DIR] [--node-name N]]
   --port N        serve on https://127.0.0.1:N (default: $PORT, else ${DEFAULT_PORT})
   --reset         delete .edgeplane/ (objects, CA, admin token, kubeconfig) before starting
   --config FILE   another wrangler configuration (default: the repository's wrangler.toml)
   --no-agent      run the control plane only, without a node agent on the local Docker engine
-  --verbose       also print one line per API request`;
+  --verbose       also print one line per API request
+  --state DIR     keep the cluster's state in DIR (default: .edgeplane/ in the repository)
+  --node-name N   the local node's name (default: this machine's hostname)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -93,11 +96,14 @@ async function main(): Promise<void> {
       config: { type: "string" },
       "no-agent": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
+      state: { type: "string" },
+      "node-name": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return write(USAGE);
   showRequests = values.verbose;
+  const stateRoot = resolve(values.state ?? DEFAULT_STATE_ROOT);
   const port = parsePort(values.port ?? process.env.PORT);
 
   // Signals are ours from the start: wrangler runs in its own process group, so a Ctrl-C that
@@ -121,13 +127,13 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
   if (values.reset) {
-    await rm(STATE_ROOT, { recursive: true, force: true });
-    write(`reset: removed ${STATE_ROOT}`);
+    await rm(stateRoot, { recursive: true, force: true });
+    write(`reset: removed ${stateRoot}`);
   }
-  write(`Starting edgeplane (state in ${STATE_ROOT}) ...`);
+  write(`Starting edgeplane (state in ${stateRoot}) ...`);
   try {
     cluster = await startLocalCluster({
-      root: STATE_ROOT,
+      root: stateRoot,
       port,
       config: values.config,
       onOutput: forward,
@@ -147,7 +153,7 @@ async function main(): Promise<void> {
   write(`               kubectl get namespaces`);
   write(`  admin token: ${cluster.paths.adminToken}`);
   try {
-    stopAgent = await startAgentIfDocker(cluster, !values["no-agent"]);
+    stopAgent = await startAgentIfDocker(cluster, !values["no-agent"], values["node-name"]);
   } catch (error) {
     write(`  node agent:  failed to start (${error instanceof Error ? error.message : String(error)}); the control plane runs alone`);
   }

@@ -77,7 +77,8 @@ async function createJoinToken(options: LocalAgentOptions): Promise<string> {
  * containers it left running.
  */
 export async function startLocalAgent(options: LocalAgentOptions): Promise<LocalAgent> {
-  const nodeName = options.nodeName ?? hostname().toLowerCase();
+  // A node name is a DNS-1123 subdomain; hostnames are not always one.
+  const nodeName = options.nodeName ?? (hostname().toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "local");
   const dir = join(options.root, "agent");
   const dataDir = join(dir, "data");
   await mkdir(dataDir, { recursive: true });

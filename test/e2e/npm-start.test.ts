@@ -1,0 +1,104 @@
+// `npm start` as a user runs it: the control plane plus one node agent on this machine's Docker
+// engine (a one-node cluster, like minikube); Ctrl-C stops both and leaves the containers, which
+// the next start adopts. Without a Docker engine it says so and runs the control plane alone.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { findFreePort } from "../../scripts/lib/local-cluster";
+import { REPO_ROOT } from "../../scripts/lib/wrangler";
+import { dockerAvailable, ensureBusyboxImage } from "./docker-images";
+import { requireTool } from "./harness";
+import { eventually } from "./helpers";
+import { nodeContainers, removeNodeContainers } from "./node-agent-lib";
+
+const run = promisify(execFile);
+const CI = process.env.CI === "true" || process.env.CI === "1";
+const HAVE_DOCKER = requireTool("kubectl") && requireTool("docker") && (await dockerAvailable());
+if (CI && !HAVE_DOCKER) throw new Error("a Docker engine is required by the npm start tests (CI=true: failing, not skipping)");
+
+const NODE = `e2e-start-${process.pid}`;
+const dirs: string[] = [];
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
+
+async function npmStart(state: string, port: number, env: NodeJS.ProcessEnv = process.env): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--port", String(port), "--state", state, "--node-name", NODE], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await eventually(async () => output.includes("Press Ctrl-C to stop"), "npm start ready", 120_000, 250).catch((error: unknown) => {
+    child.kill("SIGINT");
+    throw new Error(`${String(error)}\n${output}`);
+  });
+  return {
+    child,
+    output: () => output,
+    async stop() {
+      child.kill("SIGINT");
+      return exited;
+    },
+  };
+}
+
+async function kubectl(state: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("kubectl", ["--kubeconfig", join(state, "kubeconfig"), ...args], { timeout: 60_000 });
+  return stdout;
+}
+
+afterAll(async () => {
+  await removeNodeContainers(NODE);
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!HAVE_DOCKER)("npm start", () => {
+  it("runs a one-node cluster whose containers survive a restart", async () => {
+    const image = await ensureBusyboxImage();
+    const state = await mkdtemp(join(tmpdir(), "edgeplane-npm-start-"));
+    dirs.push(state);
+    const port = await findFreePort();
+    let started = await npmStart(state, port);
+    try {
+      expect(started.output()).toContain(`node agent:  node ${NODE} on Docker`);
+      await eventually(async () => new RegExp(`^${NODE}\\s+Ready\\s`, "m").test(await kubectl(state, "get", "nodes")), `node Ready\n${started.output()}`, 60_000);
+      await kubectl(state, "run", "hello", `--image=${image}`, "--", "sleep", "3600");
+      await eventually(async () => /hello\s+1\/1\s+Running/.test(await kubectl(state, "get", "pods")), `hello Running\n${started.output()}`, 60_000);
+      const containers = await nodeContainers(NODE);
+      expect(containers).toHaveLength(2);
+
+      expect(await started.stop()).toBe(0);
+      expect(started.output()).toContain("stopped.");
+      expect(await nodeContainers(NODE)).toEqual(containers);
+
+      started = await npmStart(state, port);
+      await eventually(async () => /hello\s+1\/1\s+Running\s+0/.test(await kubectl(state, "get", "pods")), "hello still Running", 60_000);
+      // Give the restarted agent a few syncs: it adopts, it does not recreate.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(await nodeContainers(NODE)).toEqual(containers);
+      await kubectl(state, "delete", "pod", "hello", "--grace-period=1");
+      await eventually(async () => (await nodeContainers(NODE)).length === 0, "hello's containers removed");
+    } finally {
+      await started.stop();
+    }
+  }, 300_000);
+
+  it("says when no Docker engine answers and runs the control plane alone", async () => {
+    const state = await mkdtemp(join(tmpdir(), "edgeplane-npm-start-"));
+    dirs.push(state);
+    const started = await npmStart(state, await findFreePort(), { ...process.env, DOCKER_HOST: `unix://${join(state, "no-docker.sock")}` });
+    try {
+      expect(started.output()).toContain("no Docker engine found");
+      expect(started.output()).toContain("the control plane runs alone");
+      expect(await kubectl(state, "get", "namespaces")).toContain("kube-system");
+    } finally {
+      await started.stop();
+    }
+  }, 180_000);
+});
