@@ -80,12 +80,18 @@ async function execProbe(probe: Probe, target: ProbeTarget, timeoutMs: number): 
   }
 }
 
-export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeOutcome> {
+export async function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeOutcome> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
-  if (probe.httpGet) return httpProbe(probe, target, timeoutMs);
-  if (probe.tcpSocket) return tcpProbe(probe, target, timeoutMs);
-  if (probe.exec) return execProbe(probe, target, timeoutMs);
-  return Promise.resolve({ ok: true, message: "" });
+  // A probe the pod author got wrong (a path with a space, a bad header, port 70000) makes
+  // node's http/net throw synchronously: that is a failed probe, never an agent crash.
+  try {
+    if (probe.httpGet) return await httpProbe(probe, target, timeoutMs);
+    if (probe.tcpSocket) return await tcpProbe(probe, target, timeoutMs);
+    if (probe.exec) return await execProbe(probe, target, timeoutMs);
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  return { ok: true, message: "" };
 }
 
 /** Applies thresholds to a run of outcomes; returns the new verdict. Pure, for tests. */

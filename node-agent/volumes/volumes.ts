@@ -3,7 +3,8 @@
 // updates), downwardAPI, and claims resolved to their PV (hostPath, local, NFS via mount).
 import { execFile } from "node:child_process";
 import { chmod, mkdir, open, readdir, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync, mkdirSync, realpathSync } from "node:fs";
+import { isAbsolute, join, sep } from "node:path";
 import { promisify } from "node:util";
 import type { ApiClient } from "../api-client";
 import { configMapData, secretData } from "../kubelet/env";
@@ -216,13 +217,28 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<Map<string, st
   return paths;
 }
 
+/**
+ * A subPath inside its volume. The API refuses absolute paths and `..`; this re-checks (a pod
+ * must never reach the node's own files), and resolves symlinks a container may have planted
+ * in the volume, as kubelet does before it bind-mounts a subPath.
+ */
+export function subPathSource(volumeDir: string, subPath: string): string {
+  if (isAbsolute(subPath) || subPath.split("/").includes("..")) throw new VolumeError("CreateContainerConfigError", `subPath "${subPath}" must be a relative path without '..'`);
+  const joined = join(volumeDir, subPath);
+  if (!existsSync(joined)) mkdirSync(joined, { recursive: true });
+  const real = realpathSync(joined);
+  const root = realpathSync(volumeDir);
+  if (real !== root && !real.startsWith(root + sep)) throw new VolumeError("CreateContainerConfigError", `subPath "${subPath}" leaves its volume`);
+  return real;
+}
+
 /** Docker binds for a container's volumeMounts. */
 export function bindsFor(container: Container, paths: Map<string, string>, readOnlyVolumes: Set<string> = new Set()): string[] {
   const binds: string[] = [];
   for (const mount of container.volumeMounts ?? []) {
     const host = paths.get(mount.name);
     if (host === undefined) continue;
-    const source = mount.subPath ? join(host, mount.subPath) : host;
+    const source = mount.subPath ? subPathSource(host, mount.subPath) : host;
     const ro = mount.readOnly || readOnlyVolumes.has(mount.name);
     binds.push(`${source}:${mount.mountPath}${ro ? ":ro" : ""}`);
   }

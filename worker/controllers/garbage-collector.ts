@@ -1,8 +1,9 @@
-// The garbage collector (pkg/controller/garbagecollector) as one pass over the ownership graph:
-// background deletion of dependents whose owners are all gone, foreground deletion
-// (foregroundDeletion finalizer) and orphaning (orphan finalizer).
+// The garbage collector (pkg/controller/garbagecollector) over the ownership graph: background
+// deletion of dependents whose owners are all gone, foreground deletion (foregroundDeletion
+// finalizer) and orphaning (orphan finalizer); each pass looks only at what changed since the last.
 import type { KubeObject, OwnerReference } from "../resources/types";
 import { isDeleting, KNOWN_KINDS } from "./cluster-util";
+import { isChangeFeed, type CacheChange } from "./informer";
 import type { Action, Controller, ResourceRef, Snapshot } from "./types";
 
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
@@ -20,6 +21,7 @@ function groupOf(apiVersion: string): string {
 }
 
 const KNOWN = new Set(KNOWN_KINDS.map((k) => `${k.ref.group}/${k.kind}`));
+const NAMESPACED = new Set(KNOWN_KINDS.filter((k) => k.namespaced).map((k) => `${k.ref.group}/${k.ref.resource}`));
 
 type OwnerState = "present" | "absent" | "deleting" | "foreground" | "unknown";
 
@@ -38,21 +40,71 @@ function deleteAction(n: Node, policy: "Background" | "Foreground"): Action {
   return { type: "delete", ref: n.ref, namespace: n.object.metadata.namespace, name: n.object.metadata.name ?? "", uid: n.object.metadata.uid, propagationPolicy: policy };
 }
 
-export function collectGarbage(snapshot: Snapshot): Action[] {
-  const byUid = new Map<string, Node>();
-  const all: Node[] = [];
-  for (const k of KNOWN_KINDS) {
-    for (const object of snapshot.list(k.ref)) {
-      const n = { ref: k.ref, object, namespaced: k.namespaced };
-      all.push(n);
-      if (object.metadata.uid) byUid.set(object.metadata.uid, n);
+/** Owner lookup by uid: the informer's index, or one built from the lists (plain snapshots, full passes). */
+type UidLookup = (uid: string) => { ref: ResourceRef; object: KubeObject } | undefined;
+
+function lookupFromLists(snapshot: Snapshot): UidLookup {
+  const byUid = new Map<string, { ref: ResourceRef; object: KubeObject }>();
+  for (const k of KNOWN_KINDS) for (const object of snapshot.list(k.ref)) if (object.metadata.uid) byUid.set(object.metadata.uid, { ref: k.ref, object });
+  return (uid) => byUid.get(uid);
+}
+
+function nodeOf(entry: { ref: ResourceRef; object: KubeObject }): Node {
+  return { ...entry, namespaced: NAMESPACED.has(`${entry.ref.group}/${entry.ref.resource}`) };
+}
+
+/**
+ * The objects a set of changes can affect, in change order: as dependents, each changed object
+ * and every dependent of a changed owner (its uid gone, renamed, now deleting); as owners, each
+ * changed object and every owner a changed dependent names, before or after (a dependent that
+ * left may have been the last one a foreground or orphan owner waited on).
+ */
+function affected(snapshot: Snapshot, lookup: UidLookup, changes: readonly CacheChange[]): { dependents: Node[]; owners: Node[] } {
+  const dependents = new Map<string, Node>();
+  const owners = new Map<string, Node>();
+  const addDependent = (e: { ref: ResourceRef; object: KubeObject }) => {
+    const uid = e.object.metadata.uid;
+    if (uid && !dependents.has(uid) && e.object.metadata.ownerReferences?.length) dependents.set(uid, nodeOf(e));
+  };
+  const addOwner = (uid: string) => {
+    if (owners.has(uid)) return;
+    const e = lookup(uid);
+    if (e && isDeleting(e.object)) owners.set(uid, nodeOf(e));
+  };
+  for (const c of changes) {
+    if (c.current) addDependent({ ref: c.ref, object: c.current });
+    for (const o of [c.previous, c.current]) {
+      const uid = o?.metadata.uid;
+      if (!o || !uid) continue;
+      for (const d of snapshot.ownedBy(uid)) addDependent(d);
+      addOwner(uid);
+      for (const r of o.metadata.ownerReferences ?? []) addOwner(r.uid);
     }
+  }
+  return { dependents: [...dependents.values()], owners: [...owners.values()] };
+}
+
+/**
+ * One pass of the collector. With `changes` it looks only at what they can affect (the loop's
+ * informer journal); without, at every cached object (the first pass and the periodic resync).
+ */
+export function collectGarbage(snapshot: Snapshot, changes?: readonly CacheChange[], lookupByUid?: UidLookup): Action[] {
+  const lookup = lookupByUid ?? lookupFromLists(snapshot);
+  let dependents: Node[];
+  let owners: Node[];
+  if (changes) {
+    ({ dependents, owners } = affected(snapshot, lookup, changes));
+  } else {
+    const all = KNOWN_KINDS.flatMap((k) => snapshot.list(k.ref).map((object) => ({ ref: k.ref, object, namespaced: k.namespaced })));
+    dependents = all;
+    owners = all;
   }
 
   const ownerState = (dependent: Node, r: OwnerReference): OwnerState => {
     // A kind we do not cache (a CRD, a Job) is never judged gone: we cannot see it.
     if (!KNOWN.has(`${groupOf(r.apiVersion)}/${r.kind}`)) return "unknown";
-    const owner = byUid.get(r.uid);
+    const found = lookup(r.uid);
+    const owner = found && nodeOf(found);
     // attemptToDeleteItem: an owner of another name or namespace is not this reference's owner.
     if (!owner || owner.object.metadata.name !== r.name) return "absent";
     if (owner.namespaced && owner.object.metadata.namespace !== dependent.object.metadata.namespace) return "absent";
@@ -61,7 +113,7 @@ export function collectGarbage(snapshot: Snapshot): Action[] {
   };
 
   const actions: Action[] = [];
-  for (const dep of all) {
+  for (const dep of dependents) {
     const refs = dep.object.metadata.ownerReferences ?? [];
     if (refs.length === 0 || isDeleting(dep.object)) continue;
     const states = refs.map((r) => ownerState(dep, r));
@@ -80,26 +132,34 @@ export function collectGarbage(snapshot: Snapshot): Action[] {
   const blocking = (a: Action) => (a.type === "delete" && a.propagationPolicy === "Foreground" ? 0 : 1);
   actions.sort((a, b) => blocking(a) - blocking(b));
 
-  for (const owner of all) {
+  for (const owner of owners) {
     if (!isDeleting(owner.object)) continue;
     const finalizers = owner.object.metadata.finalizers ?? [];
     const uid = owner.object.metadata.uid ?? "";
-    const dependents = snapshot.ownedBy(uid);
+    const dependentsOf = snapshot.ownedBy(uid);
     if (finalizers.includes(ORPHAN_FINALIZER)) {
-      for (const d of dependents) actions.push({ type: "update", ref: d.ref, object: withoutOwners(d.object, new Set([uid])) });
+      for (const d of dependentsOf) actions.push({ type: "update", ref: d.ref, object: withoutOwners(d.object, new Set([uid])) });
       // The finalizer goes only once no dependent points here, on a later pass, so a failed
       // dependent update can never leave a dependent that background deletion would then remove.
-      if (dependents.length === 0) actions.push({ type: "update", ref: owner.ref, object: withoutFinalizer(owner.object, ORPHAN_FINALIZER) });
+      if (dependentsOf.length === 0) actions.push({ type: "update", ref: owner.ref, object: withoutFinalizer(owner.object, ORPHAN_FINALIZER) });
     } else if (finalizers.includes(FOREGROUND_FINALIZER)) {
-      const blockers = dependents.filter((d) => d.object.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion));
+      const blockers = dependentsOf.filter((d) => d.object.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion));
       if (blockers.length === 0) actions.push({ type: "update", ref: owner.ref, object: withoutFinalizer(owner.object, FOREGROUND_FINALIZER) });
     }
   }
   return actions;
 }
 
+export const GARBAGE_COLLECTOR = "garbage-collector";
+
 export const garbageCollectorController: Controller = {
-  name: "garbage-collector",
+  name: GARBAGE_COLLECTOR,
   watches: KNOWN_KINDS.map((k) => k.ref),
-  reconcile: (snapshot) => ({ actions: collectGarbage(snapshot) }),
+  reconcile: (snapshot, now) => {
+    // The informer's journal when the loop hands us one; a plain snapshot gets a full pass.
+    if (!isChangeFeed(snapshot)) return { actions: collectGarbage(snapshot) };
+    const changes = snapshot.changesFor(GARBAGE_COLLECTOR, now.getTime());
+    const lookup: UidLookup = (uid) => snapshot.byUid(uid);
+    return { actions: collectGarbage(snapshot, changes === "all" ? undefined : changes, lookup) };
+  },
 };

@@ -1,5 +1,6 @@
 // The controller loop's cache of the cluster (client-go's informer, in small): filled by one
-// paged list per kind, then kept current from the change log, and read as a Snapshot.
+// paged list per kind, then kept current from the change log, and read as a Snapshot. It also
+// keeps a journal of what changed, so a controller can look only at that (ChangeFeed).
 import type { KubeObject } from "../resources/types";
 import { StoreError, type ChangeEvent, type Store } from "../store/types";
 import type { ResourceRef, Snapshot } from "./types";
@@ -7,6 +8,32 @@ import type { ResourceRef, Snapshot } from "./types";
 /** Change-log rows read per round trip while catching up. */
 const CHANGE_PAGE_ROWS = 1_000;
 const LIST_PAGE_ROWS = 1_000;
+/** Journal entries kept for consumers that have not read them; past this they get a full pass instead. */
+const MAX_JOURNAL_ENTRIES = 100_000;
+/** A feed consumer gets "all" at least this often: the level-triggered resync (the loop's RESYNC_INTERVAL_MS). */
+export const FEED_RESYNC_MS = 5 * 60_000;
+
+/** One object's change as the cache saw it: `previous` absent for a create, `current` absent for a delete. */
+export interface CacheChange {
+  ref: ResourceRef;
+  previous?: KubeObject;
+  current?: KubeObject;
+}
+
+/**
+ * What an incremental controller reads: the changes since it last asked, or "all" when it must
+ * look at everything (its first call, after a re-list, a journal overflow, or the periodic resync).
+ */
+export interface ChangeFeed {
+  changesFor(consumer: string, nowMs: number): readonly CacheChange[] | "all";
+  /** The cached object with this uid (the garbage collector's owner lookup). */
+  byUid(uid: string): { ref: ResourceRef; object: KubeObject } | undefined;
+}
+
+export function isChangeFeed(s: Snapshot): s is Snapshot & ChangeFeed {
+  const c = s as Partial<ChangeFeed>;
+  return typeof c.changesFor === "function" && typeof c.byUid === "function";
+}
 
 function refKey(ref: ResourceRef): string {
   return `${ref.group}/${ref.resource}`;
@@ -16,12 +43,81 @@ function objectKey(namespace: string | undefined, name: string): string {
   return `${namespace ?? ""}/${name}`;
 }
 
-export class Informer implements Snapshot {
-  private readonly kinds = new Map<string, Map<string, KubeObject>>();
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * One kind's objects with sorted views. A modification keeps the sorted key order (only the
+ * values are re-read, O(n)); only creates and deletes cost a re-sort. Per-namespace views make
+ * `list(ref, ns)` proportional to that namespace.
+ */
+class KindCache {
+  readonly objects = new Map<string, KubeObject>();
+  private readonly namespaces = new Map<string, Map<string, KubeObject>>();
+  private sortedKeys: string[] | undefined;
+  private values: KubeObject[] | undefined;
+  private readonly nsViews = new Map<string, KubeObject[]>();
+
+  get(namespace: string, name: string): KubeObject | undefined {
+    return this.namespaces.get(namespace)?.get(name);
+  }
+
+  set(namespace: string, name: string, obj: KubeObject): KubeObject | undefined {
+    const key = objectKey(namespace, name);
+    const previous = this.objects.get(key);
+    this.objects.set(key, obj);
+    let ns = this.namespaces.get(namespace);
+    if (!ns) this.namespaces.set(namespace, (ns = new Map()));
+    ns.set(name, obj);
+    if (!previous) this.sortedKeys = undefined;
+    this.values = undefined;
+    this.nsViews.delete(namespace);
+    return previous;
+  }
+
+  delete(namespace: string, name: string): KubeObject | undefined {
+    const key = objectKey(namespace, name);
+    const previous = this.objects.get(key);
+    if (!previous) return undefined;
+    this.objects.delete(key);
+    const ns = this.namespaces.get(namespace);
+    ns?.delete(name);
+    if (ns?.size === 0) this.namespaces.delete(namespace);
+    this.sortedKeys = undefined;
+    this.values = undefined;
+    this.nsViews.delete(namespace);
+    return previous;
+  }
+
+  list(namespace?: string): readonly KubeObject[] {
+    if (namespace !== undefined) {
+      let view = this.nsViews.get(namespace);
+      if (!view) {
+        const ns = this.namespaces.get(namespace);
+        view = ns ? [...ns.keys()].sort(byString).map((n) => ns.get(n)!) : [];
+        this.nsViews.set(namespace, view);
+      }
+      return view;
+    }
+    if (!this.values) {
+      this.sortedKeys ??= [...this.objects.keys()].sort(byString);
+      this.values = this.sortedKeys.map((k) => this.objects.get(k)!);
+    }
+    return this.values;
+  }
+}
+
+export class Informer implements Snapshot, ChangeFeed {
+  private readonly kinds = new Map<string, KindCache>();
   private readonly owners = new Map<string, Map<string, { ref: ResourceRef; object: KubeObject }>>();
+  private readonly uids = new Map<string, { ref: ResourceRef; object: KubeObject }>();
   private readonly refs: ResourceRef[];
-  /** Sorted views, rebuilt lazily after a kind changes (controllers list far more often than it changes). */
-  private readonly sorted = new Map<string, KubeObject[]>();
+  /** Changes not yet read by every consumer; journal[0] has sequence number journalStart. */
+  private journal: CacheChange[] = [];
+  private journalStart = 0;
+  /** Per consumer: the next sequence number it reads, and when it last got "all". */
+  private readonly consumers = new Map<string, { next: number; fullAt: number }>();
   /** Highest revision folded into the cache; 0 before the first sync. */
   revision = 0;
 
@@ -55,16 +151,10 @@ export class Informer implements Snapshot {
         const kind = this.kinds.get(refKey(ref));
         if (!kind) continue;
         changed.add(refKey(ref));
-        this.sorted.delete(refKey(ref));
-        const key = objectKey(event.key.namespace || undefined, event.key.name);
-        const previous = kind.get(key);
+        const previous = event.type === "DELETED" ? kind.delete(event.key.namespace, event.key.name) : kind.set(event.key.namespace, event.key.name, event.value);
         if (previous) this.unindex(ref, previous);
-        if (event.type === "DELETED") {
-          kind.delete(key);
-        } else {
-          kind.set(key, event.value);
-          this.index(ref, event.value);
-        }
+        if (event.type !== "DELETED") this.index(ref, event.value);
+        this.record({ ref, previous, current: event.type === "DELETED" ? undefined : event.value });
       }
       if (events.length < CHANGE_PAGE_ROWS) return changed;
     }
@@ -73,17 +163,18 @@ export class Informer implements Snapshot {
   private async relist(store: Store): Promise<Set<string>> {
     this.kinds.clear();
     this.owners.clear();
-    this.sorted.clear();
+    this.uids.clear();
+    this.resetJournal();
     let revision = Number.MAX_SAFE_INTEGER;
     for (const ref of this.refs) {
-      const kind = new Map<string, KubeObject>();
+      const kind = new KindCache();
       this.kinds.set(refKey(ref), kind);
       let after: { namespace: string; name: string } | undefined;
       for (;;) {
         const page = await store.list(ref.group, ref.resource, { after, limit: LIST_PAGE_ROWS });
         revision = Math.min(revision, page.revision);
         for (const row of page.items) {
-          kind.set(objectKey(row.key.namespace || undefined, row.key.name), row.value);
+          kind.set(row.key.namespace, row.key.name, row.value);
           this.index(ref, row.value);
         }
         const last = page.items[page.items.length - 1];
@@ -96,10 +187,53 @@ export class Informer implements Snapshot {
     this.revision = Math.max(revision === Number.MAX_SAFE_INTEGER ? 0 : revision, 1);
     const changed = new Set(this.refs.map(refKey));
     await this.sync(store);
+    // Everything is new to every consumer: they get "all" next, not the replayed tail.
+    this.resetJournal();
     return changed;
   }
 
+  private resetJournal(): void {
+    this.journalStart += this.journal.length + 1;
+    this.journal = [];
+  }
+
+  private record(change: CacheChange): void {
+    // Nobody reads the journal yet (or every reader is past it): keep nothing.
+    if (this.consumers.size === 0) {
+      this.journalStart++;
+      return;
+    }
+    this.journal.push(change);
+    if (this.journal.length > MAX_JOURNAL_ENTRIES) this.resetJournal();
+  }
+
+  changesFor(consumer: string, nowMs: number): readonly CacheChange[] | "all" {
+    const end = this.journalStart + this.journal.length;
+    const state = this.consumers.get(consumer);
+    let out: readonly CacheChange[] | "all";
+    if (!state || state.next < this.journalStart || nowMs - state.fullAt >= FEED_RESYNC_MS) {
+      out = "all";
+      this.consumers.set(consumer, { next: end, fullAt: nowMs });
+    } else {
+      out = this.journal.slice(state.next - this.journalStart);
+      state.next = end;
+    }
+    this.trimJournal();
+    return out;
+  }
+
+  /** Drops the entries every consumer has read. */
+  private trimJournal(): void {
+    let min = this.journalStart + this.journal.length;
+    for (const c of this.consumers.values()) min = Math.min(min, Math.max(c.next, this.journalStart));
+    if (min > this.journalStart) {
+      this.journal = this.journal.slice(min - this.journalStart);
+      this.journalStart = min;
+    }
+  }
+
   private index(ref: ResourceRef, obj: KubeObject): void {
+    if (obj.metadata.uid) this.uids.set(obj.metadata.uid, { ref, object: obj });
     for (const owner of obj.metadata.ownerReferences ?? []) {
       let deps = this.owners.get(owner.uid);
       if (!deps) this.owners.set(owner.uid, (deps = new Map()));
@@ -108,6 +242,7 @@ export class Informer implements Snapshot {
   }
 
   private unindex(ref: ResourceRef, obj: KubeObject): void {
+    if (obj.metadata.uid && this.uids.get(obj.metadata.uid)?.object === obj) this.uids.delete(obj.metadata.uid);
     for (const owner of obj.metadata.ownerReferences ?? []) {
       const deps = this.owners.get(owner.uid);
       deps?.delete(`${refKey(ref)}/${objectKey(obj.metadata.namespace, obj.metadata.name ?? "")}`);
@@ -116,22 +251,18 @@ export class Informer implements Snapshot {
   }
 
   list(ref: ResourceRef, namespace?: string): readonly KubeObject[] {
-    const key = refKey(ref);
-    let all = this.sorted.get(key);
-    if (!all) {
-      const kind = this.kinds.get(key);
-      if (!kind) return [];
-      all = [...kind.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
-      this.sorted.set(key, all);
-    }
-    return namespace === undefined ? all : all.filter((o) => (o.metadata.namespace ?? "") === namespace);
+    return this.kinds.get(refKey(ref))?.list(namespace) ?? [];
   }
 
   get(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.kinds.get(refKey(ref))?.get(objectKey(namespace, name));
+    return this.kinds.get(refKey(ref))?.get(namespace ?? "", name);
   }
 
   ownedBy(uid: string): readonly { ref: ResourceRef; object: KubeObject }[] {
     return [...(this.owners.get(uid)?.values() ?? [])];
+  }
+
+  byUid(uid: string): { ref: ResourceRef; object: KubeObject } | undefined {
+    return this.uids.get(uid);
   }
 }

@@ -1,8 +1,10 @@
 // The namespace controller (pkg/controller/namespace): a deleted namespace turns Terminating,
 // is emptied of every namespaced kind, then loses its `kubernetes` finalizer; active namespaces
-// get their `default` ServiceAccount (the serviceaccounts controller's job upstream).
+// get their `default` ServiceAccount (the serviceaccounts controller's job upstream). Active
+// namespaces are looked at only when they or their ServiceAccount changed.
 import type { KubeObject } from "../resources/types";
 import { isDeleting, KNOWN_KINDS, NAMESPACES, rec, SERVICE_ACCOUNTS, strings } from "./cluster-util";
+import { isChangeFeed, type CacheChange } from "./informer";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
 
 export const KUBERNETES_FINALIZER = "kubernetes";
@@ -24,13 +26,36 @@ function emptyNamespace(snapshot: Snapshot, ns: KubeObject, actions: Action[]): 
   return remaining;
 }
 
-export function reconcileNamespaces(snapshot: Snapshot, config: ControllerConfig): { actions: Action[]; requeueAfterMs?: number } {
+/**
+ * The namespaces a set of changes can concern: a changed namespace, and the namespace of a
+ * changed `default` ServiceAccount. Terminating namespaces are always looked at (they are few,
+ * and their content is read through the per-namespace index), since what they wait for is the
+ * deletion of objects of any kind in them.
+ */
+function touchedNamespaces(changes: readonly CacheChange[]): Set<string> {
+  const names = new Set<string>();
+  for (const c of changes) {
+    const o = c.current ?? c.previous;
+    if (!o) continue;
+    if (c.ref.group === NAMESPACES.group && c.ref.resource === NAMESPACES.resource) names.add(o.metadata.name ?? "");
+    else if (c.ref.group === SERVICE_ACCOUNTS.group && c.ref.resource === SERVICE_ACCOUNTS.resource && o.metadata.name === "default") names.add(o.metadata.namespace ?? "");
+  }
+  return names;
+}
+
+/**
+ * One pass. With `changes` (the informer's journal) active namespaces are looked at only when
+ * they or their `default` ServiceAccount changed; without, every namespace is (first pass, resync).
+ */
+export function reconcileNamespaces(snapshot: Snapshot, config: ControllerConfig, changes?: readonly CacheChange[]): { actions: Action[]; requeueAfterMs?: number } {
   const actions: Action[] = [];
   let creates = config.maxCreatesPerPass;
   let requeueAfterMs: number | undefined;
+  const touched = changes && touchedNamespaces(changes);
   for (const ns of snapshot.list(NAMESPACES)) {
     const name = ns.metadata.name ?? "";
     if (!isDeleting(ns)) {
+      if (touched && !touched.has(name)) continue;
       if (creates > 0 && !snapshot.get(SERVICE_ACCOUNTS, name, "default")) {
         creates--;
         actions.push({ type: "create", ref: SERVICE_ACCOUNTS, object: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: name } } });
@@ -57,8 +82,14 @@ export function reconcileNamespaces(snapshot: Snapshot, config: ControllerConfig
   return requeueAfterMs === undefined ? { actions } : { actions, requeueAfterMs };
 }
 
+export const NAMESPACE_CONTROLLER = "namespace";
+
 export const namespaceController: Controller = {
-  name: "namespace",
+  name: NAMESPACE_CONTROLLER,
   watches: [NAMESPACES, ...NAMESPACED.map((k) => k.ref)],
-  reconcile: (snapshot, _now, config) => reconcileNamespaces(snapshot, config),
+  reconcile: (snapshot, now, config) => {
+    if (!isChangeFeed(snapshot)) return reconcileNamespaces(snapshot, config);
+    const changes = snapshot.changesFor(NAMESPACE_CONTROLLER, now.getTime());
+    return reconcileNamespaces(snapshot, config, changes === "all" ? undefined : changes);
+  },
 };

@@ -139,16 +139,19 @@ function leastAllocated(used: number, alloc: number): number {
   return ((alloc - used) * MAX_NODE_SCORE) / alloc;
 }
 
-function unschedulable(pod: KubeObject, message: string, now: Date, actions: Action[]): boolean {
+function unschedulable(pod: KubeObject, message: string, now: Date, actions: Action[], events: Action[]): boolean {
   const conditions = withCondition(pod, { type: "PodScheduled", status: "False", reason: "Unschedulable", message, lastProbeTime: null }, now);
   if (!conditions) return false;
   actions.push({ type: "updateStatus", ref: PODS, object: { ...pod, status: { ...rec(pod.status), conditions } } });
-  actions.push({ type: "event", regarding: pod, eventType: "Warning", reason: "FailedScheduling", message });
+  events.push({ type: "event", regarding: pod, eventType: "Warning", reason: "FailedScheduling", message });
   return true;
 }
 
 export function schedule(snapshot: Snapshot, now: Date, budget: number): ReconcileResult {
   const actions: Action[] = [];
+  // Events go after every binding: the loop applies actions in order, and upstream's event
+  // recorder is asynchronous too, so a pod's Scheduled event never holds back the next binding.
+  const events: Action[] = [];
   const nodes = snapshot.list(NODES).filter((n) => !isDeleting(n)).map(newNodeInfo);
   const byName = new Map(nodes.map((n, i) => [n.name, i]));
   const spread = new Map<string, Int32Array>();
@@ -174,10 +177,10 @@ export function schedule(snapshot: Snapshot, now: Date, budget: number): Reconci
   const feasible = new Int32Array(nodes.length);
   let writes = 0;
   for (const pod of pending) {
-    if (writes >= budget) return { actions, requeueAfterMs: BACKLOG_REQUEUE_MS };
+    if (writes >= budget) return { actions: [...actions, ...events], requeueAfterMs: BACKLOG_REQUEUE_MS };
     const volumes = podVolumes(snapshot, pod);
     if (volumes.blocker) {
-      if (unschedulable(pod, `0/${nodes.length} nodes are available: ${volumes.blocker}.`, now, actions)) writes++;
+      if (unschedulable(pod, `0/${nodes.length} nodes are available: ${volumes.blocker}.`, now, actions, events)) writes++;
       continue;
     }
     const { pre, vol } = filter.codes(pod, volumes.terms);
@@ -213,7 +216,7 @@ export function schedule(snapshot: Snapshot, now: Date, budget: number): Reconci
       if (counts && counts[i]! > maxCount) maxCount = counts[i]!;
     }
     if (nFeasible === 0) {
-      if (unschedulable(pod, unschedulableMessage(nodes.length, failures), now, actions)) writes++;
+      if (unschedulable(pod, unschedulableMessage(nodes.length, failures), now, actions, events)) writes++;
       continue;
     }
     let best = -1;
@@ -239,10 +242,10 @@ export function schedule(snapshot: Snapshot, now: Date, budget: number): Reconci
       actions.push({ type: "update", ref: PVCS, object: { ...pvc, metadata: { ...pvc.metadata, annotations } } });
     }
     actions.push({ type: "bind", pod, nodeName: chosen.name });
-    actions.push({ type: "event", regarding: pod, eventType: "Normal", reason: "Scheduled", message: `Successfully assigned ${nsName(pod)} to ${chosen.name}` });
+    events.push({ type: "event", regarding: pod, eventType: "Normal", reason: "Scheduled", message: `Successfully assigned ${nsName(pod)} to ${chosen.name}` });
     writes++;
   }
-  return { actions };
+  return { actions: [...actions, ...events] };
 }
 
 export const schedulerController: Controller = {

@@ -91,7 +91,9 @@ export class LeaseTable {
       resourceVersion,
       highWater: resourceVersion,
       renewTime,
-      aliveAt: Math.max(microTimeMs(renewTime) ?? now, e?.aliveAt ?? 0),
+      // Our clock, not the node's (as kube-controller-manager times a lease change when it
+      // sees it): a node with a skewed or hostile clock can neither stay alive nor flap.
+      aliveAt: now,
       expiredReported: false,
     });
     this.dirty.add(name);
@@ -123,7 +125,7 @@ export class LeaseTable {
       resourceVersion,
       highWater: Math.max(highWater, resourceVersion),
       renewTime,
-      aliveAt: Math.max(renewed ?? now, e?.aliveAt ?? 0),
+      aliveAt: e && renewTime === e.renewTime ? e.aliveAt : now,
       expiredReported: e?.expiredReported === true && renewed === undefined,
     });
     this.dirty.add(name);

@@ -1,8 +1,11 @@
-// Garbage collector tables: background, foreground and orphan cascades.
+// Garbage collector tables: background, foreground and orphan cascades, as a full pass and
+// incrementally from the changes the informer journals.
 import { describe, expect, it } from "vitest";
-import { garbageCollectorController } from "../../../worker/controllers/garbage-collector";
+import { collectGarbage, garbageCollectorController } from "../../../worker/controllers/garbage-collector";
+import { FEED_RESYNC_MS, Informer, type CacheChange } from "../../../worker/controllers/informer";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { NOW, REF, obj, pod } from "./cluster-fixtures";
+import { FakeStore } from "../fake-store";
 import { snapshotOf, type SnapshotEntry } from "./snapshot";
 
 function run(objects: SnapshotEntry[]): Action[] {
@@ -54,5 +57,77 @@ describe("garbage collector", () => {
     expect(actions[0]).toMatchObject({ type: "update", ref: REF.pods, object: { metadata: { name: "p" } } });
     expect(actions[0]?.type === "update" && actions[0].object.metadata.ownerReferences).toBeUndefined();
     expect(run([owner, pod("p")])).toEqual([expect.objectContaining({ type: "update", ref: REF.replicasets, object: expect.objectContaining({ metadata: expect.objectContaining({ finalizers: [] }) }) })]);
+  });
+});
+
+describe("garbage collector, incremental (only what changed since the last pass)", () => {
+  const cm = obj(REF.configmaps, "ConfigMap", "cfg", {}, { namespace: "default" });
+  const created = (e: SnapshotEntry): CacheChange => ({ ref: e.ref, current: e.object });
+  const removed = (e: SnapshotEntry): CacheChange => ({ ref: e.ref, previous: e.object });
+  const incremental = (objects: SnapshotEntry[], changes: CacheChange[]) => collectGarbage(snapshotOf(objects), changes);
+
+  const rows: { name: string; objects: SnapshotEntry[]; changes: CacheChange[]; expect: string[] }[] = [
+    { name: "an unrelated change leaves an orphan it was not told about", objects: [pod("p", { owner: "web" }), cm], changes: [created(cm)], expect: [] },
+    { name: "the owner's delete reaches its dependents", objects: [pod("p", { owner: "web" })], changes: [removed(rs())], expect: ["delete pods/p Background"] },
+    { name: "a dependent created for a missing owner", objects: [pod("p", { owner: "web" })], changes: [created(pod("p", { owner: "web" }))], expect: ["delete pods/p Background"] },
+    { name: "a dependent of a live owner", objects: [rs(), pod("p", { owner: "web" })], changes: [created(pod("p", { owner: "web" }))], expect: [] },
+    {
+      name: "an owner turning foreground-deleting takes its dependents with it",
+      objects: [rs({ deletionTimestamp: "2025-01-01T00:09:00Z", finalizers: ["foregroundDeletion"] }), pod("p", { owner: "web" })],
+      changes: [created(rs({ deletionTimestamp: "2025-01-01T00:09:00Z", finalizers: ["foregroundDeletion"] }))],
+      expect: ["delete pods/p Foreground"],
+    },
+    {
+      name: "the last blocking dependent's delete frees its foreground owner",
+      objects: [rs({ deletionTimestamp: "2025-01-01T00:09:00Z", finalizers: ["foregroundDeletion"] })],
+      changes: [removed(pod("p", { owner: "web" }))],
+      expect: ["update replicasets/web"],
+    },
+    {
+      name: "a dependent let go by an orphaning owner frees it",
+      objects: [rs({ deletionTimestamp: "2025-01-01T00:09:00Z", finalizers: ["orphan"] }), pod("p")],
+      changes: [{ ref: REF.pods, previous: pod("p", { owner: "web" }).object, current: pod("p").object }],
+      expect: ["update replicasets/web"],
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const got = incremental(row.objects, row.changes).map((a) =>
+        a.type === "delete" ? `delete ${a.ref.resource}/${a.name} ${a.propagationPolicy}` : a.type === "update" ? `update ${a.ref.resource}/${a.object.metadata.name}` : a.type,
+      );
+      expect(got).toEqual(row.expect);
+    });
+  }
+
+  it("decides as a full pass does when every object is reported as changed", () => {
+    const fg = rs({ deletionTimestamp: "2025-01-01T00:09:00Z", finalizers: ["foregroundDeletion"] });
+    const scenarios: SnapshotEntry[][] = [
+      [pod("p", { owner: "web" }), pod("q", { owner: "gone" }), cm],
+      [fg, pod("p", { owner: "web" }), pod("q", { owner: "web", deleting: "2025-01-01T00:09:30Z" })],
+      [rs({ deletionTimestamp: "2025-01-01T00:09:00Z", finalizers: ["orphan"] }), pod("p", { owner: "web" })],
+      [rs(), pod("p", { owner: "web" })],
+    ];
+    for (const objects of scenarios) {
+      const full = collectGarbage(snapshotOf(objects));
+      expect(incremental(objects, objects.map(created))).toEqual(expect.arrayContaining(full));
+      expect(incremental(objects, objects.map(created))).toHaveLength(full.length);
+    }
+  });
+
+  it("reads the informer's journal: a full first pass, then only the changes", async () => {
+    const store = new FakeStore();
+    const key = (resource: string, name: string, group = "") => ({ group, resource, namespace: "default", name });
+    await store.create(key("pods", "p"), pod("p", { owner: "web" }).object);
+    const informer = new Informer(garbageCollectorController.watches);
+    await informer.sync(store);
+    const reconcile = (at: Date) => garbageCollectorController.reconcile(informer, at, DEFAULT_CONTROLLER_CONFIG).actions;
+    expect(reconcile(NOW)).toHaveLength(1); // first pass: everything, the orphan included
+    await store.create(key("configmaps", "cfg"), cm.object);
+    await informer.sync(store);
+    expect(reconcile(NOW)).toEqual([]); // a ConfigMap changed: nothing else is looked at
+    await store.create(key("pods", "q"), pod("q", { owner: "gone" }).object);
+    await informer.sync(store);
+    expect(reconcile(NOW).map((a) => a.type === "delete" && a.name)).toEqual(["q"]);
+    expect(reconcile(new Date(NOW.getTime() + FEED_RESYNC_MS)).map((a) => a.type === "delete" && a.name)).toEqual(["p", "q"]); // the periodic resync
   });
 });

@@ -1,7 +1,7 @@
 // The controller loop's cache: a full list on first sync, then the change log; a compacted
 // cursor means a re-list; owner indexes follow updates and deletes.
 import { describe, expect, it } from "vitest";
-import { Informer } from "../../../worker/controllers/informer";
+import { FEED_RESYNC_MS, Informer } from "../../../worker/controllers/informer";
 import type { KubeObject } from "../../../worker/resources/types";
 import { FakeStore } from "../fake-store";
 
@@ -51,5 +51,44 @@ describe("Informer", () => {
     await store.create(key("c"), pod("c"));
     await informer.sync(store);
     expect(informer.list(PODS).map((p) => p.metadata.name)).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("Informer change feed", () => {
+  it("gives each consumer everything first, then its own unread changes, and everything again at resync", async () => {
+    const store = new FakeStore();
+    await store.create(key("a"), pod("a"));
+    const informer = new Informer([PODS]);
+    await informer.sync(store);
+    expect(informer.changesFor("gc", 0)).toBe("all");
+    expect(informer.changesFor("ns", 0)).toBe("all");
+    await store.create(key("b"), pod("b", "rs-1"));
+    await store.delete(key("a"));
+    await informer.sync(store);
+    const gc = informer.changesFor("gc", 1);
+    expect(gc !== "all" && gc.map((c) => [c.previous?.metadata.name, c.current?.metadata.name])).toEqual([[undefined, "b"], ["a", undefined]]);
+    expect(informer.changesFor("gc", 2)).toEqual([]);
+    const ns = informer.changesFor("ns", 2);
+    expect(ns !== "all" && ns.length).toBe(2);
+    expect(informer.byUid("uid-b")?.object.metadata.name).toBe("b");
+    expect(informer.byUid("uid-a")).toBeUndefined();
+    expect(informer.changesFor("gc", FEED_RESYNC_MS)).toBe("all");
+  });
+
+  it("answers a re-list with everything, and lists by namespace from its own index", async () => {
+    const store = new FakeStore();
+    await store.create(key("a"), pod("a"));
+    await store.create({ ...key("z"), namespace: "other" }, { ...pod("z"), metadata: { ...pod("z").metadata, namespace: "other" } });
+    const informer = new Informer([PODS]);
+    await informer.sync(store);
+    informer.changesFor("gc", 0);
+    await store.create(key("b"), pod("b"));
+    await store.compact(await store.currentRevision());
+    await store.create(key("c"), pod("c"));
+    await informer.sync(store);
+    expect(informer.changesFor("gc", 1)).toBe("all");
+    expect(informer.list(PODS, "default").map((p) => p.metadata.name)).toEqual(["a", "b", "c"]);
+    expect(informer.list(PODS, "other").map((p) => p.metadata.name)).toEqual(["z"]);
+    expect(informer.list(PODS).map((p) => p.metadata.name)).toEqual(["a", "b", "c", "z"]);
   });
 });

@@ -1,8 +1,10 @@
 // Namespace controller tables: Terminating, emptying, finalize; default ServiceAccounts.
 import { describe, expect, it } from "vitest";
-import { namespaceController } from "../../../worker/controllers/namespace";
+import { Informer, type CacheChange } from "../../../worker/controllers/informer";
+import { namespaceController, reconcileNamespaces } from "../../../worker/controllers/namespace";
 import { DEFAULT_CONTROLLER_CONFIG } from "../../../worker/controllers/types";
 import { NOW, REF, obj, pod } from "./cluster-fixtures";
+import { FakeStore } from "../fake-store";
 import { snapshotOf, type SnapshotEntry } from "./snapshot";
 
 function run(objects: SnapshotEntry[]) {
@@ -36,5 +38,33 @@ describe("namespace controller", () => {
     expect(result.requeueAfterMs).toBeGreaterThan(0);
     const done = run([ns("gone", "terminating"), pod("keep")]);
     expect(done.actions).toEqual([expect.objectContaining({ type: "update", ref: REF.namespaces, object: expect.objectContaining({ spec: { finalizers: [] } }) })]);
+  });
+});
+
+describe("namespace controller, incremental", () => {
+  const created = (e: SnapshotEntry): CacheChange => ({ ref: e.ref, current: e.object });
+  const actionsFor = (objects: SnapshotEntry[], changes: CacheChange[]) =>
+    reconcileNamespaces(snapshotOf(objects), DEFAULT_CONTROLLER_CONFIG, changes).actions.map((a) => `${a.type} ${a.type === "create" || a.type === "update" || a.type === "updateStatus" ? a.object.metadata.namespace ?? a.object.metadata.name : a.type === "delete" ? a.name : ""}`);
+
+  it("looks at an active namespace only when it or its default ServiceAccount changed", () => {
+    const objects = [ns("a"), ns("b")];
+    expect(actionsFor(objects, [created(pod("p", { ns: "a" }))])).toEqual([]);
+    expect(actionsFor(objects, [created(ns("b"))])).toEqual(["create b"]);
+    expect(actionsFor(objects, [{ ref: REF.serviceaccounts, previous: sa("a").object }])).toEqual(["create a"]);
+  });
+
+  it("keeps emptying a terminating namespace whatever changed", () => {
+    expect(actionsFor([ns("gone", "terminating"), pod("p", { ns: "gone" })], [])).toEqual(["delete p"]);
+  });
+
+  it("reads the informer's journal: everything first, then only the changes", async () => {
+    const store = new FakeStore();
+    await store.create({ group: "", resource: "namespaces", namespace: "", name: "a" }, ns("a").object);
+    const informer = new Informer(namespaceController.watches);
+    await informer.sync(store);
+    expect(namespaceController.reconcile(informer, NOW, DEFAULT_CONTROLLER_CONFIG).actions).toHaveLength(1);
+    await store.create({ group: "", resource: "configmaps", namespace: "a", name: "cfg" }, obj(REF.configmaps, "ConfigMap", "cfg", {}, { namespace: "a" }).object);
+    await informer.sync(store);
+    expect(namespaceController.reconcile(informer, NOW, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
   });
 });

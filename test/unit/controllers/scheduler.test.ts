@@ -29,6 +29,11 @@ describe("scheduler", () => {
     ]);
   });
 
+  it("puts every binding before the events, so events never hold back a binding", () => {
+    const types = run([node("n1"), pod("a"), pod("b"), pod("c")]).map((a) => a.type);
+    expect(types).toEqual(["bind", "bind", "bind", "event", "event", "event"]);
+  });
+
   it("makes no writes when every pod is bound", () => {
     expect(run([node("n1"), pod("a", { node: "n1" }), pod("b", { node: "n1" })])).toEqual([]);
   });

@@ -171,6 +171,16 @@ spec:
     );
     expect(notFound).toEqual([{ field: "spec.containers[0].volumeMounts[0].name", reason: "FieldValueNotFound", message: 'Not found: "nope"' }]);
   });
+
+  it("keeps a subPath inside its volume", () => {
+    const withSubPath = (subPath: string) =>
+      causesOf(() =>
+        create(pods, manifest(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, emptyDir: {}}], containers: [{name: a, image: x, volumeMounts: [{name: v, mountPath: /d, subPath: "${subPath}"}]}]}`)),
+      );
+    expect(withSubPath("../../credential.json")).toEqual([{ field: "spec.containers[0].volumeMounts[0].subPath", reason: "FieldValueInvalid", message: `Invalid value: "../../credential.json": must not contain '..'` }]);
+    expect(withSubPath("/etc")[0]).toMatchObject({ field: "spec.containers[0].volumeMounts[0].subPath", reason: "FieldValueInvalid" });
+    expect(create(pods, manifest('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, emptyDir: {}}], containers: [{name: a, image: x, volumeMounts: [{name: v, mountPath: /d, subPath: "a/b..c"}]}]}')).metadata.name).toBe("p");
+  });
 });
 
 describe("pod update", () => {

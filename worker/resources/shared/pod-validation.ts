@@ -101,6 +101,12 @@ function containerCauses(at: string, c: Json, ctx: ContainerContext): Cause[] {
     if (!mountPath) causes.push(required(`${mAt}.mountPath`));
     else if (mountPaths.has(mountPath)) causes.push(invalid(`${mAt}.mountPath`, mountPath, "must be unique"));
     mountPaths.add(mountPath);
+    // As upstream's validateLocalDescendingPath: a subPath stays inside its volume.
+    const subPath = str(m.subPath);
+    if (subPath !== undefined) {
+      if (subPath.startsWith("/")) causes.push(invalid(`${mAt}.subPath`, subPath, "must be a relative path"));
+      else if (subPath.split("/").includes("..")) causes.push(invalid(`${mAt}.subPath`, subPath, "must not contain '..'"));
+    }
   });
 
   const probes: [string, boolean][] = [["livenessProbe", true], ["readinessProbe", false], ["startupProbe", true]];

@@ -1,0 +1,84 @@
+// One cluster-wide pod watch for benchmarks: every event goes to each listener, and a stream
+// the server ends is re-opened from the last resourceVersion seen (as a reflector does).
+import { Agent, request } from "node:https";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+
+export interface WatchedPod {
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; deletionTimestamp?: string; labels?: Record<string, string> };
+  spec: { nodeName?: string; containers: { name: string; image: string }[] };
+  status?: { phase?: string };
+}
+
+export type PodListener = (type: string, pod: WatchedPod) => void;
+
+export interface PodWatch {
+  listen(listener: PodListener): () => void;
+  /** Resolves once the server has answered the first watch request. */
+  ready: Promise<void>;
+  close(): void;
+}
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+  users: { user: { token: string } }[];
+}
+
+const REOPEN_DELAY_MS = 200;
+
+export function watchPods(kubeconfig: string, fromResourceVersion: string): PodWatch {
+  const kc = parse(readFileSync(kubeconfig, "utf8")) as Kubeconfig;
+  const server = new URL(kc.clusters[0]!.cluster.server);
+  const ca = Buffer.from(kc.clusters[0]!.cluster["certificate-authority-data"], "base64");
+  const token = kc.users[0]!.user.token;
+  const listeners = new Set<PodListener>();
+  let rv = fromResourceVersion;
+  let closed = false;
+  let current: ReturnType<typeof request> | undefined;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+
+  const open = () => {
+    if (closed) return;
+    const path = `/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(rv)}`;
+    const req = request(
+      { host: server.hostname, port: Number(server.port), path, method: "GET", ca, agent: new Agent({ keepAlive: false, ca }), headers: { authorization: `Bearer ${token}`, accept: "application/json" } },
+      (res) => {
+        resolveReady();
+        let buffer = "";
+        res.on("data", (chunk: Buffer) => {
+          buffer += chunk.toString();
+          let nl: number;
+          while ((nl = buffer.indexOf("\n")) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (!line) continue;
+            const event = JSON.parse(line) as { type: string; object: WatchedPod };
+            if (event.type === "ERROR") continue;
+            rv = event.object.metadata.resourceVersion;
+            if (event.type === "BOOKMARK") continue;
+            for (const l of listeners) l(event.type, event.object);
+          }
+        });
+        res.on("end", () => setTimeout(open, REOPEN_DELAY_MS));
+        res.on("error", () => undefined);
+      },
+    );
+    req.on("error", () => setTimeout(open, REOPEN_DELAY_MS));
+    req.end();
+    current = req;
+  };
+  open();
+
+  return {
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    ready,
+    close() {
+      closed = true;
+      current?.destroy();
+    },
+  };
+}
