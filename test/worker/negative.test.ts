@@ -85,6 +85,11 @@ describe.each(RESOURCES.map((def) => [`${def.group || "core"}/${def.plural}`, de
     expect(conflict.status).toBe(409);
     expect(conflict.json).toMatchObject({ kind: "Status", reason: "Conflict" });
 
+    const otherUid = { ...created.json, metadata: { ...created.json.metadata, uid: "00000000-0000-0000-0000-000000000000" } };
+    const uidMismatch = await call("PUT", `${base(def)}/good`, otherUid);
+    expect(uidMismatch.status).toBe(409);
+    expect(uidMismatch.json.message).toContain("Precondition failed: UID in precondition");
+
     const unsupported = await call("POST", base(def), "x", { ...ADMIN, "content-type": "text/plain" });
     expect(unsupported.status).toBe(415);
 

@@ -39,6 +39,12 @@ export async function commitUpdate(
   next: KubeObject,
   options: UpdateOptions,
 ): Promise<KubeObject> {
+  // A uid in the body is a precondition (kube-apiserver's UID check): a writer that still holds
+  // a deleted object cannot overwrite a new one of the same name (a StatefulSet's web-0).
+  const uid = next.metadata.uid;
+  if (uid && old.metadata.uid && uid !== old.metadata.uid) {
+    throw conflict({ group: def.group, resource: def.plural }, old.metadata.name ?? "", `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
+  }
   let candidate: KubeObject;
   if (options.subresource === "status") {
     candidate = { ...old, status: next.status, metadata: { ...old.metadata } };
