@@ -112,6 +112,17 @@ describe.skipIf(!requireTool("kubectl"))("joining a node with a bootstrap token"
     expect(status.details?.causes?.[0]?.field).toBe("nodeName");
   });
 
+  it("does not hand the name of a Ready node to another machine", async () => {
+    await cluster.kubectl(["apply", "-f", "-"], { stdin: node("join-taken") });
+    const ready = { status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "ready" }] } };
+    const patched = await cluster.kubectl(["patch", "node", "join-taken", "--subresource=status", "--type=merge", "-p", JSON.stringify(ready)]);
+    expect(patched.code, patched.stderr).toBe(0);
+    const token = (await joinToken("--token-only")).trim();
+    const taken = await exchange(token, "join-taken");
+    expect(taken.status).toBe(409);
+    expect(((await taken.json()) as { message: string }).message).toContain('a Node with name "join-taken" and status "Ready" already exists');
+  });
+
   it("rejects an expired token with 401", async () => {
     await kubectlOk(cluster, [
       "-n", "kube-system", "create", "secret", "generic", "bootstrap-token-expird",

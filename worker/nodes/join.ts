@@ -1,7 +1,7 @@
 // POST /edgeplane/v1/join: a join token (kubeadm bootstrap token) is exchanged for a node
 // credential. Only the credential's SHA-256 is stored; it authenticates as system:node:<name>.
 import { sha256Hex } from "../api/auth";
-import { invalid, unauthorized } from "../api/status-error";
+import { conflict, invalid, unauthorized } from "../api/status-error";
 import type { Store } from "../store/types";
 import {
   BOOTSTRAP_TOKEN_NAMESPACE,
@@ -54,6 +54,17 @@ export async function exchangeJoinToken(store: Store, authorization: string | nu
   const stored = await store.get({ group: "", resource: "secrets", namespace: BOOTSTRAP_TOKEN_NAMESPACE, name: bootstrapSecretName(token.id) });
   if (rejectReason(stored?.value ?? null, token, now) !== undefined) throw unauthorized();
   const nodeName = nodeNameOf(body);
+  // As kubeadm join: a name held by a Ready node is not handed to a second machine (its
+  // credential would take over that node's pods and its exec/logs tunnel).
+  const existing = await store.get({ group: "", resource: "nodes", namespace: "", name: nodeName });
+  const conditions = (existing?.value.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+  if (conditions.some((c) => c.type === "Ready" && c.status === "True")) {
+    throw conflict(
+      { group: "", resource: "nodes" },
+      nodeName,
+      `a Node with name "${nodeName}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`,
+    );
+  }
   const credential = base64url(crypto.getRandomValues(new Uint8Array(NODE_CREDENTIAL_BYTES)));
   await store.putToken({
     hash: await sha256Hex(credential),
