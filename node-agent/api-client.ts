@@ -170,8 +170,11 @@ export class ApiClient {
             resourceVersion = list.metadata.resourceVersion ?? "0";
             handlers.replace(list.items);
           }
+          const watchStarted = Date.now();
+          let delivered = false;
           for await (const event of this.watchStream<T>(path, { ...params, resourceVersion }, signal)) {
             attempt = 0;
+            delivered = true;
             if (event.type === "ERROR") {
               const status = event.object as unknown as { code?: number };
               if (status.code === 410) resourceVersion = undefined;
@@ -180,6 +183,11 @@ export class ApiClient {
             const rv = event.object.metadata?.resourceVersion;
             if (rv) resourceVersion = rv;
             if (event.type !== "BOOKMARK") handlers.event(event.type, event.object);
+          }
+          // A watch the server ends at once (and empty) must not become a tight reconnect loop.
+          if (!delivered && Date.now() - watchStarted < 1_000) {
+            attempt += 1;
+            await sleep(Math.min(WATCH_RECONNECT_MAX_MS, WATCH_RECONNECT_MIN_MS * 2 ** Math.min(attempt, 10)), signal);
           }
         } catch (error) {
           if (signal.aborted) return;
