@@ -8,11 +8,13 @@ export const LABEL_POD_NAME = "io.kubernetes.pod.name";
 export const LABEL_CONTAINER_NAME = "io.kubernetes.container.name";
 export const LABEL_DOCKER_TYPE = "io.kubernetes.docker.type";
 export const LABEL_RESTART_COUNT = "io.kubernetes.container.restartCount";
+export const LABEL_POD_UID = "io.kubernetes.pod.uid";
 
 export interface PodRef {
   node: string;
   namespace: string;
   pod: string;
+  uid?: string;
 }
 
 function podFilters(ref: PodRef, type: "container" | "podsandbox"): string[] {
@@ -21,6 +23,7 @@ function podFilters(ref: PodRef, type: "container" | "podsandbox"): string[] {
     `${LABEL_POD_NAMESPACE}=${ref.namespace}`,
     `${LABEL_POD_NAME}=${ref.pod}`,
     `${LABEL_DOCKER_TYPE}=${type}`,
+    ...(ref.uid ? [`${LABEL_POD_UID}=${ref.uid}`] : []),
   ];
 }
 

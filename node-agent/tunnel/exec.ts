@@ -96,7 +96,7 @@ export function startExec(open: ExecOpen, sink: StreamSink, ctx: StreamContext):
   };
 
   const run = async () => {
-    const info = await currentContainer(ctx.docker, { node: ctx.node, namespace: open.namespace, pod: open.pod }, open.container);
+    const info = await currentContainer(ctx.docker, { node: ctx.node, namespace: open.namespace, pod: open.pod, uid: open.uid }, open.container);
     if (!info || info.State !== "running") {
       finish(failure(`container "${open.container}" in pod "${open.pod}" is not running`));
       return;

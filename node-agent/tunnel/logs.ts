@@ -29,7 +29,7 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
     sink.close();
   };
   const run = async () => {
-    const ref = { node: ctx.node, namespace: open.namespace, pod: open.pod };
+    const ref = { node: ctx.node, namespace: open.namespace, pod: open.pod, uid: open.uid };
     const info = open.log.previous
       ? await previousContainer(ctx.docker, ref, open.container)
       : await currentContainer(ctx.docker, ref, open.container);

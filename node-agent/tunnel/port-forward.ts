@@ -78,7 +78,7 @@ export function startPortForward(open: PortForwardOpen, sink: StreamSink, ctx: S
   };
 
   const connectData = async (pair: Pair, stream: number) => {
-    ip ??= podIP(ctx.docker, { node: ctx.node, namespace: open.namespace, pod: open.pod });
+    ip ??= podIP(ctx.docker, { node: ctx.node, namespace: open.namespace, pod: open.pod, uid: open.uid });
     const address = await ip;
     if (!address) {
       fail(pair, "the pod has no IP address on this node");

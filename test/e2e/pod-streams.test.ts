@@ -78,7 +78,7 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
   let hollow: HollowNodes | undefined;
   let tunnel: Tunnel | undefined;
   const node = `tun-${randomBytes(3).toString("hex")}`;
-  const uid = randomBytes(4).toString("hex");
+  let uid = "";
   const agentDocker = countingDocker();
 
   beforeAll(async () => {
@@ -89,6 +89,8 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
     const manifests = [podYaml("web", node, ["main", "side"]), podYaml("lonely", "no-such-node", ["c"])].join("---\n");
     const applied = await cluster.kubectl(["apply", "-f", "-"], { stdin: manifests });
     if (applied.code !== 0) throw new Error(applied.stderr);
+    // The containers carry the pod's uid, as the agent's do: streams only reach that pod's containers.
+    uid = (await cluster.kubectl(["get", "pod", "web", "-o", "jsonpath={.metadata.uid}"])).stdout;
     const sandbox = await runLabelled(node, "web", uid, "POD", 0, ["sleep", "3600"]);
     const net = ["--network", `container:${sandbox}`];
     await runLabelled(node, "web", uid, "main", 0, ["sh", "-c", "echo previous-run"], net, false);

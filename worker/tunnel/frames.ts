@@ -76,6 +76,8 @@ interface OpenBase {
   namespace: string;
   pod: string;
   container: string;
+  /** The pod's uid: an older pod of the same name (its containers not yet removed) is never used. */
+  uid?: string;
 }
 
 /** What the DO asks the agent to start. `protocol` is the WebSocket subprotocol kubectl got. */

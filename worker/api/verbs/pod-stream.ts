@@ -9,6 +9,7 @@ import { internalHeaders, TUNNEL_OPEN_HEADER, tunnelStub } from "../../tunnel/pr
 export const POD_STREAM_SUBRESOURCES: ReadonlySet<string> = new Set(["log", "exec", "attach", "portforward"]);
 
 interface PodShape {
+  metadata?: { uid?: string };
   spec?: {
     nodeName?: string;
     containers?: { name: string }[];
@@ -109,11 +110,11 @@ export async function podStreamVerb(ctx: ApiContext): Promise<Response> {
 
   let open: StreamOpen;
   if (sub === "portforward") {
-    open = { kind: "portforward", namespace, pod: podName, container: "", protocol: "" };
+    open = { kind: "portforward", namespace, pod: podName, uid: pod.metadata?.uid, container: "", protocol: "" };
   } else {
     const container = resolveContainer(pod, podName, url.searchParams.get("container") ?? undefined);
-    if (sub === "log") open = { kind: "log", namespace, pod: podName, container, log: parseLogOptions(url) };
-    else open = { kind: sub === "exec" ? "exec" : "attach", namespace, pod: podName, container, protocol: "", exec: parseExecOptions(url, sub === "exec" ? "exec" : "attach") };
+    if (sub === "log") open = { kind: "log", namespace, pod: podName, uid: pod.metadata?.uid, container, log: parseLogOptions(url) };
+    else open = { kind: sub === "exec" ? "exec" : "attach", namespace, pod: podName, uid: pod.metadata?.uid, container, protocol: "", exec: parseExecOptions(url, sub === "exec" ? "exec" : "attach") };
   }
   const node = pod.spec?.nodeName;
   if (!node) throw badRequest(`pod ${podName} does not have a host assigned`);
