@@ -288,6 +288,65 @@ export function runStoreCases(makeStore: MakeStore): void {
     });
   });
 
+  describe("batch", () => {
+    it("commits each row on its own precondition: a failed row writes nothing, the rest commit", async () => {
+      const { store } = await makeStore();
+      if (!store.batch) return;
+      const a = pods("default", "a");
+      const b = pods("default", "b");
+      const c = pods("default", "c");
+      const gone = pods("default", "gone");
+      const oldA = await store.create(a, pod(a));
+      const oldB = await store.create(b, pod(b));
+      const before = await store.currentRevision();
+      const results = await store.batch([
+        { op: "update", key: a, value: pod(a, { spec: { nodeName: "n1" } }), expectedRevision: oldA.revision },
+        { op: "update", key: b, value: pod(b, { spec: { nodeName: "stale" } }), expectedRevision: oldB.revision - 1 },
+        { op: "create", key: c, value: pod(c) },
+        { op: "create", key: a, value: pod(a, { spec: { nodeName: "dup" } }) },
+        { op: "update", key: gone, value: pod(gone), expectedRevision: 1 },
+      ]);
+      expect(results.map((r) => (r.ok ? "ok" : r.code))).toEqual(["ok", "Conflict", "ok", "AlreadyExists", "NotFound"]);
+      const [ra, , rc] = results;
+      if (!ra?.ok || !rc?.ok) throw new Error("expected writes");
+      expect(ra.stored.revision).toBeGreaterThan(before);
+      expect(rc.stored.revision).toBeGreaterThan(ra.stored.revision);
+      expect(ra.stored.value.metadata.resourceVersion).toBe(String(ra.stored.revision));
+      expect(await store.get(a)).toEqual(ra.stored);
+      expect(await store.get(c)).toEqual(rc.stored);
+      expect(await store.get(b)).toEqual(oldB);
+      expect(await store.get(gone)).toBeNull();
+      const log = await store.changesSince(before, 100);
+      expect(log.map((e) => [e.type, e.key.name, e.revision])).toEqual([
+        ["MODIFIED", "a", ra.stored.revision],
+        ["ADDED", "c", rc.stored.revision],
+      ]);
+      expect(await store.currentRevision()).toBe(rc.stored.revision);
+    });
+
+    it("never brings a deleted object back when its row fails", async () => {
+      const { store } = await makeStore();
+      if (!store.batch) return;
+      const a = pods("default", "a");
+      const created = await store.create(a, pod(a));
+      await store.delete(a);
+      const [result] = await store.batch([{ op: "update", key: a, value: pod(a), expectedRevision: created.revision }]);
+      expect(result).toEqual({ ok: false, code: "NotFound" });
+      expect(await store.get(a)).toBeNull();
+    });
+
+    it("splits large batches into round trips transparently", async () => {
+      const { store } = await makeStore();
+      if (!store.batch) return;
+      const keys = Array.from({ length: 250 }, (_, i) => pods("bulk", `p-${i}`));
+      const results = await store.batch(keys.map((key) => ({ op: "create" as const, key, value: pod(key) })));
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(await store.count("", "pods", "bulk")).toBe(250);
+      const revisions = results.map((r) => (r.ok ? r.stored.revision : 0));
+      expect([...revisions].sort((x, y) => x - y)).toEqual(revisions);
+    });
+  });
+
   describe("tokens", () => {
     it("puts, gets, replaces and deletes token records", async () => {
       const { store } = await makeStore();

@@ -45,6 +45,37 @@ export function controllerLoop(env: Env) {
 }
 
 /**
+ * Writes within this window share nudges: the first sends one at once, any later ones one
+ * trailing nudge at the window's end (sent after they committed, so the pass it starts sees
+ * them). A burst of kubelet status writes is then two RPCs to the loop, not one per write.
+ */
+export const NUDGE_COALESCE_MS = 50;
+
+let nudgeWindow: { trailing: boolean; done: Promise<unknown> } | undefined;
+
+/**
+ * Returns the promise for waitUntil, or nothing when an open window's request will send the
+ * trailing nudge (a promise of another request is never awaited: workerd forbids that I/O).
+ */
+function nudgeCoalesced(env: Env): Promise<unknown> | undefined {
+  if (nudgeWindow) {
+    nudgeWindow.trailing = true;
+    return undefined;
+  }
+  const window: { trailing: boolean; done: Promise<unknown> } = { trailing: false, done: Promise.resolve() };
+  nudgeWindow = window;
+  const send = () => controllerLoop(env).nudge().catch(() => undefined);
+  window.done = Promise.all([
+    send(),
+    new Promise<void>((resolve) => setTimeout(resolve, NUDGE_COALESCE_MS)).then(() => {
+      nudgeWindow = undefined;
+      return window.trailing ? send() : undefined;
+    }),
+  ]);
+  return window.done;
+}
+
+/**
  * After the response: the watch hub fans the change out (it fills any gap from the change
  * log itself) and the controller loop is nudged to reconcile.
  */
@@ -56,7 +87,8 @@ function publish(ctx: WriteContext, type: ChangeType, stored: StoredObject): voi
       .catch(() => undefined),
   );
   if (ctx.principal.user !== CONTROLLER_USER && stored.key.resource !== "events" && ctx.env.CONTROLLERS_DISABLED !== "true") {
-    ctx.waitUntil(controllerLoop(ctx.env).nudge().catch(() => undefined));
+    const nudging = nudgeCoalesced(ctx.env);
+    if (nudging) ctx.waitUntil(nudging);
   }
 }
 

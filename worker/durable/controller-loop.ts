@@ -1,10 +1,12 @@
 // The controller manager as a Durable Object (DESIGN decision 4): every API write nudges it,
-// its alarm runs each pure controller over an informer cache and applies their actions
-// through the API, and a periodic resync catches anything missed. Alarms are serial, so two
-// passes never overlap, and the schedule survives restarts of the control plane.
+// its alarm runs each pure controller over an informer cache and applies their actions through
+// the API's code (creates, bindings and events in bulk), and a periodic resync catches anything
+// missed. Alarms are serial, so two passes never overlap; the schedule survives restarts.
 import { DurableObject } from "cloudflare:workers";
 import { createApp } from "../app";
-import { ActionApplier, type ApiCaller } from "../controllers/apply-actions";
+import { ActionApplier, type ApiCaller, type BulkWriter } from "../controllers/apply-actions";
+import { bulkBind, bulkCreate, bulkRewrite, type BulkContext } from "../api/bulk-writes";
+import { resourceByPlural } from "../resources/registry";
 import { CONTROLLERS } from "../controllers";
 import { Informer } from "../controllers/informer";
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig } from "../controllers/types";
@@ -29,6 +31,23 @@ export const RESYNC_INTERVAL_MS = 5 * 60_000;
 export const ERROR_BACKOFF_MS = 1_000;
 
 const CONTROLLER_PRINCIPAL = { user: CONTROLLER_USER, kind: "admin", scope: "" } as const;
+/** kube-controller-manager's user agent: what kube-apiserver names its managedFields manager after. */
+const CONTROLLER_AGENT = "kube-controller-manager";
+
+/** The bulk path (worker/api/bulk-writes.ts) over this loop's store and runtime. */
+function bulkWriter(env: Env, waitUntil: (p: Promise<unknown>) => void): BulkWriter {
+  const context = (): BulkContext => ({ env, store: openStore(env), principal: CONTROLLER_PRINCIPAL, now: new Date(), waitUntil, manager: CONTROLLER_AGENT });
+  const defOf = (group: string, resource: string) => {
+    const def = resourceByPlural(group, resource);
+    if (!def) throw new Error(`bulk write: unknown resource ${group}/${resource}`);
+    return def;
+  };
+  return {
+    create: (ref, objects) => bulkCreate(context(), defOf(ref.group, ref.resource), objects),
+    bind: (binds) => bulkBind(context(), defOf("", "pods"), binds),
+    rewrite: (ref, objects) => bulkRewrite(context(), defOf(ref.group, ref.resource), objects),
+  };
+}
 
 export function controllerConfig(env: Env): ControllerConfig {
   const seconds = (v: string | undefined, fallbackMs: number) => (v && Number(v) > 0 ? Number(v) * 1000 : fallbackMs);
@@ -56,7 +75,7 @@ export class ControllerLoop extends DurableObject<Env> {
     const app = createApp({ trustedPrincipal: CONTROLLER_PRINCIPAL });
     const executionCtx = { waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), passThroughOnException() {}, props: {} };
     const call: ApiCaller = async (method, path, body, contentType = "application/json") => {
-      const init: RequestInit = { method, headers: { accept: "application/json" } };
+      const init: RequestInit = { method, headers: { accept: "application/json", "user-agent": CONTROLLER_AGENT } };
       if (body !== undefined) {
         init.body = JSON.stringify(body);
         (init.headers as Record<string, string>)["content-type"] = contentType;
@@ -64,7 +83,7 @@ export class ControllerLoop extends DurableObject<Env> {
       const res = await app.fetch(new Request(`https://controller-manager.internal${path}`, init), env, executionCtx as ExecutionContext);
       return { status: res.status, body: await res.text() };
     };
-    this.applier = new ActionApplier(call, "edgeplane-controller-manager");
+    this.applier = new ActionApplier(call, "edgeplane-controller-manager", { bulk: bulkWriter(env, (p) => ctx.waitUntil(p)), deferEvents: true });
   }
 
   /** RPC from the Worker after each write: run a pass soon, unless one is already due sooner. */
@@ -161,7 +180,14 @@ export class ControllerLoop extends DurableObject<Env> {
       // every controller watching what it wrote runs again.
       this.markDirty(await this.informer.sync(store));
     }
-    if (wrote || this.dirty.size > 0) return ACTIVE_REQUEUE_MS;
+    // Events after every controller's writes (a pod's Scheduled event never holds back the next
+    // binding), a capped number per pass; what is left goes in the next, requeued at once.
+    if (this.applier.pendingEvents > 0) {
+      for (const f of await this.applier.flushEvents()) {
+        if (f.status >= 300 && f.status !== 409) console.error(`events: ${f.status}: ${f.message ?? ""}`.slice(0, 500));
+      }
+    }
+    if (wrote || this.dirty.size > 0 || this.applier.pendingEvents > 0) return ACTIVE_REQUEUE_MS;
     let next = this.lastFullPassAt + RESYNC_INTERVAL_MS - now;
     for (const due of this.dueAt.values()) next = Math.min(next, due - now);
     return Math.max(next, ACTIVE_REQUEUE_MS);

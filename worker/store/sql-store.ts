@@ -8,6 +8,8 @@ import type { KubeObject } from "../resources/types";
 import { guarded, ValueCodec } from "./codec";
 import { changes, meta, objects, tokens } from "./schema";
 import type {
+  BatchResult,
+  BatchWrite,
   ChangeEvent,
   ChangeType,
   ListOptions,
@@ -47,6 +49,9 @@ const LAST_CHANGE = sql`(SELECT max("revision") FROM "changes")`;
  * Deliberately not in schema.ts, so drizzle-kit never generates a table for it.
  */
 const casGuard = sqliteTable("cas_guard", { outcome: text("outcome").notNull() });
+
+/** Rows per `batch` round trip: two statements each, far under D1's per-batch limits. */
+const BATCH_ROWS = 100;
 
 function objectIs(key: ObjectKey): SQL {
   return sql`${objects.apiGroup} = ${key.group} AND ${objects.resource} = ${key.resource} AND ${objects.namespace} = ${key.namespace} AND ${objects.name} = ${key.name}`;
@@ -209,6 +214,86 @@ export class SqlStore implements Store {
     if (!change) throw new Error("store: the change row was not written");
     const stored = { ...value, metadata: { ...value.metadata, resourceVersion: String(change.revision) } };
     return { key, revision: change.revision, value: stored };
+  }
+
+  /**
+   * Each row as two statements in one atomic batch, without the aborting guard: the change row
+   * is inserted only WHERE its precondition holds, and the objects row is upserted from the
+   * newest change row only if that row is this key's ADDED/MODIFIED. A failed row thus writes
+   * nothing (at most the same value again, when its key was already the newest change), and
+   * its RETURNING is empty, which is how its failure is told apart.
+   */
+  async batch(writes: readonly BatchWrite[]): Promise<BatchResult[]> {
+    const results: BatchResult[] = [];
+    for (let i = 0; i < writes.length; i += BATCH_ROWS) results.push(...(await this.batchChunk(writes.slice(i, i + BATCH_ROWS))));
+    return results;
+  }
+
+  private async batchChunk(writes: readonly BatchWrite[]): Promise<BatchResult[]> {
+    if (writes.length === 0) return [];
+    const encoded = await Promise.all(writes.map((w) => this.codec.encode(w.key, w.value)));
+    const statements: BatchItem<"sqlite">[] = writes.flatMap((w, i) => [this.batchChange(w, encoded[i]!), this.upsertFromLastChange(w.key)]);
+    const [first, ...rest] = statements;
+    const responses = (await this.db.batch([first!, ...rest])) as unknown[];
+    return Promise.all(
+      writes.map(async (w, i): Promise<BatchResult> => {
+        const [change] = responses[2 * i] as { revision: number }[];
+        if (change) {
+          const value = { ...w.value, metadata: { ...w.value.metadata, resourceVersion: String(change.revision) } };
+          return { ok: true, stored: { key: w.key, revision: change.revision, value } };
+        }
+        if (w.op === "create") return { ok: false, code: "AlreadyExists" };
+        return { ok: false, code: (await this.get(w.key)) ? "Conflict" : "NotFound" };
+      }),
+    );
+  }
+
+  /** INSERT INTO changes SELECT … WHERE <precondition> RETURNING revision. */
+  private batchChange(w: BatchWrite, value: string) {
+    const row = {
+      revision: sql<number>`NULL`.as("revision"),
+      type: sql<ChangeType>`${w.op === "create" ? "ADDED" : "MODIFIED"}`.as("type"),
+      apiGroup: sql<string>`${w.key.group}`.as("api_group"),
+      resource: sql<string>`${w.key.resource}`.as("resource"),
+      namespace: sql<string>`${w.key.namespace}`.as("namespace"),
+      name: sql<string>`${w.key.name}`.as("name"),
+      value: sql<string>`${value}`.as("value"),
+    };
+    const source =
+      w.op === "create"
+        ? this.db
+            .select(row)
+            .from(meta)
+            .where(and(eq(meta.key, COMPACTED_KEY), sql`NOT EXISTS (SELECT 1 FROM ${objects} WHERE ${objectIs(w.key)})`))
+        : this.db
+            .select(row)
+            .from(objects)
+            .where(and(objectIs(w.key), eq(objects.revision, w.expectedRevision)));
+    return this.db.insert(changes).select(source).returning({ revision: changes.revision });
+  }
+
+  private upsertFromLastChange(key: ObjectKey) {
+    return this.db
+      .insert(objects)
+      .select(
+        this.db
+          .select({
+            apiGroup: changes.apiGroup,
+            resource: changes.resource,
+            namespace: changes.namespace,
+            name: changes.name,
+            revision: changes.revision,
+            value: changes.value,
+          })
+          .from(changes)
+          .where(
+            sql`${changes.revision} = ${LAST_CHANGE} AND ${changes.type} <> 'DELETED' AND ${changes.apiGroup} = ${key.group} AND ${changes.resource} = ${key.resource} AND ${changes.namespace} = ${key.namespace} AND ${changes.name} = ${key.name}`,
+          ),
+      )
+      .onConflictDoUpdate({
+        target: [objects.apiGroup, objects.resource, objects.namespace, objects.name],
+        set: { revision: sql`excluded."revision"`, value: sql`excluded."value"` },
+      });
   }
 
   async currentRevision(): Promise<number> {

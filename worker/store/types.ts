@@ -86,6 +86,14 @@ export interface TokenRecord {
   expiresAt: number | null;
 }
 
+/** One row of a `Store.batch`: a create, or a compare-and-swap update. */
+export type BatchWrite =
+  | { op: "create"; key: ObjectKey; value: KubeObject }
+  | { op: "update"; key: ObjectKey; value: KubeObject; expectedRevision: number };
+
+/** Each row's fate, in order: written, or the StoreError code `create`/`update` would have raised. */
+export type BatchResult = { ok: true; stored: StoredObject } | { ok: false; code: StoreErrorCode };
+
 export interface Store {
   get(key: ObjectKey): Promise<StoredObject | null>;
   list(group: string, resource: string, options?: ListOptions): Promise<ListResult>;
@@ -98,6 +106,12 @@ export interface Store {
   update(key: ObjectKey, value: KubeObject, expectedRevision: number): Promise<StoredObject>;
   /** Deletes (optionally only at `expectedRevision`); returns the last state with the delete's revision. */
   delete(key: ObjectKey, expectedRevision?: number): Promise<StoredObject>;
+  /**
+   * Many creates and CAS updates in one round trip (bulk controller writes). Unlike the single
+   * writes, a failed precondition fails only its own row: the others still commit. Keys should
+   * be distinct; each row gets its own revision, in order. Optional: callers fall back to single writes.
+   */
+  batch?(writes: readonly BatchWrite[]): Promise<BatchResult[]>;
   currentRevision(): Promise<number>;
   /**
    * Changes with revision > `after`, oldest first, at most `limit`.
