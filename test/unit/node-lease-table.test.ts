@@ -64,6 +64,32 @@ describe("LeaseTable", () => {
     expect(t.renew("n1", 70, 50, micro(T0 + 600_001), T0 + 600_001)).toMatchObject({ ok: true, resourceVersion: 70 + RESTART_RESOURCE_VERSION_GAP + 1 });
   });
 
+  it("after a reload accepts, once, a version handed out since the last save", () => {
+    const t = new LeaseTable(GRACE_MS);
+    // Saved at 70; renewals up to 74 were handed out before the object was evicted.
+    t.load(new Map([["n1", { sqlRevision: 50, resourceVersion: 70, highWater: 70, renewTime: micro(T0) }]]), T0);
+    expect(t.renew("n1", 69, 50, micro(T0 + 1), T0 + 1)).toEqual({ ok: false, reason: "Conflict" });
+    const renewed = t.renew("n1", 74, 50, micro(T0 + 1), T0 + 1);
+    expect(renewed).toMatchObject({ ok: true, resourceVersion: 70 + RESTART_RESOURCE_VERSION_GAP + 1 });
+    expect(t.renew("n1", 74, 50, micro(T0 + 2), T0 + 2)).toEqual({ ok: false, reason: "Conflict" });
+  });
+
+  it("saves a renewal every half grace period, and a reload keeps the saved sign of life", () => {
+    const t = new LeaseTable(GRACE_MS);
+    t.written("n1", 50, micro(T0), T0);
+    t.takeDirty(T0);
+    t.renew("n1", undefined, 50, micro(T0 + 10_000), T0 + 10_000);
+    expect(t.persistDue("n1", T0 + 10_000)).toBe(false);
+    t.renew("n1", undefined, 50, micro(T0 + 20_000), T0 + 20_000);
+    expect(t.persistDue("n1", T0 + 20_000)).toBe(true);
+    const saved = t.takeDirty(T0 + 20_000).get("n1")!;
+    expect(saved).toMatchObject({ aliveAt: T0 + 20_000, persistedAt: T0 + 20_000 });
+    // Evicted and reloaded long after the node died: it is expired at once, not given a new grace.
+    const reloaded = new LeaseTable(GRACE_MS);
+    reloaded.load(new Map([["n1", saved]]), T0 + 120_000);
+    expect(reloaded.takeExpired(T0 + 120_000)).toEqual(["n1"]);
+  });
+
   it("hands out only what changed for persistence", () => {
     const t = new LeaseTable(GRACE_MS);
     t.written("n1", 5, micro(T0), T0);

@@ -57,7 +57,10 @@ export class NodeLeases extends DurableObject<Env> {
   }
 
   async renew(name: string, expected: number | undefined, sqlRevision: number, renewTime: string): Promise<LeaseOutcome> {
-    const outcome = this.table.renew(name, expected, sqlRevision, renewTime, Date.now());
+    const now = Date.now();
+    const outcome = this.table.renew(name, expected, sqlRevision, renewTime, now);
+    // Saved here, in the request: an idle object is evicted within seconds, before any timer fires.
+    if (outcome.ok && this.table.persistDue(name, now)) await this.persist();
     // A node coming back is a change node lifecycle should look at (its Ready status follows from the kubelet).
     if (outcome.ok && outcome.cameBack) this.ctx.waitUntil(this.tellLoop());
     await this.arm();

@@ -21,10 +21,23 @@ export interface LeaseEntry extends LeaseView {
   expiredReported: boolean;
   /** A SQL write of this lease is in flight until then (ms): renewals meanwhile conflict. */
   writingUntil?: number;
+  /**
+   * Set when the entry was read back from storage (which is saved at most once a minute): the
+   * renewals handed out since then are lost, so any resourceVersion in [resourceVersion,
+   * reloadedBelow) may be the holder's latest and is accepted once.
+   */
+  reloadedBelow?: number;
+  /** When aliveAt was last saved to storage (ms); renewals are saved again after half a grace period. */
+  persistedAt?: number;
 }
 
 /** Persisted form (DO storage): enough to keep resourceVersions unique and liveness across restarts. */
-export type PersistedLease = Pick<LeaseEntry, "sqlRevision" | "resourceVersion" | "highWater" | "renewTime">;
+export type PersistedLease = Pick<LeaseEntry, "sqlRevision" | "resourceVersion" | "highWater" | "renewTime"> & {
+  /** The last sign of life as this object saw it (older saves lack it). */
+  aliveAt?: number;
+  /** When this was saved. */
+  persistedAt?: number;
+};
 
 export type LeaseOutcome = { ok: true; resourceVersion: number } | { ok: false; reason: "Conflict" };
 
@@ -61,7 +74,10 @@ export class LeaseTable {
     for (const [name, p] of saved) {
       const renewed = microTimeMs(p.renewTime) ?? 0;
       const highWater = p.highWater + RESTART_RESOURCE_VERSION_GAP;
-      this.entries.set(name, { ...p, highWater, aliveAt: Math.max(renewed, now), expiredReported: false });
+      // The object is evicted when idle (and restarted on deploys): the saved sign of life, at
+      // most half a grace period old, is what counts, or a dead node would never expire.
+      const aliveAt = p.aliveAt ?? Math.max(renewed, now);
+      this.entries.set(name, { ...p, highWater, aliveAt, expiredReported: false, reloadedBelow: highWater });
     }
   }
 
@@ -83,7 +99,7 @@ export class LeaseTable {
   renew(name: string, expected: number | undefined, sqlRevision: number, renewTime: string, now: number): LeaseOutcome & { cameBack?: boolean } {
     const e = this.entries.get(name);
     if (e?.writingUntil !== undefined && e.writingUntil > now) return { ok: false, reason: "Conflict" };
-    if (expected !== undefined && expected !== this.current(name, sqlRevision)) return { ok: false, reason: "Conflict" };
+    if (expected !== undefined && expected !== this.current(name, sqlRevision) && !this.mayBeLatest(e, expected, sqlRevision)) return { ok: false, reason: "Conflict" };
     const resourceVersion = Math.max(e?.highWater ?? 0, sqlRevision) + 1;
     const cameBack = e?.expiredReported === true;
     this.entries.set(name, {
@@ -95,9 +111,15 @@ export class LeaseTable {
       // sees it): a node with a skewed or hostile clock can neither stay alive nor flap.
       aliveAt: now,
       expiredReported: false,
+      persistedAt: e?.persistedAt,
     });
     this.dirty.add(name);
     return { ok: true, resourceVersion, cameBack };
+  }
+
+  /** After a reload, a resourceVersion handed out before it (but after the last save) is still the holder's. */
+  private mayBeLatest(e: LeaseEntry | undefined, expected: number, sqlRevision: number): boolean {
+    return e?.reloadedBelow !== undefined && e.sqlRevision === sqlRevision && expected >= e.resourceVersion && expected < e.reloadedBelow;
   }
 
   /** Before a SQL write of the lease: checks `expected` against the merged view and holds off renewals. */
@@ -126,6 +148,7 @@ export class LeaseTable {
       highWater: Math.max(highWater, resourceVersion),
       renewTime,
       aliveAt: e && renewTime === e.renewTime ? e.aliveAt : now,
+      persistedAt: e?.persistedAt,
       expiredReported: e?.expiredReported === true && renewed === undefined,
     });
     this.dirty.add(name);
@@ -173,14 +196,21 @@ export class LeaseTable {
   }
 
   /** Entries changed since the last call (undefined value = deleted), for a batched storage write. */
-  takeDirty(): Map<string, PersistedLease | undefined> {
+  takeDirty(now = Date.now()): Map<string, PersistedLease | undefined> {
     const out = new Map<string, PersistedLease | undefined>();
     for (const name of this.dirty) {
       const e = this.entries.get(name);
-      out.set(name, e && { sqlRevision: e.sqlRevision, resourceVersion: e.resourceVersion, highWater: e.highWater, renewTime: e.renewTime });
+      if (e) e.persistedAt = now;
+      out.set(name, e && { sqlRevision: e.sqlRevision, resourceVersion: e.resourceVersion, highWater: e.highWater, renewTime: e.renewTime, aliveAt: e.aliveAt, persistedAt: now });
     }
     this.dirty.clear();
     return out;
+  }
+
+  /** Whether this renewal should be saved now: its saved sign of life is half a grace period old. */
+  persistDue(name: string, now: number): boolean {
+    const e = this.entries.get(name);
+    return e !== undefined && this.dirty.has(name) && now - (e.persistedAt ?? 0) >= this.gracePeriodMs / 2;
   }
 
   hasDirty(): boolean {
