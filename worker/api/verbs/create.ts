@@ -6,6 +6,7 @@ import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
 import { checkNamespace, checkTypeMeta, initCreateMeta } from "../object-meta";
 import { applyDefaultStorageClass } from "../default-storage-class";
+import { admitNodeWrite } from "../node-restriction";
 import { allocateServiceAddresses } from "../service-allocation";
 import { respondObject } from "../respond";
 import { badRequest } from "../status-error";
@@ -19,6 +20,7 @@ export async function admitNew(ctx: ApiContext, def: ResourceDef, input: KubeObj
   initCreateMeta(def, input, ctx.now);
   def.prepareForCreate?.(input, { now: ctx.now, user: ctx.principal.user, defaultTolerationSeconds: defaultTolerationSeconds(ctx) });
   const obj = validateObject(def, input);
+  if (def.group === "" && def.plural === "nodes") admitNodeWrite(ctx.principal, null, obj);
   if (def.group === "" && def.plural === "services") await allocateServiceAddresses(ctx.store, obj);
   if (def.group === "" && def.plural === "persistentvolumeclaims") await applyDefaultStorageClass(ctx.store, obj);
   recordManagedFields(def, null, obj, { manager, operation: "Update", now: ctx.now });

@@ -6,6 +6,7 @@ import { fieldManagerOf, isDryRun } from "../admission";
 import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
+import { admitNodeWrite } from "../node-restriction";
 import { checkTypeMeta, keepSystemMeta } from "../object-meta";
 import { allocateServiceAddresses } from "../service-allocation";
 import { respondObject } from "../respond";
@@ -61,6 +62,7 @@ export async function commitUpdate(
     def.prepareForUpdate?.(candidate, old, { now: ctx.now, user: ctx.principal.user });
   }
   const obj = validateObject(def, candidate, old);
+  if (def.group === "" && def.plural === "nodes") admitNodeWrite(ctx.principal, old, obj);
   // A Service turned into NodePort/LoadBalancer gets its node ports now, as on create.
   if (def.group === "" && def.plural === "services" && options.subresource !== "status") await allocateServiceAddresses(ctx.store, obj);
   if (!options.managedFieldsDone) {
