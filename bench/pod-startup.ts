@@ -67,8 +67,7 @@ function api(cluster: Cluster): Api {
           const line = buffered.slice(0, newline);
           buffered = buffered.slice(newline + 1);
           if (line.trim() && done(JSON.parse(line) as { type: string; object: Record<string, unknown> })) {
-            await response.body.cancel();
-            return;
+            return; // leaving the loop cancels the stream
           }
         }
       }
