@@ -66,6 +66,8 @@ export function withDefaultTag(image: string): string {
 export class DockerRuntime {
   readonly network: string;
   private networkReady: Promise<void> | undefined;
+  private networkExists = false;
+  private pauseImage: string | undefined;
   constructor(
     readonly docker: Dockerode,
     readonly node: string,
@@ -84,9 +86,16 @@ export class DockerRuntime {
    * concurrent creates make two networks of one name), so concurrent callers share one attempt.
    */
   ensureNetwork(podCIDR?: string): Promise<void> {
-    this.networkReady ??= this.createNetwork(podCIDR).finally(() => {
-      this.networkReady = undefined;
-    });
+    // Known to exist: no Docker round trips on each pod start (a removed network makes the
+    // sandbox create fail, and that failure forgets it).
+    if (this.networkExists) return Promise.resolve();
+    this.networkReady ??= this.createNetwork(podCIDR)
+      .then(() => {
+        this.networkExists = true;
+      })
+      .finally(() => {
+        this.networkReady = undefined;
+      });
     return this.networkReady;
   }
 
@@ -117,7 +126,8 @@ export class DockerRuntime {
   }
 
   async ensurePauseImage(): Promise<string> {
-    return ensurePauseImage(this.docker);
+    this.pauseImage ??= await ensurePauseImage(this.docker);
+    return this.pauseImage;
   }
 
   /** The agent's containers (all states), optionally of one pod. */
@@ -180,7 +190,34 @@ export class DockerRuntime {
       exposed[key] = {};
       bindings[key] = [{ HostPort: String(p.hostPort) }];
     }
-    const container = await this.docker.createContainer({
+    const container = await this.createSandboxContainer(image, options, exposed, bindings);
+    await container.start();
+    return container.id;
+  }
+
+  private async createSandboxContainer(
+    image: string,
+    options: SandboxOptions,
+    exposed: Record<string, object>,
+    bindings: Record<string, { HostPort: string }[]>,
+  ): Promise<Dockerode.Container> {
+    try {
+      return await this.createSandboxWith(image, options, exposed, bindings);
+    } catch (error) {
+      // The network or the pause image went away since they were checked: check again next time.
+      this.networkExists = false;
+      this.pauseImage = undefined;
+      throw error;
+    }
+  }
+
+  private createSandboxWith(
+    image: string,
+    options: SandboxOptions,
+    exposed: Record<string, object>,
+    bindings: Record<string, { HostPort: string }[]>,
+  ): Promise<Dockerode.Container> {
+    return this.docker.createContainer({
       name: containerName(options.pod, SANDBOX_CONTAINER_NAME, 0),
       Image: image,
       Hostname: options.hostNetwork ? undefined : options.hostname.slice(0, 63),
@@ -188,8 +225,6 @@ export class DockerRuntime {
       ExposedPorts: exposed,
       HostConfig: { NetworkMode: options.hostNetwork ? "host" : this.network, IpcMode: "shareable", PortBindings: bindings, RestartPolicy: { Name: "no" } },
     });
-    await container.start();
-    return container.id;
   }
 
   /** The sandbox's address on the node network ("" for host-network pods). */
