@@ -96,6 +96,9 @@ export async function removeNodeContainers(nodeName: string): Promise<void> {
   const { stdout } = await run("docker", ["ps", "-aq", "--filter", `label=io.edgeplane.node=${nodeName}`]);
   const ids = stdout.split("\n").filter(Boolean);
   if (ids.length > 0) await run("docker", ["rm", "-f", ...ids]).catch(() => undefined);
+  // And its pod network: each bridge holds a subnet of Docker's small default pool.
+  const { stdout: networks } = await run("docker", ["network", "ls", "-q", "--filter", `label=io.edgeplane.node=${nodeName}`]);
+  for (const id of networks.split("\n").filter(Boolean)) await run("docker", ["network", "rm", id]).catch(() => undefined);
 }
 
 /**

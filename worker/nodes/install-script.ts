@@ -130,6 +130,8 @@ uninstall() {
       printf '%s\\n' "$ids" | xargs docker rm -f >/dev/null
       say "removed $(printf '%s\\n' "$ids" | wc -l | tr -d ' ') container(s) of node $NODE_NAME"
     fi
+    # The node's pod network (the agent creates edgeplane-<node>); each one holds a subnet.
+    if docker network rm "edgeplane-$NODE_NAME" >/dev/null 2>&1; then say "removed the network edgeplane-$NODE_NAME"; fi
   fi
   rm -rf "$CONFIG_DIR" "$AGENT_DIR" "$DATA_DIR"
   say "removed $CONFIG_DIR, $AGENT_DIR and $DATA_DIR"
