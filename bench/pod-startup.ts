@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Agent, fetch } from "undici";
+import { clientFromKubeconfig, listThenWatch, percentile, type ApiClient } from "./lib/client";
 import { ensureBusyboxImage } from "../test/e2e/docker-images";
 import { startCluster, type Cluster } from "../test/e2e/harness";
 import { eventually, kubectlOk } from "../test/e2e/helpers";
@@ -22,12 +22,7 @@ const NODE = `bench-${process.pid}`;
 /** wrangler dev logs one line per request it served. */
 const REQUEST_LINE = /\[wrangler:inf\w*\]\s+(GET|PUT|POST|PATCH|DELETE)\s/;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function summary(label: string, values: number[]): string {
+function line(label: string, values: number[]): string {
   return `${label.padEnd(34)} p50 ${percentile(values, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(values, 99).toFixed(0).padStart(5)} ms   (n=${values.length})`;
 }
 
@@ -41,58 +36,26 @@ async function plainDockerRun(image: string): Promise<number> {
   return ms;
 }
 
-interface Api {
-  request(method: string, path: string, body?: unknown): Promise<unknown>;
-  watchUntil(path: string, done: (event: { type: string; object: Record<string, unknown> }) => boolean): Promise<void>;
-}
-
-function api(cluster: Cluster): Api {
-  const dispatcher = new Agent({ connect: { ca: cluster.caPem } });
-  const headers = { authorization: `Bearer ${cluster.token}`, "content-type": "application/json" };
-  return {
-    async request(method, path, body) {
-      const response = await fetch(`${cluster.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher });
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-      return response.json();
-    },
-    async watchUntil(path, done) {
-      const response = await fetch(`${cluster.url}${path}`, { headers, dispatcher });
-      if (!response.body) throw new Error(`no watch body for ${path}`);
-      const decoder = new TextDecoder();
-      let buffered = "";
-      for await (const chunk of response.body) {
-        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-        let newline: number;
-        while ((newline = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, newline);
-          buffered = buffered.slice(newline + 1);
-          if (line.trim() && done(JSON.parse(line) as { type: string; object: Record<string, unknown> })) {
-            return; // leaving the loop cancels the stream
-          }
-        }
-      }
-      throw new Error(`watch ${path} ended early`);
-    },
-  };
-}
-
 function isReady(pod: Record<string, unknown>): boolean {
   const status = pod.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
   return status?.phase === "Running" && (status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 }
 
 /** One pod, created through the API; milliseconds until a watch shows it Running and Ready. */
-async function podStartup(client: Api, image: string, name: string): Promise<number> {
-  const list = (await client.request("GET", "/api/v1/namespaces/default/pods?limit=1")) as { metadata: { resourceVersion: string } };
+async function podStartup(api: ApiClient, image: string, name: string): Promise<number> {
+  let ready!: () => void;
+  const readySeen = new Promise<void>((resolve) => (ready = resolve));
+  const stop = await listThenWatch<Record<string, unknown>>(api, `/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3D${name}`, (_type, pod) => {
+    if (isReady(pod)) ready();
+  });
   const pod = { apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers: [{ name: "main", image, command: ["sleep", "3600"], imagePullPolicy: "IfNotPresent" }], terminationGracePeriodSeconds: 0 } };
-  const watch = client.watchUntil(
-    `/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3D${name}&resourceVersion=${list.metadata.resourceVersion}`,
-    (event) => isReady(event.object),
-  );
   const started = performance.now();
-  await client.request("POST", "/api/v1/namespaces/default/pods", pod);
-  await watch;
-  return performance.now() - started;
+  const created = await api.call("POST", "/api/v1/namespaces/default/pods", pod);
+  if (created.status !== 201) throw new Error(`POST pod ${name}: ${created.status} ${created.body}`);
+  await readySeen;
+  const ms = performance.now() - started;
+  stop();
+  return ms;
 }
 
 function cpuTicks(pid: number): number {
@@ -114,7 +77,7 @@ async function main(): Promise<void> {
   try {
     agent = await installAgent(cluster, NODE, join(prefix, "root"));
     await eventually(async () => new RegExp(`^${NODE}\\s+Ready\\s`, "m").test(await kubectlOk(cluster, ["get", "nodes"])), "node Ready", 60_000);
-    const client = api(cluster);
+    const client = clientFromKubeconfig(cluster.kubeconfig, 4);
 
     // Interleaved, so both see the same machine state.
     const plain: number[] = [];
@@ -125,11 +88,12 @@ async function main(): Promise<void> {
     }
     const lines = [
       `pod startup, ${SAMPLES} pods one at a time, image present (${image})`,
-      summary("plain docker run -d", plain),
-      summary("edgeplane pod (create→Ready)", pods),
+      line("plain docker run -d", plain),
+      line("edgeplane pod (create→Ready)", pods),
       `ratio p50 ${(percentile(pods, 50) / percentile(plain, 50)).toFixed(2)}x`,
     ];
     process.stdout.write(lines.join("\n") + "\n");
+    client.agent.destroy();
     await kubectlOk(cluster, ["delete", "pods", "--all", "--grace-period=0", "--wait=true"], 180_000);
 
     // Idle: IDLE_PODS running, nothing changing.

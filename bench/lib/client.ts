@@ -70,6 +70,27 @@ export function clientFromKubeconfig(path: string, maxSockets = 16): ApiClient {
   };
 }
 
+/**
+ * Lists `path`, then watches it from the list's resourceVersion, so no change between the two is
+ * missed. Listed items arrive first as `listedType` events; resolves once the watch is open.
+ */
+export async function listThenWatch<T>(
+  api: ApiClient,
+  path: string,
+  onEvent: (type: string, object: T) => void,
+  listedType = "ADDED",
+): Promise<() => void> {
+  const list = JSON.parse((await api.call("GET", path)).body) as { metadata: { resourceVersion: string }; items: T[] };
+  for (const object of list.items) onEvent(listedType, object);
+  const separator = path.includes("?") ? "&" : "?";
+  const stream = api.stream(`${path}${separator}watch=1&resourceVersion=${list.metadata.resourceVersion}`, (line) => {
+    const event = JSON.parse(line) as { type: string; object: T };
+    onEvent(event.type, event.object);
+  });
+  await stream.ready;
+  return stream.close;
+}
+
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;

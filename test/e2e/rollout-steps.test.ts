@@ -2,7 +2,7 @@
 // nodes that hold new pods not-Ready for a while, a watch on the API replays every change to its
 // pods and ReplicaSets, and the maxSurge / maxUnavailable bounds must hold at each of them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientFromKubeconfig, type ApiClient } from "../../bench/lib/client";
+import { clientFromKubeconfig, listThenWatch, type ApiClient } from "../../bench/lib/client";
 import { startCluster, type Cluster } from "./harness";
 import { eventually, kubectlOk } from "./helpers";
 import { startHollowNodes, type HollowNodes } from "./hollow-nodes";
@@ -23,16 +23,8 @@ interface Recorded {
   object: Obj;
 }
 
-/** List then watch from the list's revision, so no change between the two is missed. */
-async function record(api: ApiClient, path: string, kind: Recorded["kind"], into: Recorded[]): Promise<() => void> {
-  const list = JSON.parse((await api.call("GET", path)).body) as { metadata: { resourceVersion: string }; items: Obj[] };
-  for (const object of list.items) into.push({ type: "LISTED", kind, object });
-  const stream = api.stream(`${path}&watch=1&resourceVersion=${list.metadata.resourceVersion}`, (line) => {
-    const e = JSON.parse(line) as { type: string; object: Obj };
-    into.push({ type: e.type, kind, object: e.object });
-  });
-  await stream.ready;
-  return stream.close;
+function record(api: ApiClient, path: string, kind: Recorded["kind"], into: Recorded[]): Promise<() => void> {
+  return listThenWatch<Obj>(api, path, (type, object) => into.push({ type, kind, object }), "LISTED");
 }
 
 const isReady = (pod: Obj) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;

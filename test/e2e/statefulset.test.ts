@@ -2,7 +2,7 @@
 // records that pods are created and become Ready in ordinal order (N+1 only after N is Ready),
 // that each ordinal gets its own Bound claim, and that scale-down removes them from the top.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientFromKubeconfig, type ApiClient } from "../../bench/lib/client";
+import { clientFromKubeconfig, listThenWatch, type ApiClient } from "../../bench/lib/client";
 import { startCluster, type Cluster } from "./harness";
 import { eventually, kubectlOk } from "./helpers";
 import { startHollowNodes, type HollowNodes } from "./hollow-nodes";
@@ -23,15 +23,10 @@ interface Recorded {
 
 /** Lists the StatefulSet's pods, then watches from that revision: every change, in store order. */
 async function watchPods(api: ApiClient, selector: string): Promise<{ events: Recorded[]; close(): void }> {
+  const events: Recorded[] = [];
   const path = `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`;
-  const list = JSON.parse((await api.call("GET", path)).body) as { metadata: { resourceVersion: string }; items: Pod[] };
-  const events: Recorded[] = list.items.map((pod) => ({ type: "ADDED", pod }));
-  const stream = api.stream(`${path}&watch=1&resourceVersion=${list.metadata.resourceVersion}`, (line) => {
-    const e = JSON.parse(line) as { type: string; object: Pod };
-    events.push({ type: e.type, pod: e.object });
-  });
-  await stream.ready;
-  return { events, close: stream.close };
+  const close = await listThenWatch<Pod>(api, path, (type, pod) => events.push({ type, pod }));
+  return { events, close };
 }
 
 const isReady = (pod: Pod) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
