@@ -190,25 +190,7 @@ export class SqlStore implements Store {
           .values({ type, apiGroup: key.group, resource: key.resource, namespace: key.namespace, name: key.name, value: encoded })
           .returning({ revision: changes.revision }),
         // Copied from the change row rather than bound again: the value crosses the wire once.
-        this.db
-          .insert(objects)
-          .select(
-            this.db
-              .select({
-                apiGroup: changes.apiGroup,
-                resource: changes.resource,
-                namespace: changes.namespace,
-                name: changes.name,
-                revision: changes.revision,
-                value: changes.value,
-              })
-              .from(changes)
-              .where(eq(changes.revision, LAST_CHANGE)),
-          )
-          .onConflictDoUpdate({
-            target: [objects.apiGroup, objects.resource, objects.namespace, objects.name],
-            set: { revision: sql`excluded."revision"`, value: sql`excluded."value"` },
-          }),
+        this.upsertFromLastChange(key),
       ]),
     );
     if (!change) throw new Error("store: the change row was not written");
