@@ -9,6 +9,7 @@ import { backoffRemaining, nextBackoff, type BackoffEntry } from "./backoff";
 import type { KubeletContext } from "./context";
 import { referencedObjects } from "./env";
 import { byNewest, finishedMs, isFinished, isRunning, rfc3339, startedMs, terminatedOf, type Seen } from "./observe";
+import type { ObjectKind } from "./object-watches";
 import { ProbeSet } from "./probe-set";
 import { computePodStatus, stableJson, type ObservedContainer } from "./status";
 import { fieldPathOf, pullPolicyOf, startContainer } from "./start-container";
@@ -125,12 +126,12 @@ export class PodWorker {
     const refs = referencedObjects(this.pod);
     const configMaps = new Map<string, ConfigMap>();
     const secrets = new Map<string, Secret>();
-    const get = async <T>(path: string): Promise<T | undefined> => {
-      const [, , , , , kind, name] = path.split("/");
-      const cached = this.ctx.objects?.get<T>(kind as "configmaps" | "secrets", ns, name ?? "");
+    // From the node's watch of the object when it has one, else read directly.
+    const get = async <T>(kind: ObjectKind, name: string): Promise<T | undefined> => {
+      const cached = this.ctx.objects?.get<T>(kind, ns, name);
       if (cached !== undefined) return cached ?? undefined;
       try {
-        return await this.ctx.api.get<T>(path);
+        return await this.ctx.api.get<T>(`/api/v1/namespaces/${ns}/${kind}/${name}`);
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -138,11 +139,11 @@ export class PodWorker {
     };
     await Promise.all([
       ...[...refs.configMaps].map(async (n) => {
-        const o = await get<ConfigMap>(`/api/v1/namespaces/${ns}/configmaps/${n}`);
+        const o = await get<ConfigMap>("configmaps", n);
         if (o) configMaps.set(n, o);
       }),
       ...[...refs.secrets].map(async (n) => {
-        const o = await get<Secret>(`/api/v1/namespaces/${ns}/secrets/${n}`);
+        const o = await get<Secret>("secrets", n);
         if (o) secrets.set(n, o);
       }),
     ]);
@@ -150,7 +151,7 @@ export class PodWorker {
   }
 
   /** The ConfigMaps and Secrets this pod uses, for the node's object watches. */
-  references(): { kind: "configmaps" | "secrets"; namespace: string; name: string }[] {
+  references(): { kind: ObjectKind; namespace: string; name: string }[] {
     const refs = referencedObjects(this.pod);
     const namespace = this.ref.namespace;
     return [
