@@ -111,8 +111,10 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
   }, 60_000);
 
   it("kubectl logs, --tail, -c and --previous", async () => {
-    const all = await kubectlOk(cluster, ["logs", "web", "-c", "main"]);
-    expect(all).toMatch(/^one\ntwo\nthree\ntick 0\n/);
+    // The container ticks every 0.4 s: wait for two ticks so --tail=2 has only ticks to show.
+    let all = "";
+    await eventually(async () => /tick 1\n/.test(all = await kubectlOk(cluster, ["logs", "web", "-c", "main"])), "two ticks logged", 20_000);
+    expect(all).toMatch(/^one\ntwo\nthree\ntick 0\ntick 1\n/);
     const tail = await kubectlOk(cluster, ["logs", "web", "-c", "main", "--tail=2"]);
     expect(tail.trimEnd().split("\n")).toHaveLength(2);
     expect(tail).toMatch(/^tick \d+\ntick \d+\n$/);
