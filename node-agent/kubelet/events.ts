@@ -6,6 +6,13 @@ import type { Pod } from "./types";
 
 /** How long a repeat is folded into the earlier Event (kubelet's correlator uses 10 min). */
 export const EVENT_AGGREGATE_WINDOW_MS = 10 * 60_000;
+/**
+ * Events wait this long, then go one at a time: a starting pod's Pulled/Created/Started must
+ * not compete with the status report that makes it Running (kubelet's broadcaster is async too).
+ */
+export const EVENT_FLUSH_DELAY_MS = 50;
+/** kubelet's broadcaster drops what does not fit its queue of 1,000 (the API being away). */
+export const EVENT_QUEUE_LIMIT = 1_000;
 
 interface Recorded {
   name: string;
@@ -17,6 +24,8 @@ interface Recorded {
 
 export class EventRecorder {
   private readonly recent = new Map<string, Recorded>();
+  private readonly queue: (() => Promise<void>)[] = [];
+  private draining = false;
 
   constructor(
     private readonly api: ApiClient,
@@ -25,7 +34,16 @@ export class EventRecorder {
   ) {}
 
   record(pod: Pod, type: "Normal" | "Warning", reason: string, message: string, fieldPath?: string): void {
-    void this.write(pod, type, reason, message, fieldPath).catch((error: unknown) => this.log(`event ${reason} for ${pod.metadata.name}: ${String(error)}`));
+    if (this.queue.length >= EVENT_QUEUE_LIMIT) this.queue.shift();
+    this.queue.push(() => this.write(pod, type, reason, message, fieldPath).catch((error: unknown) => this.log(`event ${reason} for ${pod.metadata.name}: ${String(error)}`)));
+    if (this.draining) return;
+    this.draining = true;
+    setTimeout(() => void this.drain(), EVENT_FLUSH_DELAY_MS);
+  }
+
+  private async drain(): Promise<void> {
+    for (let job = this.queue.shift(); job; job = this.queue.shift()) await job();
+    this.draining = false;
   }
 
   private async write(pod: Pod, type: string, reason: string, message: string, fieldPath?: string): Promise<void> {

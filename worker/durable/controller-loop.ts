@@ -18,11 +18,17 @@ import { nodeLifecycleController, reconcileNodes, type LeaseHeartbeats } from ".
 import { nodeLeases } from "./node-leases";
 
 /**
- * A write nudges the loop this soon. Each pass reconciles the whole cache, so a burst of
- * writes must become one pass, not one per write (they would compete with the API for
- * the database and the CPU).
+ * A write nudges the loop twice the last pass's duration later, within these bounds: a lone
+ * `kubectl create` on a small cluster is acted on at once, while on a large one (a pass walks
+ * the whole cache) a burst of writes becomes one pass and the loop keeps to about a third of
+ * the CPU, leaving the rest to the API.
  */
-export const NUDGE_DELAY_MS = 100;
+export const NUDGE_DELAY_MIN_MS = 5;
+export const NUDGE_DELAY_MAX_MS = 100;
+
+export function nudgeDelayMs(lastPassMs: number): number {
+  return Math.min(NUDGE_DELAY_MAX_MS, Math.max(NUDGE_DELAY_MIN_MS, 2 * lastPassMs));
+}
 /** After a pass that changed something, look again this soon: its writes are the next input. */
 export const ACTIVE_REQUEUE_MS = 20;
 /** With nothing to do, re-run at least this often (a level-triggered full resync). */
@@ -67,6 +73,8 @@ export class ControllerLoop extends DurableObject<Env> {
   /** Controllers a change has touched since they last ran (including changes made mid-pass). */
   private readonly dirty = new Set<string>();
   private lastFullPassAt = 0;
+  /** How long the last pass took: sets how soon a nudge runs the next. */
+  private lastPassMs = 0;
   /** The revision seen at the previous full resync: the next one compacts the change log to it. */
   private compactTo = 0;
 
@@ -88,7 +96,7 @@ export class ControllerLoop extends DurableObject<Env> {
 
   /** RPC from the Worker after each write: run a pass soon, unless one is already due sooner. */
   async nudge(): Promise<void> {
-    const due = Date.now() + NUDGE_DELAY_MS;
+    const due = Date.now() + nudgeDelayMs(this.lastPassMs);
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
@@ -116,8 +124,10 @@ export class ControllerLoop extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     let next: number;
+    const started = Date.now();
     try {
       next = await this.pass();
+      this.lastPassMs = Date.now() - started;
       this.failures = 0;
     } catch (e) {
       this.failures++;
