@@ -1,6 +1,7 @@
-// Scheduling at scale through the whole control plane: 1,000 hollow nodes; (a) 10,000 direct pod
-// creates → pods bound/s, (b) `kubectl scale --replicas=1000` → time to all bound, (c) a node dies →
-// time until its pods run elsewhere. Run: node --import tsx bench/cluster-scale.ts (PHASES, NODES, PODS).
+// Scheduling at scale through the whole control plane: 1,000 hollow nodes; (s) a backlog of 10,000
+// pending pods made schedulable at once → pods bound/s; (a) 10,000 direct pod creates → pods
+// bound/s; (b) `kubectl scale --replicas=1000` → time to all bound; (c) a node dies → time until
+// its pods run elsewhere. Run: node --import tsx bench/cluster-scale.ts (PHASES, NODES, PODS).
 import { startCluster, type Cluster } from "../test/e2e/harness";
 import { clientFromKubeconfig, type ApiClient } from "./lib/client";
 import { startHollowFleet } from "./lib/hollow-fleet";
@@ -13,7 +14,7 @@ const SCALE_REPLICAS = Number(process.env.SCALE_REPLICAS ?? 1000);
 const FAILOVER_NODES = Number(process.env.FAILOVER_NODES ?? 100);
 const FAILOVER_REPLICAS = Number(process.env.FAILOVER_REPLICAS ?? 200);
 const FAILOVER_LEASE_RENEW_MS = 3_000;
-const PHASES = process.env.PHASES ?? "abc";
+const PHASES = process.env.PHASES ?? "sabc";
 const CREATE_CONCURRENCY = 16;
 const POLL_MS = 20;
 const PROGRESS_MS = 5_000;
@@ -128,6 +129,48 @@ async function phaseA(api: ApiClient, tracker: PodTracker): Promise<void> {
   console.log(`(a) all ${PODS} pods reported Running ${seconds(performance.now() - t0)} s after the first create`);
 }
 
+/**
+ * (s) Scheduling throughput apart from the create path, as scheduler_perf measures the scheduler
+ * (its pods are created by a client far faster than they are scheduled): PODS pods wait on one
+ * unbound claim (FailedScheduling: unbound immediate PersistentVolumeClaims); one PV then binds
+ * the claim and the whole backlog becomes schedulable at once. Timed from the PV's create until
+ * a watch has seen the last spec.nodeName.
+ */
+async function phaseS(api: ApiClient, tracker: PodTracker): Promise<void> {
+  const ns = "scale-s";
+  await createNamespace(api, ns);
+  const claim = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "shared" }, spec: { accessModes: ["ReadWriteMany"], storageClassName: "", resources: { requests: { storage: "1Gi" } } } };
+  const made = await api.call("POST", `/api/v1/namespaces/${ns}/persistentvolumeclaims`, claim);
+  if (made.status !== 201) throw new Error(`claim: ${made.status} ${made.body}`);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CREATE_CONCURRENCY }, async () => {
+      while (next < PODS) {
+        const pod = benchPod(`s-${next++}`);
+        const withClaim = { ...pod, spec: { ...pod.spec, volumes: [{ name: "data", persistentVolumeClaim: { claimName: "shared" } }] } };
+        const res = await api.call("POST", `/api/v1/namespaces/${ns}/pods`, withClaim);
+        if (res.status !== 201) throw new Error(`create ${withClaim.metadata.name}: ${res.status} ${res.body}`);
+      }
+    }),
+  );
+  await until("(s) backlog", () => tracker.inNamespace(ns).length >= PODS, () => `${tracker.inNamespace(ns).length}/${PODS} seen`);
+  const early = tracker.boundIn(ns).count;
+  if (early > 0) throw new Error(`(s) ${early} pods were bound before their claim was`);
+  console.log(`(s) ${PODS} pods created and pending on an unbound claim in ${seconds(performance.now() - t0)} s`);
+  // Let the scheduler's FailedScheduling events drain, so the timed part is scheduling.
+  await new Promise((r) => setTimeout(r, 5_000));
+  const volume = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "bench-shared" }, spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteMany"], storageClassName: "", persistentVolumeReclaimPolicy: "Retain", nfs: { server: "127.0.0.1", path: "/bench" } } };
+  const t1 = performance.now();
+  const pv = await api.call("POST", "/api/v1/persistentvolumes", volume);
+  if (pv.status !== 201) throw new Error(`volume: ${pv.status} ${pv.body}`);
+  await until("(s) binding", () => tracker.boundIn(ns).count >= PODS, () => `${tracker.boundIn(ns).count}/${PODS} bound`);
+  const { last } = tracker.boundIn(ns);
+  console.log(`(s) PV created → all ${PODS} pending pods bound: ${seconds(last - t1)} s = ${Math.round(PODS / ((last - t1) / 1000))} pods bound/s (target ≥ 1,000; includes binding the claim)`);
+  const running = () => tracker.inNamespace(ns).filter((p) => p.status?.phase === "Running").length;
+  await until("(s) running", () => running() >= PODS, () => `${running()}/${PODS} Running`);
+}
+
 async function phaseB(cluster: Cluster, api: ApiClient, tracker: PodTracker): Promise<void> {
   await createNamespace(api, "scale-b");
   await kubectlOk(cluster, ["apply", "-f", "-"], deploymentYaml("scale-b", 0));
@@ -183,7 +226,7 @@ async function phaseC(): Promise<void> {
 }
 
 async function main() {
-  if (PHASES.includes("a") || PHASES.includes("b")) {
+  if (/[sab]/.test(PHASES)) {
     const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: LONG_GRACE_SECONDS } });
     const api = clientFromKubeconfig(cluster.kubeconfig);
     const watch = watchPods(cluster.kubeconfig, await currentRevision(api));
@@ -194,6 +237,7 @@ async function main() {
       const fleet = await startHollowFleet(api, watch, { names: nodeNames(NODES), leaseRenewMs: 0 });
       console.log(`registered ${NODES} hollow nodes (Node + Lease each) in ${seconds(performance.now() - started)} s`);
       try {
+        if (PHASES.includes("s")) await phaseS(api, tracker);
         if (PHASES.includes("a")) await phaseA(api, tracker);
         if (PHASES.includes("b")) await phaseB(cluster, api, tracker);
         console.log(`hollow nodes reported ${fleet.reported()} pods Running`);
