@@ -14,16 +14,74 @@ function sinceUnixSeconds(options: LogOptions, now = Date.now()): number | undef
   return undefined;
 }
 
+/**
+ * Docker sends a log as one HTTP chunk per line; a tunnel frame per line would cost the tunnel
+ * and the control plane a message each (a 200,000-line log took minutes). Bytes are sent in
+ * frames of up to LOG_FRAME_BYTES, and a followed line waits at most LOG_FLUSH_MS for company.
+ */
+export const LOG_FRAME_BYTES = 64 * 1024;
+export const LOG_FLUSH_MS = 10;
+
+export class FrameBatcher {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly send: (bytes: Buffer) => void) {}
+
+  push(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (this.bytes + bytes.length > LOG_FRAME_BYTES) this.flush();
+    this.parts.push(bytes);
+    this.bytes += bytes.length;
+    if (this.bytes >= LOG_FRAME_BYTES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), LOG_FLUSH_MS);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.bytes === 0) return;
+    const out = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    this.parts = [];
+    this.bytes = 0;
+    this.send(out);
+  }
+
+  /** Drops what is pending (the client went away). */
+  discard(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.parts = [];
+    this.bytes = 0;
+  }
+}
+
 function isReadable(value: unknown): value is Readable {
   return typeof value === "object" && value !== null && typeof (value as { on?: unknown }).on === "function";
+}
+
+/**
+ * The container's log as a stream, followed or not. dockerode buffers a non-followed log whole
+ * (a large log would then sit in the agent's memory), so the request goes through its modem.
+ */
+function logStream(ctx: StreamContext, id: string, options: Record<string, unknown>): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    ctx.docker.modem.dial(
+      { path: `/containers/${id}/logs?`, method: "GET", isStream: true, statusCodes: { 200: true, 404: "no such container", 500: "server error" }, options },
+      (error, stream) => (error ? reject(error) : isReadable(stream) ? resolve(stream) : reject(new Error("the Docker engine sent no log stream"))),
+    );
+  });
 }
 
 export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): StreamHandler {
   let closed = false;
   let started = false;
   let source: Readable | undefined;
+  const batcher = new FrameBatcher((bytes) => sink.data(bytes));
   const finish = () => {
     if (closed) return;
+    batcher.flush();
     closed = true;
     source?.destroy();
     sink.close();
@@ -52,9 +110,7 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
       ...(open.log.tailLines !== undefined ? { tail: open.log.tailLines } : {}),
       ...(since !== undefined ? { since } : {}),
     };
-    const raw: unknown = open.log.follow && !open.log.previous
-      ? await container.logs({ ...base, follow: true })
-      : await container.logs({ ...base, follow: false });
+    const raw = await logStream(ctx, info.Id, { ...base, follow: open.log.follow === true && !open.log.previous });
     if (closed) {
       if (isReadable(raw)) raw.destroy();
       return;
@@ -68,16 +124,11 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
       for (const chunk of chunks) {
         const part = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
         remaining -= part.length;
-        if (part.length > 0) sink.data(part);
+        batcher.push(part);
         if (remaining <= 0) return false;
       }
       return true;
     };
-    if (!isReadable(raw)) {
-      if (Buffer.isBuffer(raw)) emit(raw);
-      finish();
-      return;
-    }
     source = raw;
     raw.on("data", (chunk: Buffer) => {
       if (closed) return;
@@ -103,6 +154,7 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
     data: () => {},
     close: () => {
       closed = true;
+      batcher.discard();
       source?.destroy();
     },
   };

@@ -51,20 +51,17 @@ function spawnKubectl(cluster: Cluster, args: string[]): { child: ChildProcess; 
 function countingDocker(): { docker: Dockerode; openFollows: () => number } {
   const docker = new Dockerode();
   let open = 0;
-  const getContainer = docker.getContainer.bind(docker);
-  docker.getContainer = (id: string) => {
-    const container = getContainer(id);
-    const logs = container.logs.bind(container) as (options: { follow?: boolean }) => Promise<unknown>;
-    (container as { logs: unknown }).logs = async (options: { follow?: boolean }) => {
-      const result = await logs(options);
-      if (options.follow && result instanceof EventEmitter) {
+  type Dial = (options: { path: string; options?: { follow?: boolean } }, callback?: (error: unknown, result: unknown) => void) => void;
+  const modem = docker.modem as unknown as { dial: Dial };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback) =>
+    dial(options, (error, result) => {
+      if (!error && /\/logs\?/.test(options.path) && options.options?.follow && result instanceof EventEmitter) {
         open++;
         result.once("close", () => open--);
       }
-      return result;
-    };
-    return container;
-  };
+      callback?.(error, result);
+    });
   return { docker, openFollows: () => open };
 }
 
@@ -86,7 +83,7 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
     await ensureBusyboxImage();
     cluster = await startCluster();
     hollow = await startHollowNodes(cluster.kubeconfig, [node]);
-    const manifests = [podYaml("web", node, ["main", "side"]), podYaml("lonely", "no-such-node", ["c"])].join("---\n");
+    const manifests = [podYaml("web", node, ["main", "side", "bulk"]), podYaml("lonely", "no-such-node", ["c"])].join("---\n");
     const applied = await cluster.kubectl(["apply", "-f", "-"], { stdin: manifests });
     if (applied.code !== 0) throw new Error(applied.stderr);
     // The containers carry the pod's uid, as the agent's do: streams only reach that pod's containers.
@@ -97,6 +94,7 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
     await runLabelled(node, "web", uid, "main", 1, ["sh", "-c",
       "echo one; echo two; echo three; httpd -p 80 -h /var/www; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.4; done"], net);
     await runLabelled(node, "web", uid, "side", 0, ["sh", "-c", "echo side says hi; exec sleep 3600"], net);
+    await runLabelled(node, "web", uid, "bulk", 0, ["sh", "-c", "seq 1 200000; exec sleep 3600"], net);
     tunnel = startTunnel({ server: cluster.url, token: cluster.token, ca: cluster.caPem, nodeName: node, docker: agentDocker.docker });
     await eventually(async () => (await cluster.kubectl(["get", "pod", "web", "-o", "jsonpath={.status.phase}"])).stdout === "Running", "pod web Running", 30_000);
     await eventually(async () => (await cluster.kubectl(["logs", "web", "-c", "side"])).code === 0, "the tunnel to connect", 30_000, 500);
@@ -127,6 +125,16 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
     // Without -c kubectl picks the first container and says so.
     const defaulted = await cluster.kubectl(["logs", "web", "--tail=1"]);
     expect(defaulted.stderr).toContain('Defaulted container "main"');
+  });
+
+  it("kubectl logs streams a large log whole, and its tail", async () => {
+    let all = "";
+    await eventually(async () => (all = await kubectlOk(cluster, ["logs", "web", "-c", "bulk"])).endsWith("200000\n"), "the whole bulk log", 30_000);
+    const lines = all.trimEnd().split("\n");
+    expect(lines).toHaveLength(200_000);
+    expect(lines[0]).toBe("1");
+    expect(lines[123_455]).toBe("123456");
+    expect(await kubectlOk(cluster, ["logs", "web", "-c", "bulk", "--tail=2"])).toBe("199999\n200000\n");
   });
 
   it("kubectl logs -f shows lines as they come and stops when kubectl goes away", async () => {
@@ -204,7 +212,7 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
     const noTunnel = await cluster.kubectl(["logs", "lonely"]);
     expect(noTunnel.stderr).toContain('node "no-such-node" has no tunnel connected');
     const raw = await cluster.kubectl(["get", "--raw", "/api/v1/namespaces/default/pods/web/log"]);
-    expect(raw.stderr).toContain("a container name must be specified for pod web, choose one of: [main side]");
+    expect(raw.stderr).toContain("a container name must be specified for pod web, choose one of: [main side bulk]");
     // A node selector nothing matches keeps the pod unscheduled.
     const unscheduled = podYaml("floating", node, ["c"]).replace(`  nodeName: ${node}\n`, "  nodeSelector:\n    nowhere: \"true\"\n");
     const created = await cluster.kubectl(["create", "-f", "-"], { stdin: unscheduled });
