@@ -1,13 +1,17 @@
-// A small typed client for the Kubernetes REST API (undici fetch with the cluster's CA): get,
-// list, create, update, patch, delete, and an informer loop (list, then watch from the list's
-// resourceVersion; re-list on 410 Gone, reconnect with back-off on any other failure).
-import { Agent, fetch, type Dispatcher } from "undici";
+// A small typed client for the Kubernetes REST API (node:https, one keep-alive agent with the
+// cluster's CA; no undici: it alone was ~0.8 MB of the agent's bundle): get, list, create, update,
+// patch, delete, and an informer loop (list, then watch from the list's resourceVersion; re-list
+// on 410 Gone, reconnect with back-off on any other failure).
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { ObjectList, WatchEvent } from "./kubelet/types";
 
 export const WATCH_RECONNECT_MIN_MS = 500;
 export const WATCH_RECONNECT_MAX_MS = 15_000;
 /** A watch is re-opened after this long even if healthy, as client-go's reflector does (5–10 min). */
 export const WATCH_TIMEOUT_SECONDS = 300;
+/** How long past its timeoutSeconds a watch may stay open before it is taken for dead. */
+export const WATCH_STALL_GRACE_SECONDS = 30;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export class ApiError extends Error {
@@ -69,39 +73,59 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+async function readText(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export class ApiClient {
-  private readonly dispatcher: Dispatcher;
+  private readonly agent: HttpAgent;
+  private readonly tls: boolean;
   readonly server: string;
   private readonly token: string;
 
   constructor(options: ApiClientOptions) {
     this.server = options.server.replace(/\/+$/, "");
     this.token = options.token;
-    this.dispatcher = new Agent({ connect: options.ca ? { ca: options.ca } : {}, bodyTimeout: 0 });
+    this.tls = this.server.startsWith("https:");
+    // One pool: requests reuse idle keep-alive connections; each open watch holds one.
+    const pool = { keepAlive: true, maxFreeSockets: 2, scheduling: "lifo" as const };
+    this.agent = this.tls ? new HttpsAgent({ ...pool, ...(options.ca ? { ca: options.ca } : {}) }) : new HttpAgent(pool);
+  }
+
+  /** Closes the idle keep-alive connections (a client used once, e.g. for the join). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: string, path: string, headers: Record<string, string>, payload: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const request = (this.tls ? httpsRequest : httpRequest)(`${this.server}${path}`, { method, headers, agent: this.agent, signal }, resolve);
+      request.on("error", reject);
+      request.end(payload);
+    });
   }
 
   async request<T>(method: string, path: string, body?: unknown, contentType = "application/json", signal?: AbortSignal): Promise<T> {
-    const response = await fetch(`${this.server}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": contentType }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher: this.dispatcher,
-      signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await response.text();
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: "application/json" };
+    if (payload !== undefined) {
+      headers["content-type"] = contentType;
+      headers["content-length"] = String(Buffer.byteLength(payload));
+    }
+    const response = await this.send(method, path, headers, payload, signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    const text = await readText(response);
+    const status = response.statusCode ?? 0;
     let parsed: unknown = undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
     }
-    if (!response.ok) {
-      const status = (parsed ?? {}) as { reason?: string; message?: string };
-      throw new ApiError(response.status, status.reason ?? "Unknown", `${method} ${path}: ${response.status} ${status.message ?? text}`);
+    if (status < 200 || status > 299) {
+      const failure = (parsed ?? {}) as { reason?: string; message?: string };
+      throw new ApiError(status, failure.reason ?? "Unknown", `${method} ${path}: ${status} ${failure.message ?? text}`);
     }
     return parsed as T;
   }
@@ -127,25 +151,30 @@ export class ApiClient {
 
   /** Lines of a watch stream until it ends or `signal` aborts; throws ApiError on a non-2xx answer. */
   private async *watchStream<T>(path: string, params: Record<string, string | undefined>, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
-    const response = await fetch(`${this.server}${path}${query({ ...params, watch: "true", allowWatchBookmarks: "true", timeoutSeconds: String(WATCH_TIMEOUT_SECONDS) })}`, {
-      headers: { authorization: `Bearer ${this.token}`, accept: "application/json" },
-      dispatcher: this.dispatcher,
-      signal,
-    });
-    if (!response.ok || !response.body) {
-      const text = await response.text();
-      throw new ApiError(response.status, "WatchFailed", `watch ${path}: ${response.status} ${text}`);
+    const url = `${path}${query({ ...params, watch: "true", allowWatchBookmarks: "true", timeoutSeconds: String(WATCH_TIMEOUT_SECONDS) })}`;
+    const response = await this.send("GET", url, { authorization: `Bearer ${this.token}`, accept: "application/json" }, undefined, signal);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const text = await readText(response);
+      throw new ApiError(status, "WatchFailed", `watch ${path}: ${status} ${text}`);
     }
-    const decoder = new TextDecoder();
-    let buffered = "";
-    for await (const chunk of response.body) {
-      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (line) yield JSON.parse(line) as WatchEvent<T>;
+    response.setEncoding("utf8");
+    // The server ends every watch after timeoutSeconds; one still open well after that sits on a
+    // connection that died without a word (a NAT dropped it): give it up and watch again.
+    const stalled = setTimeout(() => response.destroy(new Error(`watch ${path}: no end after ${WATCH_TIMEOUT_SECONDS} s`)), (WATCH_TIMEOUT_SECONDS + WATCH_STALL_GRACE_SECONDS) * 1000);
+    try {
+      let buffered = "";
+      for await (const chunk of response) {
+        buffered += chunk as string;
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line) yield JSON.parse(line) as WatchEvent<T>;
+        }
       }
+    } finally {
+      clearTimeout(stalled);
     }
   }
 

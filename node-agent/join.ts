@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Agent, fetch } from "undici";
+import { ApiClient, ApiError } from "./api-client";
 import type { AgentConfig } from "./config";
 
 export const JOIN_RETRY_MS = 5_000;
@@ -13,17 +13,17 @@ export function credentialPath(config: AgentConfig): string {
 }
 
 async function exchange(config: AgentConfig, ca: string | undefined): Promise<string> {
-  const response = await fetch(`${config.server.replace(/\/+$/, "")}/edgeplane/v1/join`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${config.joinToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ nodeName: config.nodeName }),
-    dispatcher: new Agent({ connect: ca ? { ca } : {} }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`join failed: ${response.status} ${text}`);
-  const body = JSON.parse(text) as { token?: unknown; nodeName?: unknown };
-  if (typeof body.token !== "string" || body.token === "") throw new Error("join failed: the answer holds no token");
+  const client = new ApiClient({ server: config.server, token: config.joinToken ?? "", ca });
+  let body: { token?: unknown; nodeName?: unknown } | undefined;
+  try {
+    body = await client.create<{ token?: unknown; nodeName?: unknown }>("/edgeplane/v1/join", { nodeName: config.nodeName });
+  } catch (error) {
+    if (error instanceof ApiError) throw new Error(`join failed: ${error.message.replace(/^POST \S+: /, "")}`);
+    throw error;
+  } finally {
+    client.close();
+  }
+  if (typeof body?.token !== "string" || body.token === "") throw new Error("join failed: the answer holds no token");
   return body.token;
 }
 

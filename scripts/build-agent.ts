@@ -36,6 +36,36 @@ const stubSsh2: Plugin = {
   },
 };
 
+/**
+ * dockerode requires its BuildKit session code (@grpc/grpc-js, @grpc/proto-loader, protobufjs:
+ * ~1.1 MB of JS that also loads http2, dns and more) at import, for `docker build` sessions the
+ * agent never opens: both modules become stubs that refuse, so the agent does not load them.
+ */
+const stubDockerodeBuildkit: Plugin = {
+  name: "edgeplane-stub-dockerode-buildkit",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+      /[\\/]dockerode[\\/]lib[\\/]/.test(args.importer) ? { path: args.path, namespace: "edgeplane-stub-buildkit" } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "edgeplane-stub-buildkit" }, (args) => ({
+      contents:
+        args.path === "./session"
+          ? "module.exports = function withSession(docker, auth, handler) { handler(new Error('BuildKit sessions are not supported by the edgeplane agent'), null, function () {}); };"
+          : "module.exports = { followProgress: function () { throw new Error('BuildKit is not supported by the edgeplane agent'); } };",
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * V8 keeps a module's whole source in memory, two bytes per character as soon as one character
+ * is not Latin-1. esbuild's charset "ascii" escapes strings and identifiers; comments (e.g. an
+ * arrow in a doc comment) keep theirs, so any left is escaped too: harmless inside a comment.
+ */
+function asciiOnly(text: string): string {
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /** What the bundle says when node-agent/main.ts does not exist yet: install.sh still has a file. */
 const PLACEHOLDER =
   "// edgeplane agent placeholder: this control plane was built without node-agent/main.ts.\n" +
@@ -103,7 +133,8 @@ export async function buildAgent(options: BuildAgentOptions = {}): Promise<Build
     format: "esm",
     target: "node20",
     banner: { js: REQUIRE_BANNER },
-    plugins: [stubSsh2],
+    plugins: [stubSsh2, stubDockerodeBuildkit],
+    charset: "ascii",
     // An entry outside the repository (a test's placeholder) still resolves the repository's packages.
     nodePaths: [join(REPO_ROOT, "node_modules")],
     // ws loads these optional native speed-ups inside try/catch; without them it uses plain JS.
@@ -113,7 +144,7 @@ export async function buildAgent(options: BuildAgentOptions = {}): Promise<Build
   });
   const output = result.outputFiles[0];
   if (!output) throw new Error(`esbuild produced no output for ${entry}`);
-  writeAtomically(output.contents);
+  writeAtomically(asciiOnly(output.text));
   return { outfile, outcome: "built", warnings: result.warnings.map((w) => w.text) };
 }
 
