@@ -139,6 +139,22 @@ describe("volume binding and provisioning on hollow nodes", () => {
     expect(await phase("pv", "pv-match")).toBe("Released");
   }, 60_000);
 
+  it("a claim in use stays Terminating until its pod is gone; a deleted Bound volume waits for its claim", async () => {
+    await apply(pv("pv-held", "1Gi", ["ReadWriteOnce"], "held"), pvc("held", "1Gi", "held"), pod("holder", "held"));
+    await eventually(async () => (await phase("pvc", "held")) === "Bound", "held Bound", 20_000);
+    await eventually(async () => (await phase("pod", "holder")) === "Running", "holder Running", 20_000);
+    expect(await get("pvc", "held", "{.metadata.finalizers}")).toContain("kubernetes.io/pvc-protection");
+    expect(await get("pv", "pv-held", "{.metadata.finalizers}")).toContain("kubernetes.io/pv-protection");
+    await kubectl("delete", "pvc", "held", "--wait=false");
+    await kubectl("delete", "pv", "pv-held", "--wait=false");
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    expect(await kubectl("get", "pvc", "held")).toMatch(/^held\s+Terminating\s+pv-held\s+/m);
+    expect(await kubectl("get", "pv", "pv-held")).toMatch(/^pv-held\s+1Gi\s+RWO\s+Retain\s+Terminating\s+default\/held\s+/m);
+    await kubectl("delete", "pod", "holder", "--wait=true");
+    await eventually(async () => (await cluster.kubectl(["get", "pvc", "held"])).code !== 0, "claim held gone", 20_000);
+    await eventually(async () => (await cluster.kubectl(["get", "pv", "pv-held"])).code !== 0, "volume pv-held gone", 20_000);
+  }, 60_000);
+
   it("a StorageClass with reclaimPolicy Retain keeps its provisioned volume Released", async () => {
     await apply(`apiVersion: storage.k8s.io/v1
 kind: StorageClass

@@ -6,12 +6,14 @@ import { namespaceController } from "./namespace";
 import { nodeLifecycleController } from "./node-lifecycle";
 import { schedulerController } from "./scheduler";
 import { serviceController } from "./service";
+import { storageProtectionController } from "./storage-protection";
 import type { Controller } from "./types";
 import { volumesController } from "./volumes";
 
 export const CLUSTER_CONTROLLERS: Controller[] = [
   schedulerController,
   volumesController,
+  storageProtectionController,
   serviceController(),
   endpointsController,
   nodeLifecycleController,

@@ -130,7 +130,7 @@ export function reconcileVolumes(snapshot: Snapshot, config: ControllerConfig): 
   }
 
   for (const pv of pvs) {
-    if (isDeleting(pv) || written.has(pv.metadata.name ?? "")) continue;
+    if (written.has(pv.metadata.name ?? "")) continue;
     const status = rec(pv.status);
     const ref = claimRefOf(pv);
     let phase = "Available";
@@ -138,6 +138,7 @@ export function reconcileVolumes(snapshot: Snapshot, config: ControllerConfig): 
       const claim = snapshot.get(PVCS, str(ref.namespace), str(ref.name) ?? "");
       const gone = str(ref.uid) && (!claim || claim.metadata.uid !== ref.uid);
       if (!gone) phase = str(ref.uid) ? "Bound" : "Available";
+      else if (isDeleting(pv)) phase = "Released"; // already going: no reclaim, but pv-protection waits for this phase
       else {
         const policy = str(rec(pv.spec).persistentVolumeReclaimPolicy) ?? "Retain";
         if (policy === "Delete") {

@@ -126,6 +126,10 @@ describe("persistentvolumeclaims", () => {
     expect(causesOf(() => update(persistentvolumeclaims, bound, shrink))).toEqual([
       { field: "spec.resources.requests.storage", reason: "FieldValueForbidden", message: "Forbidden: field can not be less than status.capacity" },
     ]);
+    // A claim bound to a volume bigger than it asked for can still be updated (labels, finalizers).
+    const onBigger = { ...pvc, status: { phase: "Bound", capacity: { storage: "100Gi" } } };
+    const relabelled = { ...onBigger, metadata: { ...onBigger.metadata, labels: { tier: "db" }, finalizers: [] } };
+    expect(update(persistentvolumeclaims, onBigger, relabelled).metadata.labels).toEqual({ tier: "db" });
   });
 
   it("lets the binder set volumeName once, and never change it", () => {

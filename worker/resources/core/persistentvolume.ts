@@ -16,7 +16,7 @@ import {
 } from "../shared/cfg-core-schemas";
 import { accessModesString } from "../shared/cfg-print";
 import { quantityString } from "../shared/cfg-quantity";
-import { arr, dropGeneration, rec, specOf, str } from "../shared/cfg-util";
+import { addFinalizer, arr, dropGeneration, rec, specOf, str } from "../shared/cfg-util";
 
 export const STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class";
 
@@ -182,6 +182,9 @@ function validatePV(obj: KubeObject, old?: KubeObject): Cause[] {
   return causes;
 }
 
+/** As for claims: a PV is removed only once it is no longer Bound (pv-protection controller). */
+export const PV_PROTECTION_FINALIZER = "kubernetes.io/pv-protection";
+
 export const persistentvolumes = resource({
   group: "",
   version: "v1",
@@ -228,6 +231,7 @@ export const persistentvolumes = resource({
     dropGeneration(obj);
     obj.status = { phase: "Pending", lastPhaseTransitionTime: ctx.now.toISOString().replace(/\.\d{3}Z$/, "Z") };
     applyDefaults(obj);
+    addFinalizer(obj, PV_PROTECTION_FINALIZER);
   },
   prepareForUpdate(obj, old) {
     if (old.status === undefined) delete obj.status;

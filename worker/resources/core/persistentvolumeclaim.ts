@@ -16,7 +16,7 @@ import {
 } from "../shared/cfg-core-schemas";
 import { accessModesString } from "../shared/cfg-print";
 import { parseQuantity, quantityString } from "../shared/cfg-quantity";
-import { dropGeneration, rec, specOf, str } from "../shared/cfg-util";
+import { addFinalizer, dropGeneration, rec, specOf, str } from "../shared/cfg-util";
 import { STORAGE_CLASS_ANNOTATION, accessModeCauses } from "./persistentvolume";
 
 const pvcConditionSchema = z.object({
@@ -102,16 +102,25 @@ function updateCauses(obj: KubeObject, old: KubeObject): Cause[] {
     causes.push(forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
   }
   if (bound) {
-    const floor = field(old, "status", "capacity", "storage") ?? oldStorage;
+    // Only a shrink is checked (other updates keep a request below a bigger volume's capacity):
+    // recovering from a failed expansion may lower it, but not to the capacity or below.
     const next = parseQuantity(newStorage);
-    const min = parseQuantity(floor);
-    if (next !== undefined && min !== undefined && next < min) {
-      const than = field(old, "status", "capacity", "storage") !== undefined ? "status.capacity" : "previous value";
-      causes.push(forbidden("spec.resources.requests.storage", `field can not be less than ${than}`));
+    const previous = parseQuantity(oldStorage);
+    if (next !== undefined && previous !== undefined && next < previous) {
+      const capacity = parseQuantity(field(old, "status", "capacity", "storage"));
+      if (capacity === undefined) causes.push(forbidden("spec.resources.requests.storage", "field can not be less than previous value"));
+      else if (next <= capacity) causes.push(forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
     }
   }
   return causes;
 }
+
+/**
+ * kube-apiserver's StorageObjectInUseProtection admission puts this on every new claim; the
+ * pvc-protection controller removes it once no running pod uses the claim, so deleting a claim
+ * in use leaves it Terminating instead of pulling the volume from under the pod.
+ */
+export const PVC_PROTECTION_FINALIZER = "kubernetes.io/pvc-protection";
 
 export const persistentvolumeclaims = resource({
   group: "",
@@ -156,6 +165,7 @@ export const persistentvolumeclaims = resource({
     dropGeneration(obj);
     obj.status = { phase: "Pending" };
     applyDefaults(obj);
+    addFinalizer(obj, PVC_PROTECTION_FINALIZER);
   },
   prepareForUpdate(obj, old) {
     if (old.status === undefined) delete obj.status;

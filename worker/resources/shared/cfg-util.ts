@@ -32,6 +32,12 @@ export function dropGeneration(obj: KubeObject): void {
   delete obj.metadata.generation;
 }
 
+/** Adds a finalizer once (admission plugins that protect objects in use). */
+export function addFinalizer(obj: KubeObject, finalizer: string): void {
+  const finalizers = obj.metadata.finalizers ?? [];
+  if (!finalizers.includes(finalizer)) obj.metadata.finalizers = [...finalizers, finalizer];
+}
+
 /** UTF-8 text to standard base64, as Secret.stringData becomes Secret.data upstream. */
 export function utf8ToBase64(text: string): string {
   const bytes = new TextEncoder().encode(text);
