@@ -15,6 +15,10 @@ const FAILOVER_NODES = Number(process.env.FAILOVER_NODES ?? 100);
 const FAILOVER_REPLICAS = Number(process.env.FAILOVER_REPLICAS ?? 200);
 const FAILOVER_LEASE_RENEW_MS = 3_000;
 const PHASES = process.env.PHASES ?? "sabc";
+/** CONTROLLER_TRACE=true: the controller loop logs where each pass's time went; printed here as it comes. */
+const TRACE = process.env.CONTROLLER_TRACE === "true";
+const traceOptions = TRACE ? { onOutput: (line: string) => line.includes("controller pass") && console.log(line.trim()) } : {};
+const traceVars: Record<string, string> = TRACE ? { CONTROLLER_TRACE: "true" } : {};
 const CREATE_CONCURRENCY = 16;
 const POLL_MS = 20;
 const PROGRESS_MS = 5_000;
@@ -199,7 +203,7 @@ async function phaseB(cluster: Cluster, api: ApiClient, tracker: PodTracker): Pr
 }
 
 async function phaseC(): Promise<void> {
-  const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: "10", POD_EVICTION_TIMEOUT_SECONDS: "5" } });
+  const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: "10", POD_EVICTION_TIMEOUT_SECONDS: "5", ...traceVars }, ...traceOptions });
   const api = clientFromKubeconfig(cluster.kubeconfig);
   const watch = watchPods(cluster.kubeconfig, await currentRevision(api));
   await watch.ready;
@@ -227,7 +231,7 @@ async function phaseC(): Promise<void> {
 
 async function main() {
   if (/[sab]/.test(PHASES)) {
-    const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: LONG_GRACE_SECONDS } });
+    const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: LONG_GRACE_SECONDS, ...traceVars }, ...traceOptions });
     const api = clientFromKubeconfig(cluster.kubeconfig);
     const watch = watchPods(cluster.kubeconfig, await currentRevision(api));
     try {

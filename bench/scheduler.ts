@@ -18,7 +18,7 @@ const snapshot = {
 const rates: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const start = performance.now();
-  const result = schedule(snapshot, NOW, PODS * 10);
+  const result = schedule(snapshot, NOW, { binds: PODS, others: PODS });
   const seconds = (performance.now() - start) / 1000;
   const bound = result.actions.filter((a) => a.type === "bind").length;
   if (bound !== PODS) throw new Error(`bound ${bound} of ${PODS}`);

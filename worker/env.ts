@@ -30,4 +30,6 @@ export interface Env {
    * toleration new pods get by default, and the wait for pods without one.
    */
   POD_EVICTION_TIMEOUT_SECONDS?: string;
+  /** "true": the controller loop logs each pass that did something, with where its time went. */
+  CONTROLLER_TRACE?: string;
 }

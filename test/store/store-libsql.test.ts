@@ -10,7 +10,7 @@ import type { Env } from "../../worker/env";
 import { applyMigrations } from "../../worker/store/migrate-libsql";
 import { readMigrations } from "../../worker/store/migrations-dir";
 import { openStore } from "../../worker/store/open";
-import { SqlStore } from "../../worker/store/sql-store";
+import { rawBatchOf, SqlStore } from "../../worker/store/sql-store";
 import { runStoreCases, type MakeStore } from "./store-cases";
 
 const clients: Client[] = [];
@@ -37,6 +37,21 @@ const makeStore: MakeStore = async (options = {}) => {
 describe("SqlStore on libSQL", () => {
   runStoreCases(makeStore);
 
+  it("sends bulk writes to the libSQL client itself", async () => {
+    expect(rawBatchOf(drizzle(await migratedClient()).$client)).toBeDefined();
+  });
+});
+
+// Bulk writes take drizzle's own batch when the driver is not one we know.
+describe("SqlStore on libSQL through drizzle's batch", () => {
+  runStoreCases(async (options = {}) => {
+    const made = await makeStore(options);
+    const client = clients[clients.length - 1]!;
+    return { ...made, store: new SqlStore(drizzle(client), { ...options, rawBatch: null }) };
+  });
+});
+
+describe("SqlStore on libSQL, the driver alone", () => {
   it("applies migrations once and records them as wrangler does", async () => {
     const client = await migratedClient();
     expect(await applyMigrations(client, readMigrations())).toEqual([]);

@@ -167,13 +167,13 @@ export class ActionApplier {
     }
   }
 
-  /** Writes up to maxEventsPerFlush queued events (the oldest first). */
-  async flushEvents(): Promise<({ action: Action; status: number; message?: string })[]> {
+  /** Writes up to `limit` (default maxEventsPerFlush) queued events, the oldest first. */
+  async flushEvents(limit = this.maxEventsPerFlush): Promise<({ action: Action; status: number; message?: string })[]> {
     if (this.dropped > 0) {
       console.warn(`${this.component}: event queue full, dropped ${this.dropped} events`);
       this.dropped = 0;
     }
-    const batch = this.queue.splice(0, this.maxEventsPerFlush);
+    const batch = this.queue.splice(0, Math.min(limit, this.maxEventsPerFlush));
     if (batch.length === 0) return [];
     const asAction = (e: QueuedEvent): Action => ({ type: "event", ...e });
     if (!this.bulk) {

@@ -162,6 +162,9 @@ export const replicaSetController: Controller = {
       actions.push(...result.actions);
       requeueAfterMs = minDelay(requeueAfterMs, result.requeueAfterMs);
     }
-    return requeueAfterMs === undefined ? { actions } : { actions, requeueAfterMs };
+    // A spent budget may have left pods uncreated; the pass after next sees (and makes) them.
+    const backlog = budget.creates <= 0;
+    const result: ReconcileResult = requeueAfterMs === undefined ? { actions } : { actions, requeueAfterMs };
+    return backlog ? { ...result, backlog } : result;
   },
 };

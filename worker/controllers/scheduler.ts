@@ -147,7 +147,16 @@ function unschedulable(pod: KubeObject, message: string, now: Date, actions: Act
   return true;
 }
 
-export function schedule(snapshot: Snapshot, now: Date, budget: number): ReconcileResult {
+/**
+ * Writes one pass may make: bindings (one bulk batch, cheap) and the other writes, a pod's
+ * Unschedulable status or a claim's selected node (each its own API write).
+ */
+export interface SchedulerBudget {
+  binds: number;
+  others: number;
+}
+
+export function schedule(snapshot: Snapshot, now: Date, budget: SchedulerBudget): ReconcileResult {
   const actions: Action[] = [];
   // Events go after every binding: the loop applies actions in order, and upstream's event
   // recorder is asynchronous too, so a pod's Scheduled event never holds back the next binding.
@@ -175,12 +184,13 @@ export function schedule(snapshot: Snapshot, now: Date, budget: number): Reconci
   pending.sort(queueOrder);
   const filter = new StaticFilter(nodes);
   const feasible = new Int32Array(nodes.length);
-  let writes = 0;
+  let binds = 0;
+  let others = 0;
   for (const pod of pending) {
-    if (writes >= budget) return { actions: [...actions, ...events], requeueAfterMs: BACKLOG_REQUEUE_MS };
+    if (binds >= budget.binds || others >= budget.others) return { actions: [...actions, ...events], requeueAfterMs: BACKLOG_REQUEUE_MS, backlog: true };
     const volumes = podVolumes(snapshot, pod);
     if (volumes.blocker) {
-      if (unschedulable(pod, `0/${nodes.length} nodes are available: ${volumes.blocker}.`, now, actions, events)) writes++;
+      if (unschedulable(pod, `0/${nodes.length} nodes are available: ${volumes.blocker}.`, now, actions, events)) others++;
       continue;
     }
     const { pre, vol } = filter.codes(pod, volumes.terms);
@@ -216,7 +226,7 @@ export function schedule(snapshot: Snapshot, now: Date, budget: number): Reconci
       if (counts && counts[i]! > maxCount) maxCount = counts[i]!;
     }
     if (nFeasible === 0) {
-      if (unschedulable(pod, unschedulableMessage(nodes.length, failures), now, actions, events)) writes++;
+      if (unschedulable(pod, unschedulableMessage(nodes.length, failures), now, actions, events)) others++;
       continue;
     }
     let best = -1;
@@ -238,12 +248,13 @@ export function schedule(snapshot: Snapshot, now: Date, budget: number): Reconci
       c[best]! += 1;
     }
     for (const pvc of volumes.delayed) {
+      others++;
       const annotations = { ...pvc.metadata.annotations, [SELECTED_NODE_ANNOTATION]: chosen.name };
       actions.push({ type: "update", ref: PVCS, object: { ...pvc, metadata: { ...pvc.metadata, annotations } } });
     }
     actions.push({ type: "bind", pod, nodeName: chosen.name });
     events.push({ type: "event", regarding: pod, eventType: "Normal", reason: "Scheduled", message: `Successfully assigned ${nsName(pod)} to ${chosen.name}` });
-    writes++;
+    binds++;
   }
   return { actions: [...actions, ...events] };
 }
@@ -251,5 +262,5 @@ export function schedule(snapshot: Snapshot, now: Date, budget: number): Reconci
 export const schedulerController: Controller = {
   name: "scheduler",
   watches: [PODS, NODES, PVCS, PVS, STORAGE_CLASSES],
-  reconcile: (snapshot, now, config) => schedule(snapshot, now, config.maxCreatesPerPass),
+  reconcile: (snapshot, now, config) => schedule(snapshot, now, { binds: config.maxBindsPerPass, others: config.maxCreatesPerPass }),
 };

@@ -59,6 +59,8 @@ export interface ReconcileResult {
   actions: Action[];
   /** Run again after this long even if nothing changes (timers: minReadySeconds, grace periods). */
   requeueAfterMs?: number;
+  /** It stopped at its write budget with more to do at once: the loop puts these writes before events. */
+  backlog?: boolean;
 }
 
 export interface ControllerConfig {
@@ -70,6 +72,8 @@ export interface ControllerConfig {
   nodePortRange: { min: number; max: number };
   /** Most objects one controller creates in one pass (STYLE rule 3: creates are capped per pass). */
   maxCreatesPerPass: number;
+  /** Most pods the scheduler binds in one pass: one bulk write, a fraction of a millisecond each. */
+  maxBindsPerPass: number;
 }
 
 export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
@@ -78,6 +82,7 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   serviceClusterIpCidr: "10.96.0.0/12",
   nodePortRange: { min: 30000, max: 32767 },
   maxCreatesPerPass: 500,
+  maxBindsPerPass: 2000,
 };
 
 export interface Controller {

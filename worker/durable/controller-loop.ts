@@ -9,7 +9,7 @@ import { bulkBind, bulkCreate, bulkRewrite, type BulkContext } from "../api/bulk
 import { resourceByPlural } from "../resources/registry";
 import { CONTROLLERS } from "../controllers";
 import { Informer } from "../controllers/informer";
-import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig } from "../controllers/types";
+import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type ReconcileResult } from "../controllers/types";
 import type { Env } from "../env";
 import { openStore, prepareStore } from "../store/open";
 import type { Store } from "../store/types";
@@ -29,6 +29,12 @@ export const NUDGE_DELAY_MAX_MS = 100;
 export function nudgeDelayMs(lastPassMs: number): number {
   return Math.min(NUDGE_DELAY_MAX_MS, Math.max(NUDGE_DELAY_MIN_MS, 2 * lastPassMs));
 }
+/**
+ * Events written in a pass that left a controller at its write budget (a scheduling backlog, a
+ * big scale-up): bindings and pods first, as upstream's asynchronous event recorder allows;
+ * the queue drains at the full rate once the backlog is gone.
+ */
+export const EVENTS_PER_BUSY_PASS = 50;
 /** After a pass that changed something, look again this soon: its writes are the next input. */
 export const ACTIVE_REQUEUE_MS = 20;
 /** With nothing to do, re-run at least this often (a level-triggered full resync). */
@@ -62,6 +68,25 @@ export function controllerConfig(env: Env): ControllerConfig {
     nodeMonitorGracePeriodMs: seconds(env.NODE_MONITOR_GRACE_PERIOD_SECONDS, DEFAULT_CONTROLLER_CONFIG.nodeMonitorGracePeriodMs),
     podEvictionTimeoutMs: seconds(env.POD_EVICTION_TIMEOUT_SECONDS, DEFAULT_CONTROLLER_CONFIG.podEvictionTimeoutMs),
   };
+}
+
+/** CONTROLLER_TRACE: one line per pass, the milliseconds of each step (informer sync, each controller, its writes). */
+class PassTrace {
+  private readonly started = performance.now();
+  private last = this.started;
+  private readonly steps: string[] = [];
+
+  mark(step: string): void {
+    const now = performance.now();
+    const ms = now - this.last;
+    this.last = now;
+    if (ms >= 1 || step.startsWith("apply")) this.steps.push(`${step} ${ms.toFixed(0)}`);
+  }
+
+  log(): void {
+    const total = performance.now() - this.started;
+    if (total >= 5) console.log(`controller pass ${total.toFixed(0)} ms: ${this.steps.join(", ")}`);
+  }
 }
 
 export class ControllerLoop extends DurableObject<Env> {
@@ -111,7 +136,7 @@ export class ControllerLoop extends DurableObject<Env> {
   }
 
   /** Node lifecycle reads renewals from NodeLeases; the snapshot's Lease rows lag behind them. */
-  private async reconcile(controller: (typeof CONTROLLERS)[number], config: ControllerConfig) {
+  private async reconcile(controller: (typeof CONTROLLERS)[number], config: ControllerConfig): Promise<ReconcileResult> {
     if (controller.name !== nodeLifecycleController.name) return controller.reconcile(this.informer, new Date(), config);
     let heartbeats: LeaseHeartbeats | undefined;
     try {
@@ -162,9 +187,11 @@ export class ControllerLoop extends DurableObject<Env> {
    * to a ConfigMap does not make the scheduler walk every pod.
    */
   private async pass(): Promise<number> {
+    const trace = this.env.CONTROLLER_TRACE === "true" ? new PassTrace() : undefined;
     await prepareStore(this.env);
     const store = openStore(this.env);
     this.markDirty(await this.informer.sync(store));
+    trace?.mark("sync");
     const config = controllerConfig(this.env);
     const now = Date.now();
     const full = now - this.lastFullPassAt >= RESYNC_INTERVAL_MS;
@@ -173,15 +200,19 @@ export class ControllerLoop extends DurableObject<Env> {
       await this.compact(store);
     }
     let wrote = false;
+    let backlog = false;
     for (const controller of CONTROLLERS) {
       const due = this.dueAt.get(controller.name);
       if (!full && !this.dirty.has(controller.name) && (due === undefined || due > now)) continue;
       this.dueAt.delete(controller.name);
       this.dirty.delete(controller.name);
       const result = await this.reconcile(controller, config);
+      trace?.mark(controller.name);
       if (result.requeueAfterMs !== undefined) this.dueAt.set(controller.name, now + Math.max(result.requeueAfterMs, ACTIVE_REQUEUE_MS));
+      if (result.backlog) backlog = true;
       if (result.actions.length === 0) continue;
       const outcome = await this.applier.apply(result.actions);
+      trace?.mark(`apply ${result.actions.length}`);
       if (outcome.applied > 0 || outcome.conflicts > 0) wrote = true;
       for (const f of outcome.failures) {
         console.error(`${controller.name}: ${f.action.type} failed with ${f.status}: ${f.message}`);
@@ -189,14 +220,17 @@ export class ControllerLoop extends DurableObject<Env> {
       // Later controllers see this one's writes (e.g. the pods a ReplicaSet just made), and
       // every controller watching what it wrote runs again.
       this.markDirty(await this.informer.sync(store));
+      trace?.mark("sync");
     }
     // Events after every controller's writes (a pod's Scheduled event never holds back the next
     // binding), a capped number per pass; what is left goes in the next, requeued at once.
     if (this.applier.pendingEvents > 0) {
-      for (const f of await this.applier.flushEvents()) {
+      for (const f of await this.applier.flushEvents(backlog ? EVENTS_PER_BUSY_PASS : undefined)) {
         if (f.status >= 300 && f.status !== 409) console.error(`events: ${f.status}: ${f.message ?? ""}`.slice(0, 500));
       }
+      trace?.mark("events");
     }
+    trace?.log();
     if (wrote || this.dirty.size > 0 || this.applier.pendingEvents > 0) return ACTIVE_REQUEUE_MS;
     let next = this.lastFullPassAt + RESYNC_INTERVAL_MS - now;
     for (const due of this.dueAt.values()) next = Math.min(next, due - now);

@@ -1,7 +1,7 @@
 // The Store over drizzle's common SQLite base type: one class serves D1 and libSQL. Every write
 // is ONE atomic batch (D1 has no interactive transactions): the CAS guard first, then the change
 // row, then the objects row, so a failed precondition leaves nothing written. Reads are one query.
-import { and, count, eq, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, is, Placeholder, sql, type SQL } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { sqliteTable, text, type BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type { KubeObject } from "../resources/types";
@@ -31,6 +31,8 @@ export type SqlDatabase = BaseSQLiteDatabase<"async", unknown> & {
 export interface SqlStoreOptions {
   /** Encrypts values at rest for the resources it applies to (Secrets). */
   transformer?: ValueTransformer;
+  /** How bulk writes reach the driver: found from drizzle's client by default; null: drizzle's own batch. */
+  rawBatch?: RawBatch | null;
 }
 
 const COMPACTED_KEY = "compacted";
@@ -50,21 +52,90 @@ const LAST_CHANGE = sql`(SELECT max("revision") FROM "changes")`;
  */
 const casGuard = sqliteTable("cas_guard", { outcome: text("outcome").notNull() });
 
+/** A key's parts as values, or as placeholders when a statement is built once for many rows. */
+type Part<T> = T | Placeholder;
+interface KeyParts {
+  group: Part<string>;
+  resource: Part<string>;
+  namespace: Part<string>;
+  name: Part<string>;
+}
+interface BatchRowParts extends KeyParts {
+  value: Part<string>;
+  expected: Part<number>;
+}
+type BatchRowValues = ObjectKey & { value: string; expected: number };
+
+/** A statement for the driver itself: SQL text and its positional parameters. */
+export interface RawStatement {
+  sql: string;
+  params: unknown[];
+}
+/** Runs statements as one atomic batch and returns each one's rows (column name → value). */
+export type RawBatch = (statements: RawStatement[]) => Promise<Record<string, unknown>[][]>;
+
+/** SQL built once; bind() fills the placeholders in parameter order. */
+interface StatementTemplate {
+  bind(values: object): RawStatement;
+}
+
+function statementTemplate(query: { sql: string; params: unknown[] }): StatementTemplate {
+  // Each parameter is a placeholder's name or a constant drizzle bound at build time.
+  const slots: { name?: string; constant?: unknown }[] = query.params.map((p) => (is(p, Placeholder) ? { name: String(p.name) } : { constant: p }));
+  return {
+    bind: (values) => ({
+      sql: query.sql,
+      params: slots.map((s) => (s.name === undefined ? s.constant : (values as Record<string, unknown>)[s.name])),
+    }),
+  };
+}
+
+/**
+ * The driver under drizzle (D1's binding or a libSQL client), for the bulk path; undefined for
+ * anything else, which then takes drizzle's own batch.
+ */
+export function rawBatchOf(client: unknown): RawBatch | undefined {
+  const c = client as {
+    prepare?: (sql: string) => { bind(...params: unknown[]): unknown };
+    execute?: unknown;
+    batch?: (statements: unknown[]) => Promise<unknown[]>;
+  } | null;
+  const batch = c?.batch?.bind(c);
+  if (!c || !batch) return undefined;
+  if (typeof c.prepare === "function") {
+    const prepare = c.prepare.bind(c);
+    return async (statements) => {
+      const results = (await batch(statements.map((s) => prepare(s.sql).bind(...s.params)))) as { results?: Record<string, unknown>[] }[];
+      return results.map((r) => r.results ?? []);
+    };
+  }
+  if (typeof c.execute === "function") {
+    return async (statements) => {
+      const results = (await batch(statements.map((s) => ({ sql: s.sql, args: s.params })))) as { rows: Record<string, unknown>[] }[];
+      return results.map((r) => r.rows);
+    };
+  }
+  return undefined;
+}
+
 /** Rows per `batch` round trip: two statements each, far under D1's per-batch limits. */
 const BATCH_ROWS = 100;
 
-function objectIs(key: ObjectKey): SQL {
+function objectIs(key: KeyParts): SQL {
   return sql`${objects.apiGroup} = ${key.group} AND ${objects.resource} = ${key.resource} AND ${objects.namespace} = ${key.namespace} AND ${objects.name} = ${key.name}`;
 }
 
 export class SqlStore implements Store {
   private readonly codec: ValueCodec;
+  private readonly rawBatch: RawBatch | undefined;
+  private templates: Record<"create" | "update" | "upsert", StatementTemplate> | undefined;
 
   constructor(
     private readonly db: SqlDatabase,
     options: SqlStoreOptions = {},
   ) {
     this.codec = new ValueCodec(options.transformer);
+    this.rawBatch = options.rawBatch === null ? undefined : (options.rawBatch ?? rawBatchOf((db as { $client?: unknown }).$client));
   }
 
   async get(key: ObjectKey): Promise<StoredObject | null> {
@@ -214,15 +285,13 @@ export class SqlStore implements Store {
   private async batchChunk(writes: readonly BatchWrite[]): Promise<BatchResult[]> {
     if (writes.length === 0) return [];
     const encoded = await Promise.all(writes.map((w) => this.codec.encode(w.key, w.value)));
-    const statements: BatchItem<"sqlite">[] = writes.flatMap((w, i) => [this.batchChange(w, encoded[i]!), this.upsertFromLastChange(w.key)]);
-    const [first, ...rest] = statements;
-    const responses = (await this.db.batch([first!, ...rest])) as unknown[];
+    const returned = this.rawBatch ? await this.batchChunkRaw(this.rawBatch, writes, encoded) : await this.batchChunkDrizzle(writes, encoded);
     return Promise.all(
       writes.map(async (w, i): Promise<BatchResult> => {
-        const [change] = responses[2 * i] as { revision: number }[];
-        if (change) {
-          const value = { ...w.value, metadata: { ...w.value.metadata, resourceVersion: String(change.revision) } };
-          return { ok: true, stored: { key: w.key, revision: change.revision, value } };
+        const revision = returned[i];
+        if (revision !== undefined) {
+          const value = { ...w.value, metadata: { ...w.value.metadata, resourceVersion: String(revision) } };
+          return { ok: true, stored: { key: w.key, revision, value } };
         }
         if (w.op === "create") return { ok: false, code: "AlreadyExists" };
         return { ok: false, code: (await this.get(w.key)) ? "Conflict" : "NotFound" };
@@ -230,31 +299,75 @@ export class SqlStore implements Store {
     );
   }
 
+  /** Each row's new revision, or undefined where its precondition failed. */
+  private async batchChunkDrizzle(writes: readonly BatchWrite[], encoded: readonly string[]): Promise<(number | undefined)[]> {
+    const statements: BatchItem<"sqlite">[] = writes.flatMap((w, i) => [
+      this.batchChange(w.op, { ...w.key, value: encoded[i]!, expected: w.op === "update" ? w.expectedRevision : 0 }),
+      this.upsertFromLastChange(w.key),
+    ]);
+    const [first, ...rest] = statements;
+    const responses = (await this.db.batch([first!, ...rest])) as { revision: number }[][];
+    return writes.map((_, i) => responses[2 * i]?.[0]?.revision);
+  }
+
+  /**
+   * The same statements, their SQL built by drizzle once with placeholders and bound per row:
+   * building two statements per row was most of a bulk write's CPU (~0.25 ms a row).
+   */
+  private async batchChunkRaw(raw: RawBatch, writes: readonly BatchWrite[], encoded: readonly string[]): Promise<(number | undefined)[]> {
+    const templates = (this.templates ??= this.buildTemplates());
+    const statements = writes.flatMap((w, i) => {
+      const values: BatchRowValues = { ...w.key, value: encoded[i]!, expected: w.op === "update" ? w.expectedRevision : 0 };
+      return [templates[w.op].bind(values), templates.upsert.bind(values)];
+    });
+    const responses = await raw(statements);
+    return writes.map((_, i) => {
+      const revision = responses[2 * i]?.[0]?.revision;
+      return revision === undefined || revision === null ? undefined : Number(revision);
+    });
+  }
+
+  private buildTemplates(): Record<"create" | "update" | "upsert", StatementTemplate> {
+    const ph = {
+      group: sql.placeholder("group"),
+      resource: sql.placeholder("resource"),
+      namespace: sql.placeholder("namespace"),
+      name: sql.placeholder("name"),
+      value: sql.placeholder("value"),
+      expected: sql.placeholder("expected"),
+    };
+    return {
+      create: statementTemplate(this.batchChange("create", ph).toSQL()),
+      update: statementTemplate(this.batchChange("update", ph).toSQL()),
+      upsert: statementTemplate(this.upsertFromLastChange(ph).toSQL()),
+    };
+  }
+
   /** INSERT INTO changes SELECT … WHERE <precondition> RETURNING revision. */
-  private batchChange(w: BatchWrite, value: string) {
+  private batchChange(op: BatchWrite["op"], v: BatchRowParts) {
     const row = {
       revision: sql<number>`NULL`.as("revision"),
-      type: sql<ChangeType>`${w.op === "create" ? "ADDED" : "MODIFIED"}`.as("type"),
-      apiGroup: sql<string>`${w.key.group}`.as("api_group"),
-      resource: sql<string>`${w.key.resource}`.as("resource"),
-      namespace: sql<string>`${w.key.namespace}`.as("namespace"),
-      name: sql<string>`${w.key.name}`.as("name"),
-      value: sql<string>`${value}`.as("value"),
+      type: sql<ChangeType>`${op === "create" ? "ADDED" : "MODIFIED"}`.as("type"),
+      apiGroup: sql<string>`${v.group}`.as("api_group"),
+      resource: sql<string>`${v.resource}`.as("resource"),
+      namespace: sql<string>`${v.namespace}`.as("namespace"),
+      name: sql<string>`${v.name}`.as("name"),
+      value: sql<string>`${v.value}`.as("value"),
     };
     const source =
-      w.op === "create"
+      op === "create"
         ? this.db
             .select(row)
             .from(meta)
-            .where(and(eq(meta.key, COMPACTED_KEY), sql`NOT EXISTS (SELECT 1 FROM ${objects} WHERE ${objectIs(w.key)})`))
+            .where(and(eq(meta.key, COMPACTED_KEY), sql`NOT EXISTS (SELECT 1 FROM ${objects} WHERE ${objectIs(v)})`))
         : this.db
             .select(row)
             .from(objects)
-            .where(and(objectIs(w.key), eq(objects.revision, w.expectedRevision)));
+            .where(sql`${objectIs(v)} AND ${objects.revision} = ${v.expected}`);
     return this.db.insert(changes).select(source).returning({ revision: changes.revision });
   }
 
-  private upsertFromLastChange(key: ObjectKey) {
+  private upsertFromLastChange(key: KeyParts) {
     return this.db
       .insert(objects)
       .select(

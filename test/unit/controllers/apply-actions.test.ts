@@ -49,6 +49,19 @@ describe("ActionApplier", () => {
     expect(calls[1]).toMatchObject({ method: "PATCH", contentType: "application/merge-patch+json", body: { count: 2 } });
   });
 
+  it("writes queued events up to the flush limit, the oldest first, and keeps the rest", async () => {
+    const { calls, call } = recorder();
+    const applier = new ActionApplier(call, "c", { deferEvents: true, maxEventsPerFlush: 3 });
+    const events = ["one", "two", "three", "four"].map((message) => ({ type: "event" as const, regarding: pod, eventType: "Normal" as const, reason: "Test", message }));
+    await applier.apply(events);
+    expect(calls).toHaveLength(0);
+    await applier.flushEvents(1);
+    expect(calls.map((c) => (c.body as { message: string }).message)).toEqual(["one"]);
+    await applier.flushEvents(10); // capped at maxEventsPerFlush (3): the three left
+    expect(calls.map((c) => (c.body as { message: string }).message)).toEqual(["one", "two", "three", "four"]);
+    expect(applier.pendingEvents).toBe(0);
+  });
+
   it("counts 409 and 404 as conflicts to retry, other failures as failures", async () => {
     const call: ApiCaller = async (method) => ({ status: method === "PUT" ? 409 : 500, body: "x" });
     const applier = new ActionApplier(call, "c");

@@ -172,6 +172,8 @@ describe("replicaset controller", () => {
   it("caps creates per pass", () => {
     const result = run([rs(10)], { ...DEFAULT_CONTROLLER_CONFIG, maxCreatesPerPass: 3 });
     expect(result.actions.filter((a) => a.type === "create")).toHaveLength(3);
+    expect(result.backlog).toBe(true);
+    expect(run([rs(3)], { ...DEFAULT_CONTROLLER_CONFIG, maxCreatesPerPass: 5 }).backlog).toBeUndefined();
   });
 
   it("orders the least valuable pod first", () => {

@@ -34,6 +34,14 @@ describe("scheduler", () => {
     expect(types).toEqual(["bind", "bind", "bind", "event", "event", "event"]);
   });
 
+  it("binds at most the write budget per pass and says a backlog is left", () => {
+    const pods = ["a", "b", "c", "d", "e"].map((n) => pod(n));
+    const capped = schedulerController.reconcile(snapshotOf([node("n1"), ...pods]), NOW, { ...DEFAULT_CONTROLLER_CONFIG, maxBindsPerPass: 2 });
+    expect(Object.keys(binds(capped.actions))).toHaveLength(2);
+    expect(capped.backlog).toBe(true);
+    expect(schedulerController.reconcile(snapshotOf([node("n1"), ...pods]), NOW, DEFAULT_CONTROLLER_CONFIG).backlog).toBeUndefined();
+  });
+
   it("makes no writes when every pod is bound", () => {
     expect(run([node("n1"), pod("a", { node: "n1" }), pod("b", { node: "n1" })])).toEqual([]);
   });
@@ -144,7 +152,7 @@ describe("scheduler", () => {
     const podList = all.filter((e) => e.ref.resource === "pods").map((e) => e.object);
     // A list-once snapshot, as the loop's informer is: the benchmark measures the scheduler, not the fake.
     const snap = { list: (ref: { resource: string }) => (ref.resource === "nodes" ? nodeList : ref.resource === "pods" ? podList : []), get: () => undefined, ownedBy: () => [] };
-    const result = schedule(snap, NOW, 100_000);
+    const result = schedule(snap, NOW, { binds: 100_000, others: 100_000 });
     const perNode = new Map<string, number>();
     for (const a of result.actions) if (a.type === "bind") perNode.set(a.nodeName, (perNode.get(a.nodeName) ?? 0) + 1);
     expect([...perNode.values()].reduce((x, y) => x + y, 0)).toBe(10_000);
