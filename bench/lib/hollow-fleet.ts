@@ -6,6 +6,8 @@ import type { PodWatch, WatchedPod } from "./pod-watch";
 
 const REGISTER_CONCURRENCY = 8;
 const STATUS_CONCURRENCY = 4;
+/** A report the control plane could not take (5xx, a dropped connection) is sent again after this. */
+const RETRY_MS = 200;
 
 export interface FleetOptions {
   names: string[];
@@ -105,21 +107,24 @@ export async function startHollowFleet(api: ApiClient, watch: PodWatch, options:
     wakeAll();
   });
 
-  const report = async (pod: WatchedPod) => {
+  /** Sends the kubelet's update for the pod; false when it did not land and should be sent again. */
+  const report = async (pod: WatchedPod): Promise<boolean> => {
     const node = pod.spec.nodeName ?? "";
-    if (dead.has(node)) return;
+    if (dead.has(node)) return true;
     const base = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`;
     if (pod.metadata.deletionTimestamp) {
       // The kubelet's part of a graceful delete: the containers are gone, so the pod goes.
-      await api.call("DELETE", `${base}?gracePeriodSeconds=0`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
-      return;
+      const res = await api.call("DELETE", `${base}?gracePeriodSeconds=0`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      return res.status < 500;
     }
     const res = await api.call("PUT", `${base}/status`, { ...pod, status: runningStatus(pod, index.get(node) ?? 0, seq++) });
     if (res.status === 200) reported++;
     else if (res.status === 409) {
       const fresh = await api.call("GET", base);
       if (fresh.status === 200) queue.set(pod.metadata.uid, JSON.parse(fresh.body) as WatchedPod);
-    }
+      return fresh.status === 200 || fresh.status === 404;
+    } else return res.status < 500;
+    return true;
   };
   const workers = Array.from({ length: STATUS_CONCURRENCY }, async () => {
     while (!stopped) {
@@ -130,10 +135,16 @@ export async function startHollowFleet(api: ApiClient, watch: PodWatch, options:
       }
       const [uid, pod] = first.value;
       queue.delete(uid);
+      // The control plane was busy or restarting: try again shortly, unless a newer state came.
+      const retry = () => setTimeout(() => {
+        if (stopped || queue.has(uid)) return;
+        queue.set(uid, pod);
+        wakeAll();
+      }, RETRY_MS);
       try {
-        await report(pod);
+        if (!(await report(pod))) retry();
       } catch {
-        // The control plane is busy or restarting: a later event brings the pod back.
+        retry();
       }
     }
   });

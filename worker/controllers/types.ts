@@ -82,7 +82,7 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   serviceClusterIpCidr: "10.96.0.0/12",
   nodePortRange: { min: 30000, max: 32767 },
   maxCreatesPerPass: 500,
-  maxBindsPerPass: 2000,
+  maxBindsPerPass: 5000,
 };
 
 export interface Controller {
