@@ -16,6 +16,8 @@ export interface PodWatch {
   listen(listener: PodListener): () => void;
   /** Resolves once the server has answered the first watch request. */
   ready: Promise<void>;
+  /** Times the stream ended and was opened again (the server closes a watcher that falls too far behind). */
+  readonly reopened: number;
   close(): void;
 }
 
@@ -34,12 +36,16 @@ export function watchPods(kubeconfig: string, fromResourceVersion: string): PodW
   const listeners = new Set<PodListener>();
   let rv = fromResourceVersion;
   let closed = false;
+  let reopened = 0;
   let current: ReturnType<typeof request> | undefined;
   let resolveReady!: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
 
+  let opened = false;
   const open = () => {
     if (closed) return;
+    if (opened) reopened++;
+    opened = true;
     const path = `/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(rv)}`;
     const req = request(
       { host: server.hostname, port: Number(server.port), path, method: "GET", ca, agent: new Agent({ keepAlive: false, ca }), headers: { authorization: `Bearer ${token}`, accept: "application/json" } },
@@ -76,6 +82,9 @@ export function watchPods(kubeconfig: string, fromResourceVersion: string): PodW
       return () => listeners.delete(listener);
     },
     ready,
+    get reopened() {
+      return reopened;
+    },
     close() {
       closed = true;
       current?.destroy();

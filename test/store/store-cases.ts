@@ -259,6 +259,24 @@ export function runStoreCases(makeStore: MakeStore): void {
       expect(await store.changesSince(deleted.revision, 100)).toEqual([]);
     });
 
+    it("returns the caller's own value for a known revision, without reading it, and reads the rest", async () => {
+      const { store } = await makeStore();
+      const start = await store.currentRevision();
+      const a = pods("default", "a");
+      const b = pods("default", "b");
+      const first = await store.create(a, pod(a, { spec: { v: 1 } }));
+      const second = await store.create(b, pod(b, { spec: { v: 2 } }));
+      // A marker only the caller has: it comes back as the value, so the row's value was not used.
+      const mine = { ...second.value, spec: { v: "from the caller" } };
+      const known = new Map([[second.revision, mine], [start - 5, first.value]]);
+      const events = await store.changesSince(start, 100, known);
+      expect(events.map((e) => [e.revision, e.key.name, e.value.spec])).toEqual([
+        [first.revision, "a", { v: 1 }],
+        [second.revision, "b", { v: "from the caller" }],
+      ]);
+      expect((await store.changesSince(start, 100, new Map())).map((e) => e.value.spec)).toEqual([{ v: 1 }, { v: 2 }]);
+    });
+
     it("compacts: older starts fail with Compacted, revisions keep counting", async () => {
       const { store } = await makeStore();
       const key = pods("default", "a");
@@ -335,13 +353,50 @@ export function runStoreCases(makeStore: MakeStore): void {
       expect(await store.get(a)).toBeNull();
     });
 
+    it("writes a key repeated in one batch in order: the second create of it is AlreadyExists", async () => {
+      const { store } = await makeStore();
+      if (!store.batch) return;
+      const a = pods("default", "a");
+      const b = pods("default", "b");
+      const results = await store.batch([
+        { op: "create", key: a, value: pod(a, { spec: { v: 1 } }) },
+        { op: "create", key: b, value: pod(b) },
+        { op: "create", key: a, value: pod(a, { spec: { v: 2 } }) },
+      ]);
+      expect(results.map((r) => (r.ok ? "ok" : r.code))).toEqual(["ok", "ok", "AlreadyExists"]);
+      expect((await store.get(a))?.value.spec).toEqual({ v: 1 });
+    });
+
+    it("writes a row too big to share a statement on its own, in its place", async () => {
+      const { store } = await makeStore();
+      if (!store.batch) return;
+      const keys = ["a", "big", "c"].map((n) => pods("default", n));
+      const [a, big, c] = keys as [ObjectKey, ObjectKey, ObjectKey];
+      // Quotes double in the bulk statement's JSON: 400,000 of them are 800,000 characters there.
+      const huge = pod(big, { data: { blob: '"'.repeat(400_000) } });
+      const created = await store.batch([
+        { op: "create", key: a, value: pod(a) },
+        { op: "create", key: big, value: huge },
+        { op: "create", key: c, value: pod(c) },
+      ]);
+      const revisions = created.map((r) => (r.ok ? r.stored.revision : 0));
+      expect(revisions.every((r) => r > 0)).toBe(true);
+      expect([...revisions].sort((x, y) => x - y)).toEqual(revisions);
+      expect((await store.get(big))?.value.data).toEqual(huge.data);
+      const again = await store.batch([
+        { op: "update", key: big, value: huge, expectedRevision: revisions[1]! - 1 },
+        { op: "create", key: big, value: huge },
+      ]);
+      expect(again.map((r) => (r.ok ? "ok" : r.code))).toEqual(["Conflict", "AlreadyExists"]);
+    });
+
     it("splits large batches into round trips transparently", async () => {
       const { store } = await makeStore();
       if (!store.batch) return;
-      const keys = Array.from({ length: 250 }, (_, i) => pods("bulk", `p-${i}`));
+      const keys = Array.from({ length: 2500 }, (_, i) => pods("bulk", `p-${i}`));
       const results = await store.batch(keys.map((key) => ({ op: "create" as const, key, value: pod(key) })));
       expect(results.every((r) => r.ok)).toBe(true);
-      expect(await store.count("", "pods", "bulk")).toBe(250);
+      expect(await store.count("", "pods", "bulk")).toBe(2500);
       const revisions = results.map((r) => (r.ok ? r.stored.revision : 0));
       expect([...revisions].sort((x, y) => x - y)).toEqual(revisions);
     });

@@ -7,7 +7,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../worker/env";
 import { openStore } from "../../worker/store/open";
-import { rawBatchOf, SqlStore } from "../../worker/store/sql-store";
+import { SqlStore } from "../../worker/store/sql-store";
 import { runStoreCases, type MakeStore } from "./store-cases";
 
 declare module "cloudflare:test" {
@@ -41,10 +41,6 @@ const makeStore: MakeStore = async (options = {}) => {
 
 describe("SqlStore on D1", () => {
   runStoreCases(makeStore);
-
-  it("sends bulk writes to the D1 binding itself", async () => {
-    expect(rawBatchOf(drizzle(await freshDatabase()).$client)).toBeDefined();
-  });
 
   it("openStore picks D1 and encrypts Secrets when SECRETS_ENCRYPTION_KEY is set", async () => {
     const db = await freshDatabase();

@@ -10,7 +10,7 @@ import type { Env } from "../../worker/env";
 import { applyMigrations } from "../../worker/store/migrate-libsql";
 import { readMigrations } from "../../worker/store/migrations-dir";
 import { openStore } from "../../worker/store/open";
-import { rawBatchOf, SqlStore } from "../../worker/store/sql-store";
+import { SqlStore } from "../../worker/store/sql-store";
 import { runStoreCases, type MakeStore } from "./store-cases";
 
 const clients: Client[] = [];
@@ -36,19 +36,6 @@ const makeStore: MakeStore = async (options = {}) => {
 
 describe("SqlStore on libSQL", () => {
   runStoreCases(makeStore);
-
-  it("sends bulk writes to the libSQL client itself", async () => {
-    expect(rawBatchOf(drizzle(await migratedClient()).$client)).toBeDefined();
-  });
-});
-
-// Bulk writes take drizzle's own batch when the driver is not one we know.
-describe("SqlStore on libSQL through drizzle's batch", () => {
-  runStoreCases(async (options = {}) => {
-    const made = await makeStore(options);
-    const client = clients[clients.length - 1]!;
-    return { ...made, store: new SqlStore(drizzle(client), { ...options, rawBatch: null }) };
-  });
 });
 
 describe("SqlStore on libSQL, the driver alone", () => {
@@ -56,7 +43,7 @@ describe("SqlStore on libSQL, the driver alone", () => {
     const client = await migratedClient();
     expect(await applyMigrations(client, readMigrations())).toEqual([]);
     const applied = await client.execute("SELECT name FROM d1_migrations ORDER BY id");
-    expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql"]);
+    expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql", "0002_objects_follow_changes.sql"]);
   });
 
   it("openStore picks libSQL when LIBSQL_URL is set, and encrypts Secrets with the env key", async () => {

@@ -83,6 +83,7 @@ export class FakeStore implements Store {
     return this.revision;
   }
 
+  /** `known` is a hint a store may ignore: this one reads every value. */
   async changesSince(after: number, limit: number): Promise<ChangeEvent[]> {
     this.calls.changesSince++;
     if (after < this.compacted) throw new StoreError("Compacted");
@@ -125,11 +126,23 @@ export interface WatchLine {
 export class RecordingSink implements WatchSink {
   readonly chunks: Uint8Array[] = [];
   closed = false;
-  /** write() reports "too slow" once this many chunks are queued. */
-  constructor(private readonly bound = Number.POSITIVE_INFINITY) {}
+  /** Chunks the "client" has read: the queue is what was written after them. */
+  private read = 0;
+  /** behind() once more than `behindAt` chunks are queued; write() refuses once `refuseAt` are. */
+  constructor(
+    private readonly behindAt = Number.POSITIVE_INFINITY,
+    private readonly refuseAt = Number.POSITIVE_INFINITY,
+  ) {}
   write(chunk: Uint8Array): boolean {
     this.chunks.push(chunk);
-    return this.chunks.length < this.bound;
+    return this.chunks.length - this.read < this.refuseAt;
+  }
+  behind(): boolean {
+    return this.chunks.length - this.read > this.behindAt;
+  }
+  /** The client reads everything queued so far. */
+  drain(): void {
+    this.read = this.chunks.length;
   }
   ready(): Promise<void> {
     return Promise.resolve();

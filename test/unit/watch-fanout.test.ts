@@ -190,13 +190,34 @@ describe("WatchFanOut", () => {
     expect(sink.events[1]).toEqual({ type: "BOOKMARK", object: { kind: "Pod", apiVersion: "v1", metadata: { resourceVersion: "1" } } });
   });
 
-  it("closes a slow watcher instead of buffering", async () => {
+  it("gives a watcher that falls behind time to drain, then closes it if it has not", async () => {
     const t = setup();
     const slow = await t.open({ start: "now" }, new RecordingSink(2));
     const fast = await t.open({ start: "now" });
     for (const name of ["a", "b", "c"]) t.fanout.publish([t.write("ADDED", name)]);
+    expect(slow.sink.closed).toBe(false);
+    expect(t.timers.armed).toBe(1);
+    t.timers.fire();
     expect(slow.sink.closed).toBe(true);
     expect(fast.sink.summary).toHaveLength(3);
+  });
+
+  it("keeps a watcher that drains a burst within the grace period", async () => {
+    const t = setup();
+    const burst = await t.open({ start: "now" }, new RecordingSink(2));
+    t.fanout.publish(["a", "b", "c", "d"].map((name) => t.write("ADDED", name)));
+    burst.sink.drain();
+    t.timers.fire();
+    expect(burst.sink.closed).toBe(false);
+    t.fanout.publish([t.write("ADDED", "e")]);
+    expect(burst.sink.summary).toEqual(["ADDED a@1", "ADDED b@2", "ADDED c@3", "ADDED d@4", "ADDED e@5"]);
+  });
+
+  it("closes at once a watcher whose queue is past its hard bound", async () => {
+    const t = setup();
+    const slow = await t.open({ start: "now" }, new RecordingSink(2, 3));
+    for (const name of ["a", "b", "c"]) t.fanout.publish([t.write("ADDED", name)]);
+    expect(slow.sink.closed).toBe(true);
   });
 
   it("skips list items' older changes when a list page was read after the list revision", async () => {

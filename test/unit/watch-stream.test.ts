@@ -1,19 +1,22 @@
 // The watch stream's bounded queue: backpressure for catch-up, "too slow" for live writes.
 import { describe, expect, it } from "vitest";
-import { MAX_QUEUED_EVENTS, WATCH_QUEUE_HIGH_WATER_EVENTS, streamSink } from "../../worker/durable/watch-stream";
+import { HARD_MAX_QUEUED_EVENTS, MAX_QUEUED_EVENTS, WATCH_QUEUE_HIGH_WATER_EVENTS, streamSink } from "../../worker/durable/watch-stream";
 
 const chunk = new TextEncoder().encode("{}\n");
 
 describe("streamSink", () => {
-  it("reports a watcher too slow once the queue passes MAX_QUEUED_EVENTS", () => {
+  it("is behind past MAX_QUEUED_EVENTS and refuses writes at HARD_MAX_QUEUED_EVENTS", () => {
     const { sink } = streamSink(() => {});
     let ok = true;
     let written = 0;
+    let behindAt = 0;
     while (ok) {
       ok = sink.write(chunk);
       written++;
+      if (!behindAt && sink.behind()) behindAt = written;
     }
-    expect(written).toBe(MAX_QUEUED_EVENTS);
+    expect(behindAt).toBe(MAX_QUEUED_EVENTS + 1);
+    expect(written).toBe(HARD_MAX_QUEUED_EVENTS);
   });
 
   it("ready() waits until the reader drains below the high-water mark", async () => {

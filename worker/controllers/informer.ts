@@ -120,6 +120,8 @@ export class Informer implements Snapshot, ChangeFeed {
   private readonly consumers = new Map<string, { next: number; fullAt: number }>();
   /** Highest revision folded into the cache; 0 before the first sync. */
   revision = 0;
+  /** Objects this loop wrote itself, by revision: the next sync need not read their values back. */
+  private readonly written = new Map<number, KubeObject>();
 
   constructor(refs: readonly ResourceRef[]) {
     const seen = new Set<string>();
@@ -140,7 +142,7 @@ export class Informer implements Snapshot, ChangeFeed {
     for (;;) {
       let events: ChangeEvent[];
       try {
-        events = await store.changesSince(this.revision, CHANGE_PAGE_ROWS);
+        events = await store.changesSince(this.revision, CHANGE_PAGE_ROWS, this.written.size > 0 ? this.written : undefined);
       } catch (e) {
         if (e instanceof StoreError && e.code === "Compacted") return this.relist(store);
         throw e;
@@ -156,11 +158,25 @@ export class Informer implements Snapshot, ChangeFeed {
         if (event.type !== "DELETED") this.index(ref, event.value);
         this.record({ ref, previous, current: event.type === "DELETED" ? undefined : event.value });
       }
+      for (const r of this.written.keys()) if (r <= this.revision) this.written.delete(r);
       if (events.length < CHANGE_PAGE_ROWS) return changed;
     }
   }
 
+  /**
+   * Objects just written by this loop (bulk results, with their resourceVersion): a bulk
+   * pass of thousands would otherwise read every one back from the change log. Ignored
+   * once the cache is past them.
+   */
+  wrote(objects: readonly KubeObject[]): void {
+    for (const obj of objects) {
+      const revision = Number(obj.metadata.resourceVersion);
+      if (Number.isSafeInteger(revision) && revision > this.revision) this.written.set(revision, obj);
+    }
+  }
+
   private async relist(store: Store): Promise<Set<string>> {
+    this.written.clear();
     this.kinds.clear();
     this.owners.clear();
     this.uids.clear();

@@ -4,7 +4,8 @@
 // missed. Alarms are serial, so two passes never overlap; the schedule survives restarts.
 import { DurableObject } from "cloudflare:workers";
 import { createApp } from "../app";
-import { ActionApplier, type ApiCaller, type BulkWriter } from "../controllers/apply-actions";
+import { ActionApplier, type ApiCaller, type BulkResult, type BulkWriter } from "../controllers/apply-actions";
+import type { KubeObject } from "../resources/types";
 import { bulkBind, bulkCreate, bulkRewrite, type BulkContext } from "../api/bulk-writes";
 import { resourceByPlural } from "../resources/registry";
 import { CONTROLLERS } from "../controllers";
@@ -46,18 +47,26 @@ const CONTROLLER_PRINCIPAL = { user: CONTROLLER_USER, kind: "admin", scope: "" }
 /** kube-controller-manager's user agent: what kube-apiserver names its managedFields manager after. */
 const CONTROLLER_AGENT = "kube-controller-manager";
 
-/** The bulk path (worker/api/bulk-writes.ts) over this loop's store and runtime. */
-function bulkWriter(env: Env, waitUntil: (p: Promise<unknown>) => void): BulkWriter {
+/**
+ * The bulk path (worker/api/bulk-writes.ts) over this loop's store and runtime; what it wrote
+ * goes to `wrote` too (the informer, which then need not read it back).
+ */
+function bulkWriter(env: Env, waitUntil: (p: Promise<unknown>) => void, wrote: (objects: KubeObject[]) => void): BulkWriter {
   const context = (): BulkContext => ({ env, store: openStore(env), principal: CONTROLLER_PRINCIPAL, now: new Date(), waitUntil, manager: CONTROLLER_AGENT });
   const defOf = (group: string, resource: string) => {
     const def = resourceByPlural(group, resource);
     if (!def) throw new Error(`bulk write: unknown resource ${group}/${resource}`);
     return def;
   };
+  const noting = async (results: Promise<BulkResult[]>): Promise<BulkResult[]> => {
+    const out = await results;
+    wrote(out.flatMap((r) => (r.object && r.status < 300 ? [r.object] : [])));
+    return out;
+  };
   return {
-    create: (ref, objects) => bulkCreate(context(), defOf(ref.group, ref.resource), objects),
-    bind: (binds) => bulkBind(context(), defOf("", "pods"), binds),
-    rewrite: (ref, objects) => bulkRewrite(context(), defOf(ref.group, ref.resource), objects),
+    create: (ref, objects) => noting(bulkCreate(context(), defOf(ref.group, ref.resource), objects)),
+    bind: (binds) => noting(bulkBind(context(), defOf("", "pods"), binds)),
+    rewrite: (ref, objects) => noting(bulkRewrite(context(), defOf(ref.group, ref.resource), objects)),
   };
 }
 
@@ -85,7 +94,8 @@ class PassTrace {
 
   log(): void {
     const total = performance.now() - this.started;
-    if (total >= 5) console.log(`controller pass ${total.toFixed(0)} ms: ${this.steps.join(", ")}`);
+    // warn: shown also when wrangler logs only warnings (a benchmark without its request log)
+    if (total >= 5) console.warn(`controller pass ${total.toFixed(0)} ms: ${this.steps.join(", ")}`);
   }
 }
 
@@ -116,7 +126,8 @@ export class ControllerLoop extends DurableObject<Env> {
       const res = await app.fetch(new Request(`https://controller-manager.internal${path}`, init), env, executionCtx as ExecutionContext);
       return { status: res.status, body: await res.text() };
     };
-    this.applier = new ActionApplier(call, "edgeplane-controller-manager", { bulk: bulkWriter(env, (p) => ctx.waitUntil(p)), deferEvents: true });
+    const bulk = bulkWriter(env, (p) => ctx.waitUntil(p), (objects) => this.informer.wrote(objects));
+    this.applier = new ActionApplier(call, "edgeplane-controller-manager", { bulk, deferEvents: true });
   }
 
   /** RPC from the Worker after each write: run a pass soon, unless one is already due sooner. */

@@ -24,14 +24,21 @@ export { bookmarkChunk, shapeFor };
 export const GAP_HOLD_MS = 20;
 export const CATCH_UP_INTERVAL_MS = 5_000;
 export const BOOKMARK_INTERVAL_MS = 60_000;
+/**
+ * A watcher whose queue is over its soft bound gets this long to drain before it is closed as
+ * too slow: a burst (one publish of a pass's 5,000 bindings) is not a slow client.
+ */
+export const SLOW_WATCHER_GRACE_MS = 5_000;
 export const RING_MAX_EVENTS = 10_000;
 export const RING_MAX_AGE_MS = 5 * 60_000;
 /** Rows per store read (lists and change-log pages) and ring entries per catch-up batch. */
 export const STORE_PAGE_ROWS = 500;
 
 export interface WatchSink {
-  /** Queues one chunk; false when the queue is over its bound (the watcher is then closed). */
+  /** Queues one chunk; false when the sink is closed or its queue past its hard bound (the watcher is then closed). */
   write(chunk: Uint8Array): boolean;
+  /** Whether the queue is over its soft bound: the reader is not keeping up (or has not yet had a turn). */
+  behind(): boolean;
   /** Resolves once the queue has room again (backpressure for initial lists and catch-up). */
   ready(): Promise<void>;
   close(): void;
@@ -82,6 +89,8 @@ interface Watcher {
   skipUpTo?: Map<string, number>;
   skipMax: number;
   lastBookmarkAt: number;
+  /** Found behind; a timer checks again after SLOW_WATCHER_GRACE_MS. */
+  lagChecking: boolean;
 }
 
 export class WatchFanOut {
@@ -126,7 +135,7 @@ export class WatchFanOut {
 
   /** Opens a watcher; `started` settles once it is live (or has ended). */
   open(spec: WatchSpec, sink: WatchSink): { id: number; started: Promise<void> } {
-    const watcher: Watcher = { id: this.nextId++, spec, sink, pos: 0, from: 0, live: false, closed: false, skipMax: 0, lastBookmarkAt: this.now() };
+    const watcher: Watcher = { id: this.nextId++, spec, sink, pos: 0, from: 0, live: false, closed: false, skipMax: 0, lastBookmarkAt: this.now(), lagChecking: false };
     this.watchers.set(watcher.id, watcher);
     const started = this.run(watcher).catch((err: unknown) => {
       if (watcher.closed) return;
@@ -225,7 +234,18 @@ export class WatchFanOut {
       if (shape === "ADDED" || shape === "MODIFIED") w.known.add(keyString(event.key));
       else w.known.delete(keyString(event.key));
     }
-    return w.sink.write(chunkFor(entry, shape, w.spec.typeMeta));
+    if (!w.sink.write(chunkFor(entry, shape, w.spec.typeMeta))) return false;
+    if (w.live && !w.lagChecking && w.sink.behind()) this.checkLagLater(w);
+    return true;
+  }
+
+  /** Closes `w` if it is still behind after the grace period; the client then re-watches from where it got to. */
+  private checkLagLater(w: Watcher): void {
+    w.lagChecking = true;
+    this.setTimer(() => {
+      w.lagChecking = false;
+      if (!w.closed && w.sink.behind()) this.close(w.id);
+    }, SLOW_WATCHER_GRACE_MS);
   }
 
   /** A change at `revision` was never delivered: watchers that began before it and passed it re-list. */

@@ -77,7 +77,7 @@ export function nodeLeaseStore(base: Store, leases: LeaseAuthority): Store {
       }
     },
     currentRevision: () => base.currentRevision(),
-    changesSince: (after, limit) => base.changesSince(after, limit),
+    changesSince: (after, limit, known) => base.changesSince(after, limit, known),
     compact: (revision) => base.compact(revision),
     compactedRevision: () => base.compactedRevision(),
     putToken: (token) => base.putToken(token),

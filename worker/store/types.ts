@@ -116,8 +116,10 @@ export interface Store {
   /**
    * Changes with revision > `after`, oldest first, at most `limit`.
    * Fails with Compacted when `after` is older than the retained window.
+   * `known`: values the caller already has, by revision (its own writes): those rows'
+   * values are not read, and the given object is returned as the change's value.
    */
-  changesSince(after: number, limit: number): Promise<ChangeEvent[]>;
+  changesSince(after: number, limit: number, known?: ReadonlyMap<number, KubeObject>): Promise<ChangeEvent[]>;
   /** Drops change-log rows at or below `revision`; watches from before it then get 410. */
   compact(revision: number): Promise<void>;
   /** The oldest revision a watch may still start from. */

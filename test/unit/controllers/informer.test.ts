@@ -41,6 +41,26 @@ describe("Informer", () => {
     expect(await informer.sync(store)).toEqual(new Set());
   });
 
+  it("offers the store what it wrote itself, then forgets it once synced past", async () => {
+    const store = new FakeStore();
+    await store.create(key("first"), pod("first"));
+    const informer = new Informer([PODS]);
+    await informer.sync(store);
+    const offered: (number[] | undefined)[] = [];
+    const spy = Object.assign(Object.create(store) as FakeStore, {
+      changesSince: (after: number, limit: number, known?: ReadonlyMap<number, KubeObject>) => {
+        offered.push(known && [...known.keys()]);
+        return store.changesSince(after, limit);
+      },
+    });
+    const created = await store.create(key("a"), pod("a"));
+    informer.wrote([created.value, { ...pod("stale"), metadata: { ...pod("stale").metadata, resourceVersion: "0" } }]);
+    await informer.sync(spy);
+    await informer.sync(spy);
+    expect(offered).toEqual([[created.revision], undefined]);
+    expect(informer.get(PODS, "default", "a")?.metadata.resourceVersion).toBe(String(created.revision));
+  });
+
   it("re-lists when its cursor has been compacted away", async () => {
     const store = new FakeStore();
     await store.create(key("a"), pod("a"));
