@@ -19,6 +19,12 @@ const PHASES = process.env.PHASES ?? "sabc";
 const TRACE = process.env.CONTROLLER_TRACE === "true";
 const traceOptions = TRACE ? { onOutput: (line: string) => line.includes("controller pass") && console.log(line.trim()) } : {};
 const traceVars: Record<string, string> = TRACE ? { CONTROLLER_TRACE: "true" } : {};
+/**
+ * wrangler's per-request log (a loopback HTTP call to wrangler and a debug-file append per
+ * request, local-only) is off unless REQUEST_LOG=true: on 2 cores it took a third of a core
+ * from the Worker.
+ */
+const REQUEST_LOG = process.env.REQUEST_LOG === "true";
 const CREATE_CONCURRENCY = 16;
 const POLL_MS = 20;
 const PROGRESS_MS = 5_000;
@@ -33,7 +39,7 @@ const seconds = (ms: number) => (ms / 1000).toFixed(2);
 class PodTracker {
   readonly pods = new Map<string, WatchedPod>();
   readonly boundAt = new Map<string, number>();
-  constructor(watch: PodWatch) {
+  constructor(readonly watch: PodWatch) {
     watch.listen((type, pod) => {
       if (type === "DELETED") this.pods.delete(pod.metadata.uid);
       else this.pods.set(pod.metadata.uid, pod);
@@ -170,7 +176,7 @@ async function phaseS(api: ApiClient, tracker: PodTracker): Promise<void> {
   if (pv.status !== 201) throw new Error(`volume: ${pv.status} ${pv.body}`);
   await until("(s) binding", () => tracker.boundIn(ns).count >= PODS, () => `${tracker.boundIn(ns).count}/${PODS} bound`);
   const { last } = tracker.boundIn(ns);
-  console.log(`(s) PV created → all ${PODS} pending pods bound: ${seconds(last - t1)} s = ${Math.round(PODS / ((last - t1) / 1000))} pods bound/s (target ≥ 1,000; includes binding the claim)`);
+  console.log(`(s) PV created → all ${PODS} pending pods bound: ${seconds(last - t1)} s = ${Math.round(PODS / ((last - t1) / 1000))} pods bound/s (target ≥ 1,000; includes binding the claim); the watch was re-opened ${tracker.watch.reopened} times so far`);
   const running = () => tracker.inNamespace(ns).filter((p) => p.status?.phase === "Running").length;
   await until("(s) running", () => running() >= PODS, () => `${running()}/${PODS} Running`);
 }
@@ -203,7 +209,7 @@ async function phaseB(cluster: Cluster, api: ApiClient, tracker: PodTracker): Pr
 }
 
 async function phaseC(): Promise<void> {
-  const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: "10", POD_EVICTION_TIMEOUT_SECONDS: "5", ...traceVars }, ...traceOptions });
+  const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: "10", POD_EVICTION_TIMEOUT_SECONDS: "5", ...traceVars }, requestLog: REQUEST_LOG, ...traceOptions });
   const api = clientFromKubeconfig(cluster.kubeconfig);
   const watch = watchPods(cluster.kubeconfig, await currentRevision(api));
   await watch.ready;
@@ -231,7 +237,8 @@ async function phaseC(): Promise<void> {
 
 async function main() {
   if (/[sab]/.test(PHASES)) {
-    const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: LONG_GRACE_SECONDS, ...traceVars }, ...traceOptions });
+    const cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: LONG_GRACE_SECONDS, ...traceVars }, requestLog: REQUEST_LOG, ...traceOptions });
+    console.log(`local cluster: wrangler's request log ${REQUEST_LOG ? "on" : "off"} (REQUEST_LOG=true turns it on)`);
     const api = clientFromKubeconfig(cluster.kubeconfig);
     const watch = watchPods(cluster.kubeconfig, await currentRevision(api));
     try {

@@ -79,14 +79,15 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent] [--verbose] [--state DIR] [--node-name N]]
+const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent] [--verbose] [--state DIR] [--node-name N] [--inspector-port N]]
   --port N        serve on https://127.0.0.1:N (default: $PORT, else ${DEFAULT_PORT})
   --reset         delete .edgeplane/ (objects, CA, admin token, kubeconfig) before starting
   --config FILE   another wrangler configuration (default: the repository's wrangler.toml)
   --no-agent      run the control plane only, without a node agent on the local Docker engine
   --verbose       also print one line per API request
   --state DIR     keep the cluster's state in DIR (default: .edgeplane/ in the repository)
-  --node-name N   the local node's name (default: this machine's hostname)`;
+  --node-name N   the local node's name (default: this machine's hostname)
+  --inspector-port N  a DevTools inspector for the Worker on 127.0.0.1:N (default: none; it slows every request)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
       verbose: { type: "boolean", default: false },
       state: { type: "string" },
       "node-name": { type: "string" },
+      "inspector-port": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
   showRequests = values.verbose;
   const stateRoot = resolve(values.state ?? DEFAULT_STATE_ROOT);
   const port = parsePort(values.port ?? process.env.PORT);
+  const inspectorPort = values["inspector-port"] === undefined ? undefined : parsePort(values["inspector-port"]);
 
   // Signals are ours from the start: wrangler runs in its own process group, so a Ctrl-C that
   // killed only this process would leave it running.
@@ -137,6 +140,9 @@ async function main(): Promise<void> {
       port,
       config: values.config,
       onOutput: forward,
+      // Request lines are shown only with --verbose: without it, wrangler need not make them.
+      requestLog: showRequests,
+      inspectorPort,
       signal: startup.signal,
     });
   } catch (error) {

@@ -1,5 +1,6 @@
-// A local edgeplane cluster: the Worker in workerd via `wrangler dev`, serving HTTPS with the
-// cluster's own CA, state under one root directory (.edgeplane for `npm start`, a temp dir in tests).
+// A local edgeplane cluster: the Worker in workerd via wrangler's dev server (dev-server.ts),
+// serving HTTPS with the cluster's own CA, state under one root directory (.edgeplane for
+// `npm start`, a temp dir in tests).
 import { ensureAgentAssets } from "../build-agent";
 import type { ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
@@ -30,7 +31,7 @@ export interface ClusterPaths {
   kubeconfig: string;
   adminToken: string;
   secretsKey: string;
-  /** Derived on every start from adminToken and secretsKey; read by `wrangler dev --env-file`. */
+  /** Derived on every start from adminToken and secretsKey; read by the dev server as its env file. */
   workerEnv: string;
 }
 
@@ -61,8 +62,10 @@ export interface StartLocalClusterOptions {
   /** Receives every line wrangler prints. */
   onOutput?: LineSink;
   readyTimeoutMs?: number;
-  /** workerd's DevTools inspector port (wrangler's default 9229 when absent; must differ per cluster). */
+  /** A DevTools inspector for workerd on this port (to debug the Worker); none when absent. */
   inspectorPort?: number;
+  /** wrangler's line per request served (default true); without it wrangler prints only warnings and errors. */
+  requestLog?: boolean;
   /** Aborting (Ctrl-C during startup) stops wrangler and rejects. */
   signal?: AbortSignal;
 }
@@ -204,6 +207,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
     tlsCert: pki.paths.serverCert,
     envFile: paths.workerEnv,
     inspectorPort: options.inspectorPort,
+    requestLog: options.requestLog,
     onLine,
   });
   const pid = child.pid;

@@ -1,14 +1,21 @@
-// Runs the wrangler CLI (the repository's pinned copy) as a child process: D1 migrations, then
-// `wrangler dev` serving HTTPS from local workerd with state persisted under the cluster's root.
+// Runs the repository's pinned wrangler as child processes: the CLI for D1 migrations, then the
+// Worker served over HTTPS from local workerd (dev-server.ts: `wrangler dev` without its
+// inspector), with state persisted under the cluster's root.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import type { DevServerOptions } from "./dev-server";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const DEFAULT_WRANGLER_CONFIG = join(REPO_ROOT, "wrangler.toml");
 const WRANGLER_JS = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const DEV_SERVER_TS = join(import.meta.dirname, "dev-server.ts");
+/** Resolved from here, not from the child's working directory (a test fixture's folder). */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 /** The environment wrangler runs with: nothing leaves loopback and no secret leaks into the Worker. */
 function wranglerEnv(): NodeJS.ProcessEnv {
@@ -88,44 +95,29 @@ export async function applyMigrations(options: MigrateOptions): Promise<boolean>
   return true;
 }
 
-export interface DevOptions {
-  config: string;
-  persistTo: string;
-  host: string;
-  port: number;
-  tlsKey: string;
-  tlsCert: string;
-  envFile: string;
-  /** DevTools inspector port; wrangler's default (9229) when absent. Clusters run side by side need their own. */
-  inspectorPort?: number;
+export interface DevOptions extends Omit<DevServerOptions, "requestLog"> {
+  /**
+   * false: wrangler logs warnings and errors only. Its per-request log line costs a loopback
+   * HTTP call from workerd to wrangler and an append to wrangler's debug log file, none of
+   * which exists in production. Default true.
+   */
+  requestLog?: boolean;
   onLine: LineSink;
 }
 
 /**
- * Starts `wrangler dev` in its own process group (detached), so that Ctrl-C in a terminal reaches
- * only us and we stop wrangler and its workerd children together with stopProcessGroup().
+ * Starts the Worker's dev server in its own process group (detached), so that Ctrl-C in a
+ * terminal reaches only us and we stop it and its workerd children together with stopProcessGroup().
  */
 export function startWranglerDev(options: DevOptions): ChildProcess {
-  const args = [
-    "dev",
-    "--config", options.config,
-    "--local",
-    "--local-protocol", "https",
-    "--https-key-path", options.tlsKey,
-    "--https-cert-path", options.tlsCert,
-    "--ip", options.host,
-    "--port", String(options.port),
-    "--persist-to", options.persistTo,
-    "--env-file", options.envFile,
-    "--show-interactive-dev-session=false",
-    ...(options.inspectorPort === undefined ? [] : ["--inspector-port", String(options.inspectorPort)]),
-  ];
-  const child = spawn(process.execPath, [WRANGLER_JS, ...args], {
+  const { onLine, requestLog, ...rest } = options;
+  const server: DevServerOptions = { ...rest, requestLog: requestLog !== false };
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, DEV_SERVER_TS, JSON.stringify(server)], {
     cwd: dirname(options.config),
     env: wranglerEnv(),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  forwardLines(child, options.onLine);
+  forwardLines(child, onLine);
   return child;
 }

@@ -23,6 +23,8 @@ export interface StartClusterOptions {
   vars?: Record<string, string>;
   /** Also receives every line wrangler prints (benchmarks count the requests it logs). */
   onOutput?: (line: string) => void;
+  /** wrangler's line per request (default true); false leaves it warnings and errors only. */
+  requestLog?: boolean;
 }
 
 export interface KubectlResult {
@@ -131,9 +133,9 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     local = await startLocalCluster({
       root,
       port,
-      inspectorPort: await findFreePort(),
       config: options.config,
       vars: options.vars,
+      requestLog: options.requestLog,
       onOutput: (line) => {
         options.onOutput?.(line);
         lines.push(line);
