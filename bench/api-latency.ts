@@ -33,7 +33,10 @@ function pod(name: string) {
 }
 
 async function main() {
-  const cluster = await startCluster();
+  // As `npm start` runs it: without wrangler's per-request log (local-only overhead) unless REQUEST_LOG=true.
+  const requestLog = process.env.REQUEST_LOG === "true";
+  const cluster = await startCluster({ requestLog });
+  console.log(`local cluster: wrangler's request log ${requestLog ? "on" : "off"}`);
   const api = clientFromKubeconfig(cluster.kubeconfig);
   try {
     await api.call("POST", "/api/v1/namespaces", { metadata: { name: "bench" } });
