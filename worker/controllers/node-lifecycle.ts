@@ -91,16 +91,25 @@ function evictionDeadline(pod: KubeObject, taints: readonly Json[], now: Date, c
 export function reconcileNodes(snapshot: Snapshot, now: Date, config: ControllerConfig, heartbeats?: LeaseHeartbeats): { actions: Action[]; requeueAfterMs?: number } {
   const actions: Action[] = [];
   let requeue: number | undefined;
-  const podsByNode = new Map<string, KubeObject[]>();
-  for (const pod of snapshot.list(PODS)) {
-    const nodeName = str(rec(pod.spec).nodeName);
-    if (!nodeName || isDeleting(pod) || isTerminal(pod)) continue;
-    podsByNode.set(nodeName, [...(podsByNode.get(nodeName) ?? []), pod]);
-  }
+  // Pods matter only on a node not Ready or with a NoExecute taint: in a healthy cluster a
+  // pass does not walk the pods (it runs on every pod change).
+  let podsByNode: Map<string, KubeObject[]> | undefined;
+  const podsOn = (nodeName: string): KubeObject[] => {
+    if (!podsByNode) {
+      podsByNode = new Map();
+      for (const pod of snapshot.list(PODS)) {
+        const on = str(rec(pod.spec).nodeName);
+        if (!on || isDeleting(pod) || isTerminal(pod)) continue;
+        const list = podsByNode.get(on);
+        if (list) list.push(pod);
+        else podsByNode.set(on, [pod]);
+      }
+    }
+    return podsByNode.get(nodeName) ?? [];
+  };
   for (const node of snapshot.list(NODES)) {
     if (isDeleting(node)) continue;
     const name = node.metadata.name ?? "";
-    const pods = podsByNode.get(name) ?? [];
     const alive = lastHeartbeat(snapshot, node, heartbeats);
     const staleAt = alive.ms + config.nodeMonitorGracePeriodMs;
     if (now.getTime() >= staleAt) {
@@ -126,7 +135,8 @@ export function reconcileNodes(snapshot: Snapshot, now: Date, config: Controller
       else delete spec.taints;
       actions.push({ type: "update", ref: NODES, object: { ...node, spec } });
     }
-    for (const pod of pods) {
+    if (ready === "True" && !current.some((t) => t.effect === "NoExecute")) continue;
+    for (const pod of podsOn(name)) {
       const deadline = evictionDeadline(pod, current, now, config);
       if (deadline !== undefined && deadline <= now.getTime()) {
         actions.push({ type: "delete", ref: PODS, namespace: pod.metadata.namespace, name: pod.metadata.name ?? "", uid: pod.metadata.uid });

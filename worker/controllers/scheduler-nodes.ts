@@ -53,8 +53,21 @@ function containerRequests(c: Json): { cpu: number; memory: number; hasCpu: bool
   return { cpu: milliCpu(req.cpu), memory: quantity(req.memory), hasCpu: req.cpu !== undefined, hasMemory: req.memory !== undefined };
 }
 
-/** resourcehelper.PodRequests: sum of containers, at least the largest init container, plus overhead. */
+/**
+ * A pod's requests, parsed once per object: every pass adds up all bound pods' requests, and
+ * parsing their quantities was most of a pass on a large cluster. The informer replaces a
+ * changed object rather than mutating it, so the object is the key.
+ */
+const requestsCache = new WeakMap<KubeObject, PodRequests>();
+
 export function podRequests(pod: KubeObject): PodRequests {
+  let requests = requestsCache.get(pod);
+  if (!requests) requestsCache.set(pod, (requests = Object.freeze(computePodRequests(pod))));
+  return requests;
+}
+
+/** resourcehelper.PodRequests: sum of containers, at least the largest init container, plus overhead. */
+function computePodRequests(pod: KubeObject): PodRequests {
   const spec = rec(pod.spec);
   let cpu = 0;
   let memory = 0;
