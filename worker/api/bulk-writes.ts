@@ -3,7 +3,7 @@
 // row: a conflicting row fails alone) and ONE watch publish per resource, not N API requests.
 import type { Env } from "../env";
 import type { KubeObject, ResourceDef } from "../resources/types";
-import { StoreError, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../store/types";
+import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../store/types";
 import type { Principal } from "./auth";
 import type { ApiContext } from "./context";
 import { timestamp } from "./context";
@@ -123,7 +123,7 @@ async function commit(
   type: ChangeEvent["type"],
 ): Promise<void> {
   if (writes.length === 0) return;
-  const results = base.store.batch ? await base.store.batch(writes.map((w) => w.write)) : await singly(base, def, writes.map((w) => w.write));
+  const results = base.store.batch ? await base.store.batch(writes.map((w) => w.write)) : await singly(base.store, writes.map((w) => w.write));
   const events: ChangeEvent[] = [];
   for (const [i, result] of results.entries()) {
     const { index, write } = writes[i]!;
@@ -144,17 +144,9 @@ async function commit(
 }
 
 /** The fallback for a store without `batch`: the verbs' own writes, one at a time (no publish here: commit does it). */
-async function singly(base: BulkContext, def: ResourceDef, writes: readonly BatchWrite[]): Promise<BatchResult[]> {
+async function singly(store: Store, writes: readonly BatchWrite[]): Promise<BatchResult[]> {
   const results: BatchResult[] = [];
-  for (const w of writes) {
-    try {
-      const stored = w.op === "create" ? await base.store.create(w.key, w.value) : await base.store.update(w.key, w.value, w.expectedRevision);
-      results.push({ ok: true, stored });
-    } catch (e) {
-      if (!(e instanceof StoreError) || e.code === "Compacted") throw e;
-      results.push({ ok: false, code: e.code });
-    }
-  }
+  for (const w of writes) results.push(await writeSingly(store, w));
   return results;
 }
 

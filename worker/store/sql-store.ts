@@ -23,7 +23,7 @@ import type {
   TokenRecord,
   ValueTransformer,
 } from "./types";
-import { StoreError } from "./types";
+import { StoreError, writeSingly } from "./types";
 
 /** What both drizzle-orm/d1 and drizzle-orm/libsql databases are: the async SQLite base plus batch(). */
 export type SqlDatabase = BaseSQLiteDatabase<"async", unknown> & {
@@ -244,7 +244,8 @@ export class SqlStore implements Store {
       const key = keyText(w.key);
       if (group && (group.op !== w.op || group.keys.has(key) || group.rows.length >= BULK_MAX_ROWS || group.chars + row.length + 1 > BULK_PARAM_MAX_CHARS)) await flush();
       if (row.length + 2 > BULK_PARAM_MAX_CHARS) {
-        results[index] = await this.writeAlone(w);
+        // too big to share a statement: the single write
+        results[index] = await writeSingly(this, w);
         continue;
       }
       group ??= { op: w.op, indexes: [], rows: [], chars: 2, keys: new Set() };
@@ -274,17 +275,6 @@ export class SqlStore implements Store {
       if (revision !== undefined) results[index] = { ok: true, stored: { key: w.key, revision, value: withRevision(w.value, revision) } };
       else if (w.op === "create") results[index] = { ok: false, code: "AlreadyExists" };
       else results[index] = { ok: false, code: (await this.get(w.key)) ? "Conflict" : "NotFound" };
-    }
-  }
-
-  /** A row too big to share a statement: the single write, its StoreError as the row's result. */
-  private async writeAlone(w: BatchWrite): Promise<BatchResult> {
-    try {
-      const stored = w.op === "create" ? await this.create(w.key, w.value) : await this.update(w.key, w.value, w.expectedRevision);
-      return { ok: true, stored };
-    } catch (e) {
-      if (!(e instanceof StoreError) || e.code === "Compacted") throw e;
-      return { ok: false, code: e.code };
     }
   }
 

@@ -129,3 +129,14 @@ export interface Store {
   getToken(hash: string): Promise<TokenRecord | null>;
   deleteToken(hash: string): Promise<void>;
 }
+
+/** One batch row as the single write it stands for, its StoreError as the row's result. */
+export async function writeSingly(store: Store, w: BatchWrite): Promise<BatchResult> {
+  try {
+    const stored = w.op === "create" ? await store.create(w.key, w.value) : await store.update(w.key, w.value, w.expectedRevision);
+    return { ok: true, stored };
+  } catch (e) {
+    if (!(e instanceof StoreError) || e.code === "Compacted") throw e;
+    return { ok: false, code: e.code };
+  }
+}
