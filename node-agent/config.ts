@@ -12,6 +12,69 @@ export interface AgentConfig {
   token?: string;
   dockerSocket?: string;
   labels?: Record<string, string>;
+  /** The address to report and route pods through (kubelet's --node-ip); else the first global IPv4. */
+  nodeIP?: string;
+  network: NetworkConfig;
+}
+
+/**
+ * The pod network, Service proxy and cluster DNS this agent programs into the machine's kernel.
+ * One agent per network namespace may own them; `enabled: false` leaves pods on a plain Docker
+ * bridge (no Services, no cluster DNS), for a machine that already runs another agent.
+ */
+export interface NetworkConfig {
+  enabled: boolean;
+  /** Every pod address (kube-controller-manager's --cluster-cidr); nodes hold blocks of it. */
+  clusterCIDR: string;
+  /** Service addresses (--service-cluster-ip-range): never routed off the node. */
+  serviceCIDR: string;
+  /** The cluster DNS Service's address (kubelet's --cluster-dns), served on this node. */
+  clusterDNS: string;
+  clusterDomain: string;
+  /** Where names outside the cluster go (`ip` or `ip:port`); default: the machine's resolv.conf nameservers. */
+  upstreamDNS?: string[];
+  /** The Linux bridge the pods sit on (Docker's bridge driver names it so). */
+  bridge: string;
+}
+
+export const DEFAULT_NETWORK: NetworkConfig = {
+  enabled: true,
+  clusterCIDR: "10.244.0.0/16",
+  serviceCIDR: "10.96.0.0/12",
+  clusterDNS: "10.96.0.10",
+  clusterDomain: "cluster.local",
+  bridge: "edgeplane0",
+};
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+function parseNetwork(raw: unknown): NetworkConfig {
+  if (raw === undefined) return { ...DEFAULT_NETWORK };
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`config: "network" must be an object`);
+  const obj = raw as Record<string, unknown>;
+  const field = (key: string, pattern: RegExp | undefined, fallback: string): string => {
+    const value = stringField(obj, key, false);
+    if (value === undefined) return fallback;
+    if (pattern && !pattern.test(value)) throw new Error(`config: "network.${key}" is not valid: ${value}`);
+    return value;
+  };
+  if (obj.enabled !== undefined && typeof obj.enabled !== "boolean") throw new Error(`config: "network.enabled" must be true or false`);
+  const upstream = obj.upstreamDNS;
+  const hostPort = (u: unknown) => typeof u === "string" && IPV4.test(u.replace(/:\d{1,5}$/, ""));
+  if (upstream !== undefined && (!Array.isArray(upstream) || !upstream.every(hostPort))) {
+    throw new Error(`config: "network.upstreamDNS" must be a list of IPv4 addresses (with an optional :port)`);
+  }
+  const bridge = field("bridge", /^[a-zA-Z0-9_-]{1,15}$/, DEFAULT_NETWORK.bridge);
+  return {
+    enabled: obj.enabled === undefined ? DEFAULT_NETWORK.enabled : (obj.enabled as boolean),
+    clusterCIDR: field("clusterCIDR", IPV4_CIDR, DEFAULT_NETWORK.clusterCIDR),
+    serviceCIDR: field("serviceCIDR", IPV4_CIDR, DEFAULT_NETWORK.serviceCIDR),
+    clusterDNS: field("clusterDNS", IPV4, DEFAULT_NETWORK.clusterDNS),
+    clusterDomain: field("clusterDomain", /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, DEFAULT_NETWORK.clusterDomain),
+    upstreamDNS: upstream as string[] | undefined,
+    bridge,
+  };
 }
 
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -47,7 +110,10 @@ export function parseConfig(raw: unknown): AgentConfig {
     token: stringField(obj, "token", false),
     dockerSocket: stringField(obj, "dockerSocket", false),
     labels: labels as Record<string, string> | undefined,
+    nodeIP: stringField(obj, "nodeIP", false),
+    network: parseNetwork(obj.network),
   };
+  if (config.nodeIP !== undefined && !IPV4.test(config.nodeIP)) throw new Error(`config: "nodeIP" must be an IPv4 address`);
   return config;
 }
 

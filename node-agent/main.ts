@@ -10,6 +10,8 @@ import { EventRecorder } from "./kubelet/events";
 import { PodManager } from "./kubelet/pod-manager";
 import { LeaseRenewer } from "./node/lease";
 import { AGENT_VERSION, NodeStatusReporter } from "./node/node-status";
+import { tearDownHost } from "./network/host";
+import { PodNetwork } from "./network/pod-network";
 import { DockerRuntime } from "./runtime/docker";
 import { startTunnel } from "./tunnel/client";
 
@@ -21,13 +23,18 @@ function log(message: string): void {
 
 async function main(): Promise<void> {
   const config = await loadConfig(configPathFromArgs(process.argv.slice(2)));
+  if (process.argv.includes("--teardown-network")) {
+    // install.sh --uninstall: the kernel state the pod network left behind.
+    if (config.network.enabled) await tearDownHost(config.network);
+    return;
+  }
   const ca = config.caFile ? await readFile(config.caFile, "utf8") : undefined;
   await mkdir(config.dataDir, { recursive: true });
   log(`edgeplane node agent ${AGENT_VERSION} starting as node ${config.nodeName}`);
   const token = await obtainToken(config, ca, log);
   const api = new ApiClient({ server: config.server, token, ca });
   const docker = new Dockerode(config.dockerSocket ? { socketPath: config.dockerSocket } : undefined);
-  const runtime = new DockerRuntime(docker, config.nodeName);
+  const runtime = new DockerRuntime(docker, config.nodeName, config.network.enabled ? config.network.bridge : undefined);
   const node = new NodeStatusReporter(api, runtime, config, log);
   for (;;) {
     try {
@@ -42,7 +49,16 @@ async function main(): Promise<void> {
   node.start();
   const lease = new LeaseRenewer(api, config.nodeName, () => node.uid, log);
   lease.start();
+  let network: PodNetwork | undefined;
+  if (config.network.enabled) {
+    network = new PodNetwork(api, config.network, config.nodeName, log);
+    await network.start();
+    log(`pod network: cluster ${config.network.clusterCIDR}, services ${config.network.serviceCIDR}, DNS ${config.network.clusterDNS}`);
+  } else {
+    log("pod network: off (pods on a plain Docker bridge; no Services or cluster DNS on this node)");
+  }
   const pods = new PodManager({
+    network,
     api,
     runtime,
     events: new EventRecorder(api, config.nodeName, log),
@@ -61,6 +77,7 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: stopping the agent (containers keep running)`);
     pods.stop();
+    network?.stop();
     lease.stop();
     node.stop();
     void tunnel.stop().finally(() => process.exit(0));

@@ -1,6 +1,7 @@
 // What every pod worker shares: the API client, the Docker runtime, the event recorder and the
 // node's facts. Passed as one object so workers are built without long parameter lists.
 import type { ApiClient } from "../api-client";
+import type { PodNetwork } from "../network/pod-network";
 import type { DockerRuntime } from "../runtime/docker";
 import type { EventRecorder } from "./events";
 import type { ObjectWatches } from "./object-watches";
@@ -13,6 +14,8 @@ export interface KubeletContext {
   dataDir: string;
   hostIP: () => string;
   podCIDR: () => string | undefined;
+  /** The agent's pod network (Services, cluster DNS); absent when the config turns it off. */
+  network?: PodNetwork;
   log: (message: string) => void;
   /** Watched ConfigMaps and Secrets the pods use; pods GET what it does not hold. */
   objects?: ObjectWatches;

@@ -11,6 +11,7 @@ import { referencedObjects } from "./env";
 import { byNewest, finishedMs, isFinished, isRunning, rfc3339, startedMs, terminatedOf, type Seen } from "./observe";
 import type { ObjectKind } from "./object-watches";
 import { ProbeSet } from "./probe-set";
+import { writePodResolvConf } from "./resolv-conf-file";
 import { computePodStatus, stableJson, type ObservedContainer } from "./status";
 import { fieldPathOf, pullPolicyOf, startContainer } from "./start-container";
 import { killContainers } from "./teardown";
@@ -18,6 +19,8 @@ import type { ConfigMap, Container, Pod, PodStatus, Secret } from "./types";
 
 /** Volume setup failures and CreateContainerConfigError are retried this often. */
 export const RETRY_MS = 10_000;
+/** How long a pod start waits for the node's podCIDR (assigned by the control plane at registration). */
+export const POD_CIDR_WAIT_MS = 30_000;
 /** A failed sync is retried after this, doubling up to RETRY_MS while it keeps failing. */
 const FIRST_FAILURE_DELAY_MS = 500;
 export const DEFAULT_GRACE_SECONDS = 30;
@@ -217,16 +220,18 @@ export class PodWorker {
       for (const s of sandboxes) await this.ctx.runtime.remove(s.managed.id);
       for (const list of byName.values()) for (const s of list) if (isRunning(s)) await this.ctx.runtime.stop(s.managed.id, this.graceSeconds());
       if (hadSandbox) this.ctx.events.record(this.pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
-      await this.ctx.runtime.ensureNetwork(this.ctx.podCIDR());
+      await this.ctx.runtime.ensureNetwork(this.ctx.network ? await this.ctx.network.podCIDR(POD_CIDR_WAIT_MS) : this.ctx.podCIDR());
       const hostPorts = this.pod.spec.containers.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({ containerPort: p.containerPort, hostPort: p.hostPort as number, protocol: p.protocol ?? "TCP" })));
       await this.ctx.runtime.createSandbox({ pod: this.ref, hostname: this.pod.spec.hostname ?? this.pod.metadata.name, hostNetwork: this.pod.spec.hostNetwork ?? false, hostPorts });
+      await this.ctx.network?.sandboxStarted();
       ({ sandboxes, byName } = await this.observe());
       sandbox = sandboxes.find(isRunning);
       if (!sandbox) throw new Error("the pod sandbox did not start");
     }
     const podIP = this.pod.spec.hostNetwork ? this.ctx.hostIP() : await this.ctx.runtime.sandboxIp(sandbox.managed.id);
     this.startTime ??= new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    const inputs = { pod: this.pod, sandboxId: sandbox.managed.id, podIP, volumePaths, ...objects };
+    const extraBinds = this.ctx.network ? [`${await writePodResolvConf(this.ctx.network, this.ctx.dataDir, this.pod)}:/etc/resolv.conf`] : [];
+    const inputs = { pod: this.pod, sandboxId: sandbox.managed.id, podIP, volumePaths, extraBinds, ...objects };
 
     let changed = false;
     let initDone = true;
@@ -267,7 +272,7 @@ export class PodWorker {
   }
 
   /** Starts `container` if it has no container yet, or restarts a finished one after its back-off. */
-  private async ensureStarted(container: Container, init: boolean, current: Seen | undefined, inputs: { pod: Pod; sandboxId: string; podIP: string; volumePaths: Map<string, string>; configMaps: Map<string, ConfigMap>; secrets: Map<string, Secret> }): Promise<boolean> {
+  private async ensureStarted(container: Container, init: boolean, current: Seen | undefined, inputs: { pod: Pod; sandboxId: string; podIP: string; volumePaths: Map<string, string>; extraBinds: string[]; configMaps: Map<string, ConfigMap>; secrets: Map<string, Secret> }): Promise<boolean> {
     const now = Date.now();
     const key = container.name;
     let restartCount = 0;

@@ -16,6 +16,8 @@ export interface StartInputs {
   sandboxId: string;
   podIP: string;
   volumePaths: Map<string, string>;
+  /** Binds every container of the pod gets (its resolv.conf). */
+  extraBinds?: string[];
   configMaps: Map<string, ConfigMap>;
   secrets: Map<string, Secret>;
 }
@@ -115,7 +117,7 @@ export async function startContainer(ctx: KubeletContext, input: StartInputs, fi
       cmd: command.cmd,
       env: env.env.map((e) => `${e.name}=${e.value}`),
       workingDir: container.workingDir,
-      binds: bindsFor(container, input.volumePaths, readOnly),
+      binds: [...bindsFor(container, input.volumePaths, readOnly), ...(input.extraBinds ?? [])],
       memoryBytes: limits.memoryBytes,
       nanoCpus: limits.nanoCpus,
       tty: container.tty ?? false,

@@ -83,7 +83,7 @@ export class NodeStatusReporter {
   ) {}
 
   get hostIP(): string {
-    return this.machine.internalIP;
+    return this.config.nodeIP ?? this.machine.internalIP;
   }
   get podCIDR(): string | undefined {
     return this.podCIDRValue;
@@ -111,7 +111,7 @@ export class NodeStatusReporter {
       allocatable: resources,
       conditions,
       addresses: [
-        { type: "InternalIP", address: m.internalIP },
+        { type: "InternalIP", address: this.hostIP },
         { type: "Hostname", address: this.config.nodeName },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },

@@ -71,6 +71,8 @@ export class DockerRuntime {
   constructor(
     readonly docker: Dockerode,
     readonly node: string,
+    /** With the agent's pod network: the bridge's Linux name; the agent, not Docker, masquerades. */
+    private readonly bridge?: string,
   ) {
     this.network = `edgeplane-${node}`;
   }
@@ -102,10 +104,30 @@ export class DockerRuntime {
   private async createNetwork(podCIDR?: string): Promise<void> {
     await this.removeDuplicateNetworks();
     try {
-      await this.docker.getNetwork(this.network).inspect();
+      const existing = (await this.docker.getNetwork(this.network).inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
+      const subnet = existing.IPAM?.Config?.[0]?.Subnet;
+      if (this.bridge && podCIDR && subnet !== podCIDR) {
+        // Left by a run without the pod network: replace it unless pods still sit on it.
+        const removed = await this.docker.getNetwork(this.network).remove().then(() => true, () => false);
+        if (removed) return await this.createNetwork(podCIDR);
+        throw new Error(`the Docker network ${this.network} has subnet ${subnet ?? "(none)"}, not this node's podCIDR ${podCIDR}: remove it (docker network rm ${this.network}) once its pods are gone`);
+      }
       return;
-    } catch {
+    } catch (error) {
+      if (!/404|no such network|not found/i.test(String(error))) throw error;
       // create it below
+    }
+    if (this.bridge) {
+      if (!podCIDR) throw new Error("the pod network needs this node's podCIDR");
+      await this.docker.createNetwork({
+        Name: this.network,
+        Driver: "bridge",
+        CheckDuplicate: true,
+        Labels: { [LABEL_NODE]: this.node },
+        IPAM: { Driver: "default", Config: [{ Subnet: podCIDR }] },
+        Options: { "com.docker.network.bridge.name": this.bridge, "com.docker.network.bridge.enable_ip_masquerade": "false" },
+      });
+      return;
     }
     const base = { Name: this.network, Driver: "bridge", CheckDuplicate: true, Labels: { [LABEL_NODE]: this.node } };
     try {

@@ -44,7 +44,7 @@ export async function installAgent(cluster: Cluster, nodeName: string, prefix: s
   const token = await createJoinToken(cluster);
   const script =
     `curl -fsSL --cacert ${caFile} ${cluster.url}/install.sh | ` +
-    `sh -s -- --token ${token} --node-name ${nodeName} --ca-file ${caFile} --prefix ${prefix} --no-systemd`;
+    `sh -s -- --token ${token} --node-name ${nodeName} --ca-file ${caFile} --prefix ${prefix} --no-systemd --no-network`;
   const { stdout, stderr } = await run("sh", ["-c", script], { timeout: 120_000 });
   const pidFile = join(prefix, "var/lib/edgeplane/agent.pid");
   const pid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) || null : null);

@@ -1,12 +1,13 @@
-// The objects a cluster has from its first moment: the four system namespaces
-// (default, kube-system, kube-public, kube-node-lease). Checked once per isolate.
+// The objects a cluster has from its first moment: the system namespaces (default,
+// kube-system, kube-public, kube-node-lease), the `kubernetes` and `kube-dns` Services and the
+// default StorageClass. Checked once per isolate.
 import { LOCAL_PATH_PROVISIONER } from "../controllers/volume-provisioning";
 import { resourceByPlural } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
 import { StoreError } from "../store/types";
 import { timestamp } from "./context";
-import { KUBERNETES_SERVICE_IP } from "./service-allocation";
+import { KUBE_DNS_SERVICE_IP, KUBERNETES_SERVICE_IP } from "./service-allocation";
 import { validateObject } from "./validate";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
@@ -65,6 +66,44 @@ async function ensureKubernetesService(store: Store, now: Date): Promise<void> {
 }
 
 /**
+ * kube-system/kube-dns, the cluster DNS Service every pod's resolv.conf names. Every node agent
+ * answers on its address itself (as NodeLocal DNSCache does), so it has no selector and no
+ * endpoints; the labels are CoreDNS's, so `kubectl cluster-info` lists it.
+ */
+async function ensureClusterDnsService(store: Store, now: Date): Promise<void> {
+  const def = resourceByPlural("", "services");
+  const key = { group: "", resource: "services", namespace: "kube-system", name: "kube-dns" };
+  if (!def || (await store.get(key))) return;
+  const obj: KubeObject = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: "kube-dns",
+      namespace: "kube-system",
+      uid: crypto.randomUUID(),
+      creationTimestamp: timestamp(now),
+      labels: { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" },
+    },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: KUBE_DNS_SERVICE_IP,
+      clusterIPs: [KUBE_DNS_SERVICE_IP],
+      ports: [
+        { name: "dns", port: 53, protocol: "UDP", targetPort: 53 },
+        { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 },
+      ],
+      sessionAffinity: "None",
+    },
+  };
+  def.prepareForCreate?.(obj, { now, user: "system:apiserver" });
+  try {
+    await store.create(key, validateObject(def, obj));
+  } catch (e) {
+    if (!(e instanceof StoreError && e.code === "AlreadyExists")) throw e;
+  }
+}
+
+/**
  * `standard`, the default StorageClass, as minikube has one: the built-in local-path provisioner,
  * binding when the first pod is scheduled. Created once; an admin may change or delete it.
  */
@@ -98,6 +137,7 @@ async function ensureDefaultStorageClass(store: Store, now: Date): Promise<void>
 /** Idempotent and cheap after the first call in an isolate. */
 export function ensureBootstrapped(store: Store, now = new Date()): Promise<void> {
   bootstrapped ??= ensureNamespaces(store, now).then(() => ensureKubernetesService(store, now))
+    .then(() => ensureClusterDnsService(store, now))
     .then(() => ensureDefaultStorageClass(store, now)).catch((e) => {
     bootstrapped = undefined;
     throw e;

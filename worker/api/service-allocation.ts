@@ -9,6 +9,8 @@ import { invalid, type StatusCause } from "./status-error";
 export const SERVICE_CIDR = { base: (10 << 24) | (96 << 16), prefix: 12 };
 /** 10.96.0.1 belongs to the `kubernetes` Service in default, as upstream reserves the first address. */
 export const KUBERNETES_SERVICE_IP = "10.96.0.1";
+/** The cluster DNS Service (kube-system/kube-dns) sits at .10, as kubeadm puts CoreDNS; pods' resolv.conf names it. */
+export const KUBE_DNS_SERVICE_IP = "10.96.0.10";
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 };
 const LIST_PAGE_ROWS = 500;
 
@@ -41,7 +43,7 @@ function inServiceCidr(n: number): boolean {
 }
 
 async function usedAddresses(store: Store, self: KubeObject): Promise<{ ips: Set<string>; nodePorts: Set<number> }> {
-  const ips = new Set<string>([KUBERNETES_SERVICE_IP]);
+  const ips = new Set<string>([KUBERNETES_SERVICE_IP, KUBE_DNS_SERVICE_IP]);
   const nodePorts = new Set<number>();
   let after: { namespace: string; name: string } | undefined;
   for (;;) {
@@ -56,7 +58,9 @@ async function usedAddresses(store: Store, self: KubeObject): Promise<{ ips: Set
     if (!page.more || !last) break;
     after = { namespace: last.key.namespace, name: last.key.name };
   }
+  // The two reserved addresses are free for the Services they are reserved for.
   if (self.metadata.namespace === "default" && self.metadata.name === "kubernetes") ips.delete(KUBERNETES_SERVICE_IP);
+  if (self.metadata.namespace === "kube-system" && self.metadata.name === "kube-dns") ips.delete(KUBE_DNS_SERVICE_IP);
   return { ips, nodePorts };
 }
 

@@ -3,6 +3,7 @@
 import { endpointsController } from "./endpoints";
 import { garbageCollectorController } from "./garbage-collector";
 import { namespaceController } from "./namespace";
+import { nodeIpamController } from "./node-ipam";
 import { nodeLifecycleController } from "./node-lifecycle";
 import { schedulerController } from "./scheduler";
 import { serviceController } from "./service";
@@ -14,6 +15,7 @@ export const CLUSTER_CONTROLLERS: Controller[] = [
   schedulerController,
   volumesController,
   storageProtectionController,
+  nodeIpamController,
   serviceController(),
   endpointsController,
   nodeLifecycleController,

@@ -46,6 +46,11 @@ export function kubernetesServiceIp(config: ControllerConfig): string {
   return intToIp(parseCidr(config.serviceClusterIpCidr).base + 1);
 }
 
+/** The cluster DNS Service's address (.10 of the range, as kubeadm gives CoreDNS): never handed out. */
+export function clusterDnsIp(config: ControllerConfig): string {
+  return intToIp(parseCidr(config.serviceClusterIpCidr).base + 10);
+}
+
 function kubernetesService(config: ControllerConfig): KubeObject {
   const ip = kubernetesServiceIp(config);
   return {
@@ -73,7 +78,7 @@ export function serviceController(lb: LoadBalancerProvider = nodeAddressLoadBala
       const services = snapshot.list(SERVICES);
       if (!snapshot.get(SERVICES, "default", "kubernetes")) actions.push({ type: "create", ref: SERVICES, object: kubernetesService(config) });
 
-      const usedIps = new Set<string>([kubernetesServiceIp(config)]);
+      const usedIps = new Set<string>([kubernetesServiceIp(config), clusterDnsIp(config)]);
       const usedPorts = new Set<number>();
       for (const svc of services) {
         const spec = rec(svc.spec);

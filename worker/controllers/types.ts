@@ -69,6 +69,10 @@ export interface ControllerConfig {
   /** Node lifecycle: pods on an unreachable node are evicted after this long. */
   podEvictionTimeoutMs: number;
   serviceClusterIpCidr: string;
+  /** Pod addresses (kube-controller-manager's --cluster-cidr); each node gets a block of it. */
+  clusterCidr: string;
+  /** The prefix length of each node's block (--node-cidr-mask-size): /24 is 254 pods a node. */
+  nodeCidrMaskSize: number;
   nodePortRange: { min: number; max: number };
   /** Most objects one controller creates in one pass (STYLE rule 3: creates are capped per pass). */
   maxCreatesPerPass: number;
@@ -80,6 +84,8 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   nodeMonitorGracePeriodMs: 40_000,
   podEvictionTimeoutMs: 300_000,
   serviceClusterIpCidr: "10.96.0.0/12",
+  clusterCidr: "10.244.0.0/16",
+  nodeCidrMaskSize: 24,
   nodePortRange: { min: 30000, max: 32767 },
   maxCreatesPerPass: 500,
   maxBindsPerPass: 5000,

@@ -8,7 +8,7 @@ const TEMPLATE = `#!/bin/sh
 # edgeplane node installer: joins this machine to the cluster as a node.
 #   curl -fsSL __EDGEPLANE_SERVER__/install.sh | sudo sh -s -- --token <id.secret>
 # Options: --token T, --server URL, --node-name NAME, --ca-file FILE, --prefix DIR,
-#          --install-deps, --no-systemd, --uninstall, --help
+#          --node-ip IP, --no-network, --install-deps, --no-systemd, --uninstall, --help
 set -eu
 
 SERVER='__EDGEPLANE_SERVER__'
@@ -18,6 +18,8 @@ CA_FILE=''
 PREFIX=''
 INSTALL_DEPS=0
 USE_SYSTEMD=1
+NODE_IP=''
+NETWORK=1
 UNINSTALL=0
 NODE_MIN_MAJOR=20
 UNIT_NAME='edgeplane-agent.service'
@@ -33,6 +35,8 @@ Usage: curl -fsSL $SERVER/install.sh | sudo sh -s -- --token <id.secret> [option
   --node-name NAME  this node's name (default: the hostname)
   --ca-file FILE    CA certificate that signs the server's certificate
   --prefix DIR      install under DIR instead of / (no root needed)
+  --node-ip IP      the address other nodes reach this one at (default: the first global IPv4)
+  --no-network      leave pods on a plain Docker bridge: no Services or cluster DNS here
   --install-deps    install docker and nodejs with the package manager when missing
   --no-systemd      start the agent with nohup instead of a systemd unit
   --uninstall       stop the agent, remove its files and the node's containers
@@ -55,6 +59,9 @@ while [ $# -gt 0 ]; do
     --ca-file=*) CA_FILE=\${1#*=}; shift ;;
     --prefix) need_value "$1" $#; PREFIX=$2; shift 2 ;;
     --prefix=*) PREFIX=\${1#*=}; shift ;;
+    --node-ip) need_value "$1" $#; NODE_IP=$2; shift 2 ;;
+    --node-ip=*) NODE_IP=\${1#*=}; shift ;;
+    --no-network) NETWORK=0; shift ;;
     --install-deps) INSTALL_DEPS=1; shift ;;
     --no-systemd) USE_SYSTEMD=0; shift ;;
     --uninstall) UNINSTALL=1; shift ;;
@@ -124,6 +131,10 @@ uninstall() {
     say "removed the systemd unit $UNIT_NAME"
   fi
   stop_pid_agent
+  # The pod network's kernel state (nft table, routes, the Service sink): the agent knows it.
+  if [ -f "$AGENT_FILE" ] && [ -f "$CONFIG_FILE" ] && have node; then
+    node "$AGENT_FILE" --config "$CONFIG_FILE" --teardown-network && say "removed the pod network's rules and routes"
+  fi
   if have docker; then
     ids=$(docker ps -aq --filter "label=io.edgeplane.node=$NODE_NAME" 2>/dev/null || true)
     if [ -n "$ids" ]; then
@@ -173,6 +184,16 @@ if ! node_ok; then
   install_packages nodejs
   node_ok || die "the package manager's Node.js is older than $NODE_MIN_MAJOR: install Node.js $NODE_MIN_MAJOR+ yourself"
 fi
+if [ "$NETWORK" = 1 ]; then
+  for tool in nft ip iptables; do
+    if ! have "$tool"; then
+      [ "$INSTALL_DEPS" = 1 ] || die "$tool is required for the pod network (install nftables, iproute2 and iptables, re-run with --install-deps, or pass --no-network)"
+      say "installing nftables, iproute2 and iptables"
+      install_packages nftables iproute2 iptables
+      break
+    fi
+  done
+fi
 say "found docker ($(docker --version 2>/dev/null | head -n 1)) and node $(node --version)"
 
 if [ -z "$TOKEN" ] && [ ! -f "$DATA_DIR/credential.json" ]; then
@@ -219,6 +240,8 @@ umask 077
   if [ -n "$CA_COPY" ]; then printf '  "caFile": %s,\\n' "$(json_string "$CA_COPY")"; fi
   printf '  "nodeName": %s,\\n' "$(json_string "$NODE_NAME")"
   if [ -n "$TOKEN" ]; then printf '  "joinToken": %s,\\n' "$(json_string "$TOKEN")"; fi
+  if [ -n "$NODE_IP" ]; then printf '  "nodeIP": %s,\\n' "$(json_string "$NODE_IP")"; fi
+  if [ "$NETWORK" = 0 ]; then printf '  "network": { "enabled": false },\\n'; fi
   printf '  "dataDir": %s\\n' "$(json_string "$DATA_DIR")"
   printf '}\\n'
 } >"$CONFIG_FILE.tmp"

@@ -1,0 +1,115 @@
+// The node's share of the cluster network, in one place for the rest of the agent: the host
+// setup, the Service proxy, cluster DNS, routes to other nodes, and each pod's resolv.conf.
+import { readFile } from "node:fs/promises";
+import type { ApiClient } from "../api-client";
+import type { NetworkConfig } from "../config";
+import { ClusterZone } from "./dns/zone";
+import { DnsServer } from "./dns/server";
+import { Forwarder, systemNameservers } from "./dns/forwarder";
+import { enableHairpin, setUpHost } from "./host";
+import { NodeRoutes } from "./node-routes";
+import { podResolvConf, type PodDns } from "./resolv-conf";
+import { ServiceCatalog } from "./service-catalog";
+import { ServiceProxy } from "./service-proxy";
+
+export const DNS_BIND_RETRY_MS = 2_000;
+
+export class NetworkNotReadyError extends Error {}
+
+export class PodNetwork {
+  readonly catalog: ServiceCatalog;
+  readonly proxy: ServiceProxy;
+  readonly zone: ClusterZone;
+  readonly dns: DnsServer;
+  private readonly routes: NodeRoutes;
+  private readonly forwarder: Forwarder;
+  private cidr: string | undefined;
+  private cidrWaiters: ((cidr: string) => void)[] = [];
+  private hostResolvConf = "";
+  private upstreams: string[] = [];
+  private stopped = false;
+  /** When the zone last took a change, for the benchmarks' propagation figure. */
+  zoneUpdatedMs = 0;
+
+  constructor(
+    private readonly api: ApiClient,
+    readonly config: NetworkConfig,
+    private readonly nodeName: string,
+    private readonly log: (message: string) => void,
+  ) {
+    this.catalog = new ServiceCatalog(api, log);
+    this.proxy = new ServiceProxy({ catalog: this.catalog, nodeName, clusterCIDR: config.clusterCIDR, bridge: config.bridge, clusterDNS: config.clusterDNS, log });
+    this.zone = new ClusterZone(config.clusterDomain);
+    this.forwarder = new Forwarder(() => this.upstreams);
+    this.dns = new DnsServer({ zone: this.zone, forwarder: this.forwarder, address: config.clusterDNS, log });
+    this.routes = new NodeRoutes(api, nodeName, log);
+    this.catalog.onChange(() => {
+      this.zone.rebuild(this.catalog.services.values(), (ns, name) => this.catalog.slicesOf(ns, name));
+      this.zoneUpdatedMs = Date.now();
+    });
+    this.routes.onSelf = (node) => {
+      const cidr = node.spec?.podCIDR;
+      if (!cidr || cidr === this.cidr) return;
+      this.cidr = cidr;
+      this.log(`pod network: this node's block is ${cidr}`);
+      this.proxy.setPodCIDR(cidr);
+      for (const waiter of this.cidrWaiters.splice(0)) waiter(cidr);
+    };
+  }
+
+  async start(): Promise<void> {
+    this.hostResolvConf = await readFile("/etc/resolv.conf", "utf8").catch(() => "");
+    this.upstreams = this.config.upstreamDNS ?? (await systemNameservers(new Set([this.config.clusterDNS])));
+    await setUpHost(this.config, this.log);
+    this.catalog.start();
+    this.routes.start();
+    void this.startDns();
+  }
+
+  private async startDns(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.dns.start();
+        this.log(`cluster DNS serving on ${this.config.clusterDNS}:53 (upstream ${this.upstreams.join(", ") || "none"})`);
+        return;
+      } catch (error) {
+        this.log(`cluster DNS on ${this.config.clusterDNS}:53: ${error instanceof Error ? error.message : String(error)}; retrying`);
+        await new Promise((r) => setTimeout(r, DNS_BIND_RETRY_MS));
+      }
+    }
+  }
+
+  /** This node's pod block, once the control plane has assigned it. */
+  podCIDR(timeoutMs: number): Promise<string> {
+    if (this.cidr) return Promise.resolve(this.cidr);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.cidrWaiters = this.cidrWaiters.filter((w) => w !== done);
+        reject(new NetworkNotReadyError("network is not ready: the node has no podCIDR yet"));
+      }, timeoutMs);
+      const done = (cidr: string) => {
+        clearTimeout(timer);
+        resolve(cidr);
+      };
+      this.cidrWaiters.push(done);
+    });
+  }
+
+  resolvConf(pod: PodDns): string {
+    return podResolvConf(pod, this.config, this.hostResolvConf);
+  }
+
+  /** A new pod port on the bridge: let it reach itself through its Services. */
+  sandboxStarted(): Promise<void> {
+    return enableHairpin(this.config.bridge);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.catalog.stop();
+    this.routes.stop();
+    this.proxy.stop();
+    this.dns.stop();
+    this.forwarder.close();
+  }
+}
