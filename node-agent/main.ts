@@ -34,7 +34,22 @@ async function main(): Promise<void> {
   const token = await obtainToken(config, ca, log);
   const api = new ApiClient({ server: config.server, token, ca });
   const docker = new Dockerode(config.dockerSocket ? { socketPath: config.dockerSocket } : undefined);
-  const runtime = new DockerRuntime(docker, config.nodeName, config.network.enabled ? config.network.bridge : undefined);
+
+  let network: PodNetwork | undefined;
+  if (config.network.enabled) {
+    try {
+      const started = new PodNetwork(api, config.network, config.nodeName, log);
+      await started.start();
+      network = started;
+      log(`pod network: cluster ${config.network.clusterCIDR}, services ${config.network.serviceCIDR}, DNS ${config.network.clusterDNS}`);
+    } catch (error) {
+      // Not root, or no nft/ip: pods still run, on a plain Docker bridge.
+      log(`pod network unavailable (${error instanceof Error ? error.message : String(error)}): pods run on a plain Docker bridge, with no Services or cluster DNS on this node; run the agent as root with nftables and iproute2 installed`);
+    }
+  } else {
+    log("pod network: off (pods on a plain Docker bridge; no Services or cluster DNS on this node)");
+  }
+  const runtime = new DockerRuntime(docker, config.nodeName, network ? config.network.bridge : undefined);
   const node = new NodeStatusReporter(api, runtime, config, log);
   for (;;) {
     try {
@@ -49,14 +64,6 @@ async function main(): Promise<void> {
   node.start();
   const lease = new LeaseRenewer(api, config.nodeName, () => node.uid, log);
   lease.start();
-  let network: PodNetwork | undefined;
-  if (config.network.enabled) {
-    network = new PodNetwork(api, config.network, config.nodeName, log);
-    await network.start();
-    log(`pod network: cluster ${config.network.clusterCIDR}, services ${config.network.serviceCIDR}, DNS ${config.network.clusterDNS}`);
-  } else {
-    log("pod network: off (pods on a plain Docker bridge; no Services or cluster DNS on this node)");
-  }
   const pods = new PodManager({
     network,
     api,

@@ -13,6 +13,7 @@ import { ensureBusyboxImage, requireDockerEngine } from "./docker-images";
 import { requireTool } from "./harness";
 import { eventually } from "./helpers";
 import { nodeContainers, removeNodeContainers } from "./node-agent-lib";
+import { checkServiceTraffic } from "./services-traffic";
 
 const run = promisify(execFile);
 const HAVE_DOCKER = requireTool("kubectl") && (await requireDockerEngine());
@@ -51,8 +52,14 @@ async function kubectl(state: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** The kernel state the local node's pod network left (as `install.sh --uninstall` removes it). */
+async function tearDownNetwork(state: string): Promise<void> {
+  await run(process.execPath, ["--import", "tsx", "node-agent/main.ts", "--config", join(state, "agent", "agent.json"), "--teardown-network"], { cwd: REPO_ROOT }).catch(() => undefined);
+}
+
 afterAll(async () => {
   await removeNodeContainers(NODE);
+  for (const dir of dirs) await tearDownNetwork(dir);
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
@@ -84,6 +91,23 @@ describe.skipIf(!HAVE_DOCKER)("npm start", () => {
       await eventually(async () => (await nodeContainers(NODE)).length === 0, "hello's containers removed");
     } finally {
       await started.stop();
+    }
+  }, 300_000);
+
+  it("carries traffic: Services by name and address, NodePort, LoadBalancer, cluster DNS, UDP", async () => {
+    await ensureBusyboxImage();
+    const state = await mkdtemp(join(tmpdir(), "edgeplane-npm-start-"));
+    dirs.push(state);
+    const started = await npmStart(state, await findFreePort());
+    try {
+      await eventually(async () => new RegExp(`^${NODE}\\s+Ready\\s`, "m").test(await kubectl(state, "get", "nodes")), `node Ready\n${started.output()}`, 60_000);
+      expect(started.output()).toContain("cluster DNS serving on 10.96.0.10:53");
+      await checkServiceTraffic((...args) => kubectl(state, ...args), NODE).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n--- npm start output ---\n${started.output().split("\n").slice(-80).join("\n")}`);
+      });
+    } finally {
+      await started.stop();
+      await removeNodeContainers(NODE);
     }
   }, 300_000);
 
