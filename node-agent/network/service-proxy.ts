@@ -3,7 +3,7 @@
 // failed apply is retried with the whole table. Rules stay in the kernel while the agent is down.
 import { nft } from "./commands";
 import { diffScript, fullScript, type TableParams } from "./nft-script";
-import { emptyPlan, planProxy, type ProxyPlan } from "./proxy-plan";
+import { planProxy, type ProxyPlan } from "./proxy-plan";
 import type { ServiceCatalog } from "./service-catalog";
 
 export const PROXY_RETRY_MS = 1_000;
