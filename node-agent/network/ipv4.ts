@@ -1,9 +1,4 @@
-// IPv4 arithmetic for the pod network: CIDRs as (base, prefix), membership, reverse names.
-export interface Cidr {
-  base: number;
-  prefix: number;
-}
-
+// IPv4 address parsing and reverse (in-addr.arpa) names, for the cluster DNS zone.
 export function ipToInt(ip: string): number | undefined {
   const parts = ip.split(".");
   if (parts.length !== 4) return undefined;
@@ -15,35 +10,6 @@ export function ipToInt(ip: string): number | undefined {
     n = n * 256 + v;
   }
   return n;
-}
-
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-
-export function parseCidr(text: string): Cidr {
-  const [ip, bits] = text.split("/");
-  const prefix = Number(bits);
-  const n = ipToInt(ip ?? "");
-  if (n === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`not an IPv4 CIDR: ${text}`);
-  const size = 2 ** (32 - prefix);
-  return { base: n - (n % size), prefix };
-}
-
-export function cidrContains(cidr: Cidr, ip: string): boolean {
-  const n = ipToInt(ip);
-  if (n === undefined) return false;
-  const size = 2 ** (32 - cidr.prefix);
-  return n - (n % size) === cidr.base;
-}
-
-export function formatCidr(cidr: Cidr): string {
-  return `${intToIp(cidr.base)}/${cidr.prefix}`;
-}
-
-/** The first host address of a block: the bridge's gateway (Docker's bridge driver picks it too). */
-export function gatewayOf(cidr: Cidr): string {
-  return intToIp(cidr.base + 1);
 }
 
 /** `10.96.0.10` → `10.0.96.10.in-addr.arpa`. */

@@ -28,8 +28,6 @@ export class PodNetwork {
   private hostResolvConf = "";
   private upstreams: string[] = [];
   private stopped = false;
-  /** When the zone last took a change, for the benchmarks' propagation figure. */
-  zoneUpdatedMs = 0;
 
   constructor(
     private readonly api: ApiClient,
@@ -43,10 +41,7 @@ export class PodNetwork {
     this.forwarder = new Forwarder(() => this.upstreams);
     this.dns = new DnsServer({ zone: this.zone, forwarder: this.forwarder, address: config.clusterDNS, log });
     this.routes = new NodeRoutes(api, nodeName, log);
-    this.catalog.onChange(() => {
-      this.zone.rebuild(this.catalog.services.values(), (ns, name) => this.catalog.slicesOf(ns, name));
-      this.zoneUpdatedMs = Date.now();
-    });
+    this.catalog.onChange(() => this.zone.rebuild(this.catalog.services.values(), (ns, name) => this.catalog.slicesOf(ns, name)));
     this.routes.onSelf = (node) => {
       const cidr = node.spec?.podCIDR;
       if (!cidr || cidr === this.cidr) return;

@@ -26,9 +26,6 @@ export class ServiceProxy {
   private again = false;
   private retry: NodeJS.Timeout | undefined;
   private readonly apply: (script: string) => Promise<unknown>;
-  /** When the last sync finished, for status and the benchmarks. */
-  lastSyncMs = 0;
-  syncs = 0;
 
   constructor(private readonly options: ProxyOptions) {
     this.apply = options.apply ?? nft;
@@ -57,11 +54,6 @@ export class ServiceProxy {
     });
   }
 
-  /** Resolves once every change seen so far is in the kernel (tests, benchmarks). */
-  async settled(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
   stop(): void {
     if (this.retry) clearTimeout(this.retry);
   }
@@ -81,8 +73,6 @@ export class ServiceProxy {
     try {
       await this.apply(script);
       this.applied = next;
-      this.lastSyncMs = Date.now();
-      this.syncs += 1;
     } catch (error) {
       this.options.log(`service proxy: ${error instanceof Error ? error.message : String(error)}; rewriting the whole table in ${PROXY_RETRY_MS} ms`);
       this.applied = undefined;

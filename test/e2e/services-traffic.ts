@@ -54,9 +54,14 @@ export async function checkServiceTraffic(kubectl: Kubectl, node: string): Promi
   expect(podCIDR).toMatch(/^10\.244\.\d+\.0\/24$/);
   const gateway = podCIDR.replace(/0\/24$/, "1");
   const clusterIP = await kubectl("-n", "shop", "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}");
-  await assertStaysLocal(clusterIP);
   const webPods = (await kubectl("-n", "shop", "get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].metadata.name}")).split(" ");
   expect(webPods).toHaveLength(3);
+  // Before any traffic: every address the pods will reach (the cluster DNS, the Services, every
+  // pod IP behind them, the node's bridge) must be delivered on this machine, not via the gateway.
+  const podIPs = (await kubectl("get", "pods", "-A", "-o", "jsonpath={.items[*].status.podIP}")).split(" ").filter(Boolean);
+  const serviceIPs = (await kubectl("get", "svc", "-A", "-o", "jsonpath={.items[*].spec.clusterIP}")).split(" ").filter((ip) => /^\d/.test(ip));
+  expect(serviceIPs).toContain("10.96.0.10");
+  for (const ip of [...serviceIPs, ...podIPs, gateway]) await assertStaysLocal(ip);
 
   // By every name and by address, from the same namespace and from another.
   expect(await sh("shop", "wget -qO- http://web/")).toMatch(/^web-/);
@@ -80,7 +85,6 @@ export async function checkServiceTraffic(kubectl: Kubectl, node: string): Promi
   // NodePort: on the node's 127.0.0.1, and on its bridge address from a pod.
   const nodePort = await kubectl("-n", "shop", "get", "svc", "web-np", "-o", "jsonpath={.spec.ports[0].nodePort}");
   expect(await httpGet(`http://127.0.0.1:${nodePort}/`)).toMatch(/^web-/);
-  await assertStaysLocal(gateway);
   expect(await sh("default", `wget -qO- http://${gateway}:${nodePort}/`)).toMatch(/^web-/);
 
   // LoadBalancer: the node's address as the external IP, answering there and on 127.0.0.1.
@@ -93,6 +97,7 @@ export async function checkServiceTraffic(kubectl: Kubectl, node: string): Promi
 
   // Headless: every pod; StatefulSet pods by their stable names; SRV; PTR; ExternalName.
   const dbIPs = (await kubectl("-n", "shop", "get", "pods", "db-0", "db-1", "-o", "jsonpath={.items[*].status.podIP}")).split(" ");
+  for (const ip of dbIPs) await assertStaysLocal(ip);
   // The endpoints controller publishes the pods once they are Ready; DNS follows the slices.
   await eventually(async () => {
     const headless = await lookup("default", "db.shop.svc.cluster.local");

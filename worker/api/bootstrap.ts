@@ -14,49 +14,12 @@ export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube
 
 let bootstrapped: Promise<void> | undefined;
 
-async function ensureNamespaces(store: Store, now: Date): Promise<void> {
-  const def = resourceByPlural("", "namespaces");
-  if (!def) return;
-  for (const name of SYSTEM_NAMESPACES) {
-    const key = { group: "", resource: "namespaces", namespace: "", name };
-    if (await store.get(key)) continue;
-    const obj: KubeObject = {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name, uid: crypto.randomUUID(), creationTimestamp: timestamp(now), generation: 1 },
-    };
-    def.prepareForCreate?.(obj, { now, user: "system:apiserver" });
-    try {
-      await store.create(key, validateObject(def, obj));
-    } catch (e) {
-      if (!(e instanceof StoreError && e.code === "AlreadyExists")) throw e;
-    }
-  }
-}
-
-/** The `kubernetes` Service in default, at the first address of the service range (as upstream). */
-async function ensureKubernetesService(store: Store, now: Date): Promise<void> {
-  const def = resourceByPlural("", "services");
-  const key = { group: "", resource: "services", namespace: "default", name: "kubernetes" };
+/** Creates `obj` (with uid and creationTimestamp) unless an object of its key exists already. */
+async function createOnce(store: Store, now: Date, group: string, resource: string, obj: KubeObject): Promise<void> {
+  const def = resourceByPlural(group, resource);
+  const key = { group, resource, namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" };
   if (!def || (await store.get(key))) return;
-  const obj: KubeObject = {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: {
-      name: "kubernetes",
-      namespace: "default",
-      uid: crypto.randomUUID(),
-      creationTimestamp: timestamp(now),
-      labels: { component: "apiserver", provider: "kubernetes" },
-    },
-    spec: {
-      type: "ClusterIP",
-      clusterIP: KUBERNETES_SERVICE_IP,
-      clusterIPs: [KUBERNETES_SERVICE_IP],
-      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 443 }],
-      sessionAffinity: "None",
-    },
-  };
+  obj.metadata = { ...obj.metadata, uid: crypto.randomUUID(), creationTimestamp: timestamp(now) };
   def.prepareForCreate?.(obj, { now, user: "system:apiserver" });
   try {
     await store.create(key, validateObject(def, obj));
@@ -65,25 +28,38 @@ async function ensureKubernetesService(store: Store, now: Date): Promise<void> {
   }
 }
 
+async function ensureNamespaces(store: Store, now: Date): Promise<void> {
+  for (const name of SYSTEM_NAMESPACES) {
+    await createOnce(store, now, "", "namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, generation: 1 } });
+  }
+}
+
+/** The `kubernetes` Service in default, at the first address of the service range (as upstream). */
+function ensureKubernetesService(store: Store, now: Date): Promise<void> {
+  return createOnce(store, now, "", "services", {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: KUBERNETES_SERVICE_IP,
+      clusterIPs: [KUBERNETES_SERVICE_IP],
+      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 443 }],
+      sessionAffinity: "None",
+    },
+  });
+}
+
 /**
  * kube-system/kube-dns, the cluster DNS Service every pod's resolv.conf names. Every node agent
  * answers on its address itself (as NodeLocal DNSCache does), so it has no selector and no
  * endpoints; the labels are CoreDNS's, so `kubectl cluster-info` lists it.
  */
-async function ensureClusterDnsService(store: Store, now: Date): Promise<void> {
-  const def = resourceByPlural("", "services");
-  const key = { group: "", resource: "services", namespace: "kube-system", name: "kube-dns" };
-  if (!def || (await store.get(key))) return;
-  const obj: KubeObject = {
+function ensureClusterDnsService(store: Store, now: Date): Promise<void> {
+  return createOnce(store, now, "", "services", {
     apiVersion: "v1",
     kind: "Service",
-    metadata: {
-      name: "kube-dns",
-      namespace: "kube-system",
-      uid: crypto.randomUUID(),
-      creationTimestamp: timestamp(now),
-      labels: { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" },
-    },
+    metadata: { name: "kube-dns", namespace: "kube-system", labels: { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" } },
     spec: {
       type: "ClusterIP",
       clusterIP: KUBE_DNS_SERVICE_IP,
@@ -94,44 +70,25 @@ async function ensureClusterDnsService(store: Store, now: Date): Promise<void> {
       ],
       sessionAffinity: "None",
     },
-  };
-  def.prepareForCreate?.(obj, { now, user: "system:apiserver" });
-  try {
-    await store.create(key, validateObject(def, obj));
-  } catch (e) {
-    if (!(e instanceof StoreError && e.code === "AlreadyExists")) throw e;
-  }
+  });
 }
 
 /**
  * `standard`, the default StorageClass, as minikube has one: the built-in local-path provisioner,
- * binding when the first pod is scheduled. Created once; an admin may change or delete it.
+ * binding when the first pod is scheduled. Created once, and only while no StorageClass exists;
+ * an admin may change or delete it.
  */
 async function ensureDefaultStorageClass(store: Store, now: Date): Promise<void> {
-  const def = resourceByPlural("storage.k8s.io", "storageclasses");
-  const key = { group: "storage.k8s.io", resource: "storageclasses", namespace: "", name: "standard" };
-  if (!def || (await store.get(key))) return;
   const { items } = await store.list("storage.k8s.io", "storageclasses", { limit: 1 });
   if (items.length > 0) return;
-  const obj: KubeObject = {
+  await createOnce(store, now, "storage.k8s.io", "storageclasses", {
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",
-    metadata: {
-      name: "standard",
-      uid: crypto.randomUUID(),
-      creationTimestamp: timestamp(now),
-      annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
-    },
+    metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
     provisioner: LOCAL_PATH_PROVISIONER,
     reclaimPolicy: "Delete",
     volumeBindingMode: "WaitForFirstConsumer",
-  };
-  def.prepareForCreate?.(obj, { now, user: "system:apiserver" });
-  try {
-    await store.create(key, validateObject(def, obj));
-  } catch (e) {
-    if (!(e instanceof StoreError && e.code === "AlreadyExists")) throw e;
-  }
+  });
 }
 
 /** Idempotent and cheap after the first call in an isolate. */

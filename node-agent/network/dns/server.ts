@@ -29,6 +29,17 @@ function soa(domain: string): Answer {
   };
 }
 
+/** Binds a socket or server, rejecting on the error a failed bind emits (EADDRINUSE, EADDRNOTAVAIL). */
+function listening(emitter: NodeJS.EventEmitter, bind: (done: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    emitter.once("error", reject);
+    bind(() => {
+      emitter.off("error", reject);
+      resolve();
+    });
+  });
+}
+
 export interface DnsServerOptions {
   zone: ClusterZone;
   forwarder: Forwarder;
@@ -53,23 +64,11 @@ export class DnsServer {
       });
     });
     udp.on("error", (error) => this.options.log(`dns udp: ${error.message}`));
-    await new Promise<void>((resolve, reject) => {
-      udp.once("error", reject);
-      udp.bind(port, address, () => {
-        udp.off("error", reject);
-        resolve();
-      });
-    });
+    await listening(udp, (done) => udp.bind(port, address, done));
     this.udp = udp;
     const tcp = net.createServer((socket) => this.serveTcp(socket));
     tcp.on("error", (error) => this.options.log(`dns tcp: ${error.message}`));
-    await new Promise<void>((resolve, reject) => {
-      tcp.once("error", reject);
-      tcp.listen(port, address, () => {
-        tcp.off("error", reject);
-        resolve();
-      });
-    });
+    await listening(tcp, (done) => tcp.listen(port, address, done));
     this.tcp = tcp;
   }
 

@@ -89,7 +89,8 @@ export class ClusterZone {
         add({ type: "PTR", name: reverseName(ip), data: hostFqdn });
         for (const p of slicePorts) add({ type: "SRV", name: `_${p.name}._${p.protocol}.${fqdn}`, data: { priority: 0, weight: Math.floor(100 / hosts.size) || 1, port: p.port, target: hostFqdn } });
       }
-      if (hosts.size === 0) this.markInterior(records, fqdn);
+      // A headless Service with no ready endpoint still exists: NODATA, not NXDOMAIN.
+      if (hosts.size === 0 && !records.has(lower(fqdn))) records.set(lower(fqdn), []);
     }
     const interior = new Set<string>();
     for (const key of records.keys()) {
@@ -102,11 +103,6 @@ export class ClusterZone {
     }
     this.records = records;
     this.interior = interior;
-  }
-
-  /** A headless Service with no ready endpoint still exists: NODATA, not NXDOMAIN. */
-  private markInterior(records: Map<string, ZoneRecord[]>, fqdn: string): void {
-    if (!records.has(lower(fqdn))) records.set(lower(fqdn), []);
   }
 
   lookup(name: string, type: string): ZoneAnswer {
