@@ -35,6 +35,15 @@ export interface NetworkConfig {
   upstreamDNS?: string[];
   /** The Linux bridge the pods sit on (Docker's bridge driver names it so). */
   bridge: string;
+  /**
+   * How pod traffic crosses to other nodes: `host-gw` routes through their addresses (one
+   * layer-2 network); `wireguard` is an encrypted overlay for nodes apart or behind NAT.
+   */
+  backend: "host-gw" | "wireguard";
+  wireguardPort: number;
+  wireguardDevice: string;
+  /** ip:port the other nodes should send to (a public or forwarded address); default InternalIP:port. */
+  wireguardEndpoint?: string;
 }
 
 export const DEFAULT_NETWORK: NetworkConfig = {
@@ -44,6 +53,9 @@ export const DEFAULT_NETWORK: NetworkConfig = {
   clusterDNS: "10.96.0.10",
   clusterDomain: "cluster.local",
   bridge: "edgeplane0",
+  backend: "host-gw",
+  wireguardPort: 51820,
+  wireguardDevice: "edgeplane-wg",
 };
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -66,6 +78,11 @@ function parseNetwork(raw: unknown): NetworkConfig {
     throw new Error(`config: "network.upstreamDNS" must be a list of IPv4 addresses (with an optional :port)`);
   }
   const bridge = field("bridge", /^[a-zA-Z0-9_-]{1,15}$/, DEFAULT_NETWORK.bridge);
+  const backend = field("backend", /^(host-gw|wireguard)$/, DEFAULT_NETWORK.backend) as NetworkConfig["backend"];
+  const port = obj.wireguardPort ?? DEFAULT_NETWORK.wireguardPort;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`config: "network.wireguardPort" must be a port number`);
+  const endpoint = stringField(obj, "wireguardEndpoint", false);
+  if (endpoint !== undefined && !/^[^\s:]+:\d{1,5}$/.test(endpoint)) throw new Error(`config: "network.wireguardEndpoint" must be host:port`);
   return {
     enabled: obj.enabled === undefined ? DEFAULT_NETWORK.enabled : (obj.enabled as boolean),
     clusterCIDR: field("clusterCIDR", IPV4_CIDR, DEFAULT_NETWORK.clusterCIDR),
@@ -74,6 +91,10 @@ function parseNetwork(raw: unknown): NetworkConfig {
     clusterDomain: field("clusterDomain", /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, DEFAULT_NETWORK.clusterDomain),
     upstreamDNS: upstream as string[] | undefined,
     bridge,
+    backend,
+    wireguardPort: port,
+    wireguardDevice: field("wireguardDevice", /^[a-zA-Z0-9_-]{1,15}$/, DEFAULT_NETWORK.wireguardDevice),
+    wireguardEndpoint: endpoint,
   };
 }
 

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   let network: PodNetwork | undefined;
   if (config.network.enabled) {
     try {
-      const started = new PodNetwork(api, config.network, config.nodeName, log);
+      const started = new PodNetwork(api, config.network, config.nodeName, config.dataDir, log);
       await started.start();
       network = started;
       log(`pod network: cluster ${config.network.clusterCIDR}, services ${config.network.serviceCIDR}, DNS ${config.network.clusterDNS}`);
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     log("pod network: off (pods on a plain Docker bridge; no Services or cluster DNS on this node)");
   }
   const runtime = new DockerRuntime(docker, config.nodeName, network ? config.network.bridge : undefined);
-  const node = new NodeStatusReporter(api, runtime, config, log);
+  const node = new NodeStatusReporter(api, runtime, config, log, network?.nodeAnnotations() ?? {});
   for (;;) {
     try {
       await node.register();

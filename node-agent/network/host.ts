@@ -5,6 +5,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import type { NetworkConfig } from "../config";
 import { CommandError, runCommand } from "./commands";
 import { TABLE } from "./nft-script";
+import { WireGuardDevice } from "./wireguard";
 
 /**
  * A bridge with no ports: whatever is routed to it is dropped on the node. Service and pod
@@ -29,7 +30,8 @@ async function ip(...args: string[]): Promise<string> {
 function dockerUserRules(config: NetworkConfig): string[][] {
   return [
     ["-o", config.bridge, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", "edgeplane: Service traffic to pods", "-j", "ACCEPT"],
-    ["-o", config.bridge, "-s", config.clusterCIDR, "-m", "comment", "--comment", "edgeplane: pod to pod across nodes", "-j", "ACCEPT"],
+    // As flannel does: other nodes' pods and other nodes themselves reach pods here by pod IP.
+    ["-o", config.bridge, "-d", config.clusterCIDR, "-m", "comment", "--comment", "edgeplane: routed traffic to pods", "-j", "ACCEPT"],
   ];
 }
 
@@ -81,5 +83,6 @@ export async function tearDownHost(config: NetworkConfig): Promise<void> {
   await runCommand("nft", ["delete", "table", ...TABLE.split(" ")]).catch(() => undefined);
   await ip("route", "flush", "proto", ROUTE_PROTOCOL).catch(() => undefined);
   await ip("link", "del", SINK_DEVICE).catch(() => undefined);
+  await WireGuardDevice.remove(config.wireguardDevice);
   for (const rule of dockerUserRules(config)) await runCommand("iptables", ["-D", "DOCKER-USER", ...rule]).catch(() => undefined);
 }

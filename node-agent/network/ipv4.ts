@@ -24,3 +24,13 @@ export function ipOfReverseName(name: string): string | undefined {
   const ip = `${m[4]}.${m[3]}.${m[2]}.${m[1]}`;
   return ipToInt(ip) === undefined ? undefined : ip;
 }
+
+/** The network address of a block: `10.244.1.7/24` → `10.244.1.0`. */
+export function networkAddress(cidr: string): string {
+  const [ip, bits] = cidr.split("/");
+  const n = ipToInt(ip ?? "");
+  const prefix = Number(bits);
+  if (n === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`not an IPv4 block: ${cidr}`);
+  const masked = prefix === 0 ? 0 : (n & (~0 << (32 - prefix))) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (masked >>> shift) & 255).join(".");
+}

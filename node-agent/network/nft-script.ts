@@ -46,6 +46,9 @@ function baseChains(p: TableParams): [string, string, string[]][] {
     ["nat-output", "type nat hook output priority -105 ;", [`ip saddr 127.0.0.0/8 fib daddr type local meta mark set meta mark | ${mark}`, "jump services"]],
     ["nat-postrouting", "type nat hook postrouting priority 95 ;", [
       `meta mark & ${mark} == ${mark} masquerade`,
+      // The node's own connections to a Service: the source picked for the ClusterIP's route (the
+      // sink's address) would not lead a remote endpoint's reply back here.
+      "ct status dnat fib saddr type local masquerade",
       `ip saddr ${p.podCIDR} ip daddr != ${p.clusterCIDR} oifname != "${p.bridge}" masquerade`,
     ]],
     ["endpoint-checks", "", [
@@ -55,7 +58,11 @@ function baseChains(p: TableParams): [string, string, string[]][] {
       "ct state new jump endpoint-checks",
       "ct state new fib daddr type local meta l4proto . th dport vmap @no-endpoint-nodeports",
     ]],
-    ["filter-forward", "type filter hook forward priority -5 ;", ["ct state new jump endpoint-checks"]],
+    ["filter-forward", "type filter hook forward priority -5 ;", [
+      "ct state new jump endpoint-checks",
+      // Pods think their link is 1500 bytes; an overlay device is smaller. Fit TCP to the route.
+      "tcp flags syn tcp option maxseg size set rt mtu",
+    ]],
     ["filter-output", "type filter hook output priority -5 ;", ["ct state new jump endpoint-checks"]],
   ];
 }

@@ -1,23 +1,71 @@
-// Host-gateway routing (flannel's host-gw): a route to every other node's pod block through that
-// node's address, so pods reach each other by pod IP with no NAT and no tunnel. Routes carry the
+// Routes to the other nodes' pod blocks, so pods reach each other by pod IP with no NAT. Two ways
+// across, chosen per pair of nodes: host-gateway (flannel's host-gw: a route through the other
+// node's address, for nodes on one layer-2 network) and a WireGuard overlay (when both nodes run
+// it: the block goes to the WireGuard device, whose peer for it is that node). Routes carry the
 // agent's own protocol number; any it no longer wants (a node gone) are removed.
 import type { ApiClient, Informer } from "../api-client";
 import { runCommand } from "./commands";
 import { ROUTE_PROTOCOL } from "./host";
+import { ANNOTATION_BACKEND, ANNOTATION_ENDPOINT, ANNOTATION_PORT, ANNOTATION_PUBLIC_KEY, type WireGuardDevice, type WireGuardPeer } from "./wireguard";
 
 export interface NodeInfo {
-  metadata: { name: string; resourceVersion?: string };
+  metadata: { name: string; resourceVersion?: string; annotations?: Record<string, string> };
   spec?: { podCIDR?: string };
   status?: { addresses?: { type: string; address: string }[] };
 }
 
-/** Other nodes' blocks → their InternalIP: the routes this node should hold. */
-export function wantedRoutes(nodes: Iterable<NodeInfo>, self: string): Map<string, string> {
-  const routes = new Map<string, string>();
+/** What the kernel route looks like: `via <address>` or `dev <device>`. */
+export type RouteTarget = string;
+
+export interface RoutePlan {
+  routes: Map<string, RouteTarget>;
+  peers: WireGuardPeer[];
+}
+
+export const DEFAULT_WIREGUARD_PORT = 51820;
+
+function internalIP(node: NodeInfo): string | undefined {
+  return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+}
+
+/** The peer a WireGuard node is to us, or undefined when it does not run the overlay. */
+function wireGuardPeer(node: NodeInfo, cidr: string): WireGuardPeer | undefined {
+  const a = node.metadata.annotations ?? {};
+  if (a[ANNOTATION_BACKEND] !== "wireguard" || !a[ANNOTATION_PUBLIC_KEY]) return undefined;
+  const address = internalIP(node);
+  const endpoint = a[ANNOTATION_ENDPOINT] || (address ? `${address}:${Number(a[ANNOTATION_PORT]) || DEFAULT_WIREGUARD_PORT}` : undefined);
+  return { publicKey: a[ANNOTATION_PUBLIC_KEY], endpoint, allowedIPs: cidr };
+}
+
+/**
+ * Other nodes' blocks → how to reach them, and the WireGuard peers that takes. With `wireguard`
+ * (this node's device), a node that also runs the overlay goes through it; any other node
+ * through its InternalIP.
+ */
+export function wantedRoutes(nodes: Iterable<NodeInfo>, self: string, wireguard?: string): RoutePlan {
+  const routes = new Map<string, RouteTarget>();
+  const peers: WireGuardPeer[] = [];
   for (const node of nodes) {
-    if (node.metadata.name === self || !node.spec?.podCIDR) continue;
-    const address = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
-    if (address) routes.set(node.spec.podCIDR, address);
+    const cidr = node.spec?.podCIDR;
+    if (node.metadata.name === self || !cidr) continue;
+    const peer = wireguard ? wireGuardPeer(node, cidr) : undefined;
+    if (peer) {
+      peers.push(peer);
+      routes.set(cidr, `dev ${wireguard}`);
+      continue;
+    }
+    const address = internalIP(node);
+    if (address) routes.set(cidr, `via ${address}`);
+  }
+  return { routes, peers };
+}
+
+/** `ip -o route show proto …` → block → target. */
+export function parseRoutes(out: string): Map<string, RouteTarget> {
+  const routes = new Map<string, RouteTarget>();
+  for (const line of out.split("\n")) {
+    const m = /^(\S+) (?:.*?)(via \S+|dev \S+)/.exec(line.trim());
+    if (m) routes.set(m[1]!, m[2]!);
   }
   return routes;
 }
@@ -25,7 +73,7 @@ export function wantedRoutes(nodes: Iterable<NodeInfo>, self: string): Map<strin
 export class NodeRoutes {
   private readonly nodes = new Map<string, NodeInfo>();
   private informer: Informer | undefined;
-  private installed = new Map<string, string>();
+  private installed = new Map<string, RouteTarget>();
   private running = false;
   private again = false;
   /** Called with this node's own object whenever it changes (its podCIDR is assigned here). */
@@ -35,6 +83,8 @@ export class NodeRoutes {
     private readonly api: ApiClient,
     private readonly nodeName: string,
     private readonly log: (message: string) => void,
+    /** This node's overlay device, when it runs the WireGuard backend. */
+    private readonly wireguard?: WireGuardDevice,
   ) {}
 
   start(): void {
@@ -58,8 +108,10 @@ export class NodeRoutes {
   }
 
   private routeChanged(n: NodeInfo): boolean {
-    const address = n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
-    return !n.spec?.podCIDR || this.installed.get(n.spec.podCIDR) !== address;
+    if (!n.spec?.podCIDR) return true;
+    // A peer's key or endpoint annotation may change without its route changing.
+    if (this.wireguard) return true;
+    return this.installed.get(n.spec.podCIDR) !== `via ${internalIP(n)}`;
   }
 
   private changed(relevant: boolean): void {
@@ -75,16 +127,18 @@ export class NodeRoutes {
     }
     this.running = true;
     try {
-      const wanted = wantedRoutes(this.nodes.values(), this.nodeName);
-      const present = await this.present();
-      for (const [cidr, via] of wanted) {
-        if (present.get(cidr) === via) continue;
-        await runCommand("ip", ["route", "replace", cidr, "via", via, "proto", ROUTE_PROTOCOL]).catch((e) => this.log(`route ${cidr} via ${via}: ${String(e)}`));
+      const { routes, peers } = wantedRoutes(this.nodes.values(), this.nodeName, this.wireguard?.device);
+      // Peers before routes: a block routed into the device must already have its peer.
+      if (this.wireguard) await this.wireguard.syncPeers(peers).catch((e) => this.log(`wireguard peers: ${String(e)}`));
+      const present = parseRoutes(await runCommand("ip", ["-o", "route", "show", "proto", ROUTE_PROTOCOL]).catch(() => ""));
+      for (const [cidr, target] of routes) {
+        if (present.get(cidr) === target) continue;
+        await runCommand("ip", ["route", "replace", cidr, ...target.split(" "), "proto", ROUTE_PROTOCOL]).catch((e) => this.log(`route ${cidr} ${target}: ${String(e)}`));
       }
       for (const cidr of present.keys()) {
-        if (!wanted.has(cidr)) await runCommand("ip", ["route", "del", cidr, "proto", ROUTE_PROTOCOL]).catch(() => undefined);
+        if (!routes.has(cidr)) await runCommand("ip", ["route", "del", cidr, "proto", ROUTE_PROTOCOL]).catch(() => undefined);
       }
-      this.installed = wanted;
+      this.installed = routes;
     } finally {
       this.running = false;
       if (this.again) {
@@ -92,15 +146,5 @@ export class NodeRoutes {
         void this.sync();
       }
     }
-  }
-
-  private async present(): Promise<Map<string, string>> {
-    const out = await runCommand("ip", ["-o", "route", "show", "proto", ROUTE_PROTOCOL]).catch(() => "");
-    const routes = new Map<string, string>();
-    for (const line of out.split("\n")) {
-      const m = /^(\S+) via (\S+)/.exec(line.trim());
-      if (m) routes.set(m[1]!, m[2]!);
-    }
-    return routes;
   }
 }

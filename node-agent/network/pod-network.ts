@@ -11,6 +11,7 @@ import { NodeRoutes } from "./node-routes";
 import { podResolvConf, type PodDns } from "./resolv-conf";
 import { ServiceCatalog } from "./service-catalog";
 import { ServiceProxy } from "./service-proxy";
+import { ANNOTATION_BACKEND, ANNOTATION_ENDPOINT, ANNOTATION_PORT, ANNOTATION_PUBLIC_KEY, ANNOTATION_WIREGUARD_IMPLEMENTATION, keyFile, loadOrCreateKeys, WireGuardDevice, type WireGuardKeys } from "./wireguard";
 
 export const DNS_BIND_RETRY_MS = 2_000;
 
@@ -23,6 +24,8 @@ export class PodNetwork {
   readonly dns: DnsServer;
   private readonly routes: NodeRoutes;
   private readonly forwarder: Forwarder;
+  private readonly wireguard: WireGuardDevice | undefined;
+  private wireguardKeys: WireGuardKeys | undefined;
   private cidr: string | undefined;
   private cidrWaiters: ((cidr: string) => void)[] = [];
   private hostResolvConf = "";
@@ -33,6 +36,7 @@ export class PodNetwork {
     private readonly api: ApiClient,
     readonly config: NetworkConfig,
     private readonly nodeName: string,
+    private readonly dataDir: string,
     private readonly log: (message: string) => void,
   ) {
     this.catalog = new ServiceCatalog(api, log);
@@ -40,7 +44,8 @@ export class PodNetwork {
     this.zone = new ClusterZone(config.clusterDomain);
     this.forwarder = new Forwarder(() => this.upstreams);
     this.dns = new DnsServer({ zone: this.zone, forwarder: this.forwarder, address: config.clusterDNS, log });
-    this.routes = new NodeRoutes(api, nodeName, log);
+    this.wireguard = config.backend === "wireguard" ? new WireGuardDevice(config.wireguardDevice, config.wireguardPort, keyFile(dataDir)) : undefined;
+    this.routes = new NodeRoutes(api, nodeName, log, this.wireguard);
     this.catalog.onChange(() => this.zone.rebuild(this.catalog.services.values(), (ns, name) => this.catalog.slicesOf(ns, name)));
     this.routes.onSelf = (node) => {
       const cidr = node.spec?.podCIDR;
@@ -48,6 +53,7 @@ export class PodNetwork {
       this.cidr = cidr;
       this.log(`pod network: this node's block is ${cidr}`);
       this.proxy.setPodCIDR(cidr);
+      this.wireguard?.setPodCIDR(cidr).catch((error) => this.log(`wireguard address: ${String(error)}`));
       for (const waiter of this.cidrWaiters.splice(0)) waiter(cidr);
     };
   }
@@ -56,6 +62,11 @@ export class PodNetwork {
     this.hostResolvConf = await readFile("/etc/resolv.conf", "utf8").catch(() => "");
     this.upstreams = this.config.upstreamDNS ?? (await systemNameservers(new Set([this.config.clusterDNS])));
     await setUpHost(this.config, this.log);
+    if (this.wireguard) {
+      this.wireguardKeys = await loadOrCreateKeys(this.dataDir);
+      await this.wireguard.up();
+      this.log(`pod network: WireGuard overlay on ${this.wireguard.device} (${this.wireguard.implementation}), port ${this.wireguard.port}`);
+    }
     this.catalog.start();
     this.routes.start();
     void this.startDns();
@@ -88,6 +99,18 @@ export class PodNetwork {
       };
       this.cidrWaiters.push(done);
     });
+  }
+
+  /** What the Node object says about this node's network, for the other nodes to route to it. */
+  nodeAnnotations(): Record<string, string> {
+    if (!this.wireguard || !this.wireguardKeys) return { [ANNOTATION_BACKEND]: "host-gw" };
+    return {
+      [ANNOTATION_BACKEND]: "wireguard",
+      [ANNOTATION_PUBLIC_KEY]: this.wireguardKeys.publicKey,
+      [ANNOTATION_PORT]: String(this.wireguard.port),
+      [ANNOTATION_WIREGUARD_IMPLEMENTATION]: this.wireguard.implementation,
+      ...(this.config.wireguardEndpoint ? { [ANNOTATION_ENDPOINT]: this.config.wireguardEndpoint } : {}),
+    };
   }
 
   resolvConf(pod: PodDns): string {

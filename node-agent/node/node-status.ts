@@ -80,6 +80,8 @@ export class NodeStatusReporter {
     private readonly runtime: DockerRuntime,
     private readonly config: AgentConfig,
     private readonly log: (message: string) => void,
+    /** Merged into the Node's annotations on registration (how to reach this node's pods). */
+    private readonly annotations: Record<string, string> = {},
   ) {}
 
   get hostIP(): string {
@@ -138,10 +140,10 @@ export class NodeStatusReporter {
     let node: NodeObject;
     try {
       node = await this.api.get<NodeObject>(path);
-      node = await this.api.patch<NodeObject>(path, { metadata: { labels } });
+      node = await this.api.patch<NodeObject>(path, { metadata: { labels, annotations: this.annotations } });
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      node = await this.api.create<NodeObject>("/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: this.config.nodeName, labels }, spec: {}, status });
+      node = await this.api.create<NodeObject>("/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: this.config.nodeName, labels, annotations: this.annotations }, spec: {}, status });
     }
     this.uid = node.metadata.uid;
     this.podCIDRValue = node.spec?.podCIDR;

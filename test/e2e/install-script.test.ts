@@ -91,7 +91,8 @@ describe.skipIf(!requireTool("kubectl") || !requireTool("curl") || !requireTool(
       env: { ...process.env, KUBECONFIG: cluster.kubeconfig, KUBECACHEDIR: join(cluster.root, "kube-cache") },
     });
     const token = stdout.trim();
-    const installed = await install(["--token", token, "--prefix", prefix, "--no-systemd", "--ca-file", caFile, "--node-name", NODE_NAME]);
+    // --no-network: the npm start test owns this machine's pod network while the tests run in parallel.
+    const installed = await install(["--token", token, "--prefix", prefix, "--no-systemd", "--ca-file", caFile, "--node-name", NODE_NAME, "--no-network"]);
     expect(installed.code, installed.output).toBe(0);
     expect(installed.output).toContain("downloaded the agent");
     expect(installed.output).toContain("started the agent in the background");
@@ -102,6 +103,7 @@ describe.skipIf(!requireTool("kubectl") || !requireTool("curl") || !requireTool(
       caFile: join(prefix, "etc/edgeplane/ca.crt"),
       nodeName: NODE_NAME,
       joinToken: token,
+      network: { enabled: false },
       dataDir: join(prefix, "var/lib/edgeplane"),
     });
     expect(readFileSync(join(prefix, "etc/edgeplane/ca.crt"), "utf8")).toBe(cluster.caPem);

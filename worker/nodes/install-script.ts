@@ -8,7 +8,7 @@ const TEMPLATE = `#!/bin/sh
 # edgeplane node installer: joins this machine to the cluster as a node.
 #   curl -fsSL __EDGEPLANE_SERVER__/install.sh | sudo sh -s -- --token <id.secret>
 # Options: --token T, --server URL, --node-name NAME, --ca-file FILE, --prefix DIR,
-#          --node-ip IP, --no-network, --install-deps, --no-systemd, --uninstall, --help
+#          --node-ip IP, --wireguard, --wireguard-endpoint HOST:PORT, --no-network, --install-deps, --no-systemd, --uninstall, --help
 set -eu
 
 SERVER='__EDGEPLANE_SERVER__'
@@ -20,6 +20,8 @@ INSTALL_DEPS=0
 USE_SYSTEMD=1
 NODE_IP=''
 NETWORK=1
+WIREGUARD=0
+WG_ENDPOINT=''
 UNINSTALL=0
 NODE_MIN_MAJOR=20
 UNIT_NAME='edgeplane-agent.service'
@@ -36,6 +38,10 @@ Usage: curl -fsSL $SERVER/install.sh | sudo sh -s -- --token <id.secret> [option
   --ca-file FILE    CA certificate that signs the server's certificate
   --prefix DIR      install under DIR instead of / (no root needed)
   --node-ip IP      the address other nodes reach this one at (default: the first global IPv4)
+  --wireguard       reach other nodes' pods over an encrypted WireGuard overlay (nodes with no
+                    shared LAN, or behind NAT); default: routes through their addresses
+  --wireguard-endpoint HOST:PORT
+                    where other nodes send this node's WireGuard traffic (default: node IP:51820)
   --no-network      leave pods on a plain Docker bridge: no Services or cluster DNS here
   --install-deps    install docker and nodejs with the package manager when missing
   --no-systemd      start the agent with nohup instead of a systemd unit
@@ -62,6 +68,9 @@ while [ $# -gt 0 ]; do
     --node-ip) need_value "$1" $#; NODE_IP=$2; shift 2 ;;
     --node-ip=*) NODE_IP=\${1#*=}; shift ;;
     --no-network) NETWORK=0; shift ;;
+    --wireguard) WIREGUARD=1; shift ;;
+    --wireguard-endpoint) need_value "$1" $#; WIREGUARD=1; WG_ENDPOINT=$2; shift 2 ;;
+    --wireguard-endpoint=*) WIREGUARD=1; WG_ENDPOINT=\${1#*=}; shift ;;
     --install-deps) INSTALL_DEPS=1; shift ;;
     --no-systemd) USE_SYSTEMD=0; shift ;;
     --uninstall) UNINSTALL=1; shift ;;
@@ -193,6 +202,11 @@ if [ "$NETWORK" = 1 ]; then
       break
     fi
   done
+  if [ "$WIREGUARD" = 1 ] && ! have wg; then
+    [ "$INSTALL_DEPS" = 1 ] || die "wg is required for --wireguard (install wireguard-tools, and wireguard-go where the kernel has no WireGuard module, or re-run with --install-deps)"
+    say "installing wireguard-tools and wireguard-go"
+    install_packages wireguard-tools wireguard-go
+  fi
 fi
 say "found docker ($(docker --version 2>/dev/null | head -n 1)) and node $(node --version)"
 
@@ -242,6 +256,13 @@ umask 077
   if [ -n "$TOKEN" ]; then printf '  "joinToken": %s,\\n' "$(json_string "$TOKEN")"; fi
   if [ -n "$NODE_IP" ]; then printf '  "nodeIP": %s,\\n' "$(json_string "$NODE_IP")"; fi
   if [ "$NETWORK" = 0 ]; then printf '  "network": { "enabled": false },\\n'; fi
+  if [ "$NETWORK" = 1 ] && [ "$WIREGUARD" = 1 ]; then
+    if [ -n "$WG_ENDPOINT" ]; then
+      printf '  "network": { "backend": "wireguard", "wireguardEndpoint": %s },\\n' "$(json_string "$WG_ENDPOINT")"
+    else
+      printf '  "network": { "backend": "wireguard" },\\n'
+    fi
+  fi
   printf '  "dataDir": %s\\n' "$(json_string "$DATA_DIR")"
   printf '}\\n'
 } >"$CONFIG_FILE.tmp"
