@@ -66,6 +66,9 @@ export class PodNetwork {
       this.wireguardKeys = await loadOrCreateKeys(this.dataDir);
       await this.wireguard.up();
       this.log(`pod network: WireGuard overlay on ${this.wireguard.device} (${this.wireguard.implementation}), port ${this.wireguard.port}`);
+    } else {
+      // Back to host-gw after a WireGuard run: the device and its peers go.
+      await WireGuardDevice.remove(this.config.wireguardDevice);
     }
     this.catalog.start();
     this.routes.start();
@@ -102,14 +105,17 @@ export class PodNetwork {
   }
 
   /** What the Node object says about this node's network, for the other nodes to route to it. */
-  nodeAnnotations(): Record<string, string> {
-    if (!this.wireguard || !this.wireguardKeys) return { [ANNOTATION_BACKEND]: "host-gw" };
+  nodeAnnotations(): Record<string, string | null> {
+    // null (merge patch: delete) clears what an earlier WireGuard run of this node announced.
+    if (!this.wireguard || !this.wireguardKeys) {
+      return { [ANNOTATION_BACKEND]: "host-gw", [ANNOTATION_PUBLIC_KEY]: null, [ANNOTATION_PORT]: null, [ANNOTATION_ENDPOINT]: null, [ANNOTATION_WIREGUARD_IMPLEMENTATION]: null };
+    }
     return {
       [ANNOTATION_BACKEND]: "wireguard",
       [ANNOTATION_PUBLIC_KEY]: this.wireguardKeys.publicKey,
       [ANNOTATION_PORT]: String(this.wireguard.port),
       [ANNOTATION_WIREGUARD_IMPLEMENTATION]: this.wireguard.implementation,
-      ...(this.config.wireguardEndpoint ? { [ANNOTATION_ENDPOINT]: this.config.wireguardEndpoint } : {}),
+      [ANNOTATION_ENDPOINT]: this.config.wireguardEndpoint ?? null,
     };
   }
 

@@ -81,7 +81,7 @@ export class NodeStatusReporter {
     private readonly config: AgentConfig,
     private readonly log: (message: string) => void,
     /** Merged into the Node's annotations on registration (how to reach this node's pods). */
-    private readonly annotations: Record<string, string> = {},
+    private readonly annotations: Record<string, string | null> = {},
   ) {}
 
   get hostIP(): string {
@@ -143,7 +143,7 @@ export class NodeStatusReporter {
       node = await this.api.patch<NodeObject>(path, { metadata: { labels, annotations: this.annotations } });
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      node = await this.api.create<NodeObject>("/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: this.config.nodeName, labels, annotations: this.annotations }, spec: {}, status });
+      node = await this.api.create<NodeObject>("/api/v1/nodes", { apiVersion: "v1", kind: "Node", metadata: { name: this.config.nodeName, labels, annotations: Object.fromEntries(Object.entries(this.annotations).filter(([, v]) => v !== null)) }, spec: {}, status });
     }
     this.uid = node.metadata.uid;
     this.podCIDRValue = node.spec?.podCIDR;

@@ -63,6 +63,8 @@ export interface NetnsNode {
   /** SIGTERM, as systemd stops it: containers and kernel rules stay. */
   stopAgent(): Promise<void>;
   agentLog(): string;
+  /** The running agent's process id (the same process `ip netns exec` became). */
+  agentPid(): number | undefined;
   /** `wg` as the agent sees it: its namespace and its private /run/wireguard. */
   wg(...args: string[]): Promise<string>;
   docker(...args: string[]): Promise<string>;
@@ -185,6 +187,9 @@ export async function createNetnsNode(cluster: Cluster, lan: Lan, id: string, in
       agent.kill("SIGTERM");
       await waitExit(agent, 10_000);
       agent = undefined;
+    },
+    agentPid() {
+      return agent?.pid;
     },
     async wg(...args) {
       if (!agent?.pid) throw new Error(`${name}: no agent running`);
