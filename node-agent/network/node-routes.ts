@@ -28,13 +28,21 @@ function internalIP(node: NodeInfo): string | undefined {
   return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
 }
 
-/** The peer a WireGuard node is to us, or undefined when it does not run the overlay. */
+const PUBLIC_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+const ENDPOINT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+/**
+ * The peer a WireGuard node is to us, or undefined when it does not run the overlay or its
+ * annotations are malformed: one bad value must not fail the `wg set` that carries every peer.
+ */
 function wireGuardPeer(node: NodeInfo, cidr: string): WireGuardPeer | undefined {
   const a = node.metadata.annotations ?? {};
-  if (a[ANNOTATION_BACKEND] !== "wireguard" || !a[ANNOTATION_PUBLIC_KEY]) return undefined;
+  const publicKey = a[ANNOTATION_PUBLIC_KEY];
+  if (a[ANNOTATION_BACKEND] !== "wireguard" || !publicKey || !PUBLIC_KEY.test(publicKey)) return undefined;
   const address = internalIP(node);
   const endpoint = a[ANNOTATION_ENDPOINT] || (address ? `${address}:${Number(a[ANNOTATION_PORT]) || DEFAULT_WIREGUARD_PORT}` : undefined);
-  return { publicKey: a[ANNOTATION_PUBLIC_KEY], endpoint, allowedIPs: cidr };
+  if (endpoint !== undefined && !ENDPOINT.test(endpoint)) return undefined;
+  return { publicKey, endpoint, allowedIPs: cidr };
 }
 
 /**
@@ -45,11 +53,17 @@ function wireGuardPeer(node: NodeInfo, cidr: string): WireGuardPeer | undefined 
 export function wantedRoutes(nodes: Iterable<NodeInfo>, self: string, wireguard?: string): RoutePlan {
   const routes = new Map<string, RouteTarget>();
   const peers: WireGuardPeer[] = [];
-  for (const node of nodes) {
-    const cidr = node.spec?.podCIDR;
-    if (node.metadata.name === self || !cidr) continue;
+  const candidates = [...nodes].filter((n) => n.metadata.name !== self && n.spec?.podCIDR);
+  // A key claimed by two nodes (a copied data directory, or a node lying) belongs to neither.
+  const claims = new Map<string, number>();
+  for (const n of candidates) {
+    const key = n.metadata.annotations?.[ANNOTATION_PUBLIC_KEY];
+    if (key) claims.set(key, (claims.get(key) ?? 0) + 1);
+  }
+  for (const node of candidates) {
+    const cidr = node.spec!.podCIDR!;
     const peer = wireguard ? wireGuardPeer(node, cidr) : undefined;
-    if (peer) {
+    if (peer && claims.get(peer.publicKey) === 1) {
       peers.push(peer);
       routes.set(cidr, `dev ${wireguard}`);
       continue;

@@ -15,14 +15,17 @@ const node = (name: string, cidr: string | undefined, ip: string, annotations?: 
   spec: cidr ? { podCIDR: cidr } : {},
   status: { addresses: [{ type: "InternalIP", address: ip }, { type: "Hostname", address: name }] },
 });
+const KEY_A = "Pp7AxK0PA0Y8MomBe+AgObbvWrYRrhuvPRSkl0b0qRA=";
+const KEY_B = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
+const KEY_C = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
 const wg = (key: string, extra: Record<string, string> = {}) => ({ "network.edgeplane.dev/backend": "wireguard", "network.edgeplane.dev/wireguard-public-key": key, ...extra });
 
 describe("routes to other nodes", () => {
   const nodes = [
     node("self", "10.244.0.0/24", "192.168.1.10", wg("SELF=")),
     node("gw", "10.244.1.0/24", "192.168.1.11"),
-    node("overlay", "10.244.2.0/24", "192.168.1.12", wg("PEER=", { "network.edgeplane.dev/wireguard-port": "51000" })),
-    node("natted", "10.244.3.0/24", "10.0.0.5", wg("NAT=", { "network.edgeplane.dev/wireguard-endpoint": "203.0.113.7:40000" })),
+    node("overlay", "10.244.2.0/24", "192.168.1.12", wg(KEY_A, { "network.edgeplane.dev/wireguard-port": "51000" })),
+    node("natted", "10.244.3.0/24", "10.0.0.5", wg(KEY_B, { "network.edgeplane.dev/wireguard-endpoint": "203.0.113.7:40000" })),
     node("new", undefined, "192.168.1.14"),
   ];
 
@@ -42,9 +45,28 @@ describe("routes to other nodes", () => {
     expect(plan.routes.get("10.244.2.0/24")).toBe("dev edgeplane-wg");
     expect(plan.routes.get("10.244.3.0/24")).toBe("dev edgeplane-wg");
     expect(plan.peers).toEqual([
-      { publicKey: "PEER=", endpoint: "192.168.1.12:51000", allowedIPs: "10.244.2.0/24" },
-      { publicKey: "NAT=", endpoint: "203.0.113.7:40000", allowedIPs: "10.244.3.0/24" },
+      { publicKey: KEY_A, endpoint: "192.168.1.12:51000", allowedIPs: "10.244.2.0/24" },
+      { publicKey: KEY_B, endpoint: "203.0.113.7:40000", allowedIPs: "10.244.3.0/24" },
     ]);
+  });
+
+  it("ignores malformed or duplicated WireGuard announcements, routing those nodes through host-gw", () => {
+    const plan = wantedRoutes([
+      node("self", "10.244.0.0/24", "192.168.1.10", wg("SELF=")),
+      node("badkey", "10.244.1.0/24", "192.168.1.11", wg("not a key")),
+      node("badendpoint", "10.244.2.0/24", "192.168.1.12", wg(KEY_A, { "network.edgeplane.dev/wireguard-endpoint": "1.2.3.4:5 --x" })),
+      node("twin1", "10.244.3.0/24", "192.168.1.13", wg(KEY_B)),
+      node("twin2", "10.244.4.0/24", "192.168.1.14", wg(KEY_B)),
+      node("good", "10.244.5.0/24", "192.168.1.15", wg(KEY_C)),
+    ], "self", "edgeplane-wg");
+    expect([...plan.routes]).toEqual([
+      ["10.244.1.0/24", "via 192.168.1.11"],
+      ["10.244.2.0/24", "via 192.168.1.12"],
+      ["10.244.3.0/24", "via 192.168.1.13"],
+      ["10.244.4.0/24", "via 192.168.1.14"],
+      ["10.244.5.0/24", "dev edgeplane-wg"],
+    ]);
+    expect(plan.peers.map((p) => p.publicKey)).toEqual([KEY_C]);
   });
 
   it("reads the kernel's routes back in the same form", () => {
