@@ -11,7 +11,7 @@ import { referencedObjects } from "./env";
 import { byNewest, finishedMs, isFinished, isRunning, rfc3339, startedMs, terminatedOf, type Seen } from "./observe";
 import type { ObjectKind } from "./object-watches";
 import { ProbeSet } from "./probe-set";
-import { writePodResolvConf } from "./resolv-conf-file";
+import { writePodHosts, writePodResolvConf } from "./resolv-conf-file";
 import { computePodStatus, stableJson, type ObservedContainer } from "./status";
 import { fieldPathOf, pullPolicyOf, startContainer } from "./start-container";
 import { killContainers } from "./teardown";
@@ -26,6 +26,12 @@ const FIRST_FAILURE_DELAY_MS = 500;
 export const DEFAULT_GRACE_SECONDS = 30;
 
 type Waiting = { reason: string; message?: string };
+
+/** Whether a container's environment takes the pod's IP, which exists only once the sandbox runs. */
+function needsPodIPAtCreate(pod: Pod): boolean {
+  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  return all.some((c) => (c.env ?? []).some((e) => /^status\.podIPs?$/.test(e.valueFrom?.fieldRef?.fieldPath ?? "")));
+}
 
 export class PodWorker {
   private running = false;
@@ -215,23 +221,57 @@ export class PodWorker {
 
     // The sandbox: reuse the running one; a dead one takes its containers with it (kubelet's SandboxChanged).
     let sandbox = sandboxes.find(isRunning);
+    let sandboxId = sandbox?.managed.id;
+    /** A new sandbox's start, under way while the first containers are created (see startContainer). */
+    let sandboxStarted: Promise<void> | undefined;
+    /** The address the agent gave a new sandbox (known before it starts). */
+    let chosenIP: string | undefined;
     if (!sandbox) {
       const hadSandbox = sandboxes.length > 0;
+      const fresh = !hadSandbox && byName.size === 0;
       for (const s of sandboxes) await this.ctx.runtime.remove(s.managed.id);
       for (const list of byName.values()) for (const s of list) if (isRunning(s)) await this.ctx.runtime.stop(s.managed.id, this.graceSeconds());
       if (hadSandbox) this.ctx.events.record(this.pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
       await this.ctx.runtime.ensureNetwork(this.ctx.network ? await this.ctx.network.podCIDR(POD_CIDR_WAIT_MS) : this.ctx.podCIDR());
       const hostPorts = this.pod.spec.containers.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({ containerPort: p.containerPort, hostPort: p.hostPort as number, protocol: p.protocol ?? "TCP" })));
-      await this.ctx.runtime.createSandbox({ pod: this.ref, hostname: this.pod.spec.hostname ?? this.pod.metadata.name, hostNetwork: this.pod.spec.hostNetwork ?? false, hostPorts });
-      await this.ctx.network?.sandboxStarted();
-      ({ sandboxes, byName } = await this.observe());
-      sandbox = sandboxes.find(isRunning);
-      if (!sandbox) throw new Error("the pod sandbox did not start");
+      const hostNetwork = this.pod.spec.hostNetwork ?? false;
+      const network = this.ctx.network;
+      // The agent plumbs the pod's interface itself when it can (no hostPort: Docker maps those).
+      chosenIP = network && this.ctx.runtime.agentAddressing && !hostNetwork && hostPorts.length === 0 ? await network.allocateAddress(() => this.ctx.runtime.podIPsInUse()) : undefined;
+      sandboxId = await this.ctx.runtime.createSandbox({ pod: this.ref, hostname: this.pod.spec.hostname ?? this.pod.metadata.name, hostNetwork, hostPorts, podIP: chosenIP });
+      const id = sandboxId;
+      const ip = chosenIP;
+      const starting = this.ctx.runtime.start(id).then(async () => {
+        if (network && ip) await network.attach(await this.ctx.runtime.sandboxPid(id), ip, id);
+        else await network?.sandboxStarted();
+      });
+      // A sandbox that started without its interface must not be reused as if it had one.
+      const settled = starting.catch(async (error: unknown) => {
+        await this.ctx.runtime.remove(id).catch(() => undefined);
+        throw error;
+      });
+      if (fresh && (ip || !needsPodIPAtCreate(this.pod))) {
+        // A new pod has nothing else to observe: its containers are created while the sandbox
+        // starts (the network namespace, veth and address are the slow part) and started after.
+        sandboxStarted = settled;
+        settled.catch(() => undefined);
+      } else {
+        await settled;
+        ({ sandboxes, byName } = await this.observe());
+        sandbox = sandboxes.find(isRunning);
+        if (!sandbox) throw new Error("the pod sandbox did not start");
+      }
     }
-    const podIP = this.pod.spec.hostNetwork ? this.ctx.hostIP() : await this.ctx.runtime.sandboxIp(sandbox.managed.id);
+    const podIPOf = async () => chosenIP ?? (this.pod.spec.hostNetwork ? this.ctx.hostIP() : await this.ctx.runtime.sandboxIp(sandboxId!));
+    const podIP = sandboxStarted && !chosenIP ? "" : await podIPOf();
     this.startTime ??= new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    const extraBinds = this.ctx.network ? [`${await writePodResolvConf(this.ctx.network, this.ctx.dataDir, this.pod)}:/etc/resolv.conf`] : [];
-    const inputs = { pod: this.pod, sandboxId: sandbox.managed.id, podIP, volumePaths, extraBinds, ...objects };
+    const extraBinds: string[] = [];
+    if (this.ctx.network) {
+      extraBinds.push(`${await writePodResolvConf(this.ctx.network, this.ctx.dataDir, this.pod)}:/etc/resolv.conf`);
+      // Docker writes no hosts entry for a sandbox on its `none` network: kubelet's own file, then.
+      if (podIP && !this.pod.spec.hostNetwork) extraBinds.push(`${await writePodHosts(this.ctx.dataDir, this.pod, podIP, this.ctx.network.config.clusterDomain)}:/etc/hosts`);
+    }
+    const inputs = { pod: this.pod, sandboxId: sandboxId!, podIP, volumePaths, extraBinds, sandboxStarted, ...objects };
 
     let changed = false;
     let initDone = true;
@@ -258,10 +298,16 @@ export class PodWorker {
         changed = (await this.ensureStarted(container, false, current, inputs)) || changed;
       }
     }
+    if (sandboxStarted) {
+      // Nothing was started (an image failed, say): the sandbox must still be up before the report.
+      await sandboxStarted;
+      changed = true;
+    }
     if (changed) ({ sandboxes, byName } = await this.observe());
+    const reportedIP = sandboxStarted ? await podIPOf() : podIP;
     await this.pruneOld(byName);
-    this.probes.sync(byName, podIP);
-    await this.report(sandboxes, byName, podIP);
+    this.probes.sync(byName, reportedIP);
+    await this.report(sandboxes, byName, reportedIP);
   }
 
   private shouldRestart(current: Seen): boolean {

@@ -20,6 +20,11 @@ export interface StartInputs {
   extraBinds?: string[];
   configMaps: Map<string, ConfigMap>;
   secrets: Map<string, Secret>;
+  /**
+   * The sandbox's start, when it is still under way: the container is created meanwhile and
+   * started after it. If the sandbox fails to start, the container is removed again.
+   */
+  sandboxStarted?: Promise<void>;
 }
 
 export type StartResult = { ok: true; id: string } | { ok: false; reason: string; message: string; pullFailed?: boolean };
@@ -73,7 +78,7 @@ export async function startContainer(ctx: KubeletContext, input: StartInputs, fi
   try {
     const present = (await ctx.runtime.imageId(container.image)) !== undefined;
     if (policy === "Always" || !present) record("Normal", "Pulling", `Pulling image "${container.image}"`);
-    const pulled = await ctx.runtime.ensureImage(container.image, policy, registryAuths(pod, input.secrets));
+    const pulled = await ctx.runtime.ensureImage(container.image, policy, registryAuths(pod, input.secrets), present);
     if (pulled) record("Normal", "Pulled", `Successfully pulled image "${container.image}" in ${Date.now() - began}ms`);
     else record("Normal", "Pulled", `Container image "${container.image}" already present on machine`);
   } catch (error) {
@@ -131,6 +136,14 @@ export async function startContainer(ctx: KubeletContext, input: StartInputs, fi
     return { ok: false, reason: "CreateContainerError", message };
   }
   record("Normal", "Created", `Created container ${container.name}`);
+  if (input.sandboxStarted) {
+    try {
+      await input.sandboxStarted;
+    } catch (error) {
+      await ctx.runtime.remove(id).catch(() => undefined);
+      throw error;
+    }
+  }
   try {
     await ctx.runtime.start(id);
   } catch (error) {

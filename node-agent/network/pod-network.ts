@@ -11,6 +11,7 @@ import { NodeRoutes } from "./node-routes";
 import { podResolvConf, type PodDns } from "./resolv-conf";
 import { ServiceCatalog } from "./service-catalog";
 import { ServiceProxy } from "./service-proxy";
+import { attachPod, PodAddresses } from "./pod-interfaces";
 import { ANNOTATION_BACKEND, ANNOTATION_ENDPOINT, ANNOTATION_PORT, ANNOTATION_PUBLIC_KEY, ANNOTATION_WIREGUARD_IMPLEMENTATION, keyFile, loadOrCreateKeys, WireGuardDevice, type WireGuardKeys } from "./wireguard";
 
 export const DNS_BIND_RETRY_MS = 2_000;
@@ -121,6 +122,22 @@ export class PodNetwork {
 
   resolvConf(pod: PodDns): string {
     return podResolvConf(pod, this.config, this.hostResolvConf);
+  }
+
+  private addresses: PodAddresses | undefined;
+
+  /** An address of this node's block for a new sandbox (see pod-interfaces.ts). */
+  async allocateAddress(inUse: () => Promise<string[]>): Promise<string> {
+    const cidr = await this.podCIDR(0).catch(() => undefined);
+    if (!cidr) throw new NetworkNotReadyError("network is not ready: the node has no podCIDR yet");
+    if (this.addresses?.cidr !== cidr) this.addresses = new PodAddresses(cidr, inUse);
+    return this.addresses.allocate();
+  }
+
+  /** Gives a started sandbox its veth on the bridge and its address. */
+  async attach(pid: number, ip: string, sandboxId: string): Promise<void> {
+    if (!this.cidr) throw new NetworkNotReadyError("network is not ready: the node has no podCIDR yet");
+    await attachPod({ pid, ip, cidr: this.cidr, bridge: this.config.bridge, sandboxId });
   }
 
   /** A new pod port on the bridge: let it reach itself through its Services. */

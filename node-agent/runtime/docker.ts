@@ -2,6 +2,7 @@
 // holding the pod's network namespace), app containers, image pulls and `docker exec`. Every
 // container carries the node label, and every lookup filters by it.
 import type Dockerode from "dockerode";
+import { LABEL_POD_IP, splitBlock } from "../network/pod-interfaces";
 import { ensurePauseImage } from "./pause-image";
 import { containerLabels, containerName, fromContainerInfo, LABEL_INIT, LABEL_NODE, LABEL_POD_UID, SANDBOX_CONTAINER_NAME, type ManagedContainer, type PodRef } from "./labels";
 
@@ -23,6 +24,11 @@ export interface SandboxOptions {
   hostNetwork: boolean;
   /** containerPort → hostPort, protocol tcp/udp. */
   hostPorts: { containerPort: number; hostPort: number; protocol: string }[];
+  /**
+   * The address the agent chose for the pod: the sandbox gets Docker's `none` network and the
+   * agent plumbs its interface (network/pod-interfaces.ts). Absent: Docker attaches it to the bridge.
+   */
+  podIP?: string;
 }
 
 export interface ContainerOptions {
@@ -68,6 +74,11 @@ export class DockerRuntime {
   private networkReady: Promise<void> | undefined;
   private networkExists = false;
   private pauseImage: string | undefined;
+  /**
+   * Docker's IPAM keeps to the upper half of the node's block, so the agent may give out the
+   * lower half itself. False for a bridge made by an older agent that pods still sit on.
+   */
+  agentAddressing = false;
   constructor(
     readonly docker: Dockerode,
     readonly node: string,
@@ -104,8 +115,15 @@ export class DockerRuntime {
   private async createNetwork(podCIDR?: string): Promise<void> {
     await this.removeDuplicateNetworks();
     try {
-      const existing = (await this.docker.getNetwork(this.network).inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
+      const existing = (await this.docker.getNetwork(this.network).inspect()) as { IPAM?: { Config?: { Subnet?: string; IPRange?: string }[] } };
       const subnet = existing.IPAM?.Config?.[0]?.Subnet;
+      if (this.bridge && podCIDR && subnet === podCIDR && existing.IPAM?.Config?.[0]?.IPRange !== splitBlock(podCIDR).dockerRange) {
+        // From an agent that let Docker use the whole block: narrow it once no pod sits on it.
+        const removed = await this.docker.getNetwork(this.network).remove().then(() => true, () => false);
+        if (removed) return await this.createNetwork(podCIDR);
+        return;
+      }
+      this.agentAddressing = !!this.bridge && !!podCIDR && subnet === podCIDR;
       if (this.bridge && podCIDR && subnet !== podCIDR) {
         // Left by a run without the pod network: replace it unless pods still sit on it.
         const removed = await this.docker.getNetwork(this.network).remove().then(() => true, () => false);
@@ -124,9 +142,11 @@ export class DockerRuntime {
         Driver: "bridge",
         CheckDuplicate: true,
         Labels: { [LABEL_NODE]: this.node },
-        IPAM: { Driver: "default", Config: [{ Subnet: podCIDR }] },
+        // Docker hands out only the upper half: the lower half is the agent's (pod-interfaces.ts).
+        IPAM: { Driver: "default", Config: [{ Subnet: podCIDR, IPRange: splitBlock(podCIDR).dockerRange, Gateway: splitBlock(podCIDR).gateway }] },
         Options: { "com.docker.network.bridge.name": this.bridge, "com.docker.network.bridge.enable_ip_masquerade": "false" },
       });
+      this.agentAddressing = true;
       return;
     }
     const base = { Name: this.network, Driver: "bridge", CheckDuplicate: true, Labels: { [LABEL_NODE]: this.node } };
@@ -178,8 +198,8 @@ export class DockerRuntime {
   }
 
   /** Pulls per imagePullPolicy; throws ImagePullError / ImageNeverPullError. Returns whether it pulled. */
-  async ensureImage(image: string, policy: string, auths: RegistryAuth[]): Promise<boolean> {
-    const present = (await this.imageId(image)) !== undefined;
+  async ensureImage(image: string, policy: string, auths: RegistryAuth[], knownPresent?: boolean): Promise<boolean> {
+    const present = knownPresent ?? (await this.imageId(image)) !== undefined;
     if (policy === "Never") {
       if (present) return false;
       throw new ImageNeverPullError(`Container image "${image}" is not present with pull policy of Never`);
@@ -203,6 +223,7 @@ export class DockerRuntime {
     }
   }
 
+  /** Creates the pod's sandbox (not started: see start()); returns its id. */
   async createSandbox(options: SandboxOptions): Promise<string> {
     const image = await this.ensurePauseImage();
     const exposed: Record<string, object> = {};
@@ -213,7 +234,7 @@ export class DockerRuntime {
       bindings[key] = [{ HostPort: String(p.hostPort) }];
     }
     const container = await this.createSandboxContainer(image, options, exposed, bindings);
-    await container.start();
+    // Started by the caller, so the app containers can be created while it starts.
     return container.id;
   }
 
@@ -239,21 +260,39 @@ export class DockerRuntime {
     exposed: Record<string, object>,
     bindings: Record<string, { HostPort: string }[]>,
   ): Promise<Dockerode.Container> {
+    const labels = containerLabels(this.node, options.pod, SANDBOX_CONTAINER_NAME, "podsandbox", 0);
+    if (options.podIP) labels[LABEL_POD_IP] = options.podIP;
+    const networkMode = options.hostNetwork ? "host" : options.podIP ? "none" : this.network;
     return this.docker.createContainer({
       name: containerName(options.pod, SANDBOX_CONTAINER_NAME, 0),
       Image: image,
       Hostname: options.hostNetwork ? undefined : options.hostname.slice(0, 63),
-      Labels: containerLabels(this.node, options.pod, SANDBOX_CONTAINER_NAME, "podsandbox", 0),
+      Labels: labels,
       ExposedPorts: exposed,
-      HostConfig: { NetworkMode: options.hostNetwork ? "host" : this.network, IpcMode: "shareable", PortBindings: bindings, RestartPolicy: { Name: "no" } },
+      HostConfig: { NetworkMode: networkMode, IpcMode: "shareable", PortBindings: bindings, RestartPolicy: { Name: "no" } },
     });
   }
 
   /** The sandbox's address on the node network ("" for host-network pods). */
   async sandboxIp(id: string): Promise<string> {
     const info = await this.inspect(id);
+    const chosen = info?.Config.Labels?.[LABEL_POD_IP];
+    if (chosen) return chosen;
     const networks = info?.NetworkSettings.Networks ?? {};
     return networks[this.network]?.IPAddress ?? "";
+  }
+
+  /** The sandbox's main process, whose network namespace the pod's interface goes into. */
+  async sandboxPid(id: string): Promise<number> {
+    const pid = (await this.inspect(id))?.State.Pid ?? 0;
+    if (!pid) throw new Error(`the pod sandbox ${id.slice(0, 12)} is not running`);
+    return pid;
+  }
+
+  /** Addresses the agent gave to this node's sandboxes that still exist (running or not). */
+  async podIPsInUse(): Promise<string[]> {
+    const infos = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_NODE}=${this.node}`, LABEL_POD_IP] }) });
+    return infos.map((i) => i.Labels?.[LABEL_POD_IP]).filter((ip): ip is string => !!ip);
   }
 
   async createContainer(o: ContainerOptions): Promise<string> {

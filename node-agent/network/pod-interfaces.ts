@@ -1,0 +1,113 @@
+// Pod interfaces made by the agent itself, as a CNI bridge plugin would: the sandbox starts with
+// Docker's `none` network (no libnetwork work: the slow part of a Docker start), and the agent
+// gives its namespace a veth on the node's bridge with an address it chose before the sandbox
+// was created. So the pod's IP is known up front, the app containers can be created while the
+// sandbox starts, and the plumbing is two `ip -batch` runs.
+import { ipToInt } from "./ipv4";
+import { runCommand } from "./commands";
+
+/** The sandbox label that holds the pod's address: how a restarted agent knows what is taken. */
+export const LABEL_POD_IP = "io.edgeplane.pod-ip";
+const MTU = 1500;
+
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
+}
+
+export interface BlockSplit {
+  /** The agent hands out [first, last]. */
+  first: string;
+  last: string;
+  gateway: string;
+  prefix: number;
+  /** The upper half, left to Docker's IPAM for the pods it still attaches (hostPort pods). */
+  dockerRange: string;
+}
+
+/** The node's block: .1 is the bridge, the lower half (from .2) is the agent's, the upper half Docker's. */
+export function splitBlock(cidr: string): BlockSplit {
+  const [ip, bits] = cidr.split("/");
+  const prefix = Number(bits);
+  const base = ipToInt(ip ?? "");
+  if (base === undefined || !Number.isInteger(prefix) || prefix < 16 || prefix > 28) throw new Error(`podCIDR ${cidr}: expected an IPv4 block from /16 to /28`);
+  const size = 2 ** (32 - prefix);
+  const network = base - (base % size);
+  return {
+    first: intToIp(network + 2),
+    last: intToIp(network + size / 2 - 1),
+    gateway: intToIp(network + 1),
+    prefix,
+    dockerRange: `${intToIp(network + size / 2)}/${prefix + 1}`,
+  };
+}
+
+/**
+ * Addresses of the agent's half of the block, handed out round-robin so a freed address is not
+ * reused at once (conntrack and ARP caches still name it). What is taken is read back from the
+ * sandboxes' labels when the agent starts and whenever the range wraps.
+ */
+export class PodAddresses {
+  private readonly first: number;
+  private readonly last: number;
+  private used: Set<string> | undefined;
+  private next: number;
+
+  constructor(
+    readonly cidr: string,
+    private readonly inUse: () => Promise<string[]>,
+  ) {
+    const split = splitBlock(cidr);
+    this.first = ipToInt(split.first)!;
+    this.last = ipToInt(split.last)!;
+    this.next = this.first;
+  }
+
+  async allocate(): Promise<string> {
+    this.used ??= new Set(await this.inUse());
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = this.next; i <= this.last; i++) {
+        const ip = intToIp(i);
+        if (this.used.has(ip)) continue;
+        this.used.add(ip);
+        this.next = i + 1;
+        return ip;
+      }
+      // Wrapped: what sandboxes still exist is the truth; everything else is free again.
+      this.used = new Set(await this.inUse());
+      this.next = this.first;
+    }
+    throw new Error(`no free pod address in ${this.cidr}`);
+  }
+}
+
+/** The host end's name: unique per sandbox, within Linux's 15 characters. */
+export function hostVethName(sandboxId: string): string {
+  return `veth${sandboxId.slice(0, 11)}`;
+}
+
+/** The two `ip -batch` scripts: the host side (veth to the bridge), then inside the pod's namespace. */
+export function interfaceScripts(o: { pid: number; ip: string; cidr: string; bridge: string; hostIf: string }): { host: string; pod: string } {
+  const split = splitBlock(o.cidr);
+  return {
+    host: [
+      `link add ${o.hostIf} mtu ${MTU} type veth peer name eth0 mtu ${MTU} netns ${o.pid}`,
+      `link set ${o.hostIf} master ${o.bridge}`,
+      // A pod can reach itself through its Services.
+      `link set ${o.hostIf} type bridge_slave hairpin on`,
+      `link set ${o.hostIf} up`,
+    ].join("\n") + "\n",
+    pod: [
+      "link set lo up",
+      `addr add ${o.ip}/${split.prefix} dev eth0`,
+      "link set eth0 up",
+      `route add default via ${split.gateway} dev eth0`,
+    ].join("\n") + "\n",
+  };
+}
+
+/** Gives a started sandbox (its process `pid`) its interface and address on the node's bridge. */
+export async function attachPod(o: { pid: number; ip: string; cidr: string; bridge: string; sandboxId: string }): Promise<void> {
+  const scripts = interfaceScripts({ ...o, hostIf: hostVethName(o.sandboxId) });
+  await runCommand("ip", ["-batch", "-"], scripts.host);
+  await runCommand("nsenter", [`--net=/proc/${o.pid}/ns/net`, "ip", "-batch", "-"], scripts.pod);
+}
