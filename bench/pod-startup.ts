@@ -19,6 +19,7 @@ const run = promisify(execFile);
 const SAMPLES = Number(process.env.SAMPLES ?? 20);
 const IDLE_PODS = Number(process.env.IDLE_PODS ?? 30);
 const IDLE_S = Number(process.env.IDLE_S ?? 120);
+const NETWORK = process.env.NETWORK !== "0";
 const NODE = `bench-${process.pid}`;
 /** wrangler dev logs one line per request it served. */
 const REQUEST_LINE = /\[wrangler:inf\w*\]\s+(GET|PUT|POST|PATCH|DELETE)\s/;
@@ -91,7 +92,8 @@ async function main(): Promise<void> {
   const prefix = await mkdtemp(join(tmpdir(), "edgeplane-bench-agent-"));
   let agent: InstalledAgent | undefined;
   try {
-    agent = await installAgent(cluster, NODE, join(prefix, "root"));
+    // With the pod network, as a node runs (NETWORK=0 for a plain Docker bridge).
+    agent = await installAgent(cluster, NODE, join(prefix, "root"), { network: NETWORK });
     await eventually(async () => new RegExp(`^${NODE}\\s+Ready\\s`, "m").test(await kubectlOk(cluster, ["get", "nodes"])), "node Ready", 60_000);
     const client = clientFromKubeconfig(cluster.kubeconfig, 4);
 
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
       await run("docker", ["network", "rm", network]).catch(() => undefined);
     }
     const lines = [
-      `pod startup, ${SAMPLES} pods one at a time, image present (${image})`,
+      `pod startup, ${SAMPLES} pods one at a time, image present (${image}), pod network ${NETWORK ? "on" : "off"}`,
       line("plain docker run -d", plain),
       line("docker run sandbox + joined app", pairs),
       line("edgeplane pod (create→Ready)", pods),

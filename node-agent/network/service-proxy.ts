@@ -5,6 +5,7 @@ import { nft } from "./commands";
 import { diffScript, fullScript, type TableParams } from "./nft-script";
 import { planProxy, type ProxyPlan } from "./proxy-plan";
 import type { ServiceCatalog } from "./service-catalog";
+import { deleteUdpFlows, staleUdpFlows } from "./udp-conntrack";
 
 export const PROXY_RETRY_MS = 1_000;
 
@@ -72,7 +73,10 @@ export class ServiceProxy {
     if (!script) return;
     try {
       await this.apply(script);
+      const previous = this.applied;
       this.applied = next;
+      // After the rules: a deleted entry's next packet must meet the new ones.
+      if (previous && !this.options.apply) await deleteUdpFlows(staleUdpFlows(previous, next), this.options.log);
     } catch (error) {
       this.options.log(`service proxy: ${error instanceof Error ? error.message : String(error)}; rewriting the whole table in ${PROXY_RETRY_MS} ms`);
       this.applied = undefined;

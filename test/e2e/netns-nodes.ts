@@ -114,6 +114,11 @@ export async function createNetnsNode(cluster: Cluster, lan: Lan, id: string, in
   await inNetns(netns, "ip", "addr", "add", `${ip}/24`, "dev", "eth0");
   await inNetns(netns, "ip", "link", "set", "eth0", "up");
   await inNetns(netns, "ip", "link", "set", "lo", "up");
+  // A second interface with an address of its own (joined to nothing): the agent must report and
+  // route through the address its --node-ip names, not whichever interface comes first.
+  await inNetns(netns, "ip", "link", "add", "side0", "type", "veth", "peer", "name", "side1");
+  await inNetns(netns, "ip", "addr", "add", `198.19.0.${10 + index}/24`, "dev", "side0");
+  await inNetns(netns, "ip", "link", "set", "side0", "up");
 
   // The namespace's own Docker engine. nsenter (not `ip netns exec`): dockerd needs the host's /sys for cgroups.
   const dockerSocket = join(home, "docker.sock");

@@ -37,14 +37,18 @@ export async function createJoinToken(cluster: Cluster): Promise<string> {
   return `${id}.${secret}`;
 }
 
-/** `curl -fsSL <server>/install.sh | sh -s -- --token … --no-systemd --prefix …`, against the local Worker. */
-export async function installAgent(cluster: Cluster, nodeName: string, prefix: string): Promise<InstalledAgent> {
+/**
+ * `curl -fsSL <server>/install.sh | sh -s -- --token … --no-systemd --prefix …`, against the local
+ * Worker. With `--no-network` unless `network` is set: in the tests only the npm start test owns
+ * this machine's pod network (a benchmark running alone may take it).
+ */
+export async function installAgent(cluster: Cluster, nodeName: string, prefix: string, options: { network?: boolean } = {}): Promise<InstalledAgent> {
   const caFile = join(prefix, "..", `${nodeName}-ca.crt`);
   await writeFile(caFile, cluster.caPem);
   const token = await createJoinToken(cluster);
   const script =
     `curl -fsSL --cacert ${caFile} ${cluster.url}/install.sh | ` +
-    `sh -s -- --token ${token} --node-name ${nodeName} --ca-file ${caFile} --prefix ${prefix} --no-systemd --no-network`;
+    `sh -s -- --token ${token} --node-name ${nodeName} --ca-file ${caFile} --prefix ${prefix} --no-systemd${options.network ? "" : " --no-network"}`;
   const { stdout, stderr } = await run("sh", ["-c", script], { timeout: 120_000 });
   const pidFile = join(prefix, "var/lib/edgeplane/agent.pid");
   const pid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) || null : null);

@@ -18,6 +18,7 @@ const READY = ROOT && ["kubectl", "ip", "nsenter", "nft", "wg", "wireguard-go"].
 
 const ID = (process.pid % 100_000).toString(36);
 let cluster: Cluster;
+let clusterStopped = false;
 let lan: Lan;
 let dir: string;
 const nodes: NetnsNode[] = [];
@@ -46,8 +47,17 @@ async function diagnostics(): Promise<string> {
   return parts.join("\n");
 }
 
+const podIPs = new Map<string, string>();
+
 async function podIP(name: string): Promise<string> {
-  return kubectl("-n", "cross", "get", "pod", name, "-o", "jsonpath={.status.podIP}");
+  const ip = await kubectl("-n", "cross", "get", "pod", name, "-o", "jsonpath={.status.podIP}");
+  podIPs.set(name, ip);
+  return ip;
+}
+
+/** The last address the API gave for the pod (for when the control plane is down). */
+async function podIPCached(name: string): Promise<string> {
+  return podIPs.get(name) ?? podIP(name);
 }
 
 /** The Service spreads across both nodes' pods: ask until both have answered (or fail). */
@@ -99,12 +109,12 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const node of nodes) await node.remove();
   await lan?.remove();
-  await cluster?.stop();
+  if (!clusterStopped) await cluster?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 120_000);
 
 describe.skipIf(!READY)("two nodes, each in its own network namespace with its own Docker engine", () => {
-  it("carry pod traffic across nodes by pod IP and through a Service, in host-gateway mode and over WireGuard", async () => {
+  it("carry pod traffic across nodes by pod IP and through a Service, in host-gateway mode and over WireGuard, with agents or control plane down", async () => {
     const [n1, n2] = nodes as [NetnsNode, NetnsNode];
     for (const node of nodes) await node.startAgent({ backend: "host-gw" });
     await eventually(async () => (await kubectl("get", "nodes", "--no-headers")).match(/\sReady\s/g)?.length === 2, `both nodes Ready\n${n1.agentLog()}\n${n2.agentLog()}`, 90_000, 500);
@@ -145,5 +155,13 @@ describe.skipIf(!READY)("two nodes, each in its own network namespace with its o
     expect(Number(transfer[2])).toBeGreaterThan(0);
     const dropped = await inNetns(lan.netns, "nft", "list", "chain", "bridge", "lan", "forward");
     expect(dropped).toContain("drop");
+
+    // The control plane goes away: the nodes' kernels keep carrying pod and Service traffic.
+    await cluster.stop();
+    clusterStopped = true;
+    expect(await nodeGet(n2, `http://${await podIPCached("web-1")}:8080/`)).toBe("web-1");
+    const seenWithoutControlPlane = new Set<string>();
+    for (let i = 0; i < 40 && seenWithoutControlPlane.size < 2; i++) seenWithoutControlPlane.add(await nodeGet(n1, `http://${clusterIP}/`));
+    expect([...seenWithoutControlPlane].sort()).toEqual(["web-1", "web-2"]);
   }, 420_000);
 });

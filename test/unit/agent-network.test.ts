@@ -9,6 +9,7 @@ import { diffScript, fullScript } from "../../node-agent/network/nft-script";
 import { emptyPlan, planProxy, REJECT_VERDICT } from "../../node-agent/network/proxy-plan";
 import { podResolvConf } from "../../node-agent/network/resolv-conf";
 import type { EndpointSlice, Service } from "../../node-agent/network/service-catalog";
+import { staleUdpFlows } from "../../node-agent/network/udp-conntrack";
 
 const svc = (name: string, spec: Service["spec"], status?: Service["status"]): Service => ({ metadata: { name, namespace: "shop" }, spec, status });
 const slice = (service: string, endpoints: EndpointSlice["endpoints"], ports: EndpointSlice["ports"] = [{ name: "http", port: 8080, protocol: "TCP" }]): EndpointSlice => ({
@@ -165,5 +166,27 @@ describe("pod resolv.conf", () => {
     expect(podResolvConf({ namespace: "a", dnsPolicy: "ClusterFirstWithHostNet", hostNetwork: true }, cluster, host)).toMatch(/^nameserver 10\.96\.0\.10\n/);
     expect(podResolvConf({ namespace: "a", dnsPolicy: "None", dnsConfig: { nameservers: ["1.1.1.1"], searches: ["x.example"], options: [{ name: "ndots", value: "2" }] } }, cluster, host)).toBe("nameserver 1.1.1.1\nsearch x.example\noptions ndots:2\n");
     expect(podResolvConf({ namespace: "a", dnsConfig: { options: [{ name: "ndots", value: "1" }, { name: "edns0" }] } }, cluster, host)).toContain("options ndots:1 edns0\n");
+  });
+});
+
+describe("stale UDP flows", () => {
+  const dns = svc("dns", { clusterIP: "10.96.0.20", type: "NodePort", ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: 5353, nodePort: 30053 }] });
+  const udpSlice = (eps: ReturnType<typeof ep>[]) => slice("dns", eps, [{ name: "dns", port: 5353, protocol: "UDP" }]);
+
+  it("deletes flows DNATed to a removed endpoint, and a port's flows once it gets its first endpoint", () => {
+    const none = plan([dns], [udpSlice([])]);
+    const two = plan([dns], [udpSlice([ep("10.244.0.5"), ep("10.244.0.6")])]);
+    const one = plan([dns], [udpSlice([ep("10.244.0.5")])]);
+    expect(staleUdpFlows(none, two)).toEqual([
+      ["-p", "udp", "--orig-dst", "10.96.0.20", "--dport", "53"],
+      ["-p", "udp", "--dport", "30053"],
+    ]);
+    expect(staleUdpFlows(two, one)).toEqual([["-p", "udp", "--dst-nat", "10.244.0.6"]]);
+    expect(staleUdpFlows(one, one)).toEqual([]);
+  });
+
+  it("leaves TCP alone: its connections end on their own", () => {
+    const web = (eps: ReturnType<typeof ep>[]) => plan([svc("web", { clusterIP: "10.96.0.30", ports: [{ name: "http", port: 80, targetPort: "http" }] })], [slice("web", eps)]);
+    expect(staleUdpFlows(web([ep("10.244.0.5"), ep("10.244.0.6")]), web([ep("10.244.0.5")]))).toEqual([]);
   });
 });

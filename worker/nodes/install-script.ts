@@ -202,6 +202,10 @@ if [ "$NETWORK" = 1 ]; then
       break
     fi
   done
+  if ! have conntrack && [ "$INSTALL_DEPS" = 1 ]; then
+    say "installing conntrack (clears UDP flows to removed endpoints)"
+    install_packages conntrack
+  fi
   if [ "$WIREGUARD" = 1 ] && ! have wg; then
     [ "$INSTALL_DEPS" = 1 ] || die "wg is required for --wireguard (install wireguard-tools, and wireguard-go where the kernel has no WireGuard module, or re-run with --install-deps)"
     say "installing wireguard-tools and wireguard-go"

@@ -1,7 +1,10 @@
 // Names outside the cluster go to the node's upstream resolvers over UDP, with a cache: answers
 // are kept for their smallest TTL (capped), failures and NXDOMAIN briefly, as CoreDNS's forward and
-// cache plugins do. One socket serves every query; a query id maps each answer back.
+// cache plugins do. One socket serves every query; a query id maps each answer back, and only an
+// answer from the server asked, to the question asked, is taken. A truncated answer is asked
+// again over TCP, as a stub resolver would.
 import dgram from "node:dgram";
+import net from "node:net";
 import { readFile } from "node:fs/promises";
 import packet, { type Answer, type DecodedPacket, type Question } from "dns-packet";
 
@@ -21,6 +24,24 @@ export interface UpstreamAnswer {
 interface Pending {
   resolve: (answer: UpstreamAnswer | undefined) => void;
   timer: NodeJS.Timeout;
+  host: string;
+  port: number;
+  name: string;
+}
+
+function answerOf(decoded: DecodedPacket): UpstreamAnswer {
+  return {
+    rcode: (decoded.flags ?? 0) & 0xf,
+    truncated: decoded.flag_tc,
+    answers: decoded.answers ?? [],
+    authorities: decoded.authorities ?? [],
+    additionals: (decoded.additionals ?? []).filter((a) => a.type !== "OPT"),
+  };
+}
+
+function hostPort(upstream: string): { host: string; port: number } {
+  const [host, port] = upstream.split(":");
+  return { host: host!, port: Number(port ?? 53) };
 }
 
 /** The nameservers of a resolv.conf, minus those that would send the node's queries back to itself. */
@@ -55,7 +76,8 @@ export class Forwarder {
     const cached = this.cache.get(key);
     if (cached && cached.expires > Date.now()) return cached.answer;
     for (const upstream of this.upstreams()) {
-      const answer = await this.ask(upstream, question);
+      let answer = await this.ask(upstream, question);
+      if (answer?.truncated) answer = (await this.askTcp(upstream, question)) ?? answer;
       if (!answer || answer.rcode === 2) continue;
       if (!answer.truncated) {
         if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
@@ -79,7 +101,7 @@ export class Forwarder {
   private open(): dgram.Socket {
     if (this.socket) return this.socket;
     const socket = dgram.createSocket("udp4");
-    socket.on("message", (message) => {
+    socket.on("message", (message, from) => {
       let decoded: DecodedPacket;
       try {
         decoded = packet.decode(message);
@@ -87,16 +109,12 @@ export class Forwarder {
         return;
       }
       const waiting = decoded.id === undefined ? undefined : this.pending.get(decoded.id);
-      if (!waiting) return;
+      // Anyone can send a datagram with a guessed id: it must come from the server asked, about the name asked.
+      if (!waiting || from.address !== waiting.host || from.port !== waiting.port) return;
+      if (decoded.questions?.[0]?.name.toLowerCase() !== waiting.name) return;
       this.pending.delete(decoded.id!);
       clearTimeout(waiting.timer);
-      waiting.resolve({
-        rcode: (decoded.flags ?? 0) & 0xf,
-        truncated: decoded.flag_tc,
-        answers: decoded.answers ?? [],
-        authorities: decoded.authorities ?? [],
-        additionals: (decoded.additionals ?? []).filter((a) => a.type !== "OPT"),
-      });
+      waiting.resolve(answerOf(decoded));
     });
     socket.on("error", () => {
       this.socket = undefined;
@@ -116,15 +134,44 @@ export class Forwarder {
         this.pending.delete(id);
         resolve(undefined);
       }, UPSTREAM_TIMEOUT_MS);
-      this.pending.set(id, { resolve, timer });
+      const { host, port } = hostPort(upstream);
+      this.pending.set(id, { resolve, timer, host, port, name: question.name.toLowerCase() });
       const query = packet.encode({ type: "query", id, flags: packet.RECURSION_DESIRED, questions: [question] });
-      const [host, port] = upstream.split(":");
-      socket.send(query, Number(port ?? 53), host, (error) => {
+      socket.send(query, port, host, (error) => {
         if (!error) return;
         clearTimeout(timer);
         this.pending.delete(id);
         resolve(undefined);
       });
+    });
+  }
+
+  /** The same question over TCP (length-prefixed messages), for an answer too big for UDP. */
+  private askTcp(upstream: string, question: Question): Promise<UpstreamAnswer | undefined> {
+    const { host, port } = hostPort(upstream);
+    const id = Math.floor(Math.random() * 65536);
+    return new Promise((resolve) => {
+      let received = Buffer.alloc(0);
+      const socket = net.connect({ host, port });
+      const done = (answer: UpstreamAnswer | undefined) => {
+        socket.destroy();
+        resolve(answer);
+      };
+      socket.setTimeout(UPSTREAM_TIMEOUT_MS, () => done(undefined));
+      socket.on("error", () => done(undefined));
+      socket.on("connect", () => socket.write(packet.streamEncode({ type: "query", id, flags: packet.RECURSION_DESIRED, questions: [question] })));
+      socket.on("data", (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        // A DNS message is at most 65,535 bytes after its 2-byte length.
+        if (received.length < 2 || received.length < 2 + received.readUInt16BE(0)) return;
+        try {
+          const decoded = packet.streamDecode(received) as DecodedPacket;
+          done(decoded.id === id ? answerOf(decoded) : undefined);
+        } catch {
+          done(undefined);
+        }
+      });
+      socket.on("end", () => done(undefined));
     });
   }
 }
