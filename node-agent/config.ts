@@ -1,6 +1,7 @@
 // The agent's configuration file (`--config <file>`, JSON) and its node credential: a join token
 // is exchanged once for a credential kept in <dataDir>/credential.json; `token` skips the join.
 import { readFile } from "node:fs/promises";
+import { WIREGUARD_ENDPOINT } from "./network/wireguard";
 
 export interface AgentConfig {
   server: string;
@@ -82,7 +83,7 @@ function parseNetwork(raw: unknown): NetworkConfig {
   const port = obj.wireguardPort ?? DEFAULT_NETWORK.wireguardPort;
   if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`config: "network.wireguardPort" must be a port number`);
   const endpoint = stringField(obj, "wireguardEndpoint", false);
-  if (endpoint !== undefined && !/^[^\s:]+:\d{1,5}$/.test(endpoint)) throw new Error(`config: "network.wireguardEndpoint" must be host:port`);
+  if (endpoint !== undefined && !WIREGUARD_ENDPOINT.test(endpoint)) throw new Error(`config: "network.wireguardEndpoint" must be an IPv4 address and port (ip:port)`);
   return {
     enabled: obj.enabled === undefined ? DEFAULT_NETWORK.enabled : (obj.enabled as boolean),
     clusterCIDR: field("clusterCIDR", IPV4_CIDR, DEFAULT_NETWORK.clusterCIDR),

@@ -12,6 +12,7 @@ import { byNewest, finishedMs, isFinished, isRunning, rfc3339, startedMs, termin
 import type { ObjectKind } from "./object-watches";
 import { ProbeSet } from "./probe-set";
 import { writePodHosts, writePodResolvConf } from "./resolv-conf-file";
+import { LABEL_POD_IP } from "../network/pod-interfaces";
 import { computePodStatus, stableJson, type ObservedContainer } from "./status";
 import { fieldPathOf, pullPolicyOf, startContainer } from "./start-container";
 import { killContainers } from "./teardown";
@@ -222,6 +223,16 @@ export class PodWorker {
     // The sandbox: reuse the running one; a dead one takes its containers with it (kubelet's SandboxChanged).
     let sandbox = sandboxes.find(isRunning);
     let sandboxId = sandbox?.managed.id;
+    const wiredIP = sandbox?.info?.Config.Labels?.[LABEL_POD_IP];
+    if (sandbox && wiredIP && this.ctx.network && !(await this.ctx.network.attached(sandbox.managed.id))) {
+      // Started by an agent that stopped before it wired the sandbox: wire it now, or start over.
+      try {
+        await this.ctx.network.attach(sandbox.info!.State.Pid, wiredIP, sandbox.managed.id, true);
+      } catch (error) {
+        await this.ctx.runtime.remove(sandbox.managed.id).catch(() => undefined);
+        throw error;
+      }
+    }
     /** A new sandbox's start, under way while the first containers are created (see startContainer). */
     let sandboxStarted: Promise<void> | undefined;
     /** The address the agent gave a new sandbox (known before it starts). */
@@ -248,6 +259,8 @@ export class PodWorker {
       // A sandbox that started without its interface must not be reused as if it had one.
       const settled = starting.catch(async (error: unknown) => {
         await this.ctx.runtime.remove(id).catch(() => undefined);
+        // Perhaps the bridge went (a network prune): the next sandbox makes it again.
+        if (ip) this.ctx.runtime.forgetNetwork();
         throw error;
       });
       if (fresh && (ip || !needsPodIPAtCreate(this.pod))) {

@@ -6,7 +6,7 @@
 import type { ApiClient, Informer } from "../api-client";
 import { runCommand } from "./commands";
 import { ROUTE_PROTOCOL } from "./host";
-import { ANNOTATION_BACKEND, ANNOTATION_ENDPOINT, ANNOTATION_PORT, ANNOTATION_PUBLIC_KEY, type WireGuardDevice, type WireGuardPeer } from "./wireguard";
+import { ANNOTATION_BACKEND, ANNOTATION_ENDPOINT, ANNOTATION_PORT, ANNOTATION_PUBLIC_KEY, WIREGUARD_ENDPOINT, type WireGuardDevice, type WireGuardPeer } from "./wireguard";
 
 export interface NodeInfo {
   metadata: { name: string; resourceVersion?: string; annotations?: Record<string, string> };
@@ -29,7 +29,6 @@ function internalIP(node: NodeInfo): string | undefined {
 }
 
 const PUBLIC_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
-const ENDPOINT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
 /**
  * The peer a WireGuard node is to us, or undefined when it does not run the overlay or its
@@ -41,7 +40,7 @@ function wireGuardPeer(node: NodeInfo, cidr: string): WireGuardPeer | undefined 
   if (a[ANNOTATION_BACKEND] !== "wireguard" || !publicKey || !PUBLIC_KEY.test(publicKey)) return undefined;
   const address = internalIP(node);
   const endpoint = a[ANNOTATION_ENDPOINT] || (address ? `${address}:${Number(a[ANNOTATION_PORT]) || DEFAULT_WIREGUARD_PORT}` : undefined);
-  if (endpoint !== undefined && !ENDPOINT.test(endpoint)) return undefined;
+  if (endpoint !== undefined && !WIREGUARD_ENDPOINT.test(endpoint)) return undefined;
   return { publicKey, endpoint, allowedIPs: cidr };
 }
 
@@ -109,7 +108,10 @@ export class NodeRoutes {
         this.changed(true);
       },
       event: (type, n) => {
-        if (type === "DELETED") this.nodes.delete(n.metadata.name);
+        if (type === "DELETED") {
+          this.nodes.delete(n.metadata.name);
+          this.seen.delete(n.metadata.name);
+        }
         else this.nodes.set(n.metadata.name, n);
         this.changed(n.metadata.name === this.nodeName || type !== "MODIFIED" || this.routeChanged(n));
       },
@@ -121,11 +123,15 @@ export class NodeRoutes {
     this.informer?.stop();
   }
 
+  /** What routing to a node depends on; status heartbeats and other changes leave it alone. */
+  private readonly seen = new Map<string, string>();
+
   private routeChanged(n: NodeInfo): boolean {
-    if (!n.spec?.podCIDR) return true;
-    // A peer's key or endpoint annotation may change without its route changing.
-    if (this.wireguard) return true;
-    return this.installed.get(n.spec.podCIDR) !== `via ${internalIP(n)}`;
+    const a = n.metadata.annotations ?? {};
+    const signature = [n.spec?.podCIDR, internalIP(n), a[ANNOTATION_BACKEND], a[ANNOTATION_PUBLIC_KEY], a[ANNOTATION_PORT], a[ANNOTATION_ENDPOINT]].join("|");
+    if (this.seen.get(n.metadata.name) === signature) return false;
+    this.seen.set(n.metadata.name, signature);
+    return true;
   }
 
   private changed(relevant: boolean): void {

@@ -44,13 +44,21 @@ export function splitBlock(cidr: string): BlockSplit {
 /**
  * Addresses of the agent's half of the block, handed out round-robin so a freed address is not
  * reused at once (conntrack and ARP caches still name it). What is taken is read back from the
- * sandboxes' labels when the agent starts and whenever the range wraps.
+ * running sandboxes' labels when the agent starts and whenever the range wraps (a finished pod's
+ * stopped sandbox holds none, as kubelet frees it).
  */
+/** An address handed out this long ago may still be on its way to a sandbox Docker lists. */
+export const ALLOCATION_GRACE_MS = 60_000;
+
 export class PodAddresses {
   private readonly first: number;
   private readonly last: number;
   private used: Set<string> | undefined;
   private next: number;
+  /** Handed out recently: kept through a re-read, since their sandboxes may not exist yet. */
+  private readonly recent = new Map<string, number>();
+  /** One allocation at a time: a re-read must not race another allocation. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly cidr: string,
@@ -62,18 +70,31 @@ export class PodAddresses {
     this.next = this.first;
   }
 
-  async allocate(): Promise<string> {
-    this.used ??= new Set(await this.inUse());
+  allocate(): Promise<string> {
+    const result = this.queue.then(() => this.allocateNow());
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async reread(): Promise<Set<string>> {
+    const now = Date.now();
+    for (const [ip, at] of this.recent) if (now - at > ALLOCATION_GRACE_MS) this.recent.delete(ip);
+    return new Set([...(await this.inUse()), ...this.recent.keys()]);
+  }
+
+  private async allocateNow(): Promise<string> {
+    this.used ??= await this.reread();
     for (let pass = 0; pass < 2; pass++) {
       for (let i = this.next; i <= this.last; i++) {
         const ip = intToIp(i);
         if (this.used.has(ip)) continue;
         this.used.add(ip);
+        this.recent.set(ip, Date.now());
         this.next = i + 1;
         return ip;
       }
-      // Wrapped: what sandboxes still exist is the truth; everything else is free again.
-      this.used = new Set(await this.inUse());
+      // Wrapped: the running sandboxes (and what was just handed out) hold addresses; the rest are free.
+      this.used = await this.reread();
       this.next = this.first;
     }
     throw new Error(`no free pod address in ${this.cidr}`);
@@ -105,9 +126,20 @@ export function interfaceScripts(o: { pid: number; ip: string; cidr: string; bri
   };
 }
 
-/** Gives a started sandbox (its process `pid`) its interface and address on the node's bridge. */
-export async function attachPod(o: { pid: number; ip: string; cidr: string; bridge: string; sandboxId: string }): Promise<void> {
-  const scripts = interfaceScripts({ ...o, hostIf: hostVethName(o.sandboxId) });
+/**
+ * Gives a started sandbox (its process `pid`) its interface and address on the node's bridge.
+ * `again`: a host end left by an interrupted attempt goes first, so the whole wiring is redone.
+ */
+export async function attachPod(o: { pid: number; ip: string; cidr: string; bridge: string; sandboxId: string; again?: boolean }): Promise<void> {
+  const hostIf = hostVethName(o.sandboxId);
+  const scripts = interfaceScripts({ ...o, hostIf });
+  if (o.again) await runCommand("ip", ["link", "del", hostIf]).catch(() => undefined);
   await runCommand("ip", ["-batch", "-"], scripts.host);
-  await runCommand("nsenter", [`--net=/proc/${o.pid}/ns/net`, "ip", "-batch", "-"], scripts.pod);
+  try {
+    await runCommand("nsenter", [`--net=/proc/${o.pid}/ns/net`, "ip", "-batch", "-"], scripts.pod);
+  } catch (error) {
+    // Not left half-wired: without the host end, the next look finds it unwired.
+    await runCommand("ip", ["link", "del", hostIf]).catch(() => undefined);
+    throw error;
+  }
 }

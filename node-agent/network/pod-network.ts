@@ -11,7 +11,8 @@ import { NodeRoutes } from "./node-routes";
 import { podResolvConf, type PodDns } from "./resolv-conf";
 import { ServiceCatalog } from "./service-catalog";
 import { ServiceProxy } from "./service-proxy";
-import { attachPod, PodAddresses } from "./pod-interfaces";
+import { access } from "node:fs/promises";
+import { attachPod, hostVethName, PodAddresses } from "./pod-interfaces";
 import { ANNOTATION_BACKEND, ANNOTATION_ENDPOINT, ANNOTATION_PORT, ANNOTATION_PUBLIC_KEY, ANNOTATION_WIREGUARD_IMPLEMENTATION, keyFile, loadOrCreateKeys, WireGuardDevice, type WireGuardKeys } from "./wireguard";
 
 export const DNS_BIND_RETRY_MS = 2_000;
@@ -135,9 +136,17 @@ export class PodNetwork {
   }
 
   /** Gives a started sandbox its veth on the bridge and its address. */
-  async attach(pid: number, ip: string, sandboxId: string): Promise<void> {
+  async attach(pid: number, ip: string, sandboxId: string, again = false): Promise<void> {
     if (!this.cidr) throw new NetworkNotReadyError("network is not ready: the node has no podCIDR yet");
-    await attachPod({ pid, ip, cidr: this.cidr, bridge: this.config.bridge, sandboxId });
+    await attachPod({ pid, ip, cidr: this.cidr, bridge: this.config.bridge, sandboxId, again });
+  }
+
+  /** Whether the sandbox's veth is there (a restarted agent may find one started but never wired). */
+  async attached(sandboxId: string): Promise<boolean> {
+    return access(`/sys/class/net/${hostVethName(sandboxId)}`).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** A new pod port on the bridge: let it reach itself through its Services. */

@@ -17,6 +17,10 @@ export const ANNOTATION_PORT = "network.edgeplane.dev/wireguard-port";
 export const ANNOTATION_ENDPOINT = "network.edgeplane.dev/wireguard-endpoint";
 export const ANNOTATION_WIREGUARD_IMPLEMENTATION = "network.edgeplane.dev/wireguard-implementation";
 
+const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+/** IPv4:port only: a name would be resolved by `wg` on every node, and a bad one fails there. */
+export const WIREGUARD_ENDPOINT = new RegExp(`^${OCTET}(\\.${OCTET}){3}:([1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])$`);
+
 /** WireGuard's own overhead on a 1500-byte link (flannel and wg-quick use the same). */
 export const WIREGUARD_MTU = 1420;
 /** Keeps a NAT mapping open so a node behind NAT stays reachable through the handshake it made. */
@@ -69,22 +73,23 @@ export function parsePeers(dump: string): Map<string, WireGuardPeer> {
 }
 
 /**
- * The `wg set` arguments that turn `present` into `wanted` (nothing when they agree). An endpoint
+ * The `wg set` arguments, one list per peer, that turn `present` into `wanted`. An endpoint
  * is set when a peer is new or its advertised endpoint changed since `configured`, never merely
  * because WireGuard roamed to where the peer's packets now come from (a node behind NAT).
  */
-export function peerChanges(present: Map<string, WireGuardPeer>, wanted: WireGuardPeer[], configured: Map<string, string | undefined>): string[] {
-  const args: string[] = [];
+export function peerChanges(present: Map<string, WireGuardPeer>, wanted: WireGuardPeer[], configured: Map<string, string | undefined>): string[][] {
+  const changes: string[][] = [];
   const keep = new Set(wanted.map((p) => p.publicKey));
-  for (const key of present.keys()) if (!keep.has(key)) args.push("peer", key, "remove");
+  for (const key of present.keys()) if (!keep.has(key)) changes.push(["peer", key, "remove"]);
   for (const peer of wanted) {
     const now = present.get(peer.publicKey);
     const endpointChanged = peer.endpoint !== undefined && (!now || configured.get(peer.publicKey) !== peer.endpoint);
     if (now && now.allowedIPs === peer.allowedIPs && !endpointChanged) continue;
-    args.push("peer", peer.publicKey, "allowed-ips", peer.allowedIPs, "persistent-keepalive", String(PERSISTENT_KEEPALIVE_S));
+    const args = ["peer", peer.publicKey, "allowed-ips", peer.allowedIPs, "persistent-keepalive", String(PERSISTENT_KEEPALIVE_S)];
     if (peer.endpoint) args.push("endpoint", peer.endpoint);
+    changes.push(args);
   }
-  return args;
+  return changes;
 }
 
 export type WireGuardImplementation = "kernel" | "wireguard-go";
@@ -152,10 +157,14 @@ export class WireGuardDevice {
 
   async syncPeers(wanted: WireGuardPeer[]): Promise<void> {
     const present = parsePeers(await runCommand("wg", ["show", this.device, "dump"]));
-    const args = peerChanges(present, wanted, this.configured);
-    if (args.length > 0) await runCommand("wg", ["set", this.device, ...args]);
+    // One `wg set` per peer: a peer the kernel refuses does not hold back the others.
+    const failures: string[] = [];
+    for (const args of peerChanges(present, wanted, this.configured)) {
+      await runCommand("wg", ["set", this.device, ...args]).catch((error: unknown) => failures.push(String(error)));
+    }
     this.configured.clear();
     for (const peer of wanted) this.configured.set(peer.publicKey, peer.endpoint);
+    if (failures.length > 0) throw new Error(failures.join("; "));
   }
 
   /** Removes the device (wireguard-go exits when its device goes). */

@@ -282,6 +282,14 @@ export class DockerRuntime {
     return networks[this.network]?.IPAddress ?? "";
   }
 
+  /**
+   * The bridge is gone (`docker network prune` sees no endpoint on it: the agent wires pods
+   * itself): make the next ensureNetwork create it again.
+   */
+  forgetNetwork(): void {
+    this.networkExists = false;
+  }
+
   /** The sandbox's main process, whose network namespace the pod's interface goes into. */
   async sandboxPid(id: string): Promise<number> {
     const pid = (await this.inspect(id))?.State.Pid ?? 0;
@@ -289,9 +297,9 @@ export class DockerRuntime {
     return pid;
   }
 
-  /** Addresses the agent gave to this node's sandboxes that still exist (running or not). */
+  /** Addresses the agent gave to this node's running sandboxes (a stopped one is never started again). */
   async podIPsInUse(): Promise<string[]> {
-    const infos = await this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_NODE}=${this.node}`, LABEL_POD_IP] }) });
+    const infos = await this.docker.listContainers({ filters: JSON.stringify({ label: [`${LABEL_NODE}=${this.node}`, LABEL_POD_IP] }) });
     return infos.map((i) => i.Labels?.[LABEL_POD_IP]).filter((ip): ip is string => !!ip);
   }
 

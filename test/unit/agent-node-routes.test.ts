@@ -54,7 +54,7 @@ describe("routes to other nodes", () => {
     const plan = wantedRoutes([
       node("self", "10.244.0.0/24", "192.168.1.10", wg("SELF=")),
       node("badkey", "10.244.1.0/24", "192.168.1.11", wg("not a key")),
-      node("badendpoint", "10.244.2.0/24", "192.168.1.12", wg(KEY_A, { "network.edgeplane.dev/wireguard-endpoint": "1.2.3.4:5 --x" })),
+      node("badendpoint", "10.244.2.0/24", "192.168.1.12", wg(KEY_A, { "network.edgeplane.dev/wireguard-endpoint": "nosuch.invalid:1" })),
       node("twin1", "10.244.3.0/24", "192.168.1.13", wg(KEY_B)),
       node("twin2", "10.244.4.0/24", "192.168.1.14", wg(KEY_B)),
       node("good", "10.244.5.0/24", "192.168.1.15", wg(KEY_C)),
@@ -96,7 +96,10 @@ describe("WireGuard peers", () => {
       { publicKey: "B=", endpoint: "10.0.0.5:51820", allowedIPs: "10.244.3.0/24" },
       { publicKey: "C=", endpoint: "192.168.1.20:51820", allowedIPs: "10.244.4.0/24" },
     ], configured);
-    expect(args).toEqual(["peer", "A=", "remove", "peer", "C=", "allowed-ips", "10.244.4.0/24", "persistent-keepalive", "25", "endpoint", "192.168.1.20:51820"]);
+    expect(args).toEqual([
+      ["peer", "A=", "remove"],
+      ["peer", "C=", "allowed-ips", "10.244.4.0/24", "persistent-keepalive", "25", "endpoint", "192.168.1.20:51820"],
+    ]);
   });
 
   it("sets an endpoint again when the node advertises a new one", () => {
@@ -104,7 +107,7 @@ describe("WireGuard peers", () => {
       { publicKey: "A=", endpoint: "192.168.1.99:51820", allowedIPs: "10.244.2.0/24" },
       { publicKey: "B=", endpoint: "10.0.0.5:51820", allowedIPs: "10.244.3.0/24" },
     ], new Map([["A=", "192.168.1.12:51820"], ["B=", "10.0.0.5:51820"]]));
-    expect(args).toEqual(["peer", "A=", "allowed-ips", "10.244.2.0/24", "persistent-keepalive", "25", "endpoint", "192.168.1.99:51820"]);
+    expect(args).toEqual([["peer", "A=", "allowed-ips", "10.244.2.0/24", "persistent-keepalive", "25", "endpoint", "192.168.1.99:51820"]]);
   });
 
   it("keeps the node's key pair across restarts, private to root, with the public key wg derives", async () => {
@@ -153,5 +156,7 @@ describe("agent network options", () => {
     expect(() => parseConfig({ ...base, network: { backend: "vxlan" } })).toThrow(/network\.backend/);
     expect(() => parseConfig({ ...base, network: { wireguardPort: 70000 } })).toThrow(/network\.wireguardPort/);
     expect(() => parseConfig({ ...base, network: { wireguardEndpoint: "no-port" } })).toThrow(/network\.wireguardEndpoint/);
+    expect(() => parseConfig({ ...base, network: { wireguardEndpoint: "my_host:51820" } })).toThrow(/network\.wireguardEndpoint/);
+    expect(() => parseConfig({ ...base, network: { wireguardEndpoint: "203.0.113.7:99999" } })).toThrow(/network\.wireguardEndpoint/);
   });
 });

@@ -1,9 +1,9 @@
 // The agent's own pod interfaces: how a node's block is split between the agent and Docker, the
 // round-robin address allocator, the ip -batch scripts, and kubelet's managed hosts file.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { podHosts } from "../../node-agent/kubelet/resolv-conf-file";
 import type { Pod } from "../../node-agent/kubelet/types";
-import { hostVethName, interfaceScripts, PodAddresses, splitBlock } from "../../node-agent/network/pod-interfaces";
+import { ALLOCATION_GRACE_MS, hostVethName, interfaceScripts, PodAddresses, splitBlock } from "../../node-agent/network/pod-interfaces";
 
 describe("a node's block", () => {
   it("keeps .1 for the bridge, the lower half for the agent and the upper half for Docker", () => {
@@ -14,7 +14,17 @@ describe("a node's block", () => {
 });
 
 describe("pod addresses", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("never give one address twice, even to allocations racing a re-read", async () => {
+    const addresses = new PodAddresses("10.244.3.0/28", async () => []);
+    const got = await Promise.all(Array.from({ length: 6 }, () => addresses.allocate()));
+    expect(new Set(got).size).toBe(6);
+    await expect(addresses.allocate()).rejects.toThrow(/no free pod address/);
+  });
+
   it("skip what the sandboxes already hold, go round-robin, and reread the sandboxes when they wrap", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
     let existing = ["10.244.3.2", "10.244.3.4"];
     let reads = 0;
     const addresses = new PodAddresses("10.244.3.0/28", async () => {
@@ -27,8 +37,12 @@ describe("pod addresses", () => {
     expect(await addresses.allocate()).toBe("10.244.3.6");
     expect(await addresses.allocate()).toBe("10.244.3.7");
     expect(reads).toBe(1);
-    // Full: the sandboxes of .3 and .5 are gone meanwhile, so those come back.
+    // Full, and Docker does not list .3's and .5's sandboxes: they may still be on their way, so
+    // within the grace period nothing is free.
     existing = ["10.244.3.2", "10.244.3.4", "10.244.3.6", "10.244.3.7"];
+    await expect(addresses.allocate()).rejects.toThrow(/no free pod address/);
+    // Later, their sandboxes are really gone: those two come back.
+    vi.setSystemTime(Date.now() + ALLOCATION_GRACE_MS + 1);
     expect(await addresses.allocate()).toBe("10.244.3.3");
     expect(await addresses.allocate()).toBe("10.244.3.5");
     existing = ["10.244.3.2", "10.244.3.3", "10.244.3.4", "10.244.3.5", "10.244.3.6", "10.244.3.7"];

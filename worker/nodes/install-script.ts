@@ -8,7 +8,7 @@ const TEMPLATE = `#!/bin/sh
 # edgeplane node installer: joins this machine to the cluster as a node.
 #   curl -fsSL __EDGEPLANE_SERVER__/install.sh | sudo sh -s -- --token <id.secret>
 # Options: --token T, --server URL, --node-name NAME, --ca-file FILE, --prefix DIR,
-#          --node-ip IP, --wireguard, --wireguard-endpoint HOST:PORT, --no-network, --install-deps, --no-systemd, --uninstall, --help
+#          --node-ip IP, --wireguard, --wireguard-endpoint IP:PORT, --no-network, --install-deps, --no-systemd, --uninstall, --help
 set -eu
 
 SERVER='__EDGEPLANE_SERVER__'
@@ -40,7 +40,7 @@ Usage: curl -fsSL $SERVER/install.sh | sudo sh -s -- --token <id.secret> [option
   --node-ip IP      the address other nodes reach this one at (default: the first global IPv4)
   --wireguard       reach other nodes' pods over an encrypted WireGuard overlay (nodes with no
                     shared LAN, or behind NAT); default: routes through their addresses
-  --wireguard-endpoint HOST:PORT
+  --wireguard-endpoint IP:PORT
                     where other nodes send this node's WireGuard traffic (default: node IP:51820)
   --no-network      leave pods on a plain Docker bridge: no Services or cluster DNS here
   --install-deps    install docker and nodejs with the package manager when missing
@@ -204,12 +204,13 @@ if [ "$NETWORK" = 1 ]; then
   done
   if ! have conntrack && [ "$INSTALL_DEPS" = 1 ]; then
     say "installing conntrack (clears UDP flows to removed endpoints)"
-    install_packages conntrack
+    install_packages conntrack || install_packages conntrack-tools || say "could not install conntrack: stale UDP flows will wait for their timeout"
   fi
   if [ "$WIREGUARD" = 1 ] && ! have wg; then
     [ "$INSTALL_DEPS" = 1 ] || die "wg is required for --wireguard (install wireguard-tools, and wireguard-go where the kernel has no WireGuard module, or re-run with --install-deps)"
-    say "installing wireguard-tools and wireguard-go"
-    install_packages wireguard-tools wireguard-go
+    say "installing wireguard-tools (and wireguard-go, for kernels without the module)"
+    install_packages wireguard-tools
+    install_packages wireguard-go || say "wireguard-go is not packaged here: the kernel's WireGuard module must be present"
   fi
 fi
 say "found docker ($(docker --version 2>/dev/null | head -n 1)) and node $(node --version)"
