@@ -106,12 +106,20 @@ export function hostVethName(sandboxId: string): string {
   return `veth${sandboxId.slice(0, 11)}`;
 }
 
+/**
+ * The pod's MAC, from its IP (0a:58 and the four address bytes, as ovn-kubernetes does): a pod
+ * wired again keeps its MAC, so the neighbours' ARP caches stay right.
+ */
+export function macFor(ip: string): string {
+  return ["0a", "58", ...ip.split(".").map((b) => Number(b).toString(16).padStart(2, "0"))].join(":");
+}
+
 /** The two `ip -batch` scripts: the host side (veth to the bridge), then inside the pod's namespace. */
 export function interfaceScripts(o: { pid: number; ip: string; cidr: string; bridge: string; hostIf: string }): { host: string; pod: string } {
   const split = splitBlock(o.cidr);
   return {
     host: [
-      `link add ${o.hostIf} mtu ${MTU} type veth peer name eth0 mtu ${MTU} netns ${o.pid}`,
+      `link add ${o.hostIf} mtu ${MTU} type veth peer name eth0 mtu ${MTU} address ${macFor(o.ip)} netns ${o.pid}`,
       `link set ${o.hostIf} master ${o.bridge}`,
       // A pod can reach itself through its Services.
       `link set ${o.hostIf} type bridge_slave hairpin on`,

@@ -142,12 +142,17 @@ describe.skipIf(!READY)("two nodes, each in its own network namespace with its o
     // WireGuard: the agents come back as overlay nodes, and the LAN now drops every packet that
     // carries a pod address, so only encrypted UDP between the node addresses gets across.
     await inNetns(lan.netns, "nft", "add table bridge lan ; add chain bridge lan forward { type filter hook forward priority 0 ; } ; add rule bridge lan forward ip saddr 10.244.0.0/16 drop ; add rule bridge lan forward ip daddr 10.244.0.0/16 drop");
+    // As if node 1's agent had stopped between starting web-1's sandbox and wiring it: the
+    // restarted agent finds the sandbox without its interface and wires it again.
+    const web1Sandbox = (await n1.docker("ps", "-q", "--no-trunc", "--filter", "label=io.kubernetes.pod.name=web-1", "--filter", "label=io.kubernetes.docker.type=podsandbox")).trim();
+    await inNetns(n1.netns, "ip", "link", "del", `veth${web1Sandbox.slice(0, 11)}`);
     for (const node of nodes) await node.startAgent({ backend: "wireguard" });
     for (const node of nodes) {
       await eventually(async () => (await kubectl("get", "node", node.name, "-o", "jsonpath={.metadata.annotations.network\\.edgeplane\\.dev/backend}")) === "wireguard", `${node.name} announces WireGuard\n${node.agentLog()}`, 60_000, 250);
     }
     expect(await kubectl("get", "node", n1.name, "-o", "jsonpath={.metadata.annotations.network\\.edgeplane\\.dev/wireguard-implementation}")).toBe("wireguard-go");
     await checkCrossNodeTraffic("wireguard");
+    expect((await n1.docker("ps", "-q", "--no-trunc", "--filter", "label=io.kubernetes.pod.name=web-1", "--filter", "label=io.kubernetes.docker.type=podsandbox")).trim()).toBe(web1Sandbox);
     const handshakes = await n1.wg("show", "edgeplane-wg", "latest-handshakes");
     expect(handshakes).toMatch(/\t[1-9]\d*\s*$/m);
     const transfer = (await n1.wg("show", "edgeplane-wg", "transfer")).trim().split("\t");

@@ -57,7 +57,7 @@ describe("pod interface scripts", () => {
     expect(hostVethName(id).length).toBeLessThanOrEqual(15);
     const scripts = interfaceScripts({ pid: 4242, ip: "10.244.3.9", cidr: "10.244.3.0/24", bridge: "edgeplane0", hostIf: "veth0123456789a" });
     expect(scripts.host).toBe(
-      "link add veth0123456789a mtu 1500 type veth peer name eth0 mtu 1500 netns 4242\n" +
+      "link add veth0123456789a mtu 1500 type veth peer name eth0 mtu 1500 address 0a:58:0a:f4:03:09 netns 4242\n" +
         "link set veth0123456789a master edgeplane0\n" +
         "link set veth0123456789a type bridge_slave hairpin on\n" +
         "link set veth0123456789a up\n",
