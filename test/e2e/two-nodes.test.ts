@@ -2,7 +2,8 @@
 // by a LAN bridge): pods reach each other across nodes by pod IP with no NAT, and through a
 // Service, first in host-gateway mode, then over the WireGuard overlay with the LAN refusing to
 // carry pod addresses at all. Between the two, both agents are down and traffic still flows.
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -129,6 +130,21 @@ describe.skipIf(!READY)("two nodes, each in its own network namespace with its o
     await eventually(async () => ((await kubectl("-n", "cross", "get", "pods", "--no-headers")).match(/\s1\/1\s+Running\s/g) ?? []).length === 3, `3 pods Running\n${n1.agentLog()}`, 120_000, 500);
     expect(await kubectl("-n", "cross", "get", "pod", "web-2", "-o", "jsonpath={.spec.nodeName}")).toBe(n2.name);
     await checkCrossNodeTraffic("host-gw");
+
+    // Pod egress to an address outside the cluster leaves masqueraded: node 2's own server (on the
+    // LAN, not a pod) sees node 1's address, not the client pod's.
+    const www = join(dir, "www");
+    await mkdir(join(www, "cgi-bin"), { recursive: true });
+    await writeFile(join(www, "cgi-bin", "ip"), '#!/bin/sh\naddr=${REMOTE_ADDR#"[::ffff:"}\nprintf \'Content-Type: text/plain\\r\\n\\r\\n%s\\n\' "${addr%"]"}"\n');
+    await chmod(join(www, "cgi-bin", "ip"), 0o755);
+    const outside = spawn("ip", ["netns", "exec", n2.netns, "busybox", "httpd", "-f", "-p", `${n2.ip}:18080`, "-h", www], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await routeIs(n1, n2.ip, /dev eth0/);
+      expect(await clientGet(`http://${n2.ip}:18080/cgi-bin/ip`)).toBe(n1.ip);
+    } finally {
+      outside.kill("SIGKILL");
+    }
 
     // Both agents down: the kernel keeps the routes and Service rules, so traffic still flows.
     await n1.stopAgent();
