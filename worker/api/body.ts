@@ -5,17 +5,19 @@ import type { ApiContext } from "./context";
 import { query } from "./context";
 import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, readBodyBytes, readBodyText } from "./negotiate";
 import { badRequest } from "./status-error";
-import { fieldPath, validateObject } from "./validate";
+import { fieldPath, validateObject, withoutNulls } from "./validate";
 
 export async function readObjectBody(ctx: ApiContext): Promise<KubeObject> {
   const type = bodyTypeOf(ctx.request.headers.get("content-type") ?? undefined);
   if (type !== "json" && type !== "yaml" && type !== "protobuf") {
     throw badRequest(`the content type ${ctx.request.headers.get("content-type")} is only accepted by PATCH`);
   }
-  const value =
+  const decoded =
     type === "protobuf"
       ? decodeProtobufBody(await readBodyBytes(ctx.request))
       : decodeBody(await readBodyText(ctx.request), type);
+  // `metadata: null`, `limits:` with nothing after it: not set, as kube-apiserver decodes them.
+  const value = withoutNulls(decoded);
   if (!isPlainObject(value)) throw badRequest("the request body must be a single JSON or YAML object");
   if (value.metadata !== undefined && !isPlainObject(value.metadata)) {
     throw badRequest("metadata: must be an object");
@@ -53,6 +55,7 @@ export function droppedFields(input: unknown, parsed: unknown, path: (string | n
  */
 export function decodeObject(ctx: ApiContext, def: ResourceDef, input: KubeObject): { obj: KubeObject; warnings: string[] } {
   const mode = fieldValidationOf(ctx);
+  input = withoutNulls(input);
   const obj = validateObject(def, input, undefined, { schemaOnly: true });
   if (mode === "Ignore") return { obj, warnings: [] };
   const unknown = droppedFields(input, obj);

@@ -3,6 +3,7 @@
 import { dns1123LabelErrors, dns1123SubdomainErrors } from "../resources/meta";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { timestamp } from "./context";
+import { generateNameErrors } from "./meta-validation";
 import { badRequest, conflict, invalid, type StatusCause } from "./status-error";
 
 /** Kubernetes' generateName alphabet (no vowels, no look-alikes). */
@@ -73,6 +74,8 @@ export function initCreateMeta(def: ResourceDef, obj: KubeObject, now: Date): vo
   const causes: StatusCause[] = [];
   if (!meta.name) {
     if (meta.generateName) {
+      const prefixCauses = generateNameErrors(meta.generateName, (n) => nameErrors(def, n));
+      if (prefixCauses.length > 0) throw invalid({ group: def.group, resource: def.plural, kind: def.kind }, "", prefixCauses);
       meta.name = `${meta.generateName.slice(0, MAX_GENERATE_NAME_PREFIX)}${randomSuffix()}`;
     } else {
       causes.push({ reason: "FieldValueRequired", message: "name or generateName is required", field: "metadata.name" });

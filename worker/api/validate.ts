@@ -2,7 +2,21 @@
 // per bad field, with paths like `spec.containers[0].image`.
 import type { z } from "zod";
 import type { KubeObject, ResourceDef } from "../resources/types";
+import { metadataErrors } from "./meta-validation";
 import { invalid, type StatusCause } from "./status-error";
+
+/**
+ * JSON null for a field is "not set", as Go's decoder makes it (a nil map, slice or pointer):
+ * object keys whose value is null go, at every depth. A null list element stays, and fails the
+ * schema at its index, as its zero value fails upstream validation.
+ */
+export function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => withoutNulls(v)) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null) out[k] = withoutNulls(v);
+  return out as T;
+}
 
 /** `["spec","containers",0,"image"]` → `spec.containers[0].image` */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -69,6 +83,8 @@ export function validateObject(def: ResourceDef, obj: KubeObject, old?: KubeObje
     throw invalid(ref, name, parsed.error.issues.map((i) => issueToCause(i, obj)));
   }
   const value = parsed.data as KubeObject;
+  const metaCauses = metadataErrors(value);
+  if (metaCauses.length > 0) throw invalid(ref, name, metaCauses);
   if (options.schemaOnly) return value;
   const causes = def.validate?.(value, old) ?? [];
   if (causes.length > 0) throw invalid(ref, name, causes);

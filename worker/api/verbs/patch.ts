@@ -6,6 +6,7 @@ import { jsonSchemaOf } from "../../resources/json-schema";
 import { applyPatch, applyServerSide, PatchError } from "../patch";
 import { fieldManagerOf, isDryRun } from "../admission";
 import { decodeObject, withWarnings } from "../body";
+import { withoutNulls } from "../validate";
 import type { ApiContext } from "../context";
 import { query } from "../context";
 import { bodyTypeOf, decodeBody, readBodyText, type BodyType } from "../negotiate";
@@ -18,7 +19,13 @@ import { applyScale, toScale } from "./scale";
 import { commitUpdate } from "./update";
 
 /** How often a patch is re-applied after losing a race (kube-apiserver retries the same way). */
-const MAX_PATCH_ATTEMPTS = 5;
+/**
+ * kube-apiserver's GuaranteedUpdate retries a conflicting write until it lands. Here a patch
+ * without a resourceVersion is read, applied and compare-and-swapped again this many times,
+ * with a short random pause that grows, so many writers to one object all get through.
+ */
+const MAX_PATCH_ATTEMPTS = 60;
+const CONFLICT_BACKOFF_MS = 4;
 
 function patchErrorToStatus(e: unknown, def: ResourceDef, name: string): unknown {
   if (!(e instanceof PatchError)) return e;
@@ -71,7 +78,8 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
       } else {
         next = applyPatch(type, live, patch, schema) as KubeObject;
       }
-      const decoded = decodeObject(ctx, def, checkTypeMeta(def, version, next));
+      // A patch may set a field to null (a JSON patch `add`): not set, as in a body.
+      const decoded = decodeObject(ctx, def, checkTypeMeta(def, version, withoutNulls(next)));
       next = decoded.obj;
       const wanted = revisionOf(next);
       if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
@@ -88,7 +96,10 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
       const err = patchErrorToStatus(e, def, name);
       // Lost a race with another writer: re-read and apply again unless the client pinned a version.
       const pinned = typeof patch === "object" && patch !== null && revisionOf({ metadata: (patch as { metadata?: object }).metadata ?? {} } as KubeObject) !== undefined;
-      if (err instanceof StatusError && err.reason === "Conflict" && !pinned && attempt < MAX_PATCH_ATTEMPTS && !(e instanceof PatchError)) continue;
+      if (err instanceof StatusError && err.reason === "Conflict" && !pinned && attempt < MAX_PATCH_ATTEMPTS && !(e instanceof PatchError)) {
+        await new Promise((r) => setTimeout(r, Math.random() * CONFLICT_BACKOFF_MS * Math.min(attempt, 10)));
+        continue;
+      }
       throw err;
     }
   }

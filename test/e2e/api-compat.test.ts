@@ -1,0 +1,194 @@
+// What charts and real clients send that a strict reading would refuse, and what kube-apiserver
+// refuses that a lax one would take. Through the real kubectl:
+//   - JSON null for an optional field is "not set" at any depth (helm renders `limits:` so),
+//     in create, apply, and every patch type; a required field set to null is a 422;
+//   - object metadata is validated as apimachinery validates it: a table of invalid names,
+//     labels, annotations, generateName, finalizers and ownerReferences, each a 422 at its field
+//     with nothing written.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireTool, startCluster, type Cluster } from "./harness";
+import { kubectlOk } from "./helpers";
+
+let cluster: Cluster;
+const kubectl = (...args: string[]) => kubectlOk(cluster, args);
+
+beforeAll(async () => {
+  cluster = await startCluster({ requestLog: false });
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** Whether `value` holds a null anywhere. */
+function hasNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (Array.isArray(value)) return value.some(hasNull);
+  if (typeof value === "object") return Object.values(value as object).some(hasNull);
+  return false;
+}
+
+describe.skipIf(!requireTool("kubectl"))("JSON null is \"not set\"", () => {
+  it("a Deployment as helm renders it, with empty blocks as null, is created and stored without them", async () => {
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "nulls", labels: { app: "nulls" }, annotations: null },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "nulls" } },
+        strategy: null,
+        template: {
+          metadata: { labels: { app: "nulls" }, annotations: null },
+          spec: {
+            nodeSelector: null,
+            tolerations: null,
+            affinity: null,
+            imagePullSecrets: null,
+            securityContext: null,
+            containers: [{ name: "web", image: "nginx:1.25", args: null, env: null, ports: null, resources: { limits: null, requests: null }, livenessProbe: null, volumeMounts: null }],
+            volumes: null,
+          },
+        },
+      },
+    };
+    const created = await cluster.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(deployment) });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain("deployment.apps/nulls created");
+    const stored = JSON.parse(await kubectl("get", "deploy", "nulls", "-o", "json")) as { spec: { template: { spec: { containers: { resources?: unknown }[] } } } };
+    expect(hasNull(stored.spec)).toBe(false);
+    expect(stored.spec.template.spec.containers[0]!.resources).toEqual({});
+    // The same manifest again. kubectl sends its nulls as deletions (so it says "configured", as
+    // on any cluster); nothing changes: the generation stays.
+    const again = await cluster.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(deployment) });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await kubectl("get", "deploy", "nulls", "-o", "jsonpath={.metadata.generation}")).toBe("1");
+  });
+
+  it("a required field set to null is a 422 naming it, and nothing is written", async () => {
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "no-containers" }, spec: { containers: null } };
+    const result = await cluster.kubectl(["create", "-f", "-"], { stdin: JSON.stringify(pod) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/spec\.containers: Required value/);
+    expect((await cluster.kubectl(["get", "pod", "no-containers"])).stderr).toMatch(/NotFound/);
+  });
+
+  it("null in a merge patch still deletes; null from a JSON patch or an update means not set", async () => {
+    await kubectl("create", "configmap", "patched", "--from-literal=a=1", "--from-literal=b=2");
+    await kubectl("patch", "configmap", "patched", "--type", "merge", "-p", '{"data":{"a":null}}');
+    expect(JSON.parse(await kubectl("get", "cm", "patched", "-o", "jsonpath={.data}"))).toEqual({ b: "2" });
+    await kubectl("patch", "configmap", "patched", "--type", "json", "-p", '[{"op":"add","path":"/metadata/annotations","value":null}]');
+    await kubectl("patch", "configmap", "patched", "--type", "strategic", "-p", '{"metadata":{"labels":null}}');
+    const stored = JSON.parse(await kubectl("get", "cm", "patched", "-o", "json")) as { metadata: Record<string, unknown> };
+    expect(hasNull(stored)).toBe(false);
+    expect(stored.metadata.annotations).toBeUndefined();
+    const replaced = { ...stored, metadata: { ...stored.metadata, labels: null }, data: { b: "3" } };
+    const result = await cluster.kubectl(["replace", "-f", "-"], { stdin: JSON.stringify(replaced) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await kubectl("get", "cm", "patched", "-o", "jsonpath={.data.b}")).toBe("3");
+  });
+});
+
+interface Case {
+  what: string;
+  /** The object to create (its name is checked to be absent afterwards). */
+  object: Record<string, unknown>;
+  field: string;
+}
+
+const cm = (name: string, metadata: Record<string, unknown> = {}): Record<string, unknown> => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, ...metadata } });
+const owner = (ref: Record<string, unknown>) => ({ apiVersion: "v1", kind: "ConfigMap", name: "o", uid: "6a1c5d1e-1b1a-4c59-9c52-1f1f1f1f1f1f", ...ref });
+
+const CASES: Case[] = [
+  // Names, by each kind's rule.
+  { what: "name with an underscore", object: cm("bad_name"), field: "metadata.name" },
+  { what: "name in upper case", object: cm("UPPER"), field: "metadata.name" },
+  { what: "name starting with a dash", object: cm("-dash"), field: "metadata.name" },
+  { what: "name ending with a dash", object: cm("dash-"), field: "metadata.name" },
+  { what: "name with an empty DNS label", object: cm("a..b"), field: "metadata.name" },
+  { what: "name of 254 characters", object: cm("a".repeat(254)), field: "metadata.name" },
+  { what: "namespace name with a dot", object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "has.dot" } }, field: "metadata.name" },
+  { what: "namespace name of 64 characters", object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "n".repeat(64) } }, field: "metadata.name" },
+  { what: "Service name starting with a digit", object: { apiVersion: "v1", kind: "Service", metadata: { name: "1web" }, spec: { ports: [{ port: 80 }] } }, field: "metadata.name" },
+  { what: "Service name with a dot", object: { apiVersion: "v1", kind: "Service", metadata: { name: "web.v1" }, spec: { ports: [{ port: 80 }] } }, field: "metadata.name" },
+  // generateName is a prefix: its trailing dash is fine, the rest is a name.
+  { what: "generateName with an underscore", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { generateName: "bad_" } }, field: "metadata.generateName" },
+  { what: "generateName in upper case", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { generateName: "UPPER-" } }, field: "metadata.generateName" },
+  // Label keys.
+  { what: "label key with a space and !", object: cm("l1", { labels: { "bad key!": "x" } }), field: "metadata.labels" },
+  { what: "label key starting with a dash", object: cm("l2", { labels: { "-start": "x" } }), field: "metadata.labels" },
+  { what: "label key ending with a dot", object: cm("l3", { labels: { "end.": "x" } }), field: "metadata.labels" },
+  { what: "label key with two slashes", object: cm("l4", { labels: { "a/b/c": "x" } }), field: "metadata.labels" },
+  { what: "label key with an empty prefix", object: cm("l5", { labels: { "/name": "x" } }), field: "metadata.labels" },
+  { what: "label key with an empty name", object: cm("l6", { labels: { "example.com/": "x" } }), field: "metadata.labels" },
+  { what: "label key with an upper-case prefix", object: cm("l7", { labels: { "Example.com/name": "x" } }), field: "metadata.labels" },
+  { what: "label key name part of 64 characters", object: cm("l8", { labels: { ["k".repeat(64)]: "x" } }), field: "metadata.labels" },
+  { what: "label key prefix of 254 characters", object: cm("l9", { labels: { [`${"p".repeat(254)}/name`]: "x" } }), field: "metadata.labels" },
+  { what: "label key with a NUL byte", object: cm("l10", { labels: { "a\u0000b": "x" } }), field: "metadata.labels" },
+  { what: "label key starting with an underscore", object: cm("l11", { labels: { _hidden: "x" } }), field: "metadata.labels" },
+  // Label values.
+  { what: "label value of 64 characters", object: cm("v1", { labels: { app: "v".repeat(64) } }), field: "metadata.labels" },
+  { what: "label value starting with a dash", object: cm("v2", { labels: { app: "-web" } }), field: "metadata.labels" },
+  { what: "label value ending with a dot", object: cm("v3", { labels: { app: "web." } }), field: "metadata.labels" },
+  { what: "label value with a space", object: cm("v4", { labels: { app: "my web" } }), field: "metadata.labels" },
+  { what: "label value with a slash", object: cm("v5", { labels: { app: "a/b" } }), field: "metadata.labels" },
+  { what: "label value with non-ASCII letters", object: cm("v6", { labels: { app: "wéb" } }), field: "metadata.labels" },
+  // Annotations.
+  { what: "annotation key with a space", object: cm("a1", { annotations: { "bad key": "x" } }), field: "metadata.annotations" },
+  { what: "annotation key starting with a dash", object: cm("a2", { annotations: { "-x": "x" } }), field: "metadata.annotations" },
+  { what: "annotation key with two slashes", object: cm("a3", { annotations: { "a/b/c": "x" } }), field: "metadata.annotations" },
+  { what: "annotation key name part of 64 characters", object: cm("a4", { annotations: { ["k".repeat(64)]: "x" } }), field: "metadata.annotations" },
+  { what: "annotation key with an empty prefix", object: cm("a5", { annotations: { "/x": "x" } }), field: "metadata.annotations" },
+  { what: "annotations over 256 KiB in all", object: cm("a6", { annotations: { one: "x".repeat(140_000), two: "y".repeat(140_000) } }), field: "metadata.annotations" },
+  // Finalizers.
+  { what: "finalizer with a space", object: cm("f1", { finalizers: ["bad finalizer"] }), field: "metadata.finalizers" },
+  { what: "finalizer neither standard nor qualified", object: cm("f2", { finalizers: ["custom"] }), field: "metadata.finalizers" },
+  { what: "finalizer with two slashes", object: cm("f3", { finalizers: ["a/b/c"] }), field: "metadata.finalizers" },
+  { what: "finalizer with an empty name part", object: cm("f4", { finalizers: ["example.com/"] }), field: "metadata.finalizers" },
+  { what: "orphan and foregroundDeletion together", object: cm("f5", { finalizers: ["orphan", "foregroundDeletion"] }), field: "metadata.finalizers" },
+  // Owner references.
+  { what: "owner reference without uid", object: cm("o1", { ownerReferences: [owner({ uid: "" })] }), field: "metadata.ownerReferences.uid" },
+  { what: "owner reference without kind", object: cm("o2", { ownerReferences: [owner({ kind: "" })] }), field: "metadata.ownerReferences.kind" },
+  { what: "owner reference without name", object: cm("o3", { ownerReferences: [owner({ name: "" })] }), field: "metadata.ownerReferences.name" },
+  { what: "owner reference without apiVersion", object: cm("o4", { ownerReferences: [owner({ apiVersion: "" })] }), field: "metadata.ownerReferences.apiVersion" },
+  { what: "two controller owner references", object: cm("o5", { ownerReferences: [owner({ controller: true }), owner({ name: "p", uid: "7b2d6e2f-2c2b-4d6a-8d63-2f2f2f2f2f2f", controller: true })] }), field: "metadata.ownerReferences" },
+];
+
+describe.skipIf(!requireTool("kubectl"))("metadata validation", () => {
+  it(`refuses ${CASES.length} kinds of invalid metadata, each with a 422 at its field and nothing written`, async () => {
+    const failures: string[] = [];
+    const batch = 6;
+    for (let i = 0; i < CASES.length; i += batch) {
+      await Promise.all(
+        CASES.slice(i, i + batch).map(async (c) => {
+          const result = await cluster.kubectl(["create", "-f", "-"], { stdin: JSON.stringify(c.object) });
+          const wanted = new RegExp(`is invalid: [\\s\\S]*${c.field.replace(/\./g, "\\.")}: (Invalid value|Forbidden|Too long)`);
+          if (result.code === 0 || !wanted.test(result.stderr)) failures.push(`${c.what}: exit ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
+        }),
+      );
+    }
+    expect(failures).toEqual([]);
+    // Nothing was written: no ConfigMap, Namespace or Service of any case exists.
+    const names = (await kubectl("get", "configmaps,services", "-A", "-o", "jsonpath={.items[*].metadata.name}")).split(" ");
+    const namespaces = (await kubectl("get", "namespaces", "-o", "jsonpath={.items[*].metadata.name}")).split(" ");
+    for (const c of CASES) {
+      const meta = c.object.metadata as { name?: string; generateName?: string };
+      if (meta.name) expect([...names, ...namespaces]).not.toContain(meta.name);
+      if (meta.generateName) expect(names.some((n) => n.startsWith(meta.generateName!))).toBe(false);
+    }
+  });
+
+  it("kubectl label with a bad key changes nothing; a qualified one works", async () => {
+    await kubectl("create", "configmap", "labelled");
+    const before = await kubectl("get", "cm", "labelled", "-o", "jsonpath={.metadata.resourceVersion}");
+    // kubectl checks values itself; keys it sends on, and the server refuses them.
+    for (const bad of ["bad key!=x", `${"k".repeat(70)}=x`, "a/b/c=x"]) {
+      const result = await cluster.kubectl(["label", "cm", "labelled", bad]);
+      expect(result.code, bad).not.toBe(0);
+      expect(result.stderr, bad).toMatch(/metadata\.labels: Invalid value/);
+    }
+    expect(await kubectl("get", "cm", "labelled", "-o", "jsonpath={.metadata.resourceVersion}")).toBe(before);
+    await kubectl("label", "cm", "labelled", "example.com/tier=front-end_1.0");
+    expect(await kubectl("get", "cm", "labelled", "-o", "jsonpath={.metadata.labels}")).toBe('{"example.com/tier":"front-end_1.0"}');
+  });
+});

@@ -1,0 +1,49 @@
+// apimachinery's metadata rules as pure functions: qualified names, label values, and JSON null
+// read as "not set".
+import { describe, expect, it } from "vitest";
+import { labelValueErrors, metadataErrors, qualifiedNameErrors } from "../../worker/api/meta-validation";
+import { withoutNulls } from "../../worker/api/validate";
+
+describe("qualified names", () => {
+  it.each(["app", "app.kubernetes.io/name", "a", "A_b.c-D", "example.com/x", `${"p".repeat(253)}/n`, "k".repeat(63)])("accepts %s", (key) => {
+    expect(qualifiedNameErrors(key)).toEqual([]);
+  });
+
+  it.each([
+    ["bad key!", /name part must consist/],
+    ["/x", /prefix part must be non-empty/],
+    ["x/", /name part must be non-empty/],
+    ["a/b/c", /a qualified name must consist/],
+    ["Upper.com/x", /prefix part a lowercase RFC 1123 subdomain/],
+    ["k".repeat(64), /name part must be no more than 63 characters/],
+    [`${"p".repeat(254)}/n`, /prefix part must be no more than 253 characters/],
+  ])("refuses %s", (key, message) => {
+    expect(qualifiedNameErrors(key).join("; ")).toMatch(message);
+  });
+});
+
+describe("label values", () => {
+  it("may be empty, are at most 63 characters and start and end alphanumeric", () => {
+    expect(labelValueErrors("")).toEqual([]);
+    expect(labelValueErrors("front-end_1.0")).toEqual([]);
+    expect(labelValueErrors("v".repeat(64))).toEqual(["must be no more than 63 characters"]);
+    expect(labelValueErrors("-x")[0]).toMatch(/a valid label must be an empty string/);
+  });
+});
+
+describe("metadata", () => {
+  it("reports each bad field once, at the field kube-apiserver names", () => {
+    const causes = metadataErrors({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "x", labels: { "bad key": "ok", good: "bad value" }, annotations: { "a/b/c": "" }, finalizers: ["custom"], ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: "p", uid: "" }] },
+    } as never);
+    expect(causes.map((c) => c.field)).toEqual(["metadata.labels", "metadata.labels", "metadata.annotations", "metadata.finalizers", "metadata.ownerReferences.uid"]);
+  });
+});
+
+describe("JSON null", () => {
+  it("drops object keys whose value is null at every depth and keeps list elements", () => {
+    expect(withoutNulls({ a: null, b: { c: null, d: 1 }, e: [null, { f: null, g: "x" }] })).toEqual({ b: { d: 1 }, e: [null, { g: "x" }] });
+  });
+});
