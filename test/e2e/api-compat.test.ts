@@ -192,3 +192,22 @@ describe.skipIf(!requireTool("kubectl"))("metadata validation", () => {
     expect(await kubectl("get", "cm", "labelled", "-o", "jsonpath={.metadata.labels}")).toBe('{"example.com/tier":"front-end_1.0"}');
   });
 });
+
+describe.skipIf(!requireTool("kubectl"))("concurrent patches", () => {
+  it("twenty kubectl label runs at once on one object all land, as kube-apiserver retries them", async () => {
+    await kubectl("create", "configmap", "contended");
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => cluster.kubectl(["label", "cm", "contended", `w${i}=x`])));
+    expect(results.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
+    const labels = JSON.parse(await kubectl("get", "cm", "contended", "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
+    expect(Object.keys(labels).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `w${i}`).sort());
+  });
+
+  it("a patch pinned to a stale resourceVersion is still a 409", async () => {
+    await kubectl("create", "configmap", "pinned");
+    const rv = await kubectl("get", "cm", "pinned", "-o", "jsonpath={.metadata.resourceVersion}");
+    await kubectl("label", "cm", "pinned", "first=1");
+    const stale = await cluster.kubectl(["patch", "cm", "pinned", "--type", "merge", "-p", JSON.stringify({ metadata: { resourceVersion: rv, labels: { second: "2" } } })]);
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toMatch(/Conflict|the object has been modified/);
+  });
+});
