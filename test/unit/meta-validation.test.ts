@@ -2,7 +2,7 @@
 // read as "not set".
 import { describe, expect, it } from "vitest";
 import { labelValueErrors, metadataErrors, qualifiedNameErrors } from "../../worker/api/meta-validation";
-import { withoutNulls } from "../../worker/api/validate";
+import { MAX_NESTING, withoutNulls } from "../../worker/api/validate";
 
 describe("qualified names", () => {
   it.each(["app", "app.kubernetes.io/name", "a", "A_b.c-D", "example.com/x", `${"p".repeat(253)}/n`, "k".repeat(63)])("accepts %s", (key) => {
@@ -45,5 +45,12 @@ describe("metadata", () => {
 describe("JSON null", () => {
   it("drops object keys whose value is null at every depth and keeps list elements", () => {
     expect(withoutNulls({ a: null, b: { c: null, d: 1 }, e: [null, { f: null, g: "x" }] })).toEqual({ b: { d: 1 }, e: [null, { g: "x" }] });
+  });
+
+  it("refuses a body nested deeper than any object, with a 400 rather than a blown stack", () => {
+    const deep = JSON.parse("[".repeat(20_000) + "]".repeat(20_000)) as unknown;
+    expect(() => withoutNulls(deep)).toThrow(new RegExp(`nested more than ${MAX_NESTING} levels`));
+    const ok = JSON.parse("[".repeat(MAX_NESTING) + "]".repeat(MAX_NESTING)) as unknown;
+    expect(withoutNulls(ok)).toEqual(ok);
   });
 });

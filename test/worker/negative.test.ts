@@ -121,6 +121,17 @@ describe("request limits", () => {
     expect(await revision()).toBe(before);
   });
 
+  it("rejects a body nested thousands of levels deep with 400 and writes nothing", async () => {
+    const before = await revision();
+    const deep = `{"metadata":{"name":"deep"},"data":${"[".repeat(20_000)}${"]".repeat(20_000)}}`;
+    const res = await call("POST", `/api/v1/namespaces/${NS}/configmaps`, deep);
+    expect(res.status).toBe(400);
+    expect(res.json.message).toMatch(/nested more than \d+ levels/);
+    const patched = await call("PATCH", `/api/v1/namespaces/${NS}/configmaps/deep`, deep, { ...ADMIN, "content-type": "application/merge-patch+json" });
+    expect(patched.status).toBeLessThan(500);
+    expect(await revision()).toBe(before);
+  });
+
   it("answers Status for unknown resources and unknown verbs", async () => {
     expect((await call("GET", "/api/v1/widgets")).status).toBe(404);
     expect((await call("GET", "/apis/nope.example.com/v1/things")).status).toBe(404);

@@ -3,20 +3,25 @@
 import type { z } from "zod";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { metadataErrors } from "./meta-validation";
-import { invalid, type StatusCause } from "./status-error";
+import { badRequest, invalid, type StatusCause } from "./status-error";
 
 /**
  * JSON null for a field is "not set", as Go's decoder makes it (a nil map, slice or pointer):
  * object keys whose value is null go, at every depth. A null list element stays, and fails the
  * schema at its index, as its zero value fails upstream validation.
  */
-export function withoutNulls<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => withoutNulls(v)) as T;
+export function withoutNulls<T>(value: T, depth = 0): T {
+  // A few kilobytes of brackets would otherwise exhaust the stack here (and in the schema walk).
+  if (depth > MAX_NESTING) throw badRequest(`the object is nested more than ${MAX_NESTING} levels deep`);
+  if (Array.isArray(value)) return value.map((v) => withoutNulls(v, depth + 1)) as T;
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null) out[k] = withoutNulls(v);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null) out[k] = withoutNulls(v, depth + 1);
   return out as T;
 }
+
+/** Deeper than any Kubernetes object: a body nested further is refused with a 400. */
+export const MAX_NESTING = 500;
 
 /** `["spec","containers",0,"image"]` → `spec.containers[0].image` */
 export function fieldPath(path: readonly PropertyKey[]): string {
