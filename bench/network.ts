@@ -10,15 +10,15 @@
 //     DNS records on both nodes.
 //   npm run bench:network   (needs root, wrk and dnsperf: apt-get install -y wrk dnsperf)
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBusyboxImage } from "../test/e2e/docker-images";
 import { startCluster, toolAvailable, type Cluster } from "../test/e2e/harness";
 import { eventually, kubectlOk } from "../test/e2e/helpers";
-import { createLan, createNetnsNode, inNetns, sh, type Lan, type NetnsNode } from "../test/e2e/netns-nodes";
+import { assertRoute, createLan, createNetnsNode, inNetns, sh, type Lan, type NetnsNode } from "../test/e2e/netns-nodes";
 import { percentile } from "./lib/client";
+import { cpuSeconds } from "./lib/proc";
 
 const DURATION_S = Number(process.env.DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 4);
@@ -185,12 +185,6 @@ function row(label: string, measured: WrkResult, anchorLabel: string, anchor: Wr
   ].join("\n");
 }
 
-/** CPU seconds a process has used (utime + stime from /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("bench:network needs root (network namespaces)");
   for (const tool of ["wrk", "dnsperf", "nsenter", "nft", "wg", "wireguard-go", "kubectl", "docker"]) {
@@ -226,6 +220,15 @@ async function main(): Promise<void> {
     await writeFile(join(www, "index.html"), "host\n");
     hostServer = spawn("ip", ["netns", "exec", n2.netns, "busybox", "httpd", "-f", "-p", `${n2.ip}:${HOST_PORT}`, "-h", www], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 300));
+    // Before any load: every address is routed where it should be inside the sending node's
+    // namespace (the client pod's traffic is routed by node 1).
+    await assertRoute(n1, web1, /dev edgeplane0/);
+    await assertRoute(n1, oneIP, /dev edgeplane-svc/);
+    await assertRoute(n1, web2, new RegExp(`via ${n2.ip} dev eth0`));
+    await assertRoute(n1, n2.ip, /dev eth0/);
+    await assertRoute(n1, "10.96.0.10", /^local |dev edgeplane-svc/);
+    await assertRoute(n2, web1, new RegExp(`via ${n1.ip} dev eth0`));
+    await assertRoute(n2, n1.ip, /dev eth0/);
 
     console.log(`bench:network — two namespaced nodes, wrk -c${CONNECTIONS} -d${DURATION_S}s per figure, busybox httpd behind every address`);
     console.log(`bench:network — medians of ${PAIRS} alternating runs per pair\n`);
@@ -274,7 +277,7 @@ async function main(): Promise<void> {
     // The same cross-node figures over WireGuard.
     for (const node of nodes) await node.stopAgent();
     for (const node of nodes) await node.startAgent({ backend: "wireguard" });
-    await eventually(async () => (await inNetns(n1.netns, "ip", "route", "get", web2)).includes("edgeplane-wg"), "routes into WireGuard", 60_000, 250);
+    await eventually(async () => assertRoute(n1, web2, /dev edgeplane-wg/).then(() => true, () => false), "routes into WireGuard", 60_000, 250);
     const clientWg = await podNs(n1, "client");
     await compareTimes("connect pod to pod across nodes, WireGuard (wireguard-go)", () => connectTimes(clientWg, web2, 8080), "connect host to host", () => connectTimes(nodeNs(n1), n2.ip, HOST_PORT));
     await compareTimes("ping round trip, pod to pod across nodes, WireGuard (wireguard-go)", () => pingTimes(clientWg, web2), "ping host to host", hostPing);

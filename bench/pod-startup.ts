@@ -4,11 +4,11 @@
 // then the agent's CPU, memory and requests per hour while 30 pods run and nothing changes.
 //   npm run bench:agent   (SAMPLES=20 IDLE_PODS=30 IDLE_S=120)
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { cpuSeconds, rssMb } from "./lib/proc";
 import { clientFromKubeconfig, listThenWatch, percentile, type ApiClient } from "./lib/client";
 import { ensureBusyboxImage } from "../test/e2e/docker-images";
 import { startCluster, type Cluster } from "../test/e2e/harness";
@@ -75,16 +75,6 @@ async function podStartup(api: ApiClient, image: string, name: string): Promise<
   return ms;
 }
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
-  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) / 1024;
-}
-
 async function main(): Promise<void> {
   const image = await ensureBusyboxImage();
   let requests = 0;
@@ -129,13 +119,12 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 15_000)); // let status reports and events settle
     const pid = agent.pid();
     if (!pid) throw new Error("agent pid unknown");
-    const ticksPerSecond = 100;
-    const cpuBefore = cpuTicks(pid);
+    const cpuBefore = cpuSeconds(pid);
     const requestsBefore = requests;
     const started = performance.now();
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
     const seconds = (performance.now() - started) / 1000;
-    const cpuPercent = ((cpuTicks(pid) - cpuBefore) / ticksPerSecond / seconds) * 100;
+    const cpuPercent = ((cpuSeconds(pid) - cpuBefore) / seconds) * 100;
     const perHour = ((requests - requestsBefore) / seconds) * 3600;
     process.stdout.write(
       [

@@ -1,7 +1,7 @@
 // The agent's configuration file (`--config <file>`, JSON) and its node credential: a join token
 // is exchanged once for a credential kept in <dataDir>/credential.json; `token` skips the join.
 import { readFile } from "node:fs/promises";
-import { WIREGUARD_ENDPOINT } from "./network/wireguard";
+import { DEFAULT_WIREGUARD_PORT, WIREGUARD_ENDPOINT } from "./network/wireguard";
 
 export interface AgentConfig {
   server: string;
@@ -55,7 +55,7 @@ export const DEFAULT_NETWORK: NetworkConfig = {
   clusterDomain: "cluster.local",
   bridge: "edgeplane0",
   backend: "host-gw",
-  wireguardPort: 51820,
+  wireguardPort: DEFAULT_WIREGUARD_PORT,
   wireguardDevice: "edgeplane-wg",
 };
 

@@ -31,6 +31,9 @@ export function networkAddress(cidr: string): string {
   const n = ipToInt(ip ?? "");
   const prefix = Number(bits);
   if (n === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`not an IPv4 block: ${cidr}`);
-  const masked = prefix === 0 ? 0 : (n & (~0 << (32 - prefix))) >>> 0;
-  return [24, 16, 8, 0].map((shift) => (masked >>> shift) & 255).join(".");
+  return intToIp(prefix === 0 ? 0 : (n & (~0 << (32 - prefix))) >>> 0);
+}
+
+export function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
 }

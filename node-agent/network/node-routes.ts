@@ -6,7 +6,7 @@
 import type { ApiClient, Informer } from "../api-client";
 import { runCommand } from "./commands";
 import { ROUTE_PROTOCOL } from "./host";
-import { ANNOTATION_BACKEND, ANNOTATION_ENDPOINT, ANNOTATION_PORT, ANNOTATION_PUBLIC_KEY, WIREGUARD_ENDPOINT, type WireGuardDevice, type WireGuardPeer } from "./wireguard";
+import { ANNOTATION_BACKEND, ANNOTATION_ENDPOINT, ANNOTATION_PORT, ANNOTATION_PUBLIC_KEY, DEFAULT_WIREGUARD_PORT, WIREGUARD_ENDPOINT, type WireGuardDevice, type WireGuardPeer } from "./wireguard";
 
 export interface NodeInfo {
   metadata: { name: string; resourceVersion?: string; annotations?: Record<string, string> };
@@ -21,8 +21,6 @@ export interface RoutePlan {
   routes: Map<string, RouteTarget>;
   peers: WireGuardPeer[];
 }
-
-export const DEFAULT_WIREGUARD_PORT = 51820;
 
 function internalIP(node: NodeInfo): string | undefined {
   return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;

@@ -3,16 +3,12 @@
 // gives its namespace a veth on the node's bridge with an address it chose before the sandbox
 // was created. So the pod's IP is known up front, the app containers can be created while the
 // sandbox starts, and the plumbing is two `ip -batch` runs.
-import { ipToInt } from "./ipv4";
+import { intToIp, ipToInt } from "./ipv4";
 import { runCommand } from "./commands";
 
 /** The sandbox label that holds the pod's address: how a restarted agent knows what is taken. */
 export const LABEL_POD_IP = "io.edgeplane.pod-ip";
 const MTU = 1500;
-
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
-}
 
 export interface BlockSplit {
   /** The agent hands out [first, last]. */

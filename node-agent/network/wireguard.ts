@@ -21,6 +21,8 @@ const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 /** IPv4:port only: a name would be resolved by `wg` on every node, and a bad one fails there. */
 export const WIREGUARD_ENDPOINT = new RegExp(`^${OCTET}(\\.${OCTET}){3}:([1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])$`);
 
+/** WireGuard's usual port, the default for every node. */
+export const DEFAULT_WIREGUARD_PORT = 51820;
 /** WireGuard's own overhead on a 1500-byte link (flannel and wg-quick use the same). */
 export const WIREGUARD_MTU = 1420;
 /** Keeps a NAT mapping open so a node behind NAT stays reachable through the handshake it made. */

@@ -30,6 +30,16 @@ export function inNetns(netns: string, command: string, ...args: string[]): Prom
   return sh("ip", ["netns", "exec", netns, command, ...args]);
 }
 
+/**
+ * Refuses (throws) unless the node's namespace routes `ip` the way `expected` says (its bridge,
+ * the Service sink, the other node, the WireGuard device): checked before anything is sent there.
+ */
+export async function assertRoute(node: { name: string; netns: string }, ip: string, expected: RegExp): Promise<string> {
+  const route = await inNetns(node.netns, "ip", "route", "get", ip);
+  if (!expected.test(route)) throw new Error(`refusing to send to ${ip} from ${node.name}: route is ${route.trim()}, expected ${expected}`);
+  return route;
+}
+
 export interface Lan {
   netns: string;
   remove(): Promise<void>;

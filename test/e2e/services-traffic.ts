@@ -64,6 +64,7 @@ export async function checkServiceTraffic(kubectl: Kubectl, node: string): Promi
   for (const ip of [...serviceIPs, ...podIPs, gateway]) await assertStaysLocal(ip);
 
   // By every name and by address, from the same namespace and from another.
+  await assertStaysLocal(clusterIP);
   expect(await sh("shop", "wget -qO- http://web/")).toMatch(/^web-/);
   for (const name of ["web.shop", "web.shop.svc", "web.shop.svc.cluster.local", clusterIP]) {
     expect(await sh("default", `wget -qO- http://${name}/`), name).toMatch(/^web-/);
@@ -85,6 +86,7 @@ export async function checkServiceTraffic(kubectl: Kubectl, node: string): Promi
   // NodePort: on the node's 127.0.0.1, and on its bridge address from a pod.
   const nodePort = await kubectl("-n", "shop", "get", "svc", "web-np", "-o", "jsonpath={.spec.ports[0].nodePort}");
   expect(await httpGet(`http://127.0.0.1:${nodePort}/`)).toMatch(/^web-/);
+  await assertStaysLocal(gateway);
   expect(await sh("default", `wget -qO- http://${gateway}:${nodePort}/`)).toMatch(/^web-/);
 
   // LoadBalancer: the node's address as the external IP, answering there and on 127.0.0.1.

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBusyboxImage, requireDockerEngine } from "./docker-images";
 import { requireTool, startCluster, type Cluster } from "./harness";
 import { eventually, kubectlOk } from "./helpers";
-import { createLan, createNetnsNode, inNetns, type Lan, type NetnsNode } from "./netns-nodes";
+import { assertRoute, createLan, createNetnsNode, inNetns, type Lan, type NetnsNode } from "./netns-nodes";
 
 const MANIFEST = join(import.meta.dirname, "manifests", "two-nodes.yaml");
 const ROOT = process.getuid?.() === 0;
@@ -25,13 +25,6 @@ let dir: string;
 const nodes: NetnsNode[] = [];
 
 const kubectl = (...args: string[]) => kubectlOk(cluster, args);
-
-/** Refuses (throws) unless `ip` is routed inside the node's namespace the way `expected` says. */
-async function routeIs(node: NetnsNode, ip: string, expected: RegExp): Promise<string> {
-  const route = await inNetns(node.netns, "ip", "route", "get", ip);
-  if (!expected.test(route)) throw new Error(`refusing to send to ${ip} from ${node.name}: route is ${route.trim()}, expected ${expected}`);
-  return route;
-}
 
 // busybox's `wget -T` crashes when a connection fails: its own `timeout` applet bounds it instead.
 const clientGet = (url: string) => kubectl("-n", "cross", "exec", "client", "--", "timeout", "5", "wget", "-qO-", url).then((s) => s.trim());
@@ -48,25 +41,18 @@ async function diagnostics(): Promise<string> {
   return parts.join("\n");
 }
 
-const podIPs = new Map<string, string>();
-
 async function podIP(name: string): Promise<string> {
-  const ip = await kubectl("-n", "cross", "get", "pod", name, "-o", "jsonpath={.status.podIP}");
-  podIPs.set(name, ip);
-  return ip;
-}
-
-/** The last address the API gave for the pod (for when the control plane is down). */
-async function podIPCached(name: string): Promise<string> {
-  return podIPs.get(name) ?? podIP(name);
+  return kubectl("-n", "cross", "get", "pod", name, "-o", "jsonpath={.status.podIP}");
 }
 
 /** The Service spreads across both nodes' pods: ask until both have answered (or fail). */
-async function seesBothThroughService(url: string): Promise<void> {
+async function seesBoth(get: (url: string) => Promise<string>, url: string): Promise<void> {
   const seen = new Set<string>();
-  for (let i = 0; i < 40 && seen.size < 2; i++) seen.add(await clientGet(url));
+  for (let i = 0; i < 40 && seen.size < 2; i++) seen.add(await get(url));
   expect([...seen].sort()).toEqual(["web-1", "web-2"]);
 }
+
+const seesBothThroughService = (url: string) => seesBoth(clientGet, url);
 
 async function checkCrossNodeTraffic(mode: "host-gw" | "wireguard"): Promise<void> {
   await crossNodeTraffic(mode).catch(async (error: unknown) => {
@@ -81,9 +67,9 @@ async function crossNodeTraffic(mode: "host-gw" | "wireguard"): Promise<void> {
   const clusterIP = await kubectl("-n", "cross", "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}");
   // How a node reaches the other node's pods: through its address, or into the WireGuard device.
   const toward = (peer: NetnsNode) => (mode === "host-gw" ? new RegExp(`via ${peer.ip} dev eth0`) : /dev edgeplane-wg/);
-  await eventually(async () => routeIs(n1, web2, toward(n2)).then(() => true, () => false), `${n1.name} routes ${web2} ${mode === "host-gw" ? `via ${n2.ip}` : "into the WireGuard device"}\n${n1.agentLog()}`, 30_000, 250);
-  await routeIs(n2, client, toward(n1));
-  await routeIs(n1, clusterIP, /dev edgeplane-svc/);
+  await eventually(async () => assertRoute(n1, web2, toward(n2)).then(() => true, () => false), `${n1.name} routes ${web2} ${mode === "host-gw" ? `via ${n2.ip}` : "into the WireGuard device"}\n${n1.agentLog()}`, 30_000, 250);
+  await assertRoute(n2, client, toward(n1));
+  await assertRoute(n1, clusterIP, /dev edgeplane-svc/);
 
   // Pod to pod across nodes by pod IP: web-2 sees the client's own address (no NAT between pods).
   expect(await clientGet(`http://${web2}:8080/`)).toBe("web-2");
@@ -92,9 +78,10 @@ async function crossNodeTraffic(mode: "host-gw" | "wireguard"): Promise<void> {
   await seesBothThroughService("http://web.cross.svc.cluster.local/");
   await seesBothThroughService(`http://${clusterIP}/`);
   // The node itself reaches a remote pod and the Service (busybox from the host, inside n2's namespace).
-  await routeIs(n2, await podIP("web-1"), toward(n1));
-  expect(await nodeGet(n2, `http://${await podIP("web-1")}:8080/`)).toBe("web-1");
-  await routeIs(n2, clusterIP, /dev edgeplane-svc/);
+  const web1 = await podIP("web-1");
+  await assertRoute(n2, web1, toward(n1));
+  expect(await nodeGet(n2, `http://${web1}:8080/`)).toBe("web-1");
+  await assertRoute(n2, clusterIP, /dev edgeplane-svc/);
   expect(["web-1", "web-2"]).toContain(await nodeGet(n2, `http://${clusterIP}/`));
 }
 
@@ -140,7 +127,7 @@ describe.skipIf(!READY)("two nodes, each in its own network namespace with its o
     const outside = spawn("ip", ["netns", "exec", n2.netns, "busybox", "httpd", "-f", "-p", `${n2.ip}:18080`, "-h", www], { stdio: "ignore" });
     try {
       await new Promise((r) => setTimeout(r, 300));
-      await routeIs(n1, n2.ip, /dev eth0/);
+      await assertRoute(n1, n2.ip, /dev eth0/);
       expect(await clientGet(`http://${n2.ip}:18080/cgi-bin/ip`)).toBe(n1.ip);
     } finally {
       outside.kill("SIGKILL");
@@ -150,10 +137,8 @@ describe.skipIf(!READY)("two nodes, each in its own network namespace with its o
     await n1.stopAgent();
     await n2.stopAgent();
     const clusterIP = await kubectl("-n", "cross", "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}");
-    await routeIs(n1, clusterIP, /dev edgeplane-svc/);
-    const seen = new Set<string>();
-    for (let i = 0; i < 40 && seen.size < 2; i++) seen.add(await nodeGet(n1, `http://${clusterIP}/`));
-    expect([...seen].sort()).toEqual(["web-1", "web-2"]);
+    await assertRoute(n1, clusterIP, /dev edgeplane-svc/);
+    await seesBoth((url) => nodeGet(n1, url), `http://${clusterIP}/`);
 
     // WireGuard: the agents come back as overlay nodes, and the LAN now drops every packet that
     // carries a pod address, so only encrypted UDP between the node addresses gets across.
@@ -178,11 +163,12 @@ describe.skipIf(!READY)("two nodes, each in its own network namespace with its o
     expect(dropped).toContain("drop");
 
     // The control plane goes away: the nodes' kernels keep carrying pod and Service traffic.
+    const web1 = await podIP("web-1");
     await cluster.stop();
     clusterStopped = true;
-    expect(await nodeGet(n2, `http://${await podIPCached("web-1")}:8080/`)).toBe("web-1");
-    const seenWithoutControlPlane = new Set<string>();
-    for (let i = 0; i < 40 && seenWithoutControlPlane.size < 2; i++) seenWithoutControlPlane.add(await nodeGet(n1, `http://${clusterIP}/`));
-    expect([...seenWithoutControlPlane].sort()).toEqual(["web-1", "web-2"]);
+    await assertRoute(n2, web1, /dev edgeplane-wg/);
+    expect(await nodeGet(n2, `http://${web1}:8080/`)).toBe("web-1");
+    await assertRoute(n1, clusterIP, /dev edgeplane-svc/);
+    await seesBoth((url) => nodeGet(n1, url), `http://${clusterIP}/`);
   }, 420_000);
 });
