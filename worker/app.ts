@@ -98,7 +98,7 @@ export function createApp(options: AppOptions = {}) {
 
   app.get("/api", (c) => aggregatedDiscovery("api", c.req.header("accept")) ?? c.json(coreVersions(new URL(c.req.url).host)));
   app.get("/apis", (c) => aggregatedDiscovery("apis", c.req.header("accept")) ?? c.json(groupList()));
-  app.get("/openapi/v2", (c) => openapiV2(c.req.header("accept")));
+  app.get("/openapi/v2", (c) => openapiV2(c.req.header("accept"), c.req.header("if-none-match")));
   app.get("/openapi/v3", (c) => c.json(openapiV3Paths()));
   // Hashed URLs never change content: kube-apiserver marks them immutable so kubectl's disk cache keeps them.
   const openapiDocument = (group: string, version: string, hash: string | undefined) => {

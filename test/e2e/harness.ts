@@ -37,6 +37,8 @@ export interface KubectlResult {
 export interface KubectlOptions {
   stdin?: string;
   timeoutMs?: number;
+  /** Another kubectl binary for this call (the release matrix runs several against one cluster). */
+  bin?: string;
 }
 
 export interface Cluster {
@@ -165,7 +167,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     root,
     pid,
     startupMs: local.startupMs,
-    kubectl: (args, kubectlOptions = {}) => runKubectl(bin, args, env, kubectlOptions),
+    kubectl: (args, kubectlOptions = {}) => runKubectl(kubectlOptions.bin ?? bin, args, env, kubectlOptions),
     output: () => lines.join("\n"),
     async stop() {
       await stopLocal();

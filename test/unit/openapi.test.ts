@@ -2,6 +2,7 @@
 // (cli-runtime queryParamVerifierV3), strategic-merge metadata lookup (apimachinery
 // PatchMetaFromOpenAPIV3), explain's GVR → GVK → schema search, and OpenAPI 3.0 well-formedness.
 import { describe, expect, it, vi } from "vitest";
+import { GNOSTIC, type GnosticDocument } from "./fixtures/gnostic-openapi-v2";
 
 vi.mock("../../worker/resources/registry", async () => (await import("./openapi-registry-mock")).registryOver());
 
@@ -218,9 +219,35 @@ describe("/openapi/v2", () => {
     expect((patch.parameters as Json[]).map((p) => p.name)).toEqual(["body", "dryRun", "fieldManager", "fieldValidation", "force"]);
   });
 
-  it("refuses the protobuf-only request kubectl makes with 406", async () => {
+  it("answers kubectl 1.27's protobuf request with gnostic's openapi_v2.Document", async () => {
     const res = openapiV2("application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
-    expect(res.status).toBe(406);
-    expect(((await res.json()) as Json).reason).toBe("NotAcceptable");
+    expect(res.status).toBe(200);
+    // kube-openapi's answer: Go's mime parser, which client-go runs on it, rejects an "@".
+    expect(res.headers.get("content-type")).toBe("application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+    const doc = GNOSTIC.lookupType("Document").decode(new Uint8Array(await res.arrayBuffer())).toJSON() as GnosticDocument;
+    expect(doc.swagger).toBe("2.0");
+    const defs = new Map(doc.definitions.additionalProperties.map((d) => [d.name, d.value]));
+    const widget = defs.get("io.k8s.api.apps.v1.Widget")!;
+    const extensions = new Map(widget.vendorExtension.map((e) => [e.name, JSON.parse(e.value.yaml) as unknown]));
+    expect(extensions.get("x-kubernetes-group-version-kind")).toEqual([{ group: "apps", kind: "Widget", version: "v1" }]);
+    const props = new Map(widget.properties.additionalProperties.map((p) => [p.name, p.value]));
+    // A reference with its own description is a plain $ref, which kubectl's v2 parser follows.
+    expect(props.get("metadata")!._ref).toBe("#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+    expect(props.get("kind")!.type.value).toEqual(["string"]);
+    const paths = new Map(doc.paths.path.map((p) => [p.name, p.value]));
+    const patch = paths.get("/apis/apps/v1/namespaces/{namespace}/widgets/{name}")!.patch!;
+    expect(patch.parameters[0]!.parameter.bodyParameter).toMatchObject({ name: "body", in: "body", required: true });
+    expect(patch.parameters[1]!.parameter.nonBodyParameter.querySubSchema).toMatchObject({ name: "dryRun", in: "query" });
+  });
+
+  it("picks the first media range it can serve, refuses the others, and revalidates by ETag", async () => {
+    const json = openapiV2("application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
+    expect(json.headers.get("content-type")).toBe("application/json");
+    const refused = openapiV2("application/xml");
+    expect(refused.status).toBe(406);
+    expect(((await refused.json()) as Json).reason).toBe("NotAcceptable");
+    const etag = json.headers.get("etag")!;
+    expect(openapiV2("application/json", etag).status).toBe(304);
+    expect(openapiV2("application/com.github.proto-openapi.spec.v2@v1.0+protobuf", etag).status).toBe(200);
   });
 });

@@ -4,11 +4,21 @@ import { isRecord, REF_PREFIX, type Json } from "./openapi-schema";
 
 const V2_PREFIX = "#/definitions/";
 
-/** OpenAPI 3.0 schema → Swagger 2.0 schema (no nullable, no anyOf/oneOf, refs re-rooted). */
+/**
+ * OpenAPI 3.0 schema → Swagger 2.0 schema (no nullable, no anyOf/oneOf, refs re-rooted). A
+ * lone `allOf: [{$ref}]` (v3's way to give a reference its own description) becomes `$ref`
+ * beside the description, as kube-apiserver's v2 document has it: kubectl's v2 parser reads
+ * only `$ref` and would take the allOf field for an untyped one, losing its patch strategy.
+ */
 function schemaV2(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(schemaV2);
   if (!isRecord(value)) return value;
   const out: Json = {};
+  const allOf = value.allOf;
+  if (Array.isArray(allOf) && allOf.length === 1 && isRecord(allOf[0]) && typeof allOf[0].$ref === "string" && value.$ref === undefined) {
+    const { allOf: _wrapped, ...rest } = value;
+    return schemaV2({ ...rest, $ref: allOf[0].$ref });
+  }
   for (const [k, v] of Object.entries(value)) {
     if (k === "nullable" || k === "anyOf" || k === "oneOf") continue;
     if (k === "$ref" && typeof v === "string") out.$ref = v.startsWith(REF_PREFIX) ? V2_PREFIX + v.slice(REF_PREFIX.length) : v;

@@ -1,6 +1,6 @@
 // /openapi/v3 and its per-group-version documents (what kubectl 1.27+ reads to learn that
 // the server validates fields and how to compute strategic merge patches), and /openapi/v2
-// as JSON. Built once per isolate from the kind table: they never change at run time.
+// in JSON and gnostic protobuf. Built once per isolate from the kind table: they never change at run time.
 import { apiGroups, groupVersions, resourcesAt } from "../resources/registry";
 import { KUBERNETES_VERSION } from "./discovery";
 import { kindComponents } from "./openapi-kinds";
@@ -8,8 +8,9 @@ import { sharedSchemas } from "./openapi-meta";
 import { resourcePaths, resourcesPath, SHARED_ALWAYS } from "./openapi-paths";
 import { refsIn, type Json } from "./openapi-schema";
 import { swaggerV2 } from "./openapi-v2";
+import { encodeOpenApiV2 } from "./openapi-v2-proto";
 import { respondJson } from "./respond";
-import { notAcceptable, StatusError } from "./status-error";
+import { notAcceptable } from "./status-error";
 
 interface BuiltDocument {
   doc: Json;
@@ -115,24 +116,45 @@ export function openapiV3GroupVersion(group: string, version: string): object | 
   return allDocuments().get(groupVersionPath(group, version))?.doc;
 }
 
-let v2Document: Json | undefined;
-
-const PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2";
+interface BuiltV2 {
+  json: string;
+  protobuf?: Uint8Array<ArrayBuffer>;
+  etag: string;
+}
+let v2: BuiltV2 | undefined;
 
 /**
- * GET /openapi/v2 as JSON. kubectl asks for the gnostic protobuf encoding only, which we do
- * not produce: it gets 406 and, since kubectl 1.27, uses /openapi/v3 (client-side validation
- * and patch computation fall back there or to kubectl's built-in types).
+ * gnostic's protobuf form. kubectl ≤ 1.28 asks for the older "…v2@v1.0+protobuf" name; kube-openapi
+ * answers with this one, since Go's mime parser rejects an "@" in a Content-Type it reads back.
  */
-export function openapiV2(accept: string | undefined): Response {
+const PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+const PROTOBUF_V2_PREFIX = "application/com.github.proto-openapi.spec.v2";
+const JSON_RANGES = new Set(["application/json", "application/*", "*/*", ""]);
+
+function builtV2(): BuiltV2 {
+  if (v2) return v2;
+  const json = JSON.stringify(swaggerV2([...allDocuments().values()].map((d) => d.doc)));
+  v2 = { json, etag: `"${contentHash(json)}"` };
+  return v2;
+}
+
+/**
+ * GET /openapi/v2 in JSON or, when asked for, gnostic's protobuf, from the same document. The
+ * first media range the client lists that we can serve wins; an ETag lets clients revalidate.
+ */
+export function openapiV2(accept: string | undefined, ifNoneMatch?: string): Response {
   const ranges = (accept ?? "*/*").split(",").map((r) => r.split(";")[0]!.trim().toLowerCase());
-  const json = ranges.some((r) => r === "application/json" || r === "application/*" || r === "*/*" || r === "");
-  if (!json) {
-    const err = ranges.some((r) => r.startsWith(PROTOBUF_V2))
-      ? new StatusError(406, "NotAcceptable", `the OpenAPI v2 document is served as application/json only (got "${accept}")`)
-      : notAcceptable(accept ?? "");
+  const chosen = ranges.find((r) => r.startsWith(PROTOBUF_V2_PREFIX) || JSON_RANGES.has(r));
+  if (chosen === undefined) {
+    const err = notAcceptable(accept ?? "");
     return respondJson(err.toStatus(), err.code);
   }
-  v2Document ??= swaggerV2([...allDocuments().values()].map((d) => d.doc));
-  return respondJson(v2Document);
+  const built = builtV2();
+  const protobuf = chosen.startsWith(PROTOBUF_V2_PREFIX);
+  const etag = protobuf ? built.etag.replace(/"$/, "-pb\"") : built.etag;
+  const headers = { etag, "cache-control": "no-cache, private", vary: "Accept" };
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(",").some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
+  if (!protobuf) return new Response(built.json, { headers: { ...headers, "content-type": "application/json" } });
+  built.protobuf ??= new Uint8Array(encodeOpenApiV2(JSON.parse(built.json) as Json));
+  return new Response(built.protobuf, { headers: { ...headers, "content-type": PROTOBUF_V2 } });
 }
