@@ -1,7 +1,7 @@
 // Every kubectl release ../shared/TOOLCHAIN.md lists (1.27 to 1.33) against one cluster, each
 // with the everyday commands: create, apply twice (client-side then server-side; the second of
 // each says unchanged), get, -o yaml, describe, scale, label, a client-side apply that merges a
-// container by name, explain, delete. kubectl 1.27 and 1.28 read /openapi/v2 in gnostic protobuf
+// container by name, a `kind: List` file, explain, delete. kubectl 1.27 and 1.28 read /openapi/v2 in gnostic protobuf
 // and nothing else, so they prove that document; the newer ones read /openapi/v3.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
@@ -136,6 +136,11 @@ describe.each(RELEASES)("kubectl %s", (release) => {
     expect(explainedV2).toMatch(/^\s+rollingUpdate\s+<Object>/m);
 
     expect(await run(["create", "configmap", "settings", "-n", ns, "--from-literal=mode=demo"])).toContain("configmap/settings created");
+    // A `kind: List` file: kubectl reads /openapi/v2 to validate it (a 406 there failed the apply).
+    const list = { apiVersion: "v1", kind: "List", items: ["a", "b"].map((n) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `listed-${n}`, namespace: ns }, data: { n } })) };
+    const listed = await run(["apply", "-f", "-"], JSON.stringify(list));
+    expect(listed).toContain("configmap/listed-a created");
+    expect(listed).toContain("configmap/listed-b created");
     const deleted = await run(["delete", "-f", "-"], manifests(ns, "nginx:1.26"));
     expect(deleted).toContain('deployment.apps "web" deleted');
     expect(deleted).toContain('service "web" deleted');

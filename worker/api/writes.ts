@@ -4,10 +4,20 @@ import type { Env } from "../env";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../store/types";
 import type { ApiContext } from "./context";
-import { alreadyExists, conflict, gone, notFound } from "./status-error";
+import { alreadyExists, conflict, gone, notFound, StatusError } from "./status-error";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
   return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };
+}
+
+/**
+ * The 409 of a compare-and-swap that another write beat (the object changed, or was created,
+ * since it was read). Verbs whose client set no precondition redo these (guaranteed-update.ts).
+ */
+export class LostRaceError extends StatusError {
+  static from(error: StatusError): LostRaceError {
+    return new LostRaceError(error.code, error.reason, error.message, error.details);
+  }
 }
 
 export function translateStoreError(error: unknown, def: ResourceDef, name: string): unknown {
@@ -19,7 +29,7 @@ export function translateStoreError(error: unknown, def: ResourceDef, name: stri
     case "AlreadyExists":
       return alreadyExists(ref, name);
     case "Conflict":
-      return conflict(ref, name);
+      return LostRaceError.from(conflict(ref, name));
     case "Compacted":
       return gone();
   }

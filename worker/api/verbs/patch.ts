@@ -16,16 +16,8 @@ import { badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaT
 import { createObject, keyOf, revisionOf } from "../writes";
 import { admitNew, userAgentManager } from "./create";
 import { applyScale, toScale } from "./scale";
+import { createRaceLost, guaranteedUpdate } from "./guaranteed-update";
 import { commitUpdate } from "./update";
-
-/** How often a patch is re-applied after losing a race (kube-apiserver retries the same way). */
-/**
- * kube-apiserver's GuaranteedUpdate retries a conflicting write until it lands. Here a patch
- * without a resourceVersion is read, applied and compare-and-swapped again this many times,
- * with a short random pause that grows, so many writers to one object all get through.
- */
-const MAX_PATCH_ATTEMPTS = 60;
-const CONFLICT_BACKOFF_MS = 4;
 
 function patchErrorToStatus(e: unknown, def: ResourceDef, name: string): unknown {
   if (!(e instanceof PatchError)) return e;
@@ -59,7 +51,9 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
       ? (query(ctx, "fieldManager") ?? (() => { throw badRequest("PATCH requests with apply content type must specify fieldManager"); })())
       : fieldManagerOf(ctx, userAgentManager(ctx));
 
-  for (let attempt = 1; ; attempt++) {
+  // A patch that lost a race is applied again to the newer object, unless the client pinned a version.
+  const pinned = typeof patch === "object" && patch !== null && revisionOf({ metadata: (patch as { metadata?: object }).metadata ?? {} } as KubeObject) !== undefined;
+  return guaranteedUpdate(async () => {
     const key = keyOf(def, namespace, name);
     const stored = await ctx.store.get(key);
     try {
@@ -93,16 +87,9 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
       });
       return withWarnings(respondObject(ctx, updated), warnings);
     } catch (e) {
-      const err = patchErrorToStatus(e, def, name);
-      // Lost a race with another writer: re-read and apply again unless the client pinned a version.
-      const pinned = typeof patch === "object" && patch !== null && revisionOf({ metadata: (patch as { metadata?: object }).metadata ?? {} } as KubeObject) !== undefined;
-      if (err instanceof StatusError && err.reason === "Conflict" && !pinned && attempt < MAX_PATCH_ATTEMPTS && !(e instanceof PatchError)) {
-        await new Promise((r) => setTimeout(r, Math.random() * CONFLICT_BACKOFF_MS * Math.min(attempt, 10)));
-        continue;
-      }
-      throw err;
+      throw patchErrorToStatus(e, def, name);
     }
-  }
+  }, !pinned);
 }
 
 async function createByApply(ctx: ApiContext, patch: unknown, manager: string, force: boolean): Promise<Response> {
@@ -116,7 +103,7 @@ async function createByApply(ctx: ApiContext, patch: unknown, manager: string, f
   const managedFields = input.metadata.managedFields;
   const obj = await admitNew(ctx, def, input, manager);
   if (managedFields) obj.metadata.managedFields = managedFields;
-  const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj);
+  const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj).catch(createRaceLost);
   return respondObject(ctx, created, 201);
 }
 

@@ -8,8 +8,9 @@ import type { ApiContext } from "../context";
 import { respondObject } from "../respond";
 import { badRequest, conflict, invalid, notFound } from "../status-error";
 import { getObject, keyOf, revisionOf } from "../writes";
-import { commitUpdate } from "./update";
 import { userAgentManager } from "./create";
+import { guaranteedUpdate } from "./guaranteed-update";
+import { commitUpdate } from "./update";
 
 /** metav1.FormatLabelSelector: `app=web,tier in (a,b),!x`. */
 export function formatSelector(selector: unknown): string {
@@ -88,6 +89,8 @@ export async function putScale(ctx: ApiContext): Promise<Response> {
   requireScale(def);
   const body = await readObjectBody(ctx);
   if (body.kind && body.kind !== "Scale") throw badRequest(`${body.kind} cannot be handled as a Scale`);
-  const stored = await getObject(ctx, def, keyOf(def, namespace, name ?? ""));
-  return applyScale(ctx, def, stored.value, body);
+  return guaranteedUpdate(async () => {
+    const stored = await getObject(ctx, def, keyOf(def, namespace, name ?? ""));
+    return applyScale(ctx, def, stored.value, body);
+  }, revisionOf(body) === undefined);
 }

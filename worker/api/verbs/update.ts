@@ -14,6 +14,7 @@ import { badRequest, conflict, notFound } from "../status-error";
 import { validateObject } from "../validate";
 import { createObject, deleteObject, getObject, keyOf, revisionOf, updateObject } from "../writes";
 import { admitNew, userAgentManager } from "./create";
+import { createRaceLost, guaranteedUpdate } from "./guaranteed-update";
 import { putScale } from "./scale";
 
 /** Kinds kube-apiserver lets PUT create (AllowCreateOnUpdate in their strategies). */
@@ -113,24 +114,28 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
   }
   const manager = fieldManagerOf(ctx, userAgentManager(ctx));
   const key = keyOf(def, namespace, name);
-  const stored = await ctx.store.get(key);
-  if (!stored) {
-    if (subresource || !CREATE_ON_UPDATE.has(`${def.group}/${def.plural}`)) {
-      throw notFound({ group: def.group, resource: def.plural }, name);
-    }
-    const obj = await admitNew(ctx, def, input, manager);
-    const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj);
-    return withWarnings(respondObject(ctx, created, 201), warnings);
-  }
   const wanted = revisionOf(input);
   if (wanted === -1) throw badRequest(`metadata.resourceVersion: Invalid value: "${input.metadata.resourceVersion}": must be a positive integer`);
-  if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
-  const updated = await commitUpdate(ctx, def, stored.value, input, {
-    manager,
-    subresource,
-    expectedRevision: stored.revision,
-  });
-  return withWarnings(respondObject(ctx, updated), warnings);
+  // Every kind here allows an unconditional update (AllowUnconditionalUpdate): a PUT without a
+  // resourceVersion replaces whatever is stored when it lands, retried if another write lands first.
+  return guaranteedUpdate(async () => {
+    const stored = await ctx.store.get(key);
+    if (!stored) {
+      if (subresource || !CREATE_ON_UPDATE.has(`${def.group}/${def.plural}`)) {
+        throw notFound({ group: def.group, resource: def.plural }, name);
+      }
+      const obj = await admitNew(ctx, def, structuredClone(input), manager);
+      const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj).catch(createRaceLost);
+      return withWarnings(respondObject(ctx, created, 201), warnings);
+    }
+    if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
+    const updated = await commitUpdate(ctx, def, stored.value, structuredClone(input), {
+      manager,
+      subresource,
+      expectedRevision: stored.revision,
+    });
+    return withWarnings(respondObject(ctx, updated), warnings);
+  }, wanted === undefined);
 }
 
 /**
