@@ -246,6 +246,25 @@ describe.skipIf(!requireTool("kubectl"))("concurrent patches", () => {
     for (let i = 0; i < 10; i++) expect(meta.annotations[`example.com/a${i}`]).toBe("x");
   });
 
+  it("a node agent's status patches (uid precondition, no resourceVersion) land among label writes; a wrong uid is a 409", async () => {
+    await kubectl("run", "watched", "--image=nginx");
+    const uid = await kubectl("get", "pod", "watched", "-o", "jsonpath={.metadata.uid}");
+    // The agent's own request: a merge patch of /status carrying the pod's uid (pod-worker.ts).
+    const status = (i: number) => JSON.stringify({ metadata: { uid }, status: { message: `sync ${i}`, conditions: [{ type: "example.com/probe", status: "True", reason: `R${i}` }] } });
+    const writes = [
+      ...Array.from({ length: 10 }, (_, i) => ["patch", "pod", "watched", "--subresource=status", "--type=merge", "-p", status(i)]),
+      ...Array.from({ length: 10 }, (_, i) => ["label", "pod", "watched", `p${i}=x`]),
+    ];
+    const results = await Promise.all(writes.map((args) => cluster.kubectl(args)));
+    expect(results.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
+    const pod = JSON.parse(await kubectl("get", "pod", "watched", "-o", "json")) as { metadata: { labels: Record<string, string> }; status: { message: string } };
+    expect(Object.keys(pod.metadata.labels).filter((k) => k.startsWith("p")).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `p${i}`).sort());
+    expect(pod.status.message).toMatch(/^sync \d$/);
+    const wrongUid = await cluster.kubectl(["patch", "pod", "watched", "--subresource=status", "--type=merge", "-p", JSON.stringify({ metadata: { uid: "00000000-0000-0000-0000-000000000000" }, status: { message: "stale" } })]);
+    expect(wrongUid.code).not.toBe(0);
+    expect(wrongUid.stderr).toContain("Precondition failed: UID in precondition");
+  });
+
   it("a patch pinned to a stale resourceVersion is still a 409", async () => {
     await kubectl("create", "configmap", "pinned");
     const rv = await kubectl("get", "cm", "pinned", "-o", "jsonpath={.metadata.resourceVersion}");
