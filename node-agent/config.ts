@@ -1,6 +1,7 @@
 // The agent's configuration file (`--config <file>`, JSON) and its node credential: a join token
 // is exchanged once for a credential kept in <dataDir>/credential.json; `token` skips the join.
 import { readFile } from "node:fs/promises";
+import { DEFAULT_INGRESS, type IngressConfig } from "./ingress/ingress-controller";
 import { DEFAULT_WIREGUARD_PORT, WIREGUARD_ENDPOINT } from "./network/wireguard";
 
 export interface AgentConfig {
@@ -16,6 +17,8 @@ export interface AgentConfig {
   /** The address to report and route pods through (kubelet's --node-ip); else the first global IPv4. */
   nodeIP?: string;
   network: NetworkConfig;
+  /** The ingress controller (HAProxy, configured from the cluster's Ingresses). */
+  ingress: IngressConfig;
 }
 
 /**
@@ -99,6 +102,23 @@ function parseNetwork(raw: unknown): NetworkConfig {
   };
 }
 
+function parseIngress(raw: unknown): IngressConfig {
+  if (raw === undefined) return { ...DEFAULT_INGRESS };
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`config: "ingress" must be an object`);
+  const obj = raw as Record<string, unknown>;
+  if (obj.enabled !== undefined && typeof obj.enabled !== "boolean") throw new Error(`config: "ingress.enabled" must be true or false`);
+  const port = (key: "httpPort" | "httpsPort"): number => {
+    const value = obj[key] ?? DEFAULT_INGRESS[key];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`config: "ingress.${key}" must be a port number`);
+    return value;
+  };
+  const bindAddress = stringField(obj, "bindAddress", false);
+  if (bindAddress !== undefined && !IPV4.test(bindAddress)) throw new Error(`config: "ingress.bindAddress" must be an IPv4 address`);
+  const config: IngressConfig = { enabled: obj.enabled === undefined ? DEFAULT_INGRESS.enabled : (obj.enabled as boolean), httpPort: port("httpPort"), httpsPort: port("httpsPort"), bindAddress };
+  if (config.httpPort === config.httpsPort) throw new Error(`config: "ingress.httpPort" and "ingress.httpsPort" must differ`);
+  return config;
+}
+
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 function stringField(raw: Record<string, unknown>, key: string, required: boolean): string | undefined {
@@ -134,6 +154,7 @@ export function parseConfig(raw: unknown): AgentConfig {
     labels: labels as Record<string, string> | undefined,
     nodeIP: stringField(obj, "nodeIP", false),
     network: parseNetwork(obj.network),
+    ingress: parseIngress(obj.ingress),
   };
   if (config.nodeIP !== undefined && !IPV4.test(config.nodeIP)) throw new Error(`config: "nodeIP" must be an IPv4 address`);
   return config;

@@ -12,6 +12,8 @@ import { LeaseRenewer } from "./node/lease";
 import { AGENT_VERSION, NodeStatusReporter } from "./node/node-status";
 import { tearDownHost } from "./network/host";
 import { PodNetwork } from "./network/pod-network";
+import { ServiceCatalog } from "./network/service-catalog";
+import { IngressController } from "./ingress/ingress-controller";
 import { DockerRuntime } from "./runtime/docker";
 import { startTunnel } from "./tunnel/client";
 
@@ -76,6 +78,16 @@ async function main(): Promise<void> {
     log,
   });
   pods.start();
+  let ingress: IngressController | undefined;
+  if (config.ingress.enabled) {
+    // Without the pod network there is no Service catalog yet: the ingress keeps its own.
+    const catalog = network?.catalog ?? new ServiceCatalog(api, log);
+    if (!network) catalog.start();
+    const started = new IngressController(api, catalog, config.ingress, config.dataDir, log);
+    if (await started.start()) ingress = started;
+  } else {
+    log("ingress: off");
+  }
   const tunnel = startTunnel({ server: config.server, token, ca, nodeName: config.nodeName, docker, log });
 
   let stopping = false;
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
     network?.stop();
     lease.stop();
     node.stop();
-    void tunnel.stop().finally(() => process.exit(0));
+    void Promise.all([tunnel.stop(), ingress?.stop()]).finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3_000).unref();
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));

@@ -45,7 +45,9 @@ function baseChains(p: TableParams): [string, string, string[]][] {
     // NodePorts on 127.0.0.1 (route_localnet): the connection must leave with a routable source.
     ["nat-output", "type nat hook output priority -105 ;", [`ip saddr 127.0.0.0/8 fib daddr type local meta mark set meta mark | ${mark}`, "jump services"]],
     ["nat-postrouting", "type nat hook postrouting priority 95 ;", [
-      `meta mark & ${mark} == ${mark} masquerade`,
+      // Only connections a Service rule rewrote: every other loopback connection on the machine
+      // (a database that trusts 127.0.0.1) keeps its source.
+      `meta mark & ${mark} == ${mark} ct status dnat masquerade`,
       // The node's own connections to a Service: the source picked for the ClusterIP's route (the
       // sink's address) would not lead a remote endpoint's reply back here.
       "ct status dnat fib saddr type local masquerade",

@@ -3,6 +3,7 @@
 // SRV, PTR, ExternalName and UDP. Every address is checked to stay on this machine before use.
 import { execFile } from "node:child_process";
 import dgram from "node:dgram";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,21 @@ export async function assertStaysLocal(ip: string): Promise<void> {
 async function httpGet(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
   return (await response.text()).trim();
+}
+
+/** The source address a plain 127.0.0.1 → 127.0.0.1 TCP connection arrives with. */
+async function loopbackPeer(): Promise<string | undefined> {
+  const server = createServer();
+  const seen = new Promise<string | undefined>((resolve) => server.once("connection", (socket) => { resolve(socket.remoteAddress); socket.destroy(); }));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+  client.on("error", () => {});
+  try {
+    return await seen;
+  } finally {
+    client.destroy();
+    server.close();
+  }
 }
 
 /** A UDP responder on the node's bridge address that answers every A question with 10.1.2.3. */
@@ -86,6 +102,8 @@ export async function checkServiceTraffic(kubectl: Kubectl, node: string): Promi
   // NodePort: on the node's 127.0.0.1, and on its bridge address from a pod.
   const nodePort = await kubectl("-n", "shop", "get", "svc", "web-np", "-o", "jsonpath={.spec.ports[0].nodePort}");
   expect(await httpGet(`http://127.0.0.1:${nodePort}/`)).toMatch(/^web-/);
+  // Only NodePort connections are masqueraded: any other loopback connection keeps 127.0.0.1.
+  expect(await loopbackPeer()).toBe("127.0.0.1");
   await assertStaysLocal(gateway);
   expect(await sh("default", `wget -qO- http://${gateway}:${nodePort}/`)).toMatch(/^web-/);
 

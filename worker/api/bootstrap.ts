@@ -1,6 +1,6 @@
 // The objects a cluster has from its first moment: the system namespaces (default,
-// kube-system, kube-public, kube-node-lease), the `kubernetes` and `kube-dns` Services and the
-// default StorageClass. Checked once per isolate.
+// kube-system, kube-public, kube-node-lease), the `kubernetes` and `kube-dns` Services, the
+// default StorageClass and the default IngressClass. Checked once per isolate.
 import { LOCAL_PATH_PROVISIONER } from "../controllers/volume-provisioning";
 import { resourceByPlural } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
@@ -91,11 +91,31 @@ async function ensureDefaultStorageClass(store: Store, now: Date): Promise<void>
   });
 }
 
+/** The IngressClass every node's agent serves (node-agent/ingress); its controller names it. */
+export const INGRESS_CLASS = "edgeplane";
+export const INGRESS_CONTROLLER = "edgeplane.dev/ingress-controller";
+
+/**
+ * `edgeplane`, the default IngressClass, as k3s has `traefik`: Ingresses that name no class are
+ * served by the ingress controller in every node agent. Created only while no IngressClass exists.
+ */
+async function ensureDefaultIngressClass(store: Store, now: Date): Promise<void> {
+  const { items } = await store.list("networking.k8s.io", "ingressclasses", { limit: 1 });
+  if (items.length > 0) return;
+  await createOnce(store, now, "networking.k8s.io", "ingressclasses", {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "IngressClass",
+    metadata: { name: INGRESS_CLASS, annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } },
+    spec: { controller: INGRESS_CONTROLLER },
+  });
+}
+
 /** Idempotent and cheap after the first call in an isolate. */
 export function ensureBootstrapped(store: Store, now = new Date()): Promise<void> {
   bootstrapped ??= ensureNamespaces(store, now).then(() => ensureKubernetesService(store, now))
     .then(() => ensureClusterDnsService(store, now))
-    .then(() => ensureDefaultStorageClass(store, now)).catch((e) => {
+    .then(() => ensureDefaultStorageClass(store, now))
+    .then(() => ensureDefaultIngressClass(store, now)).catch((e) => {
     bootstrapped = undefined;
     throw e;
   });

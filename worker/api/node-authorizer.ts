@@ -1,6 +1,7 @@
 // What a node credential (user system:node:<name>) may do: Kubernetes' Node authorizer plus the
 // NodeRestriction admission plugin in one table. A node writes only its Node, its Lease and its
-// pods' status, and reads ConfigMaps/Secrets/claims only when a pod bound to it references them.
+// pods' status, and reads ConfigMaps/Secrets/claims only when a pod bound to it references them
+// (and TLS Secrets an Ingress names, for the ingress controller every node runs).
 import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
 import type { AccessRequest } from "./auth";
@@ -89,6 +90,19 @@ export async function referencedByNode(store: Store, nodeName: string, kind: Ref
   return false;
 }
 
+/**
+ * Every node runs the ingress controller (node-agent/ingress), which serves the TLS Secrets
+ * Ingresses name: readable by any node when an Ingress in its namespace lists it in spec.tls,
+ * as ingress-nginx's ServiceAccount reads Secrets.
+ */
+async function referencedByIngress(store: Store, namespace: string, name: string): Promise<boolean> {
+  const { items } = await store.list("networking.k8s.io", "ingresses", { namespace });
+  return items.some(({ value }) => {
+    const tls = rec(value.spec)?.tls;
+    return Array.isArray(tls) && tls.some((t) => rec(t)?.secretName === name);
+  });
+}
+
 /** A PersistentVolume is readable when bound to a claim that a pod on the node references. */
 async function volumeReadable(store: Store, nodeName: string, pvName: string): Promise<boolean> {
   const pv = await store.get({ group: "", resource: "persistentvolumes", namespace: "", name: pvName });
@@ -145,7 +159,9 @@ export async function nodeMayAccess(store: Store, nodeName: string, access: Acce
   if (referenced) {
     if (!READ_VERBS.has(verb) || subresource !== undefined || !access.namespace) return false;
     const name = targetName(access);
-    return name !== undefined && referencedByNode(store, nodeName, referenced, access.namespace, name);
+    if (name === undefined) return false;
+    if (await referencedByNode(store, nodeName, referenced, access.namespace, name)) return true;
+    return referenced === "secrets" && referencedByIngress(store, access.namespace, name);
   }
   if (kind === "/persistentvolumes") {
     return verb === "get" && subresource === undefined && access.name !== undefined && volumeReadable(store, nodeName, access.name);

@@ -2,6 +2,7 @@
 // that provisions for what it placed), then networking, node health, and housekeeping.
 import { endpointsController } from "./endpoints";
 import { garbageCollectorController } from "./garbage-collector";
+import { ingressController } from "./ingress";
 import { namespaceController } from "./namespace";
 import { nodeIpamController } from "./node-ipam";
 import { nodeLifecycleController } from "./node-lifecycle";
@@ -18,6 +19,7 @@ export const CLUSTER_CONTROLLERS: Controller[] = [
   nodeIpamController,
   serviceController(),
   endpointsController,
+  ingressController(),
   nodeLifecycleController,
   namespaceController,
   garbageCollectorController,
