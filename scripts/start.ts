@@ -46,7 +46,7 @@ function forward(line: string): void {
  * One node agent on the local Docker engine, so the cluster has a node (like minikube). Without a
  * reachable engine the control plane runs alone, and this says so. Returns the function that stops it.
  */
-async function startAgentIfDocker(cluster: LocalCluster, enabled: boolean, nodeName: string | undefined): Promise<() => Promise<void>> {
+async function startAgentIfDocker(cluster: LocalCluster, enabled: boolean, nodeName: string | undefined, ingress: IngressPorts | undefined): Promise<() => Promise<void>> {
   if (!enabled) {
     write("  node agent:  not started (--no-agent); the cluster has no nodes");
     return async () => {};
@@ -63,13 +63,35 @@ async function startAgentIfDocker(cluster: LocalCluster, enabled: boolean, nodeN
     caPem: cluster.caPem,
     adminToken: cluster.token,
     nodeName,
+    ingress,
     onOutput: (line) => write(`[agent] ${line}`),
   });
   write(`  node agent:  node ${agent.nodeName} on Docker ${docker.version} (pid ${agent.pid}); kubectl get nodes`);
+  if (ingress) {
+    const at = (scheme: string, port: number, standard: number) => `${scheme}://127.0.0.1${port === standard ? "" : `:${port}`}/`;
+    write(`  ingress:     ${at("http", ingress.http, 80)} and ${at("https", ingress.https, 443)} (IngressClass edgeplane; HAProxy on this node)`);
+    write(`               curl -H 'Host: myapp.com' ${at("http", ingress.http, 80)}`);
+  } else {
+    write("  ingress:     off (--no-ingress)");
+  }
   void agent.exited.then((code) => {
     if (code !== null && code !== 0) write(`[agent] exited with code ${code}; the node will turn NotReady`);
   });
   return () => agent.stop();
+}
+
+interface IngressPorts {
+  http: number;
+  https: number;
+}
+
+/** `--ingress-ports 8080,8443`; 80 and 443 by default, as minikube's ingress addon. */
+function parseIngressPorts(value: string | undefined, disabled: boolean): IngressPorts | undefined {
+  if (disabled) return undefined;
+  if (value === undefined) return { http: 80, https: 443 };
+  const [http, https, ...rest] = value.split(",").map((p) => parsePort(p));
+  if (http === undefined || https === undefined || rest.length > 0 || http === https) throw new Error(`--ingress-ports takes two different ports, HTTP,HTTPS (got ${value})`);
+  return { http, https };
 }
 
 function parsePort(value: string | undefined): number {
@@ -79,11 +101,13 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent] [--verbose] [--state DIR] [--node-name N] [--inspector-port N]]
+const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml] [--no-agent] [--ingress-ports H,S] [--no-ingress] [--verbose] [--state DIR] [--node-name N] [--inspector-port N]]
   --port N        serve on https://127.0.0.1:N (default: $PORT, else ${DEFAULT_PORT})
   --reset         delete .edgeplane/ (objects, CA, admin token, kubeconfig) before starting
   --config FILE   another wrangler configuration (default: the repository's wrangler.toml)
   --no-agent      run the control plane only, without a node agent on the local Docker engine
+  --ingress-ports H,S  serve Ingress on these HTTP and HTTPS ports (default: 80,443)
+  --no-ingress    the node serves no Ingress (no HAProxy)
   --verbose       also print one line per API request
   --state DIR     keep the cluster's state in DIR (default: .edgeplane/ in the repository)
   --node-name N   the local node's name (default: this machine's hostname)
@@ -96,6 +120,8 @@ async function main(): Promise<void> {
       port: { type: "string" },
       config: { type: "string" },
       "no-agent": { type: "boolean", default: false },
+      "ingress-ports": { type: "string" },
+      "no-ingress": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       state: { type: "string" },
       "node-name": { type: "string" },
@@ -108,6 +134,7 @@ async function main(): Promise<void> {
   const stateRoot = resolve(values.state ?? DEFAULT_STATE_ROOT);
   const port = parsePort(values.port ?? process.env.PORT);
   const inspectorPort = values["inspector-port"] === undefined ? undefined : parsePort(values["inspector-port"]);
+  const ingress = parseIngressPorts(values["ingress-ports"], values["no-ingress"]);
 
   // Signals are ours from the start: wrangler runs in its own process group, so a Ctrl-C that
   // killed only this process would leave it running.
@@ -159,7 +186,7 @@ async function main(): Promise<void> {
   write(`               kubectl get namespaces`);
   write(`  admin token: ${cluster.paths.adminToken}`);
   try {
-    stopAgent = await startAgentIfDocker(cluster, !values["no-agent"], values["node-name"]);
+    stopAgent = await startAgentIfDocker(cluster, !values["no-agent"], values["node-name"], ingress);
   } catch (error) {
     write(`  node agent:  failed to start (${error instanceof Error ? error.message : String(error)}); the control plane runs alone`);
   }

@@ -52,7 +52,7 @@ export class IngressController {
     private readonly log: (message: string) => void,
     haproxyBinary?: string,
   ) {
-    this.secrets = new ObjectWatches(api, () => this.schedule(), log);
+    this.secrets = new ObjectWatches(api, () => this.schedule(), log, true);
     this.haproxy = new HaproxyProcess(`${dataDir}/ingress`, log, haproxyBinary);
   }
 

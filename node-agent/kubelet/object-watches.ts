@@ -25,6 +25,8 @@ export class ObjectWatches {
     /** Called when a watched object changed (or appeared, or was deleted). */
     private readonly changed: (kind: ObjectKind, namespace: string, name: string) => void,
     private readonly log: (message: string) => void,
+    /** Also report the first list (the ingress waits for it; pods read the cache when they sync). */
+    private readonly reportFirstList = false,
   ) {}
 
   /** Watches exactly these objects: starts the missing watches and stops the unused ones. */
@@ -66,7 +68,7 @@ export class ObjectWatches {
           const before = JSON.stringify(entry.object ?? null);
           entry.object = items.find((item) => item.metadata.name === name) ?? null;
           entry.synced = true;
-          if (!first && JSON.stringify(entry.object) !== before) this.changed(kind, namespace, name);
+          if ((first && this.reportFirstList) || (!first && JSON.stringify(entry.object) !== before)) this.changed(kind, namespace, name);
         },
         event: (type, object) => {
           entry.object = type === "DELETED" ? null : object;

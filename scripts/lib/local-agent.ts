@@ -23,6 +23,8 @@ export interface LocalAgentOptions {
   /** The admin token, used once to create the join token. */
   adminToken: string;
   nodeName?: string;
+  /** Ingress ports; undefined turns the node's ingress controller off. */
+  ingress?: { http: number; https: number };
   onOutput?: LineSink;
 }
 
@@ -84,7 +86,13 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<Local
   await mkdir(dataDir, { recursive: true });
   const caFile = join(dir, "ca.crt");
   await writeFile(caFile, options.caPem);
-  const config: Record<string, unknown> = { server: options.url, caFile, nodeName, dataDir };
+  const config: Record<string, unknown> = {
+    server: options.url,
+    caFile,
+    nodeName,
+    dataDir,
+    ingress: options.ingress ? { httpPort: options.ingress.http, httpsPort: options.ingress.https } : { enabled: false },
+  };
   if (!existsSync(join(dataDir, "credential.json"))) config.joinToken = await createJoinToken(options);
   const configFile = join(dir, "agent.json");
   await writeFile(configFile, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });

@@ -26,7 +26,7 @@ export async function startAgent(cluster: Cluster, nodeName: string, dir: string
   const caFile = join(dir, "ca.crt");
   await writeFile(caFile, cluster.caPem);
   const configFile = join(dir, "agent.json");
-  await writeFile(configFile, JSON.stringify({ server: cluster.url, caFile, nodeName, dataDir: join(dir, "data"), token: cluster.token, labels: { "edgeplane.test/agent": "yes" }, network: { enabled: false }, ...extra }), { mode: 0o600 });
+  await writeFile(configFile, JSON.stringify({ server: cluster.url, caFile, nodeName, dataDir: join(dir, "data"), token: cluster.token, labels: { "edgeplane.test/agent": "yes" }, network: { enabled: false }, ingress: { enabled: false }, ...extra }), { mode: 0o600 });
   const lines: string[] = [];
   let child: ChildProcess | undefined;
   const exited = new Map<ChildProcess, Promise<void>>();

@@ -6,16 +6,15 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { connect as http2Connect } from "node:http2";
-import { webcrypto } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as x509 from "@peculiar/x509";
 import { WebSocket, WebSocketServer } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../../scripts/lib/local-cluster";
 import { requireTool } from "../e2e/harness";
+import { selfSignedPem } from "../e2e/tls-certs";
 import { defaultCertificate, DEFAULT_CERTIFICATE_CN } from "../../node-agent/ingress/default-certificate";
 import { renderHaproxyConfig } from "../../node-agent/ingress/haproxy-config";
 import { HaproxyProcess } from "../../node-agent/ingress/haproxy-process";
@@ -26,23 +25,10 @@ import type { EndpointSlice, Service } from "../../node-agent/network/service-ca
 const HAVE_HAPROXY = requireTool("haproxy");
 const LOOPBACK = "127.0.0.1";
 
-x509.cryptoProvider.set(webcrypto as Crypto);
-
 /** A self-signed certificate for `names`, as a kubernetes.io/tls Secret's data. */
 async function tlsData(names: string[]): Promise<Record<string, string>> {
-  const alg: EcKeyGenParams = { name: "ECDSA", namedCurve: "P-256" };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "01",
-    name: `CN=${names[0]}`,
-    notBefore: new Date(Date.now() - 3_600_000),
-    notAfter: new Date(Date.now() + 86_400_000),
-    keys,
-    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
-    extensions: [new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: "dns" as const, value })))],
-  });
-  const key = x509.PemConverter.encode(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
-  return { "tls.crt": Buffer.from(cert.toString("pem")).toString("base64"), "tls.key": Buffer.from(key).toString("base64") };
+  const { cert, key } = await selfSignedPem(names);
+  return { "tls.crt": Buffer.from(cert).toString("base64"), "tls.key": Buffer.from(key).toString("base64") };
 }
 
 interface Reply {
@@ -67,7 +53,7 @@ async function backend(name: string): Promise<{ server: Server; port: number }> 
       return;
     }
     req.resume();
-    req.on("end", () => res.end(JSON.stringify({ backend: name, url: req.url, headers: req.headers } satisfies Reply)));
+    req.on("end", () => res.end(JSON.stringify({ backend: name, url: req.url ?? "", headers: req.headers } satisfies Reply)));
   });
   const wss = new WebSocketServer({ server });
   wss.on("connection", (socket) => socket.on("message", (data) => socket.send(`${name} echo ${String(data)}`)));
@@ -128,7 +114,7 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
         res.setEncoding("utf8").on("data", (c: string) => (body += c));
         res.on("end", () => {
           const peer = options.tls ? (res.socket as TLSSocket).getPeerCertificate?.() : undefined;
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, certificate: peer?.subject?.CN });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, certificate: [peer?.subject?.CN].flat()[0] });
         });
       };
       const req = options.tls

@@ -188,6 +188,7 @@ export async function createNetnsNode(cluster: Cluster, lan: Lan, id: string, in
         nodeIP: ip,
         labels: { "edgeplane.test/slot": String(index) },
         network: { backend: options.backend },
+        ingress: { enabled: false },
       };
       const configFile = join(home, "agent.json");
       await writeFile(configFile, JSON.stringify(config, null, 2));

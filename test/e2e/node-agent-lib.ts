@@ -39,16 +39,17 @@ export async function createJoinToken(cluster: Cluster): Promise<string> {
 
 /**
  * `curl -fsSL <server>/install.sh | sh -s -- --token … --no-systemd --prefix …`, against the local
- * Worker. With `--no-network` unless `network` is set: in the tests only the npm start test owns
+ * Worker. With `--no-network` unless `network` is set, and `--no-ingress` unless `ingressPorts` are
+ * given (tests run side by side; none may take ports 80 and 443). In the tests only the npm start test owns
  * this machine's pod network (a benchmark running alone may take it).
  */
-export async function installAgent(cluster: Cluster, nodeName: string, prefix: string, options: { network?: boolean } = {}): Promise<InstalledAgent> {
+export async function installAgent(cluster: Cluster, nodeName: string, prefix: string, options: { network?: boolean; ingressPorts?: [number, number] } = {}): Promise<InstalledAgent> {
   const caFile = join(prefix, "..", `${nodeName}-ca.crt`);
   await writeFile(caFile, cluster.caPem);
   const token = await createJoinToken(cluster);
   const script =
     `curl -fsSL --cacert ${caFile} ${cluster.url}/install.sh | ` +
-    `sh -s -- --token ${token} --node-name ${nodeName} --ca-file ${caFile} --prefix ${prefix} --no-systemd${options.network ? "" : " --no-network"}`;
+    `sh -s -- --token ${token} --node-name ${nodeName} --ca-file ${caFile} --prefix ${prefix} --no-systemd${options.network ? "" : " --no-network"}${options.ingressPorts ? ` --ingress-ports ${options.ingressPorts.join(",")}` : " --no-ingress"}`;
   const { stdout, stderr } = await run("sh", ["-c", script], { timeout: 120_000 });
   const pidFile = join(prefix, "var/lib/edgeplane/agent.pid");
   const pid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) || null : null);

@@ -13,6 +13,7 @@ import { ensureBusyboxImage, requireDockerEngine } from "./docker-images";
 import { requireTool } from "./harness";
 import { eventually } from "./helpers";
 import { nodeContainers, removeNodeContainers } from "./node-agent-lib";
+import { checkIngressTraffic, type IngressPorts } from "./ingress-traffic";
 import { checkServiceTraffic } from "./services-traffic";
 
 const run = promisify(execFile);
@@ -27,8 +28,15 @@ interface Started {
   stop(): Promise<number | null>;
 }
 
-async function npmStart(state: string, port: number, env: NodeJS.ProcessEnv = process.env): Promise<Started> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", "--port", String(port), "--state", state, "--node-name", NODE], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+/** Free ports for the node's ingress: tests never take 80 and 443 (a developer's npm start may hold them). */
+async function ingressPorts(): Promise<IngressPorts> {
+  return { http: await findFreePort("0.0.0.0"), https: await findFreePort("0.0.0.0") };
+}
+
+async function npmStart(state: string, port: number, env: NodeJS.ProcessEnv = process.env, ingress?: IngressPorts): Promise<Started> {
+  const ports = ingress ?? (await ingressPorts());
+  const args = ["--import", "tsx", "scripts/start.ts", "--port", String(port), "--state", state, "--node-name", NODE, "--ingress-ports", `${ports.http},${ports.https}`];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -94,17 +102,21 @@ describe.skipIf(!HAVE_DOCKER)("npm start", () => {
     }
   }, 300_000);
 
-  it("carries traffic: Services by name and address, NodePort, LoadBalancer, cluster DNS, UDP", async () => {
+  it("carries traffic: Services by name and address, NodePort, LoadBalancer, cluster DNS, UDP, Ingress", async () => {
     await ensureBusyboxImage();
     const state = await mkdtemp(join(tmpdir(), "edgeplane-npm-start-"));
     dirs.push(state);
-    const started = await npmStart(state, await findFreePort());
+    const ports = await ingressPorts();
+    const started = await npmStart(state, await findFreePort(), process.env, ports);
+    const withOutput = (error: unknown) => {
+      throw new Error(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n--- npm start output ---\n${started.output().split("\n").slice(-80).join("\n")}`);
+    };
     try {
       await eventually(async () => new RegExp(`^${NODE}\\s+Ready\\s`, "m").test(await kubectl(state, "get", "nodes")), `node Ready\n${started.output()}`, 60_000);
       expect(started.output()).toContain("cluster DNS serving on 10.96.0.10:53");
-      await checkServiceTraffic((...args) => kubectl(state, ...args), NODE).catch((error: unknown) => {
-        throw new Error(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n--- npm start output ---\n${started.output().split("\n").slice(-80).join("\n")}`);
-      });
+      expect(started.output()).toContain(`ingress:     http://127.0.0.1:${ports.http}/ and https://127.0.0.1:${ports.https}/`);
+      await checkServiceTraffic((...args) => kubectl(state, ...args), NODE).catch(withOutput);
+      await checkIngressTraffic((...args) => kubectl(state, ...args), ports).catch(withOutput);
     } finally {
       await started.stop();
       await removeNodeContainers(NODE);

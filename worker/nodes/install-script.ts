@@ -8,7 +8,8 @@ const TEMPLATE = `#!/bin/sh
 # edgeplane node installer: joins this machine to the cluster as a node.
 #   curl -fsSL __EDGEPLANE_SERVER__/install.sh | sudo sh -s -- --token <id.secret>
 # Options: --token T, --server URL, --node-name NAME, --ca-file FILE, --prefix DIR,
-#          --node-ip IP, --wireguard, --wireguard-endpoint IP:PORT, --no-network, --install-deps, --no-systemd, --uninstall, --help
+#          --node-ip IP, --wireguard, --wireguard-endpoint IP:PORT, --no-network, --no-ingress,
+#          --ingress-ports HTTP,HTTPS, --install-deps, --no-systemd, --uninstall, --help
 set -eu
 
 SERVER='__EDGEPLANE_SERVER__'
@@ -20,6 +21,8 @@ INSTALL_DEPS=0
 USE_SYSTEMD=1
 NODE_IP=''
 NETWORK=1
+INGRESS=1
+INGRESS_PORTS=''
 WIREGUARD=0
 WG_ENDPOINT=''
 UNINSTALL=0
@@ -43,6 +46,9 @@ Usage: curl -fsSL $SERVER/install.sh | sudo sh -s -- --token <id.secret> [option
   --wireguard-endpoint IP:PORT
                     where other nodes send this node's WireGuard traffic (default: node IP:51820)
   --no-network      leave pods on a plain Docker bridge: no Services or cluster DNS here
+  --no-ingress      do not serve Ingress rules on this node (no HAProxy)
+  --ingress-ports HTTP,HTTPS
+                    the ports Ingress is served on (default: 80,443)
   --install-deps    install docker and nodejs with the package manager when missing
   --no-systemd      start the agent with nohup instead of a systemd unit
   --uninstall       stop the agent, remove its files and the node's containers
@@ -68,6 +74,9 @@ while [ $# -gt 0 ]; do
     --node-ip) need_value "$1" $#; NODE_IP=$2; shift 2 ;;
     --node-ip=*) NODE_IP=\${1#*=}; shift ;;
     --no-network) NETWORK=0; shift ;;
+    --no-ingress) INGRESS=0; shift ;;
+    --ingress-ports) need_value "$1" $#; INGRESS_PORTS=$2; shift 2 ;;
+    --ingress-ports=*) INGRESS_PORTS=\${1#*=}; shift ;;
     --wireguard) WIREGUARD=1; shift ;;
     --wireguard-endpoint) need_value "$1" $#; WIREGUARD=1; WG_ENDPOINT=$2; shift 2 ;;
     --wireguard-endpoint=*) WIREGUARD=1; WG_ENDPOINT=\${1#*=}; shift ;;
@@ -213,6 +222,22 @@ if [ "$NETWORK" = 1 ]; then
     install_packages wireguard-go || say "wireguard-go is not packaged here: the kernel's WireGuard module must be present"
   fi
 fi
+if [ "$INGRESS" = 1 ] && ! have haproxy; then
+  if [ "$INSTALL_DEPS" = 1 ]; then
+    say "installing haproxy (the data path of this node's ingress controller)"
+    install_packages haproxy
+    # The agent runs its own HAProxy: the distribution's service would hold ports 80 and 443.
+    if have systemctl && [ -d /run/systemd/system ]; then systemctl disable --now haproxy >/dev/null 2>&1 || true; fi
+  else
+    say "haproxy is not installed: this node will not serve Ingress rules (install it, re-run with --install-deps, or pass --no-ingress)"
+  fi
+fi
+case "$INGRESS_PORTS" in
+  '') ;;
+  *[!0-9,]*|*,*,*|,*|*,) die "--ingress-ports takes two port numbers, HTTP,HTTPS (e.g. 8080,8443)" ;;
+  *,*) ;;
+  *) die "--ingress-ports takes two port numbers, HTTP,HTTPS (e.g. 8080,8443)" ;;
+esac
 say "found docker ($(docker --version 2>/dev/null | head -n 1)) and node $(node --version)"
 
 if [ -z "$TOKEN" ] && [ ! -f "$DATA_DIR/credential.json" ]; then
@@ -261,6 +286,10 @@ umask 077
   if [ -n "$TOKEN" ]; then printf '  "joinToken": %s,\\n' "$(json_string "$TOKEN")"; fi
   if [ -n "$NODE_IP" ]; then printf '  "nodeIP": %s,\\n' "$(json_string "$NODE_IP")"; fi
   if [ "$NETWORK" = 0 ]; then printf '  "network": { "enabled": false },\\n'; fi
+  if [ "$INGRESS" = 0 ]; then printf '  "ingress": { "enabled": false },\\n'; fi
+  if [ "$INGRESS" = 1 ] && [ -n "$INGRESS_PORTS" ]; then
+    printf '  "ingress": { "httpPort": %s, "httpsPort": %s },\\n' "\${INGRESS_PORTS%,*}" "\${INGRESS_PORTS#*,}"
+  fi
   if [ "$NETWORK" = 1 ] && [ "$WIREGUARD" = 1 ]; then
     if [ -n "$WG_ENDPOINT" ]; then
       printf '  "network": { "backend": "wireguard", "wireguardEndpoint": %s },\\n' "$(json_string "$WG_ENDPOINT")"

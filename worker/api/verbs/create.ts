@@ -5,6 +5,7 @@ import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
 import { checkNamespace, checkTypeMeta, initCreateMeta } from "../object-meta";
+import { applyDefaultIngressClass } from "../default-ingress-class";
 import { applyDefaultStorageClass } from "../default-storage-class";
 import { admitNodeWrite } from "../node-restriction";
 import { allocateServiceAddresses } from "../service-allocation";
@@ -23,6 +24,7 @@ export async function admitNew(ctx: ApiContext, def: ResourceDef, input: KubeObj
   if (def.group === "" && def.plural === "nodes") admitNodeWrite(ctx.principal, null, obj);
   if (def.group === "" && def.plural === "services") await allocateServiceAddresses(ctx.store, obj);
   if (def.group === "" && def.plural === "persistentvolumeclaims") await applyDefaultStorageClass(ctx.store, obj);
+  if (def.group === "networking.k8s.io" && def.plural === "ingresses") await applyDefaultIngressClass(ctx.store, obj);
   recordManagedFields(def, null, obj, { manager, operation: "Update", now: ctx.now });
   return obj;
 }

@@ -1,0 +1,125 @@
+// The Ingress scenario the npm start test runs on its one-node cluster: every Ingress manifest of
+// the course ("Kubernetes Ingress" in ../shared/kubernetes-notes.md), each applied with kubectl,
+// then requested through the node's ingress (HAProxy on 127.0.0.1) by a real HTTP client, then
+// deleted: one host, the fan-out with rewrite-target, two subdomains, TLS by SNI with a Secret
+// made by `kubectl create secret tls`, the dashboard rule, and the default-http-backend Service.
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TLSSocket } from "node:tls";
+import { expect } from "vitest";
+import { eventually } from "./helpers";
+import { assertStaysLocal } from "./services-traffic";
+import { selfSignedPem } from "./tls-certs";
+
+const MANIFESTS = join(import.meta.dirname, "manifests", "course-ingress");
+const LOOPBACK = "127.0.0.1";
+
+type Kubectl = (...args: string[]) => Promise<string>;
+
+export interface IngressPorts {
+  http: number;
+  https: number;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+  location?: string;
+  certificate?: string;
+}
+
+function get(ports: IngressPorts, host: string, path: string, tls = false): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const options = { host: LOOPBACK, path, headers: { host }, agent: false as const };
+    const onResponse = (res: import("node:http").IncomingMessage) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (c: string) => (body += c));
+      res.on("end", () => {
+        const peer = tls ? (res.socket as TLSSocket).getPeerCertificate?.() : undefined;
+        resolve({ status: res.statusCode ?? 0, body: body.trim(), location: res.headers.location, certificate: [peer?.subject?.CN].flat()[0] });
+      });
+    };
+    const req = tls
+      ? httpsRequest({ ...options, port: ports.https, servername: host, rejectUnauthorized: false }, onResponse)
+      : httpRequest({ ...options, port: ports.http }, onResponse);
+    req.on("error", reject);
+    req.setTimeout(5_000, () => req.destroy(new Error(`timeout: ${host}${path}`)));
+    req.end();
+  });
+}
+
+/** Polls until `host`+`path` answers with a body matching `expected` (a rule change takes a moment). */
+async function routes(ports: IngressPorts, host: string, path: string, expected: RegExp, tls = false): Promise<Answer> {
+  let last: Answer = { status: 0, body: "" };
+  await eventually(async () => {
+    last = await get(ports, host, path, tls).catch((e: unknown) => ({ status: 0, body: String(e) }));
+    return last.status === 200 && expected.test(last.body);
+  }, `${tls ? "https" : "http"}://${host}${path} to answer ${expected}`, 20_000, 200).catch((error: unknown) => {
+    throw new Error(`${String(error)}; the last answer: ${JSON.stringify(last)}`);
+  });
+  return last;
+}
+
+export async function checkIngressTraffic(kubectl: Kubectl, ports: IngressPorts): Promise<void> {
+  const apply = (file: string) => kubectl("apply", "-f", join(MANIFESTS, file));
+  const remove = (file: string) => kubectl("delete", "-f", join(MANIFESTS, file), "--wait=false");
+  expect(await kubectl("get", "ingressclass")).toMatch(/^edgeplane\s+edgeplane\.dev\/ingress-controller\s/m);
+  await apply("backends.yaml");
+  await eventually(async () => {
+    const pods = await kubectl("get", "pods", "-n", "course", "--no-headers");
+    const others = await kubectl("get", "pods", "-A", "-l", "app in (default-http-backend,kubernetes-dashboard)", "--no-headers");
+    return (pods.match(/\s1\/1\s+Running\s/g) ?? []).length === 4 && (others.match(/\s1\/1\s+Running\s/g) ?? []).length === 2;
+  }, "the course's backends Running", 90_000, 500);
+  // HAProxy on this machine connects to every pod address: each must stay on the machine.
+  const podIPs = (await kubectl("get", "pods", "-A", "-o", "jsonpath={.items[*].status.podIP}")).split(" ").filter(Boolean);
+  for (const ip of podIPs) await assertStaysLocal(ip);
+
+  // One host, v1beta1; requests for hosts no rule names go to default-http-backend.
+  await apply("myapp-ingress.yaml");
+  await routes(ports, "myapp.com", "/", /^myapp myapp-/);
+  await routes(ports, "unknown.example", "/", /^custom error page$/);
+  await eventually(async () => /^myapp-ingress\s+edgeplane\s+myapp\.com\s+\d+\.\d+\.\d+\.\d+\s+80\s/m.test(await kubectl("get", "ingress", "-n", "course")), "kubectl get ingress to show the node's address", 20_000);
+
+  // Multiple paths on one host, with rewrite-target: / (the backends see "/").
+  await apply("simple-fanout-example.yaml");
+  await routes(ports, "myapp.com", "/analytics", /^analytics analytics-/);
+  await routes(ports, "myapp.com", "/analytics/reports/today", /^analytics analytics-/);
+  await routes(ports, "myapp.com", "/shop", /^shopping shopping-/);
+  await routes(ports, "myapp.com", "/", /^myapp myapp-/);
+  await remove("simple-fanout-example.yaml");
+  await remove("myapp-ingress.yaml");
+
+  // Two subdomains; requests spread over both analytics pods.
+  await apply("virtual-host-ingress.yaml");
+  await routes(ports, "analytics.myapp.com", "/", /^analytics analytics-/);
+  await routes(ports, "shop.myapp.com", "/", /^shopping shopping-/);
+  const seen = new Set<string>();
+  for (let i = 0; i < 20; i++) seen.add((await get(ports, "analytics.myapp.com", "/")).body);
+  expect(seen.size).toBe(2);
+  await remove("virtual-host-ingress.yaml");
+
+  // TLS from a kubernetes.io/tls Secret in the Ingress's namespace, chosen by SNI; HTTP redirects.
+  const dir = await mkdtemp(join(tmpdir(), "edgeplane-ingress-tls-"));
+  try {
+    const { cert, key } = await selfSignedPem(["myapp.com"]);
+    await writeFile(join(dir, "tls.crt"), cert);
+    await writeFile(join(dir, "tls.key"), key);
+    await kubectl("create", "secret", "tls", "myapp-secret-tls", "-n", "course", `--cert=${join(dir, "tls.crt")}`, `--key=${join(dir, "tls.key")}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await apply("tls-example-ingress.yaml");
+  const secure = await routes(ports, "myapp.com", "/", /^myapp myapp-/, true);
+  expect(secure.certificate).toBe("myapp.com");
+  await eventually(async () => (await get(ports, "myapp.com", "/index.html")).status === 308, "plain HTTP to myapp.com redirected", 20_000);
+  expect((await get(ports, "myapp.com", "/index.html")).location).toBe("https://myapp.com/index.html");
+  await remove("tls-example-ingress.yaml");
+
+  // The dashboard rule, in its own namespace.
+  await apply("dashboard-ingress.yaml");
+  await routes(ports, "dashboard.com", "/", /^dashboard$/);
+  await remove("dashboard-ingress.yaml");
+}
