@@ -65,7 +65,7 @@ async function routes(ports: IngressPorts, host: string, path: string, expected:
 
 export async function checkIngressTraffic(kubectl: Kubectl, ports: IngressPorts): Promise<void> {
   const apply = (file: string) => kubectl("apply", "-f", join(MANIFESTS, file));
-  const remove = (file: string) => kubectl("delete", "-f", join(MANIFESTS, file), "--wait=false");
+  const remove = (file: string) => kubectl("delete", "-f", join(MANIFESTS, file), "--wait=false", "--ignore-not-found");
   expect(await kubectl("get", "ingressclass")).toMatch(/^edgeplane\s+edgeplane\.dev\/ingress-controller\s/m);
   await apply("backends.yaml");
   await eventually(async () => {
@@ -122,4 +122,7 @@ export async function checkIngressTraffic(kubectl: Kubectl, ports: IngressPorts)
   await apply("dashboard-ingress.yaml");
   await routes(ports, "dashboard.com", "/", /^dashboard$/);
   await remove("dashboard-ingress.yaml");
+  // default-http-backend goes too: later scenarios expect the built-in 404.
+  await remove("backends.yaml");
+  await eventually(async () => !(await kubectl("get", "services", "-n", "kube-system", "-o", "name")).includes("default-http-backend"), "default-http-backend removed");
 }

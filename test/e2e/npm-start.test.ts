@@ -13,6 +13,7 @@ import { ensureBusyboxImage, requireDockerEngine } from "./docker-images";
 import { requireTool } from "./harness";
 import { eventually } from "./helpers";
 import { nodeContainers, removeNodeContainers } from "./node-agent-lib";
+import { checkIngressConformance } from "./ingress-conformance";
 import { checkIngressTraffic, type IngressPorts } from "./ingress-traffic";
 import { checkServiceTraffic } from "./services-traffic";
 
@@ -56,8 +57,12 @@ async function npmStart(state: string, port: number, env: NodeJS.ProcessEnv = pr
 }
 
 async function kubectl(state: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("kubectl", ["--kubeconfig", join(state, "kubeconfig"), ...args], { timeout: 60_000 });
-  return stdout;
+  try {
+    const { stdout } = await run("kubectl", ["--kubeconfig", join(state, "kubeconfig"), ...args], { timeout: 60_000 });
+    return stdout;
+  } catch (error) {
+    throw new Error(`kubectl ${args.join(" ")}: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`);
+  }
 }
 
 /** The kernel state the local node's pod network left (as `install.sh --uninstall` removes it). */
@@ -117,6 +122,7 @@ describe.skipIf(!HAVE_DOCKER)("npm start", () => {
       expect(started.output()).toContain(`ingress:     http://127.0.0.1:${ports.http}/ and https://127.0.0.1:${ports.https}/`);
       await checkServiceTraffic((...args) => kubectl(state, ...args), NODE).catch(withOutput);
       await checkIngressTraffic((...args) => kubectl(state, ...args), ports).catch(withOutput);
+      await checkIngressConformance((...args) => kubectl(state, ...args), ports).catch(withOutput);
     } finally {
       await started.stop();
       await removeNodeContainers(NODE);
