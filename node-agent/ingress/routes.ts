@@ -222,6 +222,12 @@ export function buildRouteTable(sources: RouteSources): RouteTable {
           builder.problems.push(`${where}: path "${raw}" is not a valid regular expression`);
           continue;
         }
+        // Map files split on whitespace, and configuration words are single-quoted: such a path
+        // or rewrite target cannot be written, so it is reported instead of breaking every route.
+        if (/[\s'#]/.test(normalised) || (routeOpts.rewriteTarget !== undefined && /[\s']/.test(routeOpts.rewriteTarget))) {
+          builder.problems.push(`${where}: path "${raw}"${routeOpts.rewriteTarget !== undefined ? ` with rewrite-target "${routeOpts.rewriteTarget}"` : ""} holds whitespace, a quote or #, which is not served`);
+          continue;
+        }
         const slot = `${hostKey} ${match} ${normalised}`;
         if (taken.has(slot)) {
           builder.problems.push(`${where}: ${rule.host ?? "*"}${raw} is already routed by an older Ingress`);
@@ -272,7 +278,7 @@ function conventionalDefaultBackend(sources: RouteSources, builder: TableBuilder
 function validRegex(expression: string): boolean {
   try {
     new RegExp(expression);
-    return !/[\s]/.test(expression);
+    return true;
   } catch {
     return false;
   }

@@ -1,0 +1,190 @@
+// The ingress routing table (node-agent/ingress/routes.ts) as tables: which Ingresses are ours,
+// route order, conflicts between Ingresses, backends resolved through Service ports and slices,
+// certificates, and what is reported instead of served; and the HAProxy rendering of it.
+import { describe, expect, it } from "vitest";
+import { renderHaproxyConfig } from "../../node-agent/ingress/haproxy-config";
+import { buildRouteTable, isOurs, tlsSecretRefs, type RouteSources } from "../../node-agent/ingress/routes";
+import { parseSize, routeOptions } from "../../node-agent/ingress/annotations";
+import type { Ingress, IngressClass } from "../../node-agent/ingress/types";
+import type { EndpointSlice, Service } from "../../node-agent/network/service-catalog";
+
+const ing = (name: string, spec: Ingress["spec"], extra: { annotations?: Record<string, string>; created?: string; namespace?: string } = {}): Ingress => ({
+  metadata: { name, namespace: extra.namespace ?? "default", annotations: extra.annotations, creationTimestamp: extra.created ?? "2026-01-01T00:00:00Z" },
+  spec,
+});
+const be = (name: string, port: number | string = 80) => ({ service: { name, port: typeof port === "number" ? { number: port } : { name: port } } });
+
+function sources(ingresses: Ingress[], extra: Partial<RouteSources> = {}): RouteSources {
+  const services = new Map<string, Service>([
+    ["default/web", { metadata: { name: "web", namespace: "default" }, spec: { ports: [{ name: "http", port: 80, protocol: "TCP" }, { name: "admin", port: 9000, protocol: "TCP" }] } }],
+  ]);
+  const slices: EndpointSlice[] = [
+    {
+      metadata: { name: "web-1", namespace: "default", labels: { "kubernetes.io/service-name": "web" } },
+      addressType: "IPv4",
+      ports: [{ name: "http", port: 8080, protocol: "TCP" }, { name: "admin", port: 9090, protocol: "TCP" }],
+      endpoints: [
+        { addresses: ["10.244.0.5"], conditions: { ready: true } },
+        { addresses: ["10.244.0.6"], conditions: { ready: false } },
+        { addresses: ["10.244.0.4"] },
+      ],
+    },
+  ];
+  return { ingresses, classes: [], services, slicesOf: (_ns, name) => (name === "web" ? slices : []), secrets: new Map(), ...extra };
+}
+
+describe("which Ingresses are ours", () => {
+  const ours: IngressClass = { metadata: { name: "edgeplane", annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } }, spec: { controller: "edgeplane.dev/ingress-controller" } };
+  const mine: IngressClass = { metadata: { name: "internal" }, spec: { controller: "edgeplane.dev/ingress-controller" } };
+  const nginx: IngressClass = { metadata: { name: "nginx" }, spec: { controller: "k8s.io/ingress-nginx" } };
+  const nginxDefault: IngressClass = { metadata: { name: "nginx", annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } }, spec: { controller: "k8s.io/ingress-nginx" } };
+  it.each([
+    ["no class, ours is the default", ing("a", {}), [ours, nginx], true],
+    ["no class, no default at all", ing("a", {}), [nginx], true],
+    ["no class, another controller's default", ing("a", {}), [nginxDefault], false],
+    ["our class by name", ing("a", { ingressClassName: "edgeplane" }), [], true],
+    ["another class of our controller", ing("a", { ingressClassName: "internal" }), [mine], true],
+    ["nginx", ing("a", { ingressClassName: "nginx" }), [ours, nginx], false],
+    ["a class that does not exist", ing("a", { ingressClassName: "some-invalid-class-name" }), [ours], false],
+    ["the legacy annotation", ing("a", {}, { annotations: { "kubernetes.io/ingress.class": "nginx" } }), [ours, nginx], false],
+  ] as const)("%s", (_what, ingress, classes, expected) => {
+    expect(isOurs(ingress, [...classes])).toBe(expected);
+  });
+
+  it("watches only the TLS Secrets our Ingresses name", () => {
+    const refs = tlsSecretRefs([ing("a", { tls: [{ secretName: "a-tls" }] }), ing("b", { ingressClassName: "nginx", tls: [{ secretName: "b-tls" }] }, { namespace: "shop" })], [nginx]);
+    expect([...refs]).toEqual(["default/a-tls"]);
+  });
+});
+
+describe("the routing table", () => {
+  it("orders each host's routes Exact, then regex, then Prefix, longest first; normalises prefixes", () => {
+    const table = buildRouteTable(sources([
+      ing("a", { rules: [{ host: "Shop.Example.com", http: { paths: [
+        { path: "/", pathType: "Prefix", backend: be("web") },
+        { path: "/cart/", pathType: "Prefix", backend: be("web") },
+        { path: "/cart/items", pathType: "ImplementationSpecific", backend: be("web") },
+        { path: "/cart", pathType: "Exact", backend: be("web") },
+      ] } }, { http: { paths: [{ path: "/", pathType: "Prefix", backend: be("web") }] } }] }),
+    ]));
+    expect(table.routes.map((r) => `${r.hostKey} ${r.match} ${r.path}`)).toEqual([
+      "_ Prefix /",
+      "shop.example.com Exact /cart",
+      "shop.example.com Prefix /cart/items",
+      "shop.example.com Prefix /cart",
+      "shop.example.com Prefix /",
+    ]);
+    expect(table.hosts).toEqual(["_", "shop.example.com"]);
+  });
+
+  it("gives a host and path to the oldest Ingress and reports the younger one", () => {
+    const table = buildRouteTable(sources([
+      ing("young", { rules: [{ host: "a.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: be("web", "admin") }] } }] }, { created: "2026-02-01T00:00:00Z" }),
+      ing("old", { rules: [{ host: "a.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: be("web") }] } }] }),
+    ]));
+    expect(table.routes).toHaveLength(1);
+    expect(table.routes[0]!.ingress).toBe("default/old");
+    expect(table.problems).toEqual(["Ingress default/young: a.example/ is already routed by an older Ingress"]);
+  });
+
+  it("resolves a Service port by number or name to the slices' ports and ready endpoints only", () => {
+    const table = buildRouteTable(sources([
+      ing("a", { rules: [{ host: "a.example", http: { paths: [
+        { path: "/", pathType: "Prefix", backend: be("web", 80) },
+        { path: "/admin", pathType: "Prefix", backend: be("web", "admin") },
+      ] } }] }),
+    ]));
+    const [admin, root] = table.routes.map((r) => table.backends.get(r.backendId));
+    expect(root).toEqual({ kind: "service", id: "svc:default:web:80", namespace: "default", service: "web", endpoints: [{ ip: "10.244.0.4", port: 8080 }, { ip: "10.244.0.5", port: 8080 }] });
+    expect(admin).toMatchObject({ kind: "service", endpoints: [{ ip: "10.244.0.4", port: 9090 }, { ip: "10.244.0.5", port: 9090 }] });
+  });
+
+  it("answers what cannot be reached with 503 and says why", () => {
+    const table = buildRouteTable(sources([
+      ing("a", { rules: [{ host: "a.example", http: { paths: [
+        { path: "/missing", pathType: "Prefix", backend: be("nowhere") },
+        { path: "/badport", pathType: "Prefix", backend: be("web", 81) },
+        { path: "/bucket", pathType: "Prefix", backend: { resource: { apiGroup: "k8s.example.com", kind: "StorageBucket", name: "static" } } },
+      ] } }] }),
+    ]));
+    const messages = table.routes.map((r) => { const b = table.backends.get(r.backendId)!; return b.kind === "error" ? `${b.status} ${b.message}` : ""; });
+    expect(messages).toEqual([
+      "503 Service default/web has no port 81",
+      "503 Service default/nowhere does not exist",
+      "503 Ingress default/a path /bucket: resource backends (StorageBucket static) are not served by the edgeplane ingress controller",
+    ]);
+  });
+
+  it("takes certificates from kubernetes.io/tls Secrets and reports a missing one", () => {
+    const secrets = new Map([["default/a-tls", { metadata: { name: "a-tls", namespace: "default" }, type: "kubernetes.io/tls", data: { "tls.crt": Buffer.from("CERT").toString("base64"), "tls.key": Buffer.from("KEY").toString("base64") } }]]);
+    const table = buildRouteTable(sources([
+      ing("a", { tls: [{ hosts: ["A.example"], secretName: "a-tls" }, { hosts: ["b.example"], secretName: "gone" }], rules: [{ host: "a.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: be("web") }] } }] }),
+    ], { secrets }));
+    expect(table.certificates).toEqual([{ secret: "default/a-tls", hosts: ["a.example"], pem: "CERT\nKEY\n" }]);
+    expect(table.routes[0]!.tls).toBe(true);
+    expect(table.problems).toEqual(["Ingress default/a: TLS Secret default/gone does not exist; its hosts get the default certificate"]);
+  });
+
+  it("uses the oldest Ingress default backend, else a default-http-backend Service", () => {
+    const services = new Map<string, Service>([["kube-system/default-http-backend", { metadata: { name: "default-http-backend", namespace: "kube-system" }, spec: { ports: [{ port: 80 }] } }]]);
+    expect(buildRouteTable(sources([], { services })).defaultBackendId).toBe("svc:kube-system:default-http-backend:80");
+    expect(buildRouteTable(sources([ing("d", { defaultBackend: be("web") })])).defaultBackendId).toBe("svc:default:web:80");
+    expect(buildRouteTable(sources([])).defaultBackendId).toBeUndefined();
+  });
+
+  it("reads rewrite-target paths as regular expressions and skips invalid ones", () => {
+    const table = buildRouteTable(sources([
+      ing("r", { rules: [{ host: "r.example", http: { paths: [
+        { path: "/api(/|$)(.*)", pathType: "ImplementationSpecific", backend: be("web") },
+        { path: "/broken(", pathType: "ImplementationSpecific", backend: be("web") },
+        { path: "/exact", pathType: "Exact", backend: be("web") },
+      ] } }] }, { annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$2" } }),
+    ]));
+    expect(table.routes.map((r) => `${r.match} ${r.path} ${r.rewriteTarget}`)).toEqual(["Exact /exact /$2", "Regex /api(/|$)(.*) /$2"]);
+    expect(table.problems).toEqual(['Ingress default/r: path "/broken(" is not a valid regular expression']);
+  });
+});
+
+describe("annotations", () => {
+  it("reads nginx sizes and flags", () => {
+    expect([parseSize("8m"), parseSize("512k"), parseSize("1G"), parseSize("100"), parseSize("0"), parseSize("lots")]).toEqual([8 * 1024 ** 2, 512 * 1024, 1024 ** 3, 100, 0, undefined]);
+    expect(routeOptions({ "nginx.ingress.kubernetes.io/proxy-body-size": "0" }).maxBodyBytes).toBeUndefined();
+    expect(routeOptions({ "nginx.ingress.kubernetes.io/ssl-redirect": "false" }).sslRedirect).toBe(false);
+    expect(routeOptions({ "nginx.ingress.kubernetes.io/proxy-body-size": "big" }).problems).toHaveLength(1);
+  });
+});
+
+describe("the HAProxy rendering", () => {
+  const render = (ingresses: Ingress[]) => renderHaproxyConfig(buildRouteTable(sources(ingresses)), { dir: "/gen", httpPort: 80, httpsPort: 443, defaultCertificate: "PEM" }).files;
+
+  it("writes element-wise prefixes, exact keys and per-route rules into maps and ACLs", () => {
+    const files = render([
+      ing("a", { tls: [{ hosts: ["a.example"] }], rules: [{ host: "a.example", http: { paths: [
+        { path: "/shop", pathType: "Prefix", backend: be("web") },
+        { path: "/", pathType: "Prefix", backend: be("web") },
+        { path: "/exact", pathType: "Exact", backend: be("web") },
+      ] } }] }, { annotations: { "nginx.ingress.kubernetes.io/proxy-body-size": "1k" } }),
+    ]);
+    expect(files.get("prefix.map")).toBe("a.example/shop/ r2\na.example/ r3\n");
+    expect(files.get("exact.map")).toBe("a.example/exact r1\n");
+    expect(files.get("backends.map")).toBe("r1 be_svc:default:web:80\nr2 be_svc:default:web:80\nr3 be_svc:default:web:80\n");
+    const cfg = files.get("haproxy.cfg")!;
+    expect(cfg).toContain("acl to_https var(txn.route) -m str r1 r2 r3");
+    expect(cfg).toContain("http-request deny deny_status 413 if { var(txn.route) -m str r1 r2 r3 } { req.hdr_val(content-length) gt 1024 }");
+    expect(cfg).toContain("server e1 10.244.0.4:8080\n  server e2 10.244.0.5:8080");
+    expect(cfg).toContain("default_backend be_not_found");
+  });
+
+  it("leaves out (and reports) a path it cannot write, keeping every other route", () => {
+    const table = buildRouteTable(sources([
+      ing("q", { rules: [{ host: "q.example", http: { paths: [
+        { path: "/it's", pathType: "ImplementationSpecific", backend: be("web") },
+        { path: "/a b", pathType: "Prefix", backend: be("web") },
+        { path: "/fine", pathType: "ImplementationSpecific", backend: be("web") },
+      ] } }] }, { annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/" } }),
+    ]));
+    expect(table.routes.map((r) => r.path)).toEqual(["/fine"]);
+    expect(table.problems).toHaveLength(2);
+    expect(() => renderHaproxyConfig(table, { dir: "/gen", httpPort: 80, httpsPort: 443, defaultCertificate: "PEM" })).not.toThrow();
+  });
+});
