@@ -18,6 +18,7 @@ import { startCluster, toolAvailable, type Cluster } from "../test/e2e/harness";
 import { eventually, kubectlOk } from "../test/e2e/helpers";
 import { assertRoute, createLan, createNetnsNode, inNetns, sh, type Lan, type NetnsNode } from "../test/e2e/netns-nodes";
 import { percentile } from "./lib/client";
+import { parseWrk, type WrkResult } from "./lib/wrk";
 import { cpuSeconds } from "./lib/proc";
 
 const DURATION_S = Number(process.env.DURATION_S ?? 5);
@@ -75,28 +76,6 @@ spec:
   selector: { app: web }
   ports: [{ port: 80, targetPort: 8080 }]
 `;
-
-interface WrkResult {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-/** wrk's latency figure in milliseconds ("512.00us", "1.23ms", "1.01s"). */
-function ms(text: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
-  if (!m) throw new Error(`wrk latency not understood: ${text}`);
-  const value = Number(m[1]);
-  return m[2] === "us" ? value / 1000 : m[2] === "s" ? value * 1000 : value;
-}
-
-export function parseWrk(out: string): WrkResult {
-  const pct = (p: string) => ms(new RegExp(`^\\s*${p}%\\s+(\\S+)`, "m").exec(out)?.[1] ?? "NaNms");
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out);
-  if (errors) throw new Error(`wrk saw errors:\n${out}`);
-  return { rps, p50: pct("50"), p99: pct("99") };
-}
 
 /** wrk from inside a network namespace given as an nsenter target (a pod's, or a node's). */
 async function wrk(netnsArgs: string[], url: string): Promise<WrkResult> {

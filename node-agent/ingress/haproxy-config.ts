@@ -122,7 +122,8 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyOptions):
     "  timeout http-keep-alive 60s",
     // WebSockets and other upgraded connections stay open this long without traffic.
     "  timeout tunnel 1h",
-    "  http-reuse safe",
+    // Idle backend connections serve any client's next request (they are plain HTTP/1.1 to pods).
+    "  http-reuse always",
     "",
     "frontend ingress",
     `  bind ${bind}:${options.httpPort}`,
@@ -142,8 +143,7 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyOptions):
     ...listAcl("to_https", redirect),
     ...(redirect.length ? ["  http-request redirect scheme https code 308 if !{ ssl_fc } to_https"] : []),
     ...[...bySize].map(([size, ids]) => `  http-request deny deny_status 413 if { var(txn.route) -m str ${ids.join(" ")} } { req.hdr_val(content-length) gt ${size} }`),
-    "  http-request set-header X-Forwarded-Proto https if { ssl_fc }",
-    "  http-request set-header X-Forwarded-Proto http if !{ ssl_fc }",
+    "  http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]",
     "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
     "  http-request set-header X-Forwarded-Port %[dst_port]",
     "  http-request set-header X-Real-IP %[src]",

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { eventually } from "./helpers";
 import type { IngressPorts } from "./ingress-traffic";
-import { assertStaysLocal } from "./services-traffic";
+import { assertStaysLocal } from "./local-route";
 import { selfSignedPem } from "./tls-certs";
 
 type Kubectl = (...args: string[]) => Promise<string>;

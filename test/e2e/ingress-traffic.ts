@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { expect } from "vitest";
 import { eventually } from "./helpers";
-import { assertStaysLocal } from "./services-traffic";
+import { assertStaysLocal } from "./local-route";
 import { selfSignedPem } from "./tls-certs";
 
 const MANIFESTS = join(import.meta.dirname, "manifests", "course-ingress");

@@ -11,18 +11,15 @@ import { promisify } from "node:util";
 import packet from "dns-packet";
 import { expect } from "vitest";
 import { eventually } from "./helpers";
+import { assertStaysLocal } from "./local-route";
+
+export { assertStaysLocal };
 
 const run = promisify(execFile);
 export const TRAFFIC_MANIFEST = join(import.meta.dirname, "manifests", "traffic.yaml");
 
 type Kubectl = (...args: string[]) => Promise<string>;
 
-/** Refuses (throws) unless the kernel would deliver `ip` on this machine. */
-export async function assertStaysLocal(ip: string): Promise<void> {
-  const { stdout } = await run("ip", ["route", "get", ip]);
-  const local = /^local /.test(stdout) || / dev (edgeplane0|edgeplane-svc|lo) /.test(stdout);
-  if (!local) throw new Error(`refusing to send to ${ip}: its route leaves the machine (${stdout.trim()})`);
-}
 
 async function httpGet(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });

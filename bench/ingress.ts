@@ -1,0 +1,241 @@
+// Ingress benchmark: the same routes (two hosts, three paths, TLS and plain) on the same three
+// backend pods, measured side by side in one run with one load tool (wrk, keep-alive):
+//   - through the edgeplane ingress (the agent's HAProxy, configured from the Ingress objects);
+//   - through Debian's nginx, configured by hand for the same routes (what ingress-nginx renders);
+//   - straight to one pod.
+// Then how long a new Ingress takes from `kubectl apply` to answering, and the ingress's memory
+// with 100 Ingresses. Needs root, Docker, wrk and nginx (apt-get install -y wrk nginx haproxy).
+//   npm run bench:ingress   (ROUNDS=3 DURATION_S=8 CONNECTIONS=32)
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { findFreePort } from "../scripts/lib/local-cluster";
+import { removeNode, startAgent, type TestAgent } from "../test/agent/agent-lib";
+import { startCluster, toolAvailable, type Cluster } from "../test/e2e/harness";
+import { eventually, kubectlOk } from "../test/e2e/helpers";
+import { assertStaysLocal } from "../test/e2e/local-route";
+import { selfSignedPem } from "../test/e2e/tls-certs";
+import { percentile } from "./lib/client";
+import { BACKEND_PORT, ensureNginxImage } from "./lib/nginx-image";
+import { rssMb } from "./lib/proc";
+import { parseWrk, type WrkResult } from "./lib/wrk";
+
+const run = promisify(execFile);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const DURATION_S = Number(process.env.DURATION_S ?? 8);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const LIVE_SAMPLES = Number(process.env.LIVE_SAMPLES ?? 10);
+const MANY_INGRESSES = Number(process.env.MANY_INGRESSES ?? 100);
+const NODE = `bench-ingress-${process.pid}`;
+const LOOPBACK = "127.0.0.1";
+
+const backendManifest = (image: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+      - { name: nginx, image: ${image}, imagePullPolicy: Never, ports: [{ containerPort: ${BACKEND_PORT} }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: ${BACKEND_PORT} }]
+`;
+
+/** Two hosts, three paths, TLS on one host (kept on plain HTTP too, so both can be measured). */
+const INGRESSES = `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: bench-a
+  annotations: { nginx.ingress.kubernetes.io/ssl-redirect: "false" }
+spec:
+  tls: [{ hosts: [a.bench], secretName: bench-tls }]
+  rules:
+  - host: a.bench
+    http:
+      paths:
+      - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+      - { path: /api, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: bench-b }
+spec:
+  rules:
+  - host: b.bench
+    http:
+      paths:
+      - { path: /static, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+`;
+
+/** nginx configured by hand for the same routes, the way ingress-nginx renders them. */
+function nginxConfig(dir: string, pods: string[], http: number, https: number): string {
+  const proxy = `proxy_pass http://web; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Real-IP $remote_addr;`;
+  return `worker_processes auto;
+pid ${dir}/nginx.pid;
+error_log stderr warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  keepalive_requests 100000;
+  upstream web { ${pods.map((ip) => `server ${ip}:${BACKEND_PORT};`).join(" ")} keepalive 64; }
+  server {
+    listen ${LOOPBACK}:${http} default_server; listen ${LOOPBACK}:${https} ssl http2 default_server;
+    server_name a.bench;
+    ssl_certificate ${dir}/tls.pem; ssl_certificate_key ${dir}/tls.pem;
+    location / { ${proxy} }
+    location /api { ${proxy} }
+  }
+  server {
+    listen ${LOOPBACK}:${http};
+    server_name b.bench;
+    location /static { ${proxy} }
+    location / { return 404; }
+  }
+}
+`;
+}
+
+async function wrk(url: string, host: string): Promise<WrkResult> {
+  const args = ["-t2", `-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", "-H", `Host: ${host}`, url];
+  await run("wrk", ["-t1", "-c1", "-d1s", "-H", `Host: ${host}`, url]);
+  const { stdout } = await run("wrk", args, { timeout: (DURATION_S + 30) * 1000 });
+  return parseWrk(stdout);
+}
+
+function median(results: WrkResult[]): WrkResult {
+  const pick = (f: (r: WrkResult) => number) => percentile(results.map(f), 50);
+  return { rps: pick((r) => r.rps), p50: pick((r) => r.p50), p99: pick((r) => r.p99) };
+}
+
+/** The resident memory of a process and its children (HAProxy's master and workers). */
+function treeRssMb(pid: number): number {
+  const children = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(pid);
+    } catch {
+      return false;
+    }
+  });
+  return rssMb(pid) + children.reduce((sum, c) => sum + rssMb(Number(c)), 0);
+}
+
+async function main(): Promise<void> {
+  for (const tool of ["wrk", "nginx", "haproxy", "docker"]) if (!toolAvailable(tool)) throw new Error(`${tool} is needed: apt-get install -y wrk nginx haproxy docker.io`);
+  const image = await ensureNginxImage();
+  const dir = await mkdtemp(join(tmpdir(), "edgeplane-bench-ingress-"));
+  let cluster: Cluster | undefined;
+  let agent: TestAgent | undefined;
+  let nginx: ChildProcess | undefined;
+  try {
+    cluster = await startCluster({ requestLog: false });
+    const c = cluster;
+    const kubectl = (...args: string[]) => kubectlOk(c, args);
+    const ports = { http: await findFreePort("0.0.0.0"), https: await findFreePort("0.0.0.0") };
+    agent = await startAgent(cluster, NODE, join(dir, "agent"), { network: { enabled: true }, ingress: { httpPort: ports.http, httpsPort: ports.https } });
+    await eventually(async () => new RegExp(`^${NODE}\\s+Ready`, "m").test(await kubectl("get", "nodes")), "node Ready", 60_000);
+    await c.kubectl(["apply", "-f", "-"], { stdin: backendManifest(image) });
+    await eventually(async () => ((await kubectl("get", "pods", "-l", "app=web", "--no-headers")).match(/1\/1\s+Running/g) ?? []).length === 3, "3 backend pods Running", 90_000, 500);
+    const pods = (await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].status.podIP}")).split(" ");
+    for (const ip of pods) await assertStaysLocal(ip);
+
+    const { cert, key } = await selfSignedPem(["a.bench"]);
+    await writeFile(join(dir, "tls.crt"), cert);
+    await writeFile(join(dir, "tls.key"), key);
+    await writeFile(join(dir, "tls.pem"), cert + key);
+    await kubectl("create", "secret", "tls", "bench-tls", `--cert=${join(dir, "tls.crt")}`, `--key=${join(dir, "tls.key")}`);
+    await c.kubectl(["apply", "-f", "-"], { stdin: INGRESSES });
+    const ingress = (scheme: "http" | "https", path: string) => `${scheme}://${LOOPBACK}:${scheme === "http" ? ports.http : ports.https}${path}`;
+    await eventually(async () => (await run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: b.bench", ingress("http", "/static/x")])).stdout === "200", "the ingress routes b.bench", 30_000, 200);
+
+    const nginxPorts = { http: await findFreePort(LOOPBACK), https: await findFreePort(LOOPBACK) };
+    await writeFile(join(dir, "nginx.conf"), nginxConfig(dir, pods, nginxPorts.http, nginxPorts.https));
+    nginx = spawn("nginx", ["-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "inherit"] });
+    const viaNginx = (scheme: "http" | "https", path: string) => `${scheme}://${LOOPBACK}:${scheme === "http" ? nginxPorts.http : nginxPorts.https}${path}`;
+    await eventually(async () => (await run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: a.bench", viaNginx("https", "/api")]).catch(() => ({ stdout: "" }))).stdout === "200", "nginx up", 10_000, 100);
+
+    // Same routes, same pods, same load; the three paths alternate within each round.
+    const cases: { label: string; edgeplane: [string, string]; nginx: [string, string] }[] = [
+      { label: "a.bench/api, HTTP", edgeplane: [ingress("http", "/api/items"), "a.bench"], nginx: [viaNginx("http", "/api/items"), "a.bench"] },
+      { label: "b.bench/static, HTTP", edgeplane: [ingress("http", "/static/app.js"), "b.bench"], nginx: [viaNginx("http", "/static/app.js"), "b.bench"] },
+      { label: "a.bench/, HTTPS", edgeplane: [ingress("https", "/"), "a.bench"], nginx: [viaNginx("https", "/"), "a.bench"] },
+    ];
+    const results = new Map<string, WrkResult[]>();
+    const add = (k: string, r: WrkResult) => results.set(k, [...(results.get(k) ?? []), r]);
+    for (let round = 0; round < ROUNDS; round++) {
+      add("direct", await wrk(`http://${pods[0]}:${BACKEND_PORT}/api/items`, "a.bench"));
+      for (const cs of cases) {
+        add(`edgeplane ${cs.label}`, await wrk(...cs.edgeplane));
+        add(`nginx ${cs.label}`, await wrk(...cs.nginx));
+      }
+      process.stdout.write(`round ${round + 1} of ${ROUNDS} done\n`);
+    }
+    const direct = median(results.get("direct")!);
+    const fmt = (r: WrkResult) => `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
+    console.log(`\nwrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, medians of ${ROUNDS} rounds, three backend pods (one for direct)`);
+    console.log(`${"straight to a pod".padEnd(34)} ${fmt(direct)}`);
+    for (const cs of cases) {
+      const e = median(results.get(`edgeplane ${cs.label}`)!);
+      const n = median(results.get(`nginx ${cs.label}`)!);
+      console.log(`${`edgeplane ${cs.label}`.padEnd(34)} ${fmt(e)}`);
+      console.log(`${`nginx ${cs.label}`.padEnd(34)} ${fmt(n)}`);
+      console.log(`${"".padEnd(34)} edgeplane/nginx: ${(e.rps / n.rps).toFixed(2)}× req/s, p99 ${(e.p99 / n.p99).toFixed(2)}×; edgeplane/direct ${(e.rps / direct.rps).toFixed(2)}× req/s`);
+    }
+
+    // From `kubectl apply` of a new Ingress to its first routed answer.
+    const live: number[] = [];
+    for (let i = 0; i < LIVE_SAMPLES; i++) {
+      const host = `live-${i}.bench`;
+      const started = performance.now();
+      await c.kubectl(["create", "ingress", `live-${i}`, `--rule=${host}/*=web:80`]);
+      await eventually(async () => (await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", `Host: ${host}`, ingress("http", "/")])).stdout === "200", `${host} live`, 10_000, 10);
+      live.push(performance.now() - started);
+    }
+    console.log(`\nkubectl create ingress → first routed answer: p50 ${percentile(live, 50).toFixed(0)} ms, max ${Math.max(...live).toFixed(0)} ms (n=${live.length})`);
+
+    // Memory with MANY_INGRESSES Ingresses (two paths each) served.
+    const pidFile = readdirSync(join(dir, "agent", "data", "ingress")).includes("haproxy.pid") ? join(dir, "agent", "data", "ingress", "haproxy.pid") : "";
+    const haproxyPid = Number(readFileSync(pidFile, "utf8").trim());
+    const before = treeRssMb(haproxyPid);
+    const many = Array.from({ length: MANY_INGRESSES }, (_, i) => ({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: `many-${i}` },
+      spec: { rules: [{ host: `many-${i}.bench`, http: { paths: ["/", "/api"].map((path) => ({ path, pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } })) } }] },
+    }));
+    await c.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify({ apiVersion: "v1", kind: "List", items: many }) });
+    await eventually(async () => (await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", `Host: many-${MANY_INGRESSES - 1}.bench`, ingress("http", "/api")])).stdout === "200", "the last Ingress live", 30_000, 50);
+    // Load them once so every worker has touched its maps, then read.
+    await wrk(ingress("http", "/api"), `many-${MANY_INGRESSES - 1}.bench`);
+    const after = treeRssMb(haproxyPid);
+    console.log(`\nHAProxy (master and workers) resident memory: ${before.toFixed(1)} MB with ${LIVE_SAMPLES + 2} Ingresses, ${after.toFixed(1)} MB with ${MANY_INGRESSES + LIVE_SAMPLES + 2}`);
+    const agentPid = agent.pid();
+    if (agentPid) console.log(`node agent (everything it does, not only ingress) resident memory: ${rssMb(agentPid).toFixed(1)} MB`);
+  } finally {
+    nginx?.kill("SIGTERM");
+    await agent?.stop();
+    await removeNode(NODE).catch(() => undefined);
+    await run(process.execPath, ["--import", "tsx", "node-agent/main.ts", "--config", join(dir, "agent", "agent.json"), "--teardown-network"]).catch(() => undefined);
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});
