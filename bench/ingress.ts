@@ -2,7 +2,8 @@
 // backend pods, measured side by side in one run with one load tool (wrk, keep-alive):
 //   - through the edgeplane ingress (the agent's HAProxy, configured from the Ingress objects);
 //   - through Debian's nginx, configured by hand for the same routes (what ingress-nginx renders);
-//   - straight to one pod.
+//   - straight to one pod;
+//   - and, as the alternative we did not build, a proxy in Node.js (bench/lib/node-proxy.ts).
 // Then how long a new Ingress takes from `kubectl apply` to answering, and the ingress's memory
 // with 100 Ingresses. Needs root, Docker, wrk and nginx (apt-get install -y wrk nginx haproxy).
 //   npm run bench:ingress   (ROUNDS=3 DURATION_S=8 CONNECTIONS=32)
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   let cluster: Cluster | undefined;
   let agent: TestAgent | undefined;
   let nginx: ChildProcess | undefined;
+  let nodeProxy: ChildProcess | undefined;
   try {
     cluster = await startCluster({ requestLog: false });
     const c = cluster;
@@ -168,6 +170,12 @@ async function main(): Promise<void> {
     const viaNginx = (scheme: "http" | "https", path: string) => `${scheme}://${LOOPBACK}:${scheme === "http" ? nginxPorts.http : nginxPorts.https}${path}`;
     await eventually(async () => (await run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: a.bench", viaNginx("https", "/api")]).catch(() => ({ stdout: "" }))).stdout === "200", "nginx up", 10_000, 100);
 
+    // The path not taken: the same routing in Node.js (node:http), measured on the plain routes.
+    const nodePort = await findFreePort(LOOPBACK);
+    nodeProxy = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "lib", "node-proxy.ts"), String(nodePort), pods.map((ip) => `${ip}:${BACKEND_PORT}`).join(",")], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => nodeProxy!.stdout!.once("data", () => resolve()));
+    const viaNode = (path: string) => `http://${LOOPBACK}:${nodePort}${path}`;
+
     // Same routes, same pods, same load; the three paths alternate within each round.
     const cases: { label: string; edgeplane: [string, string]; nginx: [string, string] }[] = [
       { label: "a.bench/api, HTTP", edgeplane: [ingress("http", "/api/items"), "a.bench"], nginx: [viaNginx("http", "/api/items"), "a.bench"] },
@@ -178,6 +186,7 @@ async function main(): Promise<void> {
     const add = (k: string, r: WrkResult) => results.set(k, [...(results.get(k) ?? []), r]);
     for (let round = 0; round < ROUNDS; round++) {
       add("direct", await wrk(`http://${pods[0]}:${BACKEND_PORT}/api/items`, "a.bench"));
+      add("node", await wrk(viaNode("/api/items"), "a.bench"));
       for (const cs of cases) {
         add(`edgeplane ${cs.label}`, await wrk(...cs.edgeplane));
         add(`nginx ${cs.label}`, await wrk(...cs.nginx));
@@ -188,6 +197,7 @@ async function main(): Promise<void> {
     const fmt = (r: WrkResult) => `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
     console.log(`\nwrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, medians of ${ROUNDS} rounds, three backend pods (one for direct)`);
     console.log(`${"straight to a pod".padEnd(34)} ${fmt(direct)}`);
+    console.log(`${"Node.js proxy a.bench/api, HTTP".padEnd(34)} ${fmt(median(results.get("node")!))}`);
     for (const cs of cases) {
       const e = median(results.get(`edgeplane ${cs.label}`)!);
       const n = median(results.get(`nginx ${cs.label}`)!);
@@ -227,6 +237,7 @@ async function main(): Promise<void> {
     if (agentPid) console.log(`node agent (everything it does, not only ingress) resident memory: ${rssMb(agentPid).toFixed(1)} MB`);
   } finally {
     nginx?.kill("SIGTERM");
+    nodeProxy?.kill("SIGTERM");
     await agent?.stop();
     await removeNode(NODE).catch(() => undefined);
     await run(process.execPath, ["--import", "tsx", "node-agent/main.ts", "--config", join(dir, "agent", "agent.json"), "--teardown-network"]).catch(() => undefined);

@@ -2,7 +2,8 @@
 // the course ("Kubernetes Ingress" in ../shared/kubernetes-notes.md), each applied with kubectl,
 // then requested through the node's ingress (HAProxy on 127.0.0.1) by a real HTTP client, then
 // deleted: one host, the fan-out with rewrite-target, two subdomains, TLS by SNI with a Secret
-// made by `kubectl create secret tls`, the dashboard rule, and the default-http-backend Service.
+// made by `kubectl create secret tls`, the dashboard rule, and the default-http-backend Service;
+// also a not-ready pod left out of rotation and an HTTP Upgrade carried through.
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -51,6 +52,30 @@ function get(ports: IngressPorts, host: string, path: string, tls = false): Prom
   });
 }
 
+/** Opens `Upgrade: echo` to `host` on the ingress's HTTP port, sends `text` after the 101, returns what comes back. */
+function upgradeEcho(ports: IngressPorts, host: string, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: LOOPBACK, port: ports.http, path: "/", headers: { host, connection: "Upgrade", upgrade: "echo" }, agent: false });
+    const timer = setTimeout(() => (req.destroy(), resolve("")), 3_000);
+    req.on("upgrade", (_res, socket) => {
+      socket.setEncoding("utf8");
+      let got = "";
+      socket.on("data", (chunk: string) => {
+        got += chunk;
+        if (got.length >= text.length) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.write(text);
+    });
+    req.on("response", () => (clearTimeout(timer), resolve("")));
+    req.on("error", () => (clearTimeout(timer), resolve("")));
+    req.end();
+  });
+}
+
 /** Polls until `host`+`path` answers with a body matching `expected` (a rule change takes a moment). */
 async function routes(ports: IngressPorts, host: string, path: string, expected: RegExp, tls = false): Promise<Answer> {
   let last: Answer = { status: 0, body: "" };
@@ -71,7 +96,7 @@ export async function checkIngressTraffic(kubectl: Kubectl, ports: IngressPorts)
   await eventually(async () => {
     const pods = await kubectl("get", "pods", "-n", "course", "--no-headers");
     const others = await kubectl("get", "pods", "-A", "-l", "app in (default-http-backend,kubernetes-dashboard)", "--no-headers");
-    return (pods.match(/\s1\/1\s+Running\s/g) ?? []).length === 4 && (others.match(/\s1\/1\s+Running\s/g) ?? []).length === 2;
+    return (pods.match(/\s1\/1\s+Running\s/g) ?? []).length === 5 && (others.match(/\s1\/1\s+Running\s/g) ?? []).length === 2;
   }, "the course's backends Running", 90_000, 500);
   // HAProxy on this machine connects to every pod address: each must stay on the machine.
   const podIPs = (await kubectl("get", "pods", "-A", "-o", "jsonpath={.items[*].status.podIP}")).split(" ").filter(Boolean);
@@ -99,7 +124,25 @@ export async function checkIngressTraffic(kubectl: Kubectl, ports: IngressPorts)
   const seen = new Set<string>();
   for (let i = 0; i < 20; i++) seen.add((await get(ports, "analytics.myapp.com", "/")).body);
   expect(seen.size).toBe(2);
+  // A pod whose readiness probe fails gets no requests; back in, it gets them again.
+  const [unready] = (await kubectl("get", "pods", "-n", "course", "-l", "app=analytics", "-o", "jsonpath={.items[*].metadata.name}")).split(" ");
+  await kubectl("exec", "-n", "course", unready!, "--", "rm", "/ready");
+  await eventually(async () => (await kubectl("get", "pod", unready!, "-n", "course")).includes("0/1"), `${unready} not ready`, 20_000);
+  await eventually(async () => {
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => get(ports, "analytics.myapp.com", "/")));
+    return bodies.every((b) => b.status === 200 && !b.body.includes(unready!));
+  }, `no request reaching the not-ready ${unready}`, 20_000, 300);
+  await kubectl("exec", "-n", "course", unready!, "--", "touch", "/ready");
+  await eventually(async () => {
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => get(ports, "analytics.myapp.com", "/")));
+    return bodies.some((b) => b.body.includes(unready!));
+  }, `${unready} back in rotation`, 20_000, 300);
   await remove("virtual-host-ingress.yaml");
+
+  // An HTTP Upgrade (the handshake WebSockets use) through the ingress, then bytes both ways.
+  await apply("upgrade-ingress.yaml");
+  await eventually(async () => (await upgradeEcho(ports, "ws.myapp.com", "ping")) === "ping", "an upgraded connection echoing through the ingress", 20_000, 300);
+  await remove("upgrade-ingress.yaml");
 
   // TLS from a kubernetes.io/tls Secret in the Ingress's namespace, chosen by SNI; HTTP redirects.
   const dir = await mkdtemp(join(tmpdir(), "edgeplane-ingress-tls-"));
