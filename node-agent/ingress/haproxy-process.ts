@@ -1,11 +1,13 @@
 // Runs HAProxy (Debian's package) as the ingress data path and reloads it without dropping a
-// request: each configuration goes into a new generation directory, is checked with
-// `haproxy -c`, and the `current` link moves to it; the master process (master-worker mode) then
-// re-reads it on SIGUSR2, new workers take the listening sockets and old ones finish what they
-// hold (at most HARD_STOP_AFTER_S). A master left by an earlier agent is adopted, not doubled.
+// request: each configuration goes into a new generation directory and the `current` link moves
+// to it; the master process (master-worker mode) re-reads it when asked on its CLI socket, new
+// workers take the listening sockets and old ones finish what they hold (at most
+// HARD_STOP_AFTER_S). A master left by an earlier agent is adopted, not doubled. A configuration
+// HAProxy refuses is reported, and the last good one keeps serving.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CONFIG_FILE } from "./haproxy-config";
@@ -18,6 +20,10 @@ const GENERATIONS_KEPT = 2;
 /** How long a start or reload may take before it counts as failed. */
 export const RELOAD_TIMEOUT_MS = 10_000;
 const PID_FILE = "haproxy.pid";
+/** The master CLI (`-S`): reloads are asked for there. */
+const MASTER_SOCKET = "master.sock";
+/** Between tries to reach a master that is still starting its loop. */
+const MASTER_RETRY_MS = 10;
 const CURRENT = "current";
 
 export class HaproxyError extends Error {
@@ -32,7 +38,10 @@ export class HaproxyProcess {
   /** A master we did not start (left running by an earlier agent): signalled by pid. */
   private adopted: number | undefined;
   private generation = 0;
+  /** The generation directory being served. */
+  private current: string | undefined;
   private output = "";
+  private partial = "";
   private waiters: ((line: string) => void)[] = [];
 
   constructor(
@@ -65,20 +74,33 @@ export class HaproxyProcess {
     for (const [file, contents] of render(genDir)) {
       await writeFile(join(genDir, file), contents, { mode: file.endsWith(".pem") ? 0o600 : 0o644 });
     }
-    try {
-      await run(this.binary, ["-c", "-q", "-f", join(genDir, CONFIG_FILE)], { timeout: RELOAD_TIMEOUT_MS });
-    } catch (error) {
-      await rm(genDir, { recursive: true, force: true });
-      const stderr = (error as { stderr?: string }).stderr ?? String(error);
-      throw new HaproxyError(`the ingress configuration was refused by haproxy -c: ${stderr.trim().split("\n").slice(-5).join(" | ")}`);
+    if (this.child === undefined && this.adopted === undefined) this.adopted = this.adoptable();
+    // Our own master reports a failed load on its output and keeps its workers on the last good
+    // configuration; a master we adopted says nothing we can read, so its input is checked first.
+    if (this.child === undefined || this.adopted !== undefined) {
+      try {
+        await run(this.binary, ["-c", "-q", "-f", join(genDir, CONFIG_FILE)], { timeout: RELOAD_TIMEOUT_MS });
+      } catch (error) {
+        await rm(genDir, { recursive: true, force: true });
+        const stderr = (error as { stderr?: string }).stderr ?? String(error);
+        throw new HaproxyError(`the ingress configuration was refused by haproxy -c: ${stderr.trim().split("\n").slice(-5).join(" | ")}`);
+      }
     }
     // Move `current` in one rename, so the master never reads a half-switched directory.
     const link = join(this.dir, `${CURRENT}.${name}`);
     await symlink(name, link);
+    const previous = this.current;
     await rename(link, join(this.dir, CURRENT));
-    if (this.child === undefined && this.adopted === undefined) this.adopted = this.adoptable();
-    if (this.child === undefined && this.adopted === undefined) await this.start();
-    else await this.reload();
+    try {
+      if (this.child === undefined && this.adopted === undefined) await this.start();
+      else await this.reload();
+    } catch (error) {
+      // Point `current` back at what is being served, so a restart of HAProxy loads that.
+      if (previous) await symlink(previous, link).then(() => rename(link, join(this.dir, CURRENT))).catch(() => undefined);
+      await rm(genDir, { recursive: true, force: true });
+      throw error;
+    }
+    this.current = name;
     await this.prune(name);
   }
 
@@ -116,7 +138,7 @@ export class HaproxyProcess {
   }
 
   private async start(): Promise<void> {
-    const args = ["-W", "-db", "-f", join(this.dir, CURRENT, CONFIG_FILE), "-p", join(this.dir, PID_FILE)];
+    const args = ["-W", "-db", "-f", join(this.dir, CURRENT, CONFIG_FILE), "-p", join(this.dir, PID_FILE), "-S", join(this.dir, MASTER_SOCKET)];
     const child = spawn(this.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     const onData = (chunk: Buffer) => this.onOutput(chunk.toString("utf8"));
@@ -131,23 +153,51 @@ export class HaproxyProcess {
     await this.awaitLoad("start");
   }
 
+  /**
+   * Reload through the master CLI socket, not SIGUSR2: HAProxy prints "Loading success" before its
+   * master loop runs, and a signal arriving in between is lost. A socket that accepts the
+   * connection proves the loop is running, so the command is retried until it is taken.
+   */
   private async reload(): Promise<void> {
-    if (this.child) {
-      this.child.kill("SIGUSR2");
-      await this.awaitLoad("reload");
-      return;
-    }
+    const loaded = this.child ? this.awaitLoad("reload") : undefined;
     try {
-      process.kill(this.adopted!, "SIGUSR2");
-    } catch {
+      await this.masterCommand("reload");
+    } catch (error) {
+      loaded?.catch(() => undefined);
+      if (this.child) throw error;
+      // An adopted master that no longer answers: start our own.
       this.adopted = undefined;
       await this.start();
+      return;
+    }
+    await loaded;
+  }
+
+  private async masterCommand(command: string): Promise<void> {
+    const deadline = Date.now() + RELOAD_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const socket = connect(join(this.dir, MASTER_SOCKET));
+          socket.once("connect", () => socket.end(`${command}\n`));
+          socket.once("error", reject);
+          socket.once("close", () => resolve());
+          socket.resume();
+        });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new HaproxyError(`the HAProxy master socket did not take "${command}": ${error instanceof Error ? error.message : String(error)}`);
+        await new Promise((r) => setTimeout(r, MASTER_RETRY_MS));
+      }
     }
   }
 
   private onOutput(text: string): void {
     this.output = (this.output + text).slice(-8_192);
-    for (const line of text.split("\n")) {
+    // Chunks end anywhere: only whole lines are read.
+    const lines = (this.partial + text).split("\n");
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) {
       if (/Loading (success|failure)/.test(line)) for (const w of this.waiters.splice(0)) w(line);
     }
   }
@@ -157,7 +207,7 @@ export class HaproxyProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== done);
-        reject(new HaproxyError(`haproxy ${what} did not finish in ${RELOAD_TIMEOUT_MS} ms`));
+        reject(new HaproxyError(`haproxy ${what} did not finish in ${RELOAD_TIMEOUT_MS} ms: ${this.output.trim().split("\n").slice(-6).join(" | ")}`));
       }, RELOAD_TIMEOUT_MS);
       const done = (line: string) => {
         clearTimeout(timer);

@@ -21,7 +21,7 @@ export interface IngressConfig {
 
 export const DEFAULT_INGRESS: IngressConfig = { enabled: true, httpPort: 80, httpsPort: 443 };
 /** A burst of changes (a rollout touching many slices) becomes one reload. */
-export const INGRESS_COALESCE_MS = 50;
+export const INGRESS_COALESCE_MS = 20;
 /** After a failed apply (HAProxy refused or died), the next try. */
 export const INGRESS_RETRY_MS = 2_000;
 /** The placeholder directory a rendering is compared under (generations differ only in it). */

@@ -303,7 +303,11 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
   });
 
   it("refuses a configuration HAProxy would not load, and keeps serving the last good one", async () => {
-    await expect(haproxy.apply(() => new Map([["haproxy.cfg", "frontend broken\n  bind :notaport\n"]]))).rejects.toThrow(/refused by haproxy -c/);
+    await expect(haproxy.apply(() => new Map([["haproxy.cfg", "frontend broken\n  bind :notaport\n"]]))).rejects.toThrow(/haproxy reload failed/);
     expect(await routedTo("shopping.myapp.com", "/still", false)).toBe("shopping-a /still");
+    // The next good configuration loads again.
+    ingresses = [...ingresses, ingress("after", { rules: [{ host: "after.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: svcBackend("web") }] } }] })];
+    await apply();
+    expect(await routedTo("after.example", "/", false)).toBe("web-a /");
   });
 });
