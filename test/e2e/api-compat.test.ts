@@ -274,3 +274,29 @@ describe.skipIf(!requireTool("kubectl"))("concurrent patches", () => {
     expect(stale.stderr).toMatch(/Conflict|the object has been modified/);
   });
 });
+
+describe.skipIf(!requireTool("kubectl"))("graceful deletion", () => {
+  // kube-apiserver's BeforeDelete and ShouldDeleteDuringUpdate: a pod its node is stopping stays in
+  // the API until the node's final delete, whatever else removes finalizers or deletes again.
+  it("a pending graceful delete survives a second delete and finalizer removal; a shorter grace shortens it; 0 ends it", async () => {
+    const overrides = JSON.stringify({ spec: { nodeName: "ghost-node" }, metadata: { finalizers: ["example.com/hold"] } });
+    await kubectl("run", "stopping", "--image=nginx", `--overrides=${overrides}`);
+    const meta = async () => JSON.parse(await kubectl("get", "pod", "stopping", "-o", "jsonpath={.metadata}")) as { deletionTimestamp?: string; deletionGracePeriodSeconds?: number; finalizers?: string[] };
+    await kubectl("delete", "pod", "stopping", "--wait=false");
+    const first = await meta();
+    expect(first.deletionGracePeriodSeconds).toBe(30);
+    await kubectl("delete", "pod", "stopping", "--wait=false");
+    expect(await meta()).toEqual(first);
+    await kubectl("patch", "pod", "stopping", "--type=json", "-p", '[{"op":"remove","path":"/metadata/finalizers"}]');
+    const released = await meta();
+    expect(released.finalizers).toBeUndefined();
+    expect(released.deletionTimestamp).toBe(first.deletionTimestamp);
+    await kubectl("delete", "pod", "stopping", "--grace-period=5", "--wait=false");
+    const shortened = await meta();
+    expect(shortened.deletionGracePeriodSeconds).toBe(5);
+    expect(Date.parse(first.deletionTimestamp!) - Date.parse(shortened.deletionTimestamp!)).toBe(25_000);
+    await kubectl("delete", "pod", "stopping", "--grace-period=0", "--force", "--wait=false");
+    const gone = await cluster.kubectl(["get", "pod", "stopping"]);
+    expect(gone.stderr).toContain('pods "stopping" not found');
+  });
+});

@@ -352,12 +352,10 @@ describe.skipIf(!HAVE_DOCKER || !HAVE_HELM)("helm 3 and helm 4 against a cluster
       expect(JSON.parse(list)).toEqual([]);
     }, 120_000);
 
-    // BUG (worker/api/verbs/update.ts commitUpdate): removing the last finalizer deletes an object
-    // at once even while its graceful deletion is pending, so the garbage collector's removal of
-    // foregroundDeletion takes a pod out of the API before its node has stopped it; the Deployment
-    // then goes and helm returns while the preStop hook still runs. kube-apiserver keeps such a pod
-    // until the kubelet's final delete (shouldDeleteDuringUpdate). Flip to `it` once fixed.
-    it.sequential.fails("uninstall --cascade=foreground --wait returns only once the pods have stopped", () => {
+    // Removing a pod's last finalizer while its graceful deletion is pending leaves it to its node
+    // (kube-apiserver's ShouldDeleteDuringUpdate), so the foreground cascade waits for the preStop
+    // hook and the containers to stop; this once took pods out of the API within 200 ms.
+    it.sequential("uninstall --cascade=foreground --wait returns only once the pods have stopped", () => {
       expect(uninstall?.podsStayedMs.size).toBeGreaterThan(0);
       for (const [pod, ms] of uninstall?.podsStayedMs ?? []) expect(ms, `${pod} stayed in the API through its preStop hook`).toBeGreaterThanOrEqual(PRE_STOP_SEEN_MS);
       expect(uninstall?.containersLeft).toEqual([]);

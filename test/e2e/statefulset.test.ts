@@ -95,7 +95,7 @@ describe("StatefulSet on hollow nodes", () => {
     expect(applied.stderr).toBe("");
     expect(applied.stdout).toContain("statefulset.apps/web created");
     expect(await kubectl("rollout", "status", "statefulset/web", "--timeout=60s")).toContain("partitioned roll out complete: 3 new pods have been updated");
-    await eventually(async () => watch.events.filter((e) => isReady(e.pod)).map((e) => e.pod.metadata.name).includes("web-2"), "web-2 Ready in the watch", 10_000);
+    await eventually(async () => watch.events.filter((e) => isReady(e.pod)).map((e) => e.pod.metadata.name).includes("web-2"), "web-2 Ready in the watch", 30_000);
     watch.close();
 
     const added = [0, 1, 2].map((n) => firstIndex(watch.events, `web-${n}`, (e) => e.type === "ADDED"));

@@ -31,9 +31,11 @@ function withoutOwners(obj: KubeObject, uids: ReadonlySet<string>): KubeObject {
   return { ...obj, metadata: ownerReferences.length ? { ...rest, ownerReferences } : rest };
 }
 
+/** The object without `finalizer`; an emptied list is left out, as kube-apiserver stores it. */
 function withoutFinalizer(obj: KubeObject, finalizer: string): KubeObject {
   const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-  return { ...obj, metadata: { ...obj.metadata, finalizers } };
+  const { finalizers: _old, ...metadata } = obj.metadata;
+  return { ...obj, metadata: finalizers.length > 0 ? { ...metadata, finalizers } : metadata };
 }
 
 function deleteAction(n: Node, policy: "Background" | "Foreground"): Action {

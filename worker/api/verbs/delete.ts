@@ -86,6 +86,13 @@ export async function deleteOne(
     return { object: await updateObject(ctx, def, next, revision), gone: false };
   }
   if (namespaceFinalizers.length > 0) return { object: live, gone: false };
+  const pending = pendingGracefulDelete(live, finalizers, options);
+  if (pending) {
+    if (isDryRun(ctx)) return { object: live, gone: pending === "now" };
+    if (pending === "unchanged") return { object: live, gone: false };
+    if (pending === "now") return { object: await deleteObject(ctx, def, keyOf(def, live.metadata.namespace, name), revision), gone: true };
+    return { object: await updateObject(ctx, def, pending, revision), gone: false };
+  }
   const graceful = def.group === "" && def.plural === "pods" && Boolean((live.spec as { nodeName?: string } | undefined)?.nodeName) &&
     options.gracePeriodSeconds !== 0 && !live.metadata.deletionTimestamp;
   if (isDryRun(ctx)) return { object: live, gone: finalizers.length === 0 && !graceful };
@@ -110,6 +117,26 @@ export async function deleteOne(
     return { object: await updateObject(ctx, def, next, revision), gone: false };
   }
   return { object: await deleteObject(ctx, def, keyOf(def, live.metadata.namespace, name), revision), gone: true };
+}
+
+/**
+ * kube-apiserver's BeforeDelete for an object whose graceful deletion is already under way (a
+ * pod its node is stopping): a second delete changes nothing, unless it asks for a shorter grace
+ * period (the node's final delete asks for 0) or adds a propagation finalizer. Grace 0 with no
+ * finalizers left deletes now. Undefined when no graceful deletion is pending.
+ */
+function pendingGracefulDelete(live: KubeObject, finalizers: string[], options: DeleteOptions): KubeObject | "unchanged" | "now" | undefined {
+  const grace = live.metadata.deletionGracePeriodSeconds ?? 0;
+  const since = live.metadata.deletionTimestamp;
+  if (!since || grace <= 0) return undefined;
+  const wanted = options.gracePeriodSeconds;
+  const shorter = wanted !== undefined && wanted < grace;
+  const addedFinalizer = finalizers.length !== (live.metadata.finalizers ?? []).length;
+  if (!shorter && !addedFinalizer) return "unchanged";
+  if (shorter && wanted === 0 && finalizers.length === 0) return "now";
+  const newGrace = shorter ? wanted : grace;
+  const deletionTimestamp = shorter ? timestamp(new Date(Date.parse(since) - (grace - newGrace) * 1000)) : since;
+  return { ...live, metadata: { ...live.metadata, deletionTimestamp, deletionGracePeriodSeconds: newGrace, ...(finalizers.length ? { finalizers } : {}) } };
 }
 
 export async function deleteVerb(ctx: ApiContext): Promise<Response> {

@@ -83,9 +83,12 @@ export async function commitUpdate(
   if (expected === oldRevision && deepEqual(unchanged, old)) return old;
 
   // The last finalizer removed from an object being deleted completes the delete (for a
-  // namespace, its spec.finalizers too: those are removed through /finalize).
+  // namespace, its spec.finalizers too: those are removed through /finalize), unless a graceful
+  // deletion is still pending: then the pod's node deletes it once its containers have stopped
+  // (kube-apiserver's ShouldDeleteDuringUpdate).
   const specFinalizers = def.group === "" && def.plural === "namespaces" ? ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
-  if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && specFinalizers.length === 0) {
+  const gracePending = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+  if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && specFinalizers.length === 0 && !gracePending) {
     return deleteObject(ctx, def, keyOf(def, obj.metadata.namespace, obj.metadata.name ?? ""), expected);
   }
   return updateObject(ctx, def, obj, expected);
