@@ -99,7 +99,9 @@ const CASES: Case[] = [
   { what: "delete its pod", access: core("delete", "pods", "default", "web"), allowed: true },
   { what: "patch status of another node's pod", access: core("patch", "pods", "default", "other", { subresource: "status" }), allowed: false },
   { what: "delete another node's pod", access: core("delete", "pods", "default", "other"), allowed: false },
-  { what: "delete a missing pod", access: core("delete", "pods", "default", "missing"), allowed: false },
+  // NodeRestriction answers NotFound for a missing pod: the verb says 404, not the authorizer 403.
+  { what: "delete a missing pod", access: core("delete", "pods", "default", "missing"), allowed: true },
+  { what: "patch status of a missing pod", access: core("patch", "pods", "default", "missing", { subresource: "status" }), allowed: true },
   { what: "update its pod's spec", access: core("update", "pods", "default", "web"), allowed: false },
   { what: "create a pod", access: core("create", "pods", "default"), allowed: false },
   { what: "get a pod's status", access: core("get", "pods", "default", "other", { subresource: "status" }), allowed: true },
@@ -118,6 +120,10 @@ const CASES: Case[] = [
   { what: "get a projected secret", access: core("get", "secrets", "default", "proj-secret"), allowed: true },
   { what: "get an image pull secret", access: core("get", "secrets", "default", "registry"), allowed: true },
   { what: "get another node's secret", access: core("get", "secrets", "default", "other-secret"), allowed: false },
+  // Every node serves every Ingress (node-agent/ingress), so it reads the TLS Secrets they name.
+  { what: "watch a TLS secret an Ingress names", access: core("watch", "secrets", "shop", undefined, { request: nameSelector("/api/v1/namespaces/shop/secrets", "shop-tls") }), allowed: true },
+  { what: "get that name in another namespace", access: core("get", "secrets", "default", "shop-tls"), allowed: false },
+  { what: "get another secret beside the Ingress", access: core("get", "secrets", "shop", "shop-db"), allowed: false },
   { what: "list secrets", access: core("list", "secrets", "default", undefined, { request: request("/api/v1/namespaces/default/secrets") }), allowed: false },
   { what: "list all secrets cluster-wide", access: core("list", "secrets"), allowed: false },
   { what: "list one referenced secret by name", access: core("list", "secrets", "default", undefined, { request: nameSelector("/api/v1/namespaces/default/secrets", "web-tls") }), allowed: true },
@@ -159,6 +165,8 @@ describe("node authorizer", () => {
     await store.create({ group: "", resource: "persistentvolumeclaims", namespace: "default", name: "other-data" }, pvc("other-data", "pv-other"));
     await store.create({ group: "", resource: "persistentvolumes", namespace: "", name: "pv-web" }, pv("pv-web", "web-data"));
     await store.create({ group: "", resource: "persistentvolumes", namespace: "", name: "pv-other" }, pv("pv-other", "other-data"));
+    const ingress: KubeObject = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "site", namespace: "shop" }, spec: { tls: [{ hosts: ["shop.example"], secretName: "shop-tls" }] } };
+    await store.create({ group: "networking.k8s.io", resource: "ingresses", namespace: "shop", name: "site" }, ingress);
   });
 
   it.each(CASES)("$what → allowed: $allowed", async ({ access, allowed }) => {

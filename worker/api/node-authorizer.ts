@@ -115,10 +115,14 @@ async function volumeReadable(store: Store, nodeName: string, pvName: string): P
   return referencedByNode(store, nodeName, "persistentvolumeclaims", namespace, claimName);
 }
 
+/**
+ * A pod this node may write: bound to it, or gone (NodeRestriction answers a missing pod with
+ * NotFound, so the verb's 404 tells the node to stop, where a 403 would read as a fault).
+ */
 async function podOnNode(store: Store, nodeName: string, namespace: string | undefined, name: string | undefined): Promise<boolean> {
   if (!namespace || !name) return false;
   const pod = await store.get({ group: "", resource: "pods", namespace, name });
-  return pod !== null && podNodeName(pod.value) === nodeName;
+  return pod === null || podNodeName(pod.value) === nodeName;
 }
 
 /** Its own Node: any verb but deletecollection; create names it in the body (NodeRestriction). */
