@@ -194,16 +194,20 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
 
 /**
  * An unpaged JSON list, written page by page as the store returns them, so 10,000 objects
- * never sit in memory at once. `next` reads one page of item JSON after `start`.
+ * never sit in memory at once. `next` reads one page of item JSON after `start`. The first page
+ * is read before the response starts: a store error then is a Status, not a cut-off 200.
  */
-function streamPages(def: ResourceDef, version: string, next: (start?: ContinueToken) => Promise<TextPage>): Response {
+async function streamPages(def: ResourceDef, version: string, next: (start?: ContinueToken) => Promise<TextPage>): Promise<Response> {
   const encoder = new TextEncoder();
+  const first = await next(undefined);
+  let pending: TextPage | undefined = first;
   let start: ContinueToken | undefined;
-  let opened = false;
   let wroteItem = false;
+  let opened = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const page = await next(start);
+      const page = pending ?? (await next(start));
+      pending = undefined;
       let chunk = opened ? "" : listHead(def, page.revision, undefined, version);
       opened = true;
       if (page.texts.length > 0) {
