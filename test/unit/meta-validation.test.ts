@@ -54,3 +54,17 @@ describe("JSON null", () => {
     expect(withoutNulls(ok)).toEqual(ok);
   });
 });
+
+describe("values a YAML body has and JSON lacks", () => {
+  it("become what Go's YAML-to-JSON conversion makes of them", () => {
+    const decoded = { data: { bin: new TextEncoder().encode("hello"), when: new Date("2001-12-14T21:59:43.100Z"), big: 12n }, set: new Set(["a"]), omap: new Map<unknown, unknown>([[1, "x"]]) };
+    expect(withoutNulls(decoded)).toEqual({ data: { bin: "aGVsbG8=", when: "2001-12-14T21:59:43.100Z", big: 12 }, set: {}, omap: { "1": "x" } });
+  });
+
+  it("keeps a __proto__ key an own (unknown) field, never the object's prototype", () => {
+    const out = withoutNulls(JSON.parse('{"spec":{"__proto__":{"replicas":5}}}') as { spec: Record<string, unknown> });
+    expect(Object.getPrototypeOf(out.spec)).toBe(Object.prototype);
+    expect(out.spec.replicas).toBeUndefined();
+    expect(Object.keys(out.spec)).toEqual(["__proto__"]);
+  });
+});

@@ -4,6 +4,7 @@ import { dns1123LabelErrors, dns1123SubdomainErrors } from "../resources/meta";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { timestamp } from "./context";
 import { generateNameErrors } from "./meta-validation";
+import { isPlainObject } from "./negotiate";
 import { badRequest, conflict, invalid, type StatusCause } from "./status-error";
 
 /** Kubernetes' generateName alphabet (no vowels, no look-alikes). */
@@ -31,11 +32,32 @@ export function nameErrors(def: ResourceDef, name: string): string[] {
   return dns1123SubdomainErrors(name);
 }
 
+/** Go's name for a JSON value's type, as encoding/json prints it in an unmarshal error. */
+function goJsonType(value: unknown): string {
+  if (Array.isArray(value)) return "array";
+  if (value === null) return "null";
+  return typeof value === "object" ? "object" : typeof value;
+}
+
 /**
  * Checks apiVersion/kind against the URL, converting an older served version in.
  * A missing apiVersion/kind is filled in (kube's decoder defaults them from the URL).
+ * A patch can turn the object into anything, so the shape is checked here too: what is no
+ * object, or has a non-string apiVersion/kind or a non-object metadata, is a 400 as the Go
+ * decoder refuses it, never spread into an empty object that would then be stored.
  */
 export function checkTypeMeta(def: ResourceDef, version: string, obj: KubeObject): KubeObject {
+  const given: unknown = obj;
+  if (!isPlainObject(given)) {
+    throw badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(given)} into Go value of type struct { APIVersion string; Kind string }`);
+  }
+  for (const field of ["apiVersion", "kind"] as const) {
+    const value: unknown = given[field];
+    if (value !== undefined && typeof value !== "string") {
+      throw badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonType(value)} into Go struct field .${field} of type string`);
+    }
+  }
+  if (given.metadata !== undefined && !isPlainObject(given.metadata)) throw badRequest("metadata: must be an object");
   const expectedApiVersion = def.group ? `${def.group}/${version}` : version;
   const apiVersion = obj.apiVersion || expectedApiVersion;
   const kind = obj.kind || def.kind;

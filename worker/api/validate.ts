@@ -3,20 +3,27 @@
 import type { z } from "zod";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { metadataErrors } from "./meta-validation";
+import { yamlValueAsJson } from "./patch/json-value";
 import { badRequest, invalid, type StatusCause } from "./status-error";
 
 /**
  * JSON null for a field is "not set", as Go's decoder makes it (a nil map, slice or pointer):
  * object keys whose value is null go, at every depth. A null list element stays, and fails the
- * schema at its index, as its zero value fails upstream validation.
+ * schema at its index, as its zero value fails upstream validation. A YAML body's values that
+ * JSON lacks (`!!binary`, `!!timestamp`, …) become their JSON forms on the same walk.
  */
-export function withoutNulls<T>(value: T, depth = 0): T {
+export function withoutNulls<T>(given: T, depth = 0): T {
   // A few kilobytes of brackets would otherwise exhaust the stack here (and in the schema walk).
   if (depth > MAX_NESTING) throw badRequest(`the object is nested more than ${MAX_NESTING} levels deep`);
+  const value = yamlValueAsJson(given);
   if (Array.isArray(value)) return value.map((v) => withoutNulls(v, depth + 1)) as T;
-  if (value === null || typeof value !== "object") return value;
+  if (value === null || typeof value !== "object") return value as T;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== null) out[k] = withoutNulls(v, depth + 1);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    // Defined, not assigned: a `__proto__` key stays an unknown field (Go ignores it) instead of
+    // becoming the object's prototype, whose fields the schema would then read as the client's.
+    if (v !== null) Object.defineProperty(out, k, { value: withoutNulls(v, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
   return out as T;
 }
 

@@ -128,6 +128,21 @@ describe("server-side apply", () => {
   });
 });
 
+describe("server-side apply of YAML-only values", () => {
+  it("reads !!binary as base64 text, as Go does: metadata that is bytes is no map of its indexes", () => {
+    const applied = { apiVersion: "apps/v1", kind: "Deployment", metadata: new TextEncoder().encode("hello") };
+    expect(() => applyServerSide(null, applied, opts)).toThrow(new PatchError("failed to create typed patch object: .metadata: expected map, got string", 400));
+    const labelled = applyServerSide(null, { ...manifest(), metadata: { name: "web", labels: { bin: new TextEncoder().encode("hi") } } }, opts);
+    expect(labelled.metadata.labels).toEqual({ bin: "aGk=" });
+  });
+
+  it("refuses a config that contains itself (YAML `x: &x [*x]`) with a 400, not a blown stack", () => {
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    expect(() => applyServerSide(null, { ...manifest(), x: cyclic }, opts)).toThrow(expect.objectContaining({ code: 400, message: expect.stringMatching(/nested more than \d+ levels/) }));
+  });
+});
+
 describe("updateManagedFields (non-apply writes)", () => {
   const time = "2025-01-01T00:00:00Z";
   const base = { manager: "kubectl-client-side-apply", apiVersion: "apps/v1", time, schema: deploymentSchema };

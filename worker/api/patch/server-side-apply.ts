@@ -3,6 +3,7 @@
 // before and dropped now are removed unless someone else owns them, changing another
 // manager's field is a 409 Conflict unless forced, and managedFields record who owns what.
 import type { KubeObject } from "../../resources/types";
+import { withoutNulls } from "../validate";
 import { PatchError } from "./errors";
 import { FieldSet, pathToString } from "./field-set";
 import { clone, isObject, type JsonObject } from "./json-value";
@@ -24,15 +25,6 @@ function rfc3339(now: Date | string): string {
   return typeof now === "string" ? now : now.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Drops nulls from the applied configuration: a null says "not set" to SSA. */
-function withoutNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutNulls);
-  if (!isObject(v)) return v;
-  const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = withoutNulls(x);
-  return out;
-}
-
 function withoutManagedFields(obj: JsonObject): JsonObject {
   const out = { ...obj };
   if (isObject(out.metadata)) {
@@ -51,7 +43,14 @@ export function applyServerSide(live: KubeObject | null, applied: unknown, optio
     throw new PatchError("metadata.managedFields must be nil", 400);
   }
   const node = SchemaNode.of(options.schema as JsonSchema | undefined);
-  const config = withoutNulls(clone(applied)) as JsonObject;
+  // A null says "not set" to SSA. The shared walk also turns YAML-only values into JSON (before
+  // the copy, whose JSON round trip would make bytes a map) and refuses a cyclic or too deep
+  // config (YAML aliases can make `x: &x [*x]`) with a 400 rather than a blown stack.
+  const config = clone(withoutNulls(applied)) as JsonObject;
+  // The result's metadata is rebuilt as a map below, which would hide a config whose metadata is not one.
+  if (config.metadata !== undefined && !isObject(config.metadata)) {
+    throw new PatchError(`failed to create typed patch object: .metadata: expected map, got ${Array.isArray(config.metadata) ? "list" : typeof config.metadata}`, 400);
+  }
   const base: JsonObject = live ? withoutManagedFields(clone(live) as unknown as JsonObject) : {};
   const entries = decodeManagedFields(live?.metadata?.managedFields);
 
