@@ -37,6 +37,9 @@ export default defineWorkersConfig(async () => ({
             SECRETS_ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
             // The negative suite asserts that nothing is written: no background reconciling.
             CONTROLLERS_DISABLED: "true",
+            // The property suites' fast-check seed and run count (test/worker/api-client.ts).
+            FC_SEED: process.env.FC_SEED ?? "",
+            FC_RUNS: process.env.FC_RUNS ?? "",
           },
         },
       },
