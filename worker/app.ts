@@ -158,6 +158,8 @@ export function createApp(options: AppOptions = {}) {
     if (target.def.plural === "pods" && target.subresource && POD_STREAM_SUBRESOURCES.has(target.subresource)) {
       return podStreamVerb(ctx);
     }
+    // A kind without a status subresource has no /status (kube-apiserver answers 404, never a no-op write).
+    if (target.subresource === "status" && !target.def.subresources.status) return notFoundStatus();
     switch (c.req.method) {
       case "GET":
         if (watch) return watchVerb(ctx);

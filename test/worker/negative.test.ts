@@ -97,6 +97,15 @@ describe.each(RESOURCES.map((def) => [`${def.group || "core"}/${def.plural}`, de
     expect(missing.status).toBe(404);
     expect(missing.json).toMatchObject({ reason: "NotFound", details: { name: "absent" } });
 
+    if (!def.subresources.status) {
+      // No status subresource: /status is not there at all (it once answered 200 and wrote nothing).
+      for (const [method, body] of [["GET", undefined], ["PUT", created.json], ["PATCH", { status: { x: 1 } }]] as const) {
+        const res = await call(method, `${base(def)}/good/status`, body, method === "PATCH" ? { ...ADMIN, "content-type": "application/merge-patch+json" } : undefined);
+        expect(res.status, `${method} ${def.plural}/good/status`).toBe(404);
+        expect(res.json).toMatchObject({ kind: "Status", reason: "NotFound" });
+      }
+    }
+
     expect(await revision()).toBe(before);
   });
 });
