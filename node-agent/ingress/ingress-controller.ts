@@ -24,6 +24,8 @@ export const DEFAULT_INGRESS: IngressConfig = { enabled: true, httpPort: 80, htt
 export const INGRESS_COALESCE_MS = 20;
 /** After a failed apply (HAProxy refused or died), the next try. */
 export const INGRESS_RETRY_MS = 2_000;
+/** How long a TLS Secret's first list may hold back a configuration before it is served without it. */
+export const SECRET_WAIT_MS = 3_000;
 /** The placeholder directory a rendering is compared under (generations differ only in it). */
 const COMPARE_DIR = "/gen";
 
@@ -43,6 +45,8 @@ export class IngressController {
   private certificate: string | undefined;
   private lastProblems = "";
   private stopped = false;
+  /** When each still-unlisted TLS Secret was first wanted. */
+  private readonly secretWaits = new Map<string, number>();
 
   constructor(
     private readonly api: ApiClient,
@@ -139,13 +143,25 @@ export class IngressController {
     const refs = tlsSecretRefs(this.ingresses.values(), this.classes.values());
     this.secrets.retain([...refs].map((ref) => ({ kind: "secrets" as const, namespace: ref.split("/")[0]!, name: ref.split("/")[1]! })));
     const secrets = new Map<string, TlsSecret>();
+    const now = Date.now();
     for (const ref of refs) {
       const [namespace, name] = ref.split("/") as [string, string];
       const secret = this.secrets.get<TlsSecret>("secrets", namespace, name);
-      // Not listed yet: wait for it rather than serve its hosts the default certificate.
-      if (secret === undefined) return;
+      if (secret === undefined) {
+        // Not listed yet: wait a little rather than serve its hosts the default certificate, but
+        // never let one unreadable Secret hold back every other route.
+        const since = this.secretWaits.get(ref) ?? now;
+        this.secretWaits.set(ref, since);
+        if (now - since < SECRET_WAIT_MS) {
+          this.schedule(SECRET_WAIT_MS);
+          return;
+        }
+        continue;
+      }
+      this.secretWaits.delete(ref);
       if (secret !== null) secrets.set(ref, secret);
     }
+    for (const ref of this.secretWaits.keys()) if (!refs.has(ref)) this.secretWaits.delete(ref);
     const table = buildRouteTable({
       ingresses: this.ingresses.values(),
       classes: this.classes.values(),
