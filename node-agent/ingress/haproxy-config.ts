@@ -59,7 +59,7 @@ function rewriteFormat(target: string): string {
 }
 
 function listAcl(name: string, ids: string[]): string[] {
-  return ids.length === 0 ? [] : [`  acl ${name} var(txn.route) -m str ${ids.join(" ")}`];
+  return ids.length === 0 ? [] : [`  acl ${name} var(req.route) -m str ${ids.join(" ")}`];
 }
 
 function backendSection(backend: Backend): string[] {
@@ -104,6 +104,8 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyOptions):
   for (const r of table.routes) if (r.maxBodyBytes !== undefined) bySize.set(r.maxBodyBytes, [...(bySize.get(r.maxBodyBytes) ?? []), r.id]);
 
   const bind = options.bindAddress ?? "";
+  const exact = table.routes.some((r) => r.match === "Exact");
+  const regex = table.routes.some((r) => r.match === "Regex");
   const cfg: string[] = [
     "global",
     "  master-worker",
@@ -128,21 +130,22 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyOptions):
     "frontend ingress",
     `  bind ${bind}:${options.httpPort}`,
     `  bind ${bind}:${options.httpsPort} ssl crt ${path(DEFAULT_CERT_FILE)} crt-list ${path("certs.list")} alpn h2,http/1.1`,
-    // Host key: the exact host, else its `*.` wildcard form, else the catch-all "_".
-    "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
-    `  http-request set-var(txn.hk) var(txn.host),map_str(${path("hosts.map")})`,
-    `  http-request set-var(txn.hk) var(txn.host),regsub(^[^.]+,*),map_str(${path("hosts.map")}) if !{ var(txn.hk) -m found }`,
-    "  http-request set-var(txn.hk) str(_) if !{ var(txn.hk) -m found }",
-    "  http-request set-var(txn.path) path",
-    "  http-request set-var(txn.key) var(txn.hk),concat(,txn.path,)",
-    "  http-request set-var(txn.pkey) var(txn.hk),concat(,txn.path,/)",
+    // Host key: the exact host, else its `*.` wildcard form, else the catch-all "_". Request-scoped
+    // variables, and only the lookups this table needs: every line here runs for every request.
+    `  http-request set-var(req.hk) req.hdr(host),field(1,:),lower,map_str(${path("hosts.map")})`,
+    ...(table.hosts.some((h) => h.startsWith("*."))
+      ? [`  http-request set-var(req.hk) req.hdr(host),field(1,:),lower,regsub(^[^.]+,*),map_str(${path("hosts.map")}) if !{ var(req.hk) -m found }`]
+      : []),
+    "  http-request set-var(req.hk) str(_) if !{ var(req.hk) -m found }",
     // Exact beats Regex beats Prefix; within each, the longest.
-    `  http-request set-var(txn.route) var(txn.key),map_str(${path("exact.map")})`,
-    `  http-request set-var(txn.route) var(txn.key),map_reg(${path("regex.map")}) if !{ var(txn.route) -m found }`,
-    `  http-request set-var(txn.route) var(txn.pkey),map_beg(${path("prefix.map")}) if !{ var(txn.route) -m found }`,
+    ...(exact || regex ? ['  http-request set-var-fmt(req.key) "%[var(req.hk)]%[path]"'] : []),
+    ...(exact ? [`  http-request set-var(req.route) var(req.key),map_str(${path("exact.map")})`] : []),
+    ...(regex ? [`  http-request set-var(req.route) var(req.key),map_reg(${path("regex.map")}) if !{ var(req.route) -m found }`] : []),
+    '  http-request set-var-fmt(req.pkey) "%[var(req.hk)]%[path]/" if !{ var(req.route) -m found }',
+    `  http-request set-var(req.route) var(req.pkey),map_beg(${path("prefix.map")}) if !{ var(req.route) -m found }`,
     ...listAcl("to_https", redirect),
     ...(redirect.length ? ["  http-request redirect scheme https code 308 if !{ ssl_fc } to_https"] : []),
-    ...[...bySize].map(([size, ids]) => `  http-request deny deny_status 413 if { var(txn.route) -m str ${ids.join(" ")} } { req.hdr_val(content-length) gt ${size} }`),
+    ...[...bySize].map(([size, ids]) => `  http-request deny deny_status 413 if { var(req.route) -m str ${ids.join(" ")} } { req.hdr_val(content-length) gt ${size} }`),
     "  http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]",
     "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
     "  http-request set-header X-Forwarded-Port %[dst_port]",
@@ -151,9 +154,9 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyOptions):
       .filter((r) => r.rewriteTarget !== undefined)
       .map((r) => {
         const match = r.match === "Regex" ? `(?i)^${r.path.startsWith("^") ? r.path.slice(1) : r.path}` : `^${escapeRegex(r.path)}`;
-        return `  http-request replace-path ${quoted(match)} ${quoted(rewriteFormat(r.rewriteTarget!))} if { var(txn.route) -m str ${r.id} }`;
+        return `  http-request replace-path ${quoted(match)} ${quoted(rewriteFormat(r.rewriteTarget!))} if { var(req.route) -m str ${r.id} }`;
       }),
-    `  use_backend %[var(txn.route),map_str(${path("backends.map")})] if { var(txn.route) -m found }`,
+    `  use_backend %[var(req.route),map_str(${path("backends.map")})] if { var(req.route) -m found }`,
     `  default_backend ${table.defaultBackendId ? backendName(table.defaultBackendId) : "be_not_found"}`,
     "",
     "backend be_not_found",

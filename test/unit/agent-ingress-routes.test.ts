@@ -169,8 +169,8 @@ describe("the HAProxy rendering", () => {
     expect(files.get("exact.map")).toBe("a.example/exact r1\n");
     expect(files.get("backends.map")).toBe("r1 be_svc:default:web:80\nr2 be_svc:default:web:80\nr3 be_svc:default:web:80\n");
     const cfg = files.get("haproxy.cfg")!;
-    expect(cfg).toContain("acl to_https var(txn.route) -m str r1 r2 r3");
-    expect(cfg).toContain("http-request deny deny_status 413 if { var(txn.route) -m str r1 r2 r3 } { req.hdr_val(content-length) gt 1024 }");
+    expect(cfg).toContain("acl to_https var(req.route) -m str r1 r2 r3");
+    expect(cfg).toContain("http-request deny deny_status 413 if { var(req.route) -m str r1 r2 r3 } { req.hdr_val(content-length) gt 1024 }");
     expect(cfg).toContain("server e1 10.244.0.4:8080\n  server e2 10.244.0.5:8080");
     expect(cfg).toContain("default_backend be_not_found");
   });
