@@ -62,14 +62,19 @@ function listAcl(name: string, ids: string[]): string[] {
   return ids.length === 0 ? [] : [`  acl ${name} var(req.route) -m str ${ids.join(" ")}`];
 }
 
+/** A message for a response body: names in it come from objects, so nothing may break the quoting. */
+function message(text: string): string {
+  return quoted(text.replace(/['\r\n]/g, " "));
+}
+
 function backendSection(backend: Backend): string[] {
   const lines = [`backend ${backendName(backend.id)}`];
   if (backend.kind === "error") {
-    lines.push(`  http-request return status ${backend.status} content-type text/plain string ${quoted(backend.message)}`);
+    lines.push(`  http-request return status ${backend.status} content-type text/plain string ${message(backend.message)}`);
     return lines;
   }
   if (backend.endpoints.length === 0) {
-    lines.push(`  http-request return status 503 content-type text/plain string ${quoted(`Service ${backend.namespace}/${backend.service} has no ready endpoints`)}`);
+    lines.push(`  http-request return status 503 content-type text/plain string ${message(`Service ${backend.namespace}/${backend.service} has no ready endpoints`)}`);
     return lines;
   }
   lines.push("  balance roundrobin");

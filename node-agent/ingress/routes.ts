@@ -193,7 +193,8 @@ export function buildRouteTable(sources: RouteSources): RouteTable {
     const { problems: _problems, ...routeOpts } = options;
     const tlsHosts = new Set<string>();
     for (const tls of ing.spec?.tls ?? []) {
-      const hosts = (tls.hosts ?? []).map((h) => h.toLowerCase());
+      // Names go into HAProxy's crt-list as SNI filters: only DNS names (or `*.` wildcards) qualify.
+      const hosts = (tls.hosts ?? []).map((h) => h.toLowerCase()).filter((h) => /^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(h));
       for (const h of hosts) tlsHosts.add(h);
       if (!tls.secretName) continue;
       const secretKey = `${ing.metadata.namespace}/${tls.secretName}`;

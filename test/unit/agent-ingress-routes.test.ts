@@ -187,4 +187,12 @@ describe("the HAProxy rendering", () => {
     expect(table.problems).toHaveLength(2);
     expect(() => renderHaproxyConfig(table, { dir: "/gen", httpPort: 80, httpsPort: 443, defaultCertificate: "PEM" })).not.toThrow();
   });
+
+  it("writes names from objects into error pages without breaking the quoting", () => {
+    const table = buildRouteTable(sources([
+      ing("r", { rules: [{ host: "r.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { resource: { kind: "Odd'Kind\nX", name: "it's" } } }] } }] }),
+    ]));
+    const cfg = renderHaproxyConfig(table, { dir: "/gen", httpPort: 80, httpsPort: 443, defaultCertificate: "PEM" }).files.get("haproxy.cfg")!;
+    expect(cfg).toContain("resource backends (Odd Kind X it s) are not served");
+  });
 });
