@@ -19,6 +19,11 @@ export interface DevServerOptions {
   inspectorPort?: number;
   /** wrangler's line per request served; without it, warnings and errors only. */
   requestLog: boolean;
+  /**
+   * Rebuild and reload on an edit of the Worker's code or assets, as `wrangler dev` does (npm
+   * start). Tests turn it off: one test rebuilding the agent bundle reloaded every running cluster.
+   */
+  watch?: boolean;
 }
 
 async function main(options: DevServerOptions): Promise<void> {
@@ -30,8 +35,7 @@ async function main(options: DevServerOptions): Promise<void> {
       persist: options.persistTo,
       inspector: options.inspectorPort === undefined ? false : { hostname: "127.0.0.1", port: options.inspectorPort },
       logLevel: options.requestLog ? "info" : "warn",
-      // as `wrangler dev`: an edit to the Worker's code rebuilds and reloads it
-      watch: true,
+      watch: options.watch !== false,
       server: { hostname: options.host, port: options.port, secure: true, httpsKeyPath: options.tlsKey, httpsCertPath: options.tlsCert },
     },
   });

@@ -66,6 +66,8 @@ export interface StartLocalClusterOptions {
   inspectorPort?: number;
   /** wrangler's line per request served (default true); without it wrangler prints only warnings and errors. */
   requestLog?: boolean;
+  /** Reload on edits of the Worker's code or assets (default true, as `wrangler dev`); tests turn it off. */
+  watch?: boolean;
   /** Aborting (Ctrl-C during startup) stops wrangler and rejects. */
   signal?: AbortSignal;
 }
@@ -208,6 +210,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
     envFile: paths.workerEnv,
     inspectorPort: options.inspectorPort,
     requestLog: options.requestLog,
+    watch: options.watch,
     onLine,
   });
   const pid = child.pid;

@@ -138,6 +138,9 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       config: options.config,
       vars: options.vars,
       requestLog: options.requestLog,
+      // Each test cluster serves the code it started with: another test rebuilding the agent
+      // bundle (or an edit during a run) must not reload it mid-test.
+      watch: false,
       onOutput: (line) => {
         options.onOutput?.(line);
         lines.push(line);
