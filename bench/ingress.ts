@@ -218,8 +218,7 @@ async function main(): Promise<void> {
     console.log(`\nkubectl create ingress → first routed answer: p50 ${percentile(live, 50).toFixed(0)} ms, max ${Math.max(...live).toFixed(0)} ms (n=${live.length})`);
 
     // Memory with MANY_INGRESSES Ingresses (two paths each) served.
-    const pidFile = readdirSync(join(dir, "agent", "data", "ingress")).includes("haproxy.pid") ? join(dir, "agent", "data", "ingress", "haproxy.pid") : "";
-    const haproxyPid = Number(readFileSync(pidFile, "utf8").trim());
+    const haproxyPid = Number(readFileSync(join(dir, "agent", "data", "ingress", "haproxy.pid"), "utf8").trim());
     const before = treeRssMb(haproxyPid);
     const many = Array.from({ length: MANY_INGRESSES }, (_, i) => ({
       apiVersion: "networking.k8s.io/v1",
