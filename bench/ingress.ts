@@ -153,6 +153,8 @@ async function main(): Promise<void> {
     await c.kubectl(["apply", "-f", "-"], { stdin: backendManifest(image) });
     await eventually(async () => ((await kubectl("get", "pods", "-l", "app=web", "--no-headers")).match(/1\/1\s+Running/g) ?? []).length === 3, "3 backend pods Running", 90_000, 500);
     const pods = (await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].status.podIP}")).split(" ");
+    // wrk, nginx, HAProxy and the Node.js proxy all send to these pod IPs: each is checked with
+    // `ip route get` to stay on this machine (the pod bridge) before anything is sent.
     for (const ip of pods) await assertStaysLocal(ip);
 
     const { cert, key } = await selfSignedPem(["a.bench"]);
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
     const results = new Map<string, WrkResult[]>();
     const add = (k: string, r: WrkResult) => results.set(k, [...(results.get(k) ?? []), r]);
     for (let round = 0; round < ROUNDS; round++) {
+      await assertStaysLocal(pods[0]!);
       add("direct", await wrk(`http://${pods[0]}:${BACKEND_PORT}/api/items`, "a.bench"));
       add("node", await wrk(viaNode("/api/items"), "a.bench"));
       for (const cs of cases) {

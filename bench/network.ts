@@ -201,6 +201,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 300));
     // Before any load: every address is routed where it should be inside the sending node's
     // namespace (the client pod's traffic is routed by node 1).
+    // Every address the runs below send to, checked with `ip route get` in the sending namespace.
     await assertRoute(n1, web1, /dev edgeplane0/);
     await assertRoute(n1, oneIP, /dev edgeplane-svc/);
     await assertRoute(n1, web2, new RegExp(`via ${n2.ip} dev eth0`));

@@ -3,6 +3,7 @@
 // path routing and forwarded headers). Run as its own process by bench/ingress.ts:
 //   node --import tsx bench/lib/node-proxy.ts <port> <podIP:port>,<podIP:port>,...
 import { Agent, createServer, request } from "node:http";
+import { assertStaysLocal } from "../../test/e2e/local-route";
 
 const [portText, backendsText] = process.argv.slice(2);
 const backends = (backendsText ?? "").split(",").map((b) => ({ host: b.split(":")[0]!, port: Number(b.split(":")[1]) }));
@@ -14,6 +15,10 @@ function routed(host: string, path: string): boolean {
   const prefixes = ROUTES[host.split(":")[0]!.toLowerCase()] ?? [];
   return prefixes.some((p) => p === "/" || path === p || path.startsWith(`${p}/`));
 }
+
+// Sends only to pod addresses that `ip route get` keeps on this machine (bench/ingress.ts checked
+// them too; a proxy refuses to start otherwise).
+for (const b of backends) await assertStaysLocal(b.host);
 
 createServer((req, res) => {
   const path = (req.url ?? "/").split("?")[0]!;
