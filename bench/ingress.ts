@@ -6,9 +6,9 @@
 //   - and, as the alternative we did not build, a proxy in Node.js (bench/lib/node-proxy.ts).
 // Then how long a new Ingress takes from `kubectl apply` to answering, and the ingress's memory
 // with 100 Ingresses. Needs root, Docker, wrk and nginx (apt-get install -y wrk nginx haproxy).
-//   npm run bench:ingress   (ROUNDS=3 DURATION_S=8 CONNECTIONS=32)
+//   npm run bench:ingress   (ROUNDS=5 DURATION_S=8 CONNECTIONS=32)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,11 +21,11 @@ import { assertStaysLocal } from "../test/e2e/local-route";
 import { selfSignedPem } from "../test/e2e/tls-certs";
 import { percentile } from "./lib/client";
 import { BACKEND_PORT, ensureNginxImage } from "./lib/nginx-image";
-import { rssMb } from "./lib/proc";
+import { childPids, rssMb, treeCpuNs } from "./lib/proc";
 import { parseWrk, type WrkResult } from "./lib/wrk";
 
 const run = promisify(execFile);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION_S = Number(process.env.DURATION_S ?? 8);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const LIVE_SAMPLES = Number(process.env.LIVE_SAMPLES ?? 10);
@@ -111,28 +111,30 @@ http {
 `;
 }
 
-async function wrk(url: string, host: string): Promise<WrkResult> {
-  const args = ["-t2", `-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", "-H", `Host: ${host}`, url];
-  await run("wrk", ["-t1", "-c1", "-d1s", "-H", `Host: ${host}`, url]);
-  const { stdout } = await run("wrk", args, { timeout: (DURATION_S + 30) * 1000 });
-  return parseWrk(stdout);
+interface Measured extends WrkResult {
+  /** The proxy's CPU time (all its processes and threads) per request, in microseconds. */
+  cpuUs: number;
 }
 
-function median(results: WrkResult[]): WrkResult {
-  const pick = (f: (r: WrkResult) => number) => percentile(results.map(f), 50);
-  return { rps: pick((r) => r.rps), p50: pick((r) => r.p50), p99: pick((r) => r.p99) };
+/** One wrk run, and the CPU time the proxy whose main process is `proxyPid` spent on it. */
+async function wrk(url: string, host: string, proxyPid?: number): Promise<Measured> {
+  const args = ["-t2", `-c${CONNECTIONS}`, `-d${DURATION_S}s`, "--latency", "-H", `Host: ${host}`, url];
+  await run("wrk", ["-t1", "-c1", "-d1s", "-H", `Host: ${host}`, url]);
+  const cpuBefore = proxyPid ? treeCpuNs(proxyPid) : 0;
+  const { stdout } = await run("wrk", args, { timeout: (DURATION_S + 30) * 1000 });
+  const result = parseWrk(stdout);
+  const cpuUs = proxyPid ? (treeCpuNs(proxyPid) - cpuBefore) / 1000 / result.requests : NaN;
+  return { ...result, cpuUs };
+}
+
+function median(results: Measured[]): Measured {
+  const pick = (f: (r: Measured) => number) => percentile(results.map(f), 50);
+  return { rps: pick((r) => r.rps), requests: pick((r) => r.requests), p50: pick((r) => r.p50), p99: pick((r) => r.p99), cpuUs: pick((r) => r.cpuUs) };
 }
 
 /** The resident memory of a process and its children (HAProxy's master and workers). */
 function treeRssMb(pid: number): number {
-  const children = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try {
-      return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(pid);
-    } catch {
-      return false;
-    }
-  });
-  return rssMb(pid) + children.reduce((sum, c) => sum + rssMb(Number(c)), 0);
+  return [pid, ...childPids(pid)].reduce((sum, p) => sum + rssMb(p), 0);
 }
 
 async function main(): Promise<void> {
@@ -179,34 +181,37 @@ async function main(): Promise<void> {
     const viaNode = (path: string) => `http://${LOOPBACK}:${nodePort}${path}`;
 
     // Same routes, same pods, same load; the three paths alternate within each round.
+    const haproxyPid = Number(readFileSync(join(dir, "agent", "data", "ingress", "haproxy.pid"), "utf8").trim());
     const cases: { label: string; edgeplane: [string, string]; nginx: [string, string] }[] = [
       { label: "a.bench/api, HTTP", edgeplane: [ingress("http", "/api/items"), "a.bench"], nginx: [viaNginx("http", "/api/items"), "a.bench"] },
       { label: "b.bench/static, HTTP", edgeplane: [ingress("http", "/static/app.js"), "b.bench"], nginx: [viaNginx("http", "/static/app.js"), "b.bench"] },
       { label: "a.bench/, HTTPS", edgeplane: [ingress("https", "/"), "a.bench"], nginx: [viaNginx("https", "/"), "a.bench"] },
     ];
-    const results = new Map<string, WrkResult[]>();
-    const add = (k: string, r: WrkResult) => results.set(k, [...(results.get(k) ?? []), r]);
+    const results = new Map<string, Measured[]>();
+    const add = (k: string, r: Measured) => results.set(k, [...(results.get(k) ?? []), r]);
     for (let round = 0; round < ROUNDS; round++) {
       await assertStaysLocal(pods[0]!);
       add("direct", await wrk(`http://${pods[0]}:${BACKEND_PORT}/api/items`, "a.bench"));
-      add("node", await wrk(viaNode("/api/items"), "a.bench"));
+      add("node", await wrk(viaNode("/api/items"), "a.bench", nodeProxy.pid));
       for (const cs of cases) {
-        add(`edgeplane ${cs.label}`, await wrk(...cs.edgeplane));
-        add(`nginx ${cs.label}`, await wrk(...cs.nginx));
+        // Which proxy goes first alternates by round, so neither always runs on a warmer machine.
+        const order = round % 2 === 0 ? (["edgeplane", "nginx"] as const) : (["nginx", "edgeplane"] as const);
+        for (const proxy of order) add(`${proxy} ${cs.label}`, await wrk(...cs[proxy], proxy === "edgeplane" ? haproxyPid : nginx.pid));
       }
       process.stdout.write(`round ${round + 1} of ${ROUNDS} done\n`);
     }
     const direct = median(results.get("direct")!);
-    const fmt = (r: WrkResult) => `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms`;
+    const fmt = (r: Measured) => `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${Number.isNaN(r.cpuUs) ? "" : `  proxy CPU ${r.cpuUs.toFixed(1)} µs/req`}`;
+    const spread = (k: string) => results.get(k)!.map((r) => r.rps.toFixed(0)).join(" ");
     console.log(`\nwrk -t2 -c${CONNECTIONS} -d${DURATION_S}s, medians of ${ROUNDS} rounds, three backend pods (one for direct)`);
     console.log(`${"straight to a pod".padEnd(34)} ${fmt(direct)}`);
     console.log(`${"Node.js proxy a.bench/api, HTTP".padEnd(34)} ${fmt(median(results.get("node")!))}`);
     for (const cs of cases) {
       const e = median(results.get(`edgeplane ${cs.label}`)!);
       const n = median(results.get(`nginx ${cs.label}`)!);
-      console.log(`${`edgeplane ${cs.label}`.padEnd(34)} ${fmt(e)}`);
-      console.log(`${`nginx ${cs.label}`.padEnd(34)} ${fmt(n)}`);
-      console.log(`${"".padEnd(34)} edgeplane/nginx: ${(e.rps / n.rps).toFixed(2)}× req/s, p99 ${(e.p99 / n.p99).toFixed(2)}×; edgeplane/direct ${(e.rps / direct.rps).toFixed(2)}× req/s`);
+      console.log(`${`edgeplane ${cs.label}`.padEnd(34)} ${fmt(e)}   (rounds: ${spread(`edgeplane ${cs.label}`)})`);
+      console.log(`${`nginx ${cs.label}`.padEnd(34)} ${fmt(n)}   (rounds: ${spread(`nginx ${cs.label}`)})`);
+      console.log(`${"".padEnd(34)} edgeplane/nginx: ${(e.rps / n.rps).toFixed(2)}× req/s, p99 ${(e.p99 / n.p99).toFixed(2)}×, CPU per request ${(e.cpuUs / n.cpuUs).toFixed(2)}×; edgeplane/direct ${(e.rps / direct.rps).toFixed(2)}× req/s`);
     }
 
     // From `kubectl apply` of a new Ingress to its first routed answer.
@@ -221,7 +226,6 @@ async function main(): Promise<void> {
     console.log(`\nkubectl create ingress → first routed answer: p50 ${percentile(live, 50).toFixed(0)} ms, max ${Math.max(...live).toFixed(0)} ms (n=${live.length})`);
 
     // Memory with MANY_INGRESSES Ingresses (two paths each) served.
-    const haproxyPid = Number(readFileSync(join(dir, "agent", "data", "ingress", "haproxy.pid"), "utf8").trim());
     const before = treeRssMb(haproxyPid);
     const many = Array.from({ length: MANY_INGRESSES }, (_, i) => ({
       apiVersion: "networking.k8s.io/v1",

@@ -151,7 +151,7 @@ async function compare(label: string, measured: () => Promise<WrkResult>, anchor
     a.push(await measured());
     b.push(await anchor());
   }
-  const mid = (rs: WrkResult[]): WrkResult => ({ rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) });
+  const mid = (rs: WrkResult[]): WrkResult => ({ rps: median(rs.map((r) => r.rps)), requests: median(rs.map((r) => r.requests)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) });
   console.log(row(label, mid(a), anchorLabel, mid(b)));
 }
 

@@ -1,5 +1,5 @@
 // A process's CPU time and memory from /proc, for the benchmarks that measure the agent.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** utime + stime, in seconds. */
 export function cpuSeconds(pid: number): number {
@@ -15,3 +15,26 @@ export function rssMb(pid: number): number {
 
 /** Linux's USER_HZ. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The direct children of a process (a proxy's workers). */
+export function childPids(pid: number): number[] {
+  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((d) => {
+    try {
+      return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(pid);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** CPU time of a process, its threads and its children's, in nanoseconds (schedstat: finer than utime's ticks). */
+export function treeCpuNs(pid: number): number {
+  const taskNs = (p: number) => {
+    try {
+      return readdirSync(`/proc/${p}/task`).reduce((sum, t) => sum + Number(readFileSync(`/proc/${p}/task/${t}/schedstat`, "utf8").split(" ")[0]), 0);
+    } catch {
+      return 0;
+    }
+  };
+  return [pid, ...childPids(pid)].reduce((sum, p) => sum + taskNs(p), 0);
+}

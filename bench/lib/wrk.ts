@@ -3,6 +3,8 @@
 
 export interface WrkResult {
   rps: number;
+  /** Requests completed in the run. */
+  requests: number;
   p50: number;
   p99: number;
 }
@@ -20,6 +22,7 @@ export function parseWrk(out: string): WrkResult {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out);
   if (errors) throw new Error(`wrk saw errors:\n${out}`);
-  return { rps, p50: pct("50"), p99: pct("99") };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  return { rps, requests, p50: pct("50"), p99: pct("99") };
 }
 

@@ -108,9 +108,51 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyOptions):
   const bySize = new Map<number, string[]>();
   for (const r of table.routes) if (r.maxBodyBytes !== undefined) bySize.set(r.maxBodyBytes, [...(bySize.get(r.maxBodyBytes) ?? []), r.id]);
 
-  const bind = options.bindAddress ?? "";
   const exact = table.routes.some((r) => r.match === "Exact");
   const regex = table.routes.some((r) => r.match === "Regex");
+  const wildcard = table.hosts.some((h) => h.startsWith("*."));
+  const host = "req.hdr(host),field(1,:),lower";
+  // Every line here runs for every request: sample expressions only (no log-format strings, which
+  // HAProxy renders through its log-line builder), and only the lookups this table needs.
+  const lookup: string[] = [
+    "  http-request set-var(req.p) path",
+    ...(!exact && !regex && !wildcard
+      ? // The common table: host key (else the catch-all "_") and the longest prefix in one chain.
+        [`  http-request set-var(req.route) ${host},map_str(${path("hosts.map")},_),concat(,req.p,/),map_beg(${path("prefix.map")})`]
+      : [
+          // Host key: the exact host, else its `*.` wildcard form, else the catch-all "_".
+          `  http-request set-var(req.hk) ${host},map_str(${path("hosts.map")})`,
+          ...(wildcard ? [`  http-request set-var(req.hk) ${host},regsub(^[^.]+,*),map_str(${path("hosts.map")}) if !{ var(req.hk) -m found }`] : []),
+          "  http-request set-var(req.hk) str(_) if !{ var(req.hk) -m found }",
+          // Exact beats Regex beats Prefix; within each, the longest.
+          ...(exact ? [`  http-request set-var(req.route) var(req.hk),concat(,req.p),map_str(${path("exact.map")})`] : []),
+          ...(regex ? [`  http-request set-var(req.route) var(req.hk),concat(,req.p),map_reg(${path("regex.map")}) if !{ var(req.route) -m found }`] : []),
+          `  http-request set-var(req.route) var(req.hk),concat(,req.p,/),map_beg(${path("prefix.map")}) if !{ var(req.route) -m found }`,
+        ]),
+  ];
+  const rewrites = table.routes
+    .filter((r) => r.rewriteTarget !== undefined)
+    .map((r) => {
+      const match = r.match === "Regex" ? `(?i)^${r.path.startsWith("^") ? r.path.slice(1) : r.path}` : `^${escapeRegex(r.path)}`;
+      return `  http-request replace-path ${quoted(match)} ${quoted(rewriteFormat(r.rewriteTarget!))} if { var(req.route) -m str ${r.id} }`;
+    });
+  const frontend = (f: { name: string; bind: string; scheme: string; port: number; redirect: string[] }): string[] => [
+    `frontend ${f.name}`,
+    `  bind ${f.bind}`,
+    ...lookup,
+    ...listAcl("to_https", f.redirect),
+    ...(f.redirect.length ? ["  http-request redirect scheme https code 308 if to_https"] : []),
+    ...[...bySize].map(([size, ids]) => `  http-request deny deny_status 413 if { var(req.route) -m str ${ids.join(" ")} } { req.hdr_val(content-length) gt ${size} }`),
+    `  http-request set-header X-Forwarded-Proto ${f.scheme}`,
+    "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
+    `  http-request set-header X-Forwarded-Port ${f.port}`,
+    "  http-request set-header X-Real-IP %[src]",
+    ...rewrites,
+    `  use_backend %[var(req.route),map_str(${path("backends.map")})] if { var(req.route) -m found }`,
+    `  default_backend ${table.defaultBackendId ? backendName(table.defaultBackendId) : "be_not_found"}`,
+  ];
+
+  const bind = options.bindAddress ?? "";
   const cfg: string[] = [
     "global",
     "  master-worker",
@@ -132,37 +174,10 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyOptions):
     // Idle backend connections serve any client's next request (they are plain HTTP/1.1 to pods).
     "  http-reuse always",
     "",
-    "frontend ingress",
-    `  bind ${bind}:${options.httpPort}`,
-    `  bind ${bind}:${options.httpsPort} ssl crt ${path(DEFAULT_CERT_FILE)} crt-list ${path("certs.list")} alpn h2,http/1.1`,
-    // Host key: the exact host, else its `*.` wildcard form, else the catch-all "_". Request-scoped
-    // variables, and only the lookups this table needs: every line here runs for every request.
-    `  http-request set-var(req.hk) req.hdr(host),field(1,:),lower,map_str(${path("hosts.map")})`,
-    ...(table.hosts.some((h) => h.startsWith("*."))
-      ? [`  http-request set-var(req.hk) req.hdr(host),field(1,:),lower,regsub(^[^.]+,*),map_str(${path("hosts.map")}) if !{ var(req.hk) -m found }`]
-      : []),
-    "  http-request set-var(req.hk) str(_) if !{ var(req.hk) -m found }",
-    // Exact beats Regex beats Prefix; within each, the longest.
-    ...(exact || regex ? ['  http-request set-var-fmt(req.key) "%[var(req.hk)]%[path]"'] : []),
-    ...(exact ? [`  http-request set-var(req.route) var(req.key),map_str(${path("exact.map")})`] : []),
-    ...(regex ? [`  http-request set-var(req.route) var(req.key),map_reg(${path("regex.map")}) if !{ var(req.route) -m found }`] : []),
-    '  http-request set-var-fmt(req.pkey) "%[var(req.hk)]%[path]/" if !{ var(req.route) -m found }',
-    `  http-request set-var(req.route) var(req.pkey),map_beg(${path("prefix.map")}) if !{ var(req.route) -m found }`,
-    ...listAcl("to_https", redirect),
-    ...(redirect.length ? ["  http-request redirect scheme https code 308 if !{ ssl_fc } to_https"] : []),
-    ...[...bySize].map(([size, ids]) => `  http-request deny deny_status 413 if { var(req.route) -m str ${ids.join(" ")} } { req.hdr_val(content-length) gt ${size} }`),
-    "  http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]",
-    "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
-    "  http-request set-header X-Forwarded-Port %[dst_port]",
-    "  http-request set-header X-Real-IP %[src]",
-    ...table.routes
-      .filter((r) => r.rewriteTarget !== undefined)
-      .map((r) => {
-        const match = r.match === "Regex" ? `(?i)^${r.path.startsWith("^") ? r.path.slice(1) : r.path}` : `^${escapeRegex(r.path)}`;
-        return `  http-request replace-path ${quoted(match)} ${quoted(rewriteFormat(r.rewriteTarget!))} if { var(req.route) -m str ${r.id} }`;
-      }),
-    `  use_backend %[var(req.route),map_str(${path("backends.map")})] if { var(req.route) -m found }`,
-    `  default_backend ${table.defaultBackendId ? backendName(table.defaultBackendId) : "be_not_found"}`,
+    // One frontend per port, so the scheme and port are constants rather than per-request lookups.
+    ...frontend({ name: "http", bind: `${bind}:${options.httpPort}`, scheme: "http", port: options.httpPort, redirect }),
+    "",
+    ...frontend({ name: "https", bind: `${bind}:${options.httpsPort} ssl crt ${path(DEFAULT_CERT_FILE)} crt-list ${path("certs.list")} alpn h2,http/1.1`, scheme: "https", port: options.httpsPort, redirect: [] }),
     "",
     "backend be_not_found",
     `  http-request return status 404 content-type text/html string ${quoted(NOT_FOUND_PAGE)}`,

@@ -257,7 +257,38 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
     expect(headers["x-real-ip"]).toBe(LOOPBACK);
     expect(headers["x-forwarded-proto"]).toBe("https");
     expect(headers["x-forwarded-host"]).toBe("myapp.com");
-    expect(reply(await send("analytics.myapp.com", "/h")).headers["x-forwarded-proto"]).toBe("http");
+    expect(headers["x-forwarded-port"]).toBe(String(httpsPort));
+    const plain = reply(await send("analytics.myapp.com", "/h")).headers;
+    expect([plain["x-forwarded-proto"], plain["x-forwarded-port"]]).toEqual(["http", String(httpPort)]);
+  });
+
+  it("routes a table of Prefix paths and exact hosts only (the one-lookup form) the same way", async () => {
+    const all = ingresses;
+    ingresses = [
+      ingress("prefix-only", { rules: [
+        { host: "myapp.com", http: { paths: [
+          { path: "/analytics", pathType: "Prefix", backend: svcBackend("analytics") },
+          { path: "/shopping", pathType: "Prefix", backend: svcBackend("shopping") },
+          { path: "/", pathType: "Prefix", backend: svcBackend("web") },
+        ] } },
+        { host: "shopping.myapp.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: svcBackend("shopping") }] } },
+        { http: { paths: [{ path: "/any", pathType: "Prefix", backend: svcBackend("fallback") }] } },
+      ] }),
+    ];
+    await apply();
+    try {
+      expect(await routedTo("myapp.com", "/shopping/cart", false)).toBe("shopping-a /shopping/cart");
+      expect(await routedTo("myapp.com", "/shopping", false)).toBe("shopping-a /shopping");
+      expect(await routedTo("myapp.com", "/shoppingx", false)).toBe("web-a /shoppingx");
+      expect(await routedTo("MyApp.com:80", "/", false)).toBe("web-a /");
+      expect(await routedTo("shopping.myapp.com", "/x", false)).toBe("shopping-a /x");
+      // Hosts no rule names fall to the rules without a host, then to the 404 page.
+      expect(await routedTo("unknown.example", "/any/thing", false)).toBe("fallback-a /any/thing");
+      expect(await routedTo("unknown.example", "/other", false)).toBe("404");
+    } finally {
+      ingresses = all;
+      await apply();
+    }
   });
 
   it("answers a resource backend with 503 and a clear message, and 404 with a page when nothing matches", async () => {
