@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { cpuSeconds, rssMb } from "./lib/proc";
 import { clientFromKubeconfig, listThenWatch, percentile, type ApiClient } from "./lib/client";
 import { ensureBusyboxImage } from "../test/e2e/docker-images";
-import { startCluster, type Cluster } from "../test/e2e/harness";
+import { startCluster } from "../test/e2e/harness";
 import { eventually, kubectlOk } from "../test/e2e/helpers";
 import { installAgent, removeNodeContainers, type InstalledAgent } from "../test/e2e/node-agent-lib";
 

@@ -1,7 +1,8 @@
 // The Hono application: health and discovery endpoints, then every resource URL
 // dispatched to the generic verbs. Every failure leaves as a Kubernetes Status.
 import { Hono } from "hono";
-import { authenticate, authorizeRequest, type Principal } from "./api/auth";
+import type { Principal } from "./api/access";
+import { authenticate, authorizeRequest } from "./api/auth";
 import { ensureBootstrapped } from "./api/bootstrap";
 import type { ApiContext } from "./api/context";
 import { aggregatedDiscovery } from "./api/discovery-aggregated";

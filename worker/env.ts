@@ -1,17 +1,14 @@
 // Bindings and variables the Worker and its Durable Objects receive.
-import type { ControllerLoop } from "./durable/controller-loop";
-import type { NodeLeases } from "./durable/node-leases";
-import type { NodeTunnel } from "./durable/node-tunnel";
-import type { WatchHub } from "./durable/watch-hub";
+import type { ControllerLoopRpc, NodeLeasesRpc, NodeTunnelRpc, WatchHubRpc } from "./durable/rpc";
 
 export interface Env {
   DB: D1Database;
-  WATCH_HUB: DurableObjectNamespace<WatchHub>;
-  CONTROLLER_LOOP: DurableObjectNamespace<ControllerLoop>;
+  WATCH_HUB: DurableObjectNamespace<WatchHubRpc>;
+  CONTROLLER_LOOP: DurableObjectNamespace<ControllerLoopRpc>;
   /** One per node: the agent's outbound tunnel for logs, exec, attach and port-forward. */
-  NODE_TUNNEL: DurableObjectNamespace<NodeTunnel>;
+  NODE_TUNNEL: DurableObjectNamespace<NodeTunnelRpc>;
   /** Lease renewals land here, not in SQL (DESIGN decision 9). */
-  NODE_LEASES: DurableObjectNamespace<NodeLeases>;
+  NODE_LEASES: DurableObjectNamespace<NodeLeasesRpc>;
   /** Static assets (wrangler.toml [assets]): the node agent bundle, dist/assets/agent.mjs. */
   ASSETS?: Fetcher;
   /** When set, libSQL/Turso replaces D1 as the state store. */

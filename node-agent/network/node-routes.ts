@@ -84,7 +84,6 @@ export function parseRoutes(out: string): Map<string, RouteTarget> {
 export class NodeRoutes {
   private readonly nodes = new Map<string, NodeInfo>();
   private informer: Informer | undefined;
-  private installed = new Map<string, RouteTarget>();
   private running = false;
   private again = false;
   /** Called with this node's own object whenever it changes (its podCIDR is assigned here). */
@@ -156,7 +155,6 @@ export class NodeRoutes {
       for (const cidr of present.keys()) {
         if (!routes.has(cidr)) await runCommand("ip", ["route", "del", cidr, "proto", ROUTE_PROTOCOL]).catch(() => undefined);
       }
-      this.installed = routes;
     } finally {
       this.running = false;
       if (this.again) {

@@ -35,9 +35,9 @@ export class PodNetwork {
   private stopped = false;
 
   constructor(
-    private readonly api: ApiClient,
+    api: ApiClient,
     readonly config: NetworkConfig,
-    private readonly nodeName: string,
+    nodeName: string,
     private readonly dataDir: string,
     private readonly log: (message: string) => void,
   ) {

@@ -12,7 +12,7 @@ import {
   textPayload,
   type Frame,
   type StreamOpen,
-} from "../../worker/tunnel/frames";
+} from "../../shared/tunnel/frames";
 import { startExec } from "./exec";
 import { startLogs } from "./logs";
 import { startPortForward } from "./port-forward";

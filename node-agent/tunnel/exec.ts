@@ -10,8 +10,8 @@ import {
   parseResize,
   splitChannel,
   type ChannelStatus,
-} from "../../worker/tunnel/channels";
-import type { StreamOpen } from "../../worker/tunnel/frames";
+} from "../../shared/tunnel/channels";
+import type { StreamOpen } from "../../shared/tunnel/frames";
 import { currentContainer } from "./containers";
 import { DockerDemuxer } from "./docker-frames";
 import { applyBackpressure, type StreamContext, type StreamHandler, type StreamSink } from "./stream";

@@ -1,7 +1,7 @@
 // `kubectl logs` on the agent: the container's Docker log stream (follow, tail, since, timestamps,
 // previous, limitBytes), demultiplexed when it has no TTY, sent as the body of the log response.
 import type { Readable } from "node:stream";
-import type { LogOptions, StreamOpen } from "../../worker/tunnel/frames";
+import type { LogOptions, StreamOpen } from "../../shared/tunnel/frames";
 import { currentContainer, previousContainer } from "./containers";
 import { DockerDemuxer } from "./docker-frames";
 import { applyBackpressure, type StreamContext, type StreamHandler, type StreamSink } from "./stream";

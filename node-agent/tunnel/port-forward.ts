@@ -2,7 +2,7 @@
 // connection it opens an error stream and a data stream (headers streamType, port, requestID),
 // and the data stream is joined to podIP:port, as kubelet's SPDY port-forward server does.
 import { connect, type Socket } from "node:net";
-import type { StreamOpen } from "../../worker/tunnel/frames";
+import type { StreamOpen } from "../../shared/tunnel/frames";
 import { podIP } from "./containers";
 import {
   controlStreamId,

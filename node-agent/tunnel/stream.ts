@@ -1,7 +1,7 @@
 // The seam between the tunnel connection and one stream's handler (logs, exec, attach,
 // port-forward): the handler writes through a sink and receives the client's bytes and close.
 import type Dockerode from "dockerode";
-import type { StatusBody } from "../../worker/tunnel/protocol";
+import type { StatusBody } from "../../shared/status";
 
 export interface StreamSink {
   /** Logs only: the container was found, the response body follows. */

@@ -1,13 +1,11 @@
 // The Services scenario the npm start test runs on its one-node cluster: traffic through
 // ClusterIP, DNS names across namespaces, NodePort, LoadBalancer, headless and StatefulSet names,
 // SRV, PTR, ExternalName and UDP. Every address is checked to stay on this machine before use.
-import { execFile } from "node:child_process";
 import dgram from "node:dgram";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import packet from "dns-packet";
 import { expect } from "vitest";
 import { eventually } from "./helpers";
@@ -15,7 +13,6 @@ import { assertStaysLocal } from "./local-route";
 
 export { assertStaysLocal };
 
-const run = promisify(execFile);
 export const TRAFFIC_MANIFEST = join(import.meta.dirname, "manifests", "traffic.yaml");
 
 type Kubectl = (...args: string[]) => Promise<string>;

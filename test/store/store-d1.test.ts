@@ -2,7 +2,6 @@
 // proves the CAS guard view/triggers, RETURNING and batch atomicity on the real D1 binding.
 /// <reference types="@cloudflare/vitest-pool-workers" />
 import { applyD1Migrations, env } from "cloudflare:test";
-import type { D1Migration } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../worker/env";

@@ -1,7 +1,8 @@
 // The Node authorizer as a table: given pods bound to node vm1 (and one on vm2), which requests a
 // node credential may make (Kubernetes' Node authorizer + NodeRestriction) and the 403 it gets.
 import { beforeAll, describe, expect, it } from "vitest";
-import { authorizeRequest, type AccessRequest, type Principal } from "../../worker/api/auth";
+import type { AccessRequest, Principal } from "../../worker/api/access";
+import { authorizeRequest } from "../../worker/api/auth";
 import { podReferences } from "../../worker/api/node-authorizer-refs";
 import type { KubeObject } from "../../worker/resources/types";
 import { StatusError } from "../../worker/api/status-error";

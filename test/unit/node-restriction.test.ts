@@ -2,7 +2,7 @@
 // labels stay as the admin set them; everything else a kubelet writes passes.
 import { describe, expect, it } from "vitest";
 import { admitNodeWrite } from "../../worker/api/node-restriction";
-import type { Principal } from "../../worker/api/auth";
+import type { Principal } from "../../worker/api/access";
 import type { KubeObject } from "../../worker/resources/types";
 
 const node: Principal = { user: "system:node:vm1", kind: "node", scope: "vm1" };

@@ -11,8 +11,8 @@ import {
   exitStatus,
   parseResize,
   splitChannel,
-} from "../../worker/tunnel/channels";
-import { dataFrames, decodeFrame, encodeFrame, FrameType, jsonPayload, MAX_FRAME_PAYLOAD_BYTES, parseStreamOpen } from "../../worker/tunnel/frames";
+} from "../../shared/tunnel/channels";
+import { dataFrames, decodeFrame, encodeFrame, FrameType, jsonPayload, MAX_FRAME_PAYLOAD_BYTES, parseStreamOpen } from "../../shared/tunnel/frames";
 import { backoffMs, RECONNECT_MAX_MS, RECONNECT_MIN_MS, tunnelUrl } from "../../node-agent/tunnel/client";
 import { DockerDemuxer } from "../../node-agent/tunnel/docker-frames";
 

@@ -3,15 +3,9 @@
 // Node authorizer's rules (node-authorizer.ts).
 import type { Env } from "../env";
 import type { Store, TokenRecord } from "../store/types";
+import type { AccessRequest, Principal } from "./access";
 import { nodeMayAccess } from "./node-authorizer";
 import { forbidden, StatusError, unauthorized } from "./status-error";
-
-export interface Principal {
-  user: string;
-  kind: TokenRecord["kind"];
-  /** Namespace of a service account, node name of a node credential, "" for the admin. */
-  scope: string;
-}
 
 /** Looked-up tokens are cached per isolate briefly; a deleted token stops working within this. */
 const TOKEN_CACHE_TTL_MS = 10_000;
@@ -48,20 +42,6 @@ export async function authenticate(request: Request, env: Env, store: Store, now
   const record = cached.record;
   if (!record || (record.expiresAt !== null && record.expiresAt < now)) throw unauthorized();
   return { user: record.user, kind: record.kind, scope: record.scope };
-}
-
-export interface AccessRequest {
-  verb: string;
-  group: string;
-  resource: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-  /**
-   * The HTTP request, when the caller has it: node rules read its `fieldSelector` (a list of one
-   * referenced Secret) and, for a create, the body's metadata.name (NodeRestriction). Read from a clone.
-   */
-  request?: Request;
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { Env } from "../env";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../store/types";
-import type { Principal } from "./auth";
+import type { Principal } from "./access";
 import type { ApiContext } from "./context";
 import { timestamp } from "./context";
 import { StatusError } from "./status-error";

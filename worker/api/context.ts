@@ -2,7 +2,7 @@
 // and how to hand work to the runtime after the response (watch fan-out, controller nudges).
 import type { Env } from "../env";
 import type { Store } from "../store/types";
-import type { Principal } from "./auth";
+import type { Principal } from "./access";
 import type { OutputFormat } from "./negotiate";
 import type { ResourceRequest } from "./request-info";
 

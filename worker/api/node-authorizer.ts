@@ -4,7 +4,7 @@
 // (and TLS Secrets an Ingress names, for the ingress controller every node runs).
 import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
-import type { AccessRequest } from "./auth";
+import type { AccessRequest } from "./access";
 import { podNodeName, podReferences, type ReferencedKind } from "./node-authorizer-refs";
 import { bodyTypeOf, decodeBody, isPlainObject, readBodyText } from "./negotiate";
 import { parseFieldSelector, requiredFieldValue } from "./selectors";

@@ -3,7 +3,7 @@
 // attract pods and their secrets) nor labels under node-restriction.kubernetes.io/.
 import type { KubeObject } from "../resources/types";
 import { deepEqual } from "../lib/deep-equal";
-import type { Principal } from "./auth";
+import type { Principal } from "./access";
 import { StatusError } from "./status-error";
 
 const RESTRICTED_LABEL_PREFIX = "node-restriction.kubernetes.io/";

@@ -1,24 +1,8 @@
 // The one error type of the API: every failure leaves the Worker as a Kubernetes
 // `Status` object (kind Status, apiVersion v1) with the code and reason kubectl expects.
+import type { StatusReason } from "../../shared/status";
 
-export type StatusReason =
-  | "BadRequest"
-  | "Unauthorized"
-  | "Forbidden"
-  | "NotFound"
-  | "AlreadyExists"
-  | "Conflict"
-  | "Invalid"
-  | "Gone"
-  | "Expired"
-  | "MethodNotAllowed"
-  | "NotAcceptable"
-  | "UnsupportedMediaType"
-  | "RequestEntityTooLarge"
-  | "TooManyRequests"
-  | "InternalError"
-  | "Timeout"
-  | "ServiceUnavailable";
+export type { StatusReason };
 
 export interface StatusCause {
   /** CauseType, e.g. FieldValueRequired, FieldValueInvalid, FieldValueNotSupported. */

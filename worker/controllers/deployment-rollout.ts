@@ -2,7 +2,7 @@
 // against the working copies of one DeploymentPass; each returns the status to write.
 import type { KubeObject } from "../resources/types";
 import { byCreation, isComplete, maxUnavailable, replicasOf, specReplicas } from "./deployment-util";
-import { cleanupDeployment, getAllReplicaSets, newRSNewReplicas, rolloutStatus, scaleRSAndRecord, type DeploymentPass } from "./deployment";
+import { cleanupDeployment, getAllReplicaSets, newRSNewReplicas, rolloutStatus, scaleRSAndRecord, type DeploymentPass } from "./deployment-sync";
 import { num, rec, type Json } from "./workload-util";
 
 function available(rs: KubeObject): number {

@@ -12,6 +12,7 @@ import { CONTROLLERS } from "../controllers";
 import { Informer } from "../controllers/informer";
 import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type ReconcileResult } from "../controllers/types";
 import type { Env } from "../env";
+import type { ControllerLoopRpc } from "./rpc";
 import { openStore, prepareStore } from "../store/open";
 import type { Store } from "../store/types";
 import { CONTROLLER_USER } from "../api/writes";
@@ -99,7 +100,7 @@ class PassTrace {
   }
 }
 
-export class ControllerLoop extends DurableObject<Env> {
+export class ControllerLoop extends DurableObject<Env> implements ControllerLoopRpc {
   private readonly informer = new Informer(CONTROLLERS.flatMap((c) => c.watches));
   private readonly applier: ActionApplier;
   private failures = 0;

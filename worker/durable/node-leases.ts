@@ -4,6 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { controllerLoop } from "../api/writes";
 import type { Env } from "../env";
+import type { NodeLeasesRpc } from "./rpc";
 import { LeaseTable, type LeaseOutcome, type LeaseView, type PersistedLease } from "../leases/lease-table";
 
 /** Renewals reach this object's storage at most this often (only to survive a restart). */
@@ -23,7 +24,7 @@ export function nodeLeases(env: Env) {
   return env.NODE_LEASES.get(env.NODE_LEASES.idFromName("kube-node-lease"));
 }
 
-export class NodeLeases extends DurableObject<Env> {
+export class NodeLeases extends DurableObject<Env> implements NodeLeasesRpc {
   private readonly table: LeaseTable;
   /** The alarm as last set (ms), so a renewal costs no storage call. */
   private alarmAt: number | undefined;

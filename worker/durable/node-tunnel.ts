@@ -4,6 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { StatusError } from "../api/status-error";
 import type { Env } from "../env";
+import type { NodeTunnelRpc } from "./rpc";
 import {
   decodeFrame,
   encodeFrame,
@@ -14,9 +15,10 @@ import {
   textPayload,
   type Frame,
   type StreamOpen,
-} from "../tunnel/frames";
-import { channelStatusMessage } from "../tunnel/channels";
-import { AGENT_TAG, isStatusBody, streamTag, TUNNEL_NODE_HEADER, TUNNEL_OP_HEADER, TUNNEL_OPEN_HEADER } from "../tunnel/protocol";
+} from "../../shared/tunnel/frames";
+import { channelStatusMessage } from "../../shared/tunnel/channels";
+import { isStatusBody } from "../../shared/status";
+import { AGENT_TAG, streamTag, TUNNEL_NODE_HEADER, TUNNEL_OP_HEADER, TUNNEL_OPEN_HEADER } from "../tunnel/protocol";
 
 /** How long a log request waits for the agent to find the container before answering 504. */
 export const LOG_READY_TIMEOUT_MS = 15_000;
@@ -54,7 +56,7 @@ function isAttachment(value: unknown): value is StreamAttachment {
   return typeof value === "object" && value !== null && typeof (value as { id?: unknown }).id === "number";
 }
 
-export class NodeTunnel extends DurableObject<Env> {
+export class NodeTunnel extends DurableObject<Env> implements NodeTunnelRpc {
   /** Log responses in flight; a streaming response keeps the object awake, so memory is enough. */
   private readonly logs = new Map<number, LogStream>();
 

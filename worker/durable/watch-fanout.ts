@@ -6,7 +6,7 @@ import type { KubeObject } from "../resources/types";
 import type { ChangeEvent, Store } from "../store/types";
 import { StoreError } from "../store/types";
 import { EventRing, bookmarkChunk, chunkFor, errorChunk, encodeWatchEvent, keyString, shapeFor } from "./watch-ring";
-import type { RingEntry, RingLimits, TypeMeta } from "./watch-ring";
+import type { RingEntry, RingLimits, TypeMeta, WatchFilter } from "./watch-ring";
 
 export { bookmarkChunk, shapeFor };
 
@@ -42,13 +42,6 @@ export interface WatchSink {
   /** Resolves once the queue has room again (backpressure for initial lists and catch-up). */
   ready(): Promise<void>;
   close(): void;
-}
-
-export interface WatchFilter {
-  namespace?: string;
-  name?: string;
-  /** Label and field selectors; absent = every object in namespace/name. */
-  matches?: (obj: KubeObject) => boolean;
 }
 
 export interface WatchSpec {

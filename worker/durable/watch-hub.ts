@@ -4,6 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { StatusError, badRequest } from "../api/status-error";
 import type { Env } from "../env";
+import type { WatchHubRpc } from "./rpc";
 import { resourceByPlural } from "../resources/registry";
 import { openStore } from "../store/open";
 import type { ChangeEvent, Store } from "../store/types";
@@ -19,7 +20,7 @@ function statusResponse(err: StatusError): Response {
   return new Response(JSON.stringify(err.toStatus()), { status: err.code, headers: { "content-type": "application/json" } });
 }
 
-export class WatchHub extends DurableObject<Env> {
+export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
   private fanout: WatchFanOut | undefined;
   private store: Promise<Store> | undefined;
   private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();

@@ -3,7 +3,8 @@
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector, validateFieldSelector } from "../api/selectors";
 import { badRequest } from "../api/status-error";
 import type { KubeObject, ResourceDef } from "../resources/types";
-import type { WatchFilter, WatchSpec } from "./watch-fanout";
+import type { WatchSpec } from "./watch-fanout";
+import type { WatchFilter } from "./watch-ring";
 export interface WatchParams {
   group: string;
   resource: string;

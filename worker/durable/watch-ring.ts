@@ -4,7 +4,14 @@
 import type { StatusError } from "../api/status-error";
 import type { KubeObject } from "../resources/types";
 import type { ChangeEvent, ObjectKey } from "../store/types";
-import type { WatchFilter } from "./watch-fanout";
+
+/** Which objects a watcher sees. */
+export interface WatchFilter {
+  namespace?: string;
+  name?: string;
+  /** Label and field selectors; absent = every object in namespace/name. */
+  matches?: (obj: KubeObject) => boolean;
+}
 
 /** How an event reaches one watcher once its selector is applied (cacher's convertToWatchEvent). */
 export type EventShape = "ADDED" | "MODIFIED" | "DELETED" | "DELETED_PREV";

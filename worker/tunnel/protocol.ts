@@ -1,6 +1,7 @@
 // What the Worker and the NodeTunnel Durable Object agree on: the internal headers that carry a
-// request to the DO, the hibernation tags, and the Status shape an agent reports errors in.
-import type { StatusReason } from "../api/status-error";
+// request to the DO and the hibernation tags. (The frames and the Status shape an agent reports
+// errors in are shared with the agent: shared/tunnel/ and shared/status.ts.)
+import type { NodeTunnelRpc } from "../durable/rpc";
 import type { Env } from "../env";
 
 /** "agent" (a node's tunnel connection) or "stream" (a client's log/exec/attach/portforward). */
@@ -15,20 +16,8 @@ export function streamTag(id: number): string {
   return `stream:${id}`;
 }
 
-export function tunnelStub(env: Env, node: string): DurableObjectStub<import("../durable/node-tunnel").NodeTunnel> {
+export function tunnelStub(env: Env, node: string): DurableObjectStub<NodeTunnelRpc> {
   return env.NODE_TUNNEL.get(env.NODE_TUNNEL.idFromName(node));
-}
-
-export interface StatusBody {
-  code: number;
-  reason: StatusReason;
-  message: string;
-}
-
-export function isStatusBody(value: unknown): value is StatusBody {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.code === "number" && typeof v.reason === "string" && typeof v.message === "string";
 }
 
 /** Internal headers a client must never be able to set: stripped before the DO sees a request. */

@@ -17,7 +17,7 @@ import { createObject, keyOf, revisionOf } from "../writes";
 import { admitNew, userAgentManager } from "./create";
 import { applyScale, toScale } from "./scale";
 import { createRaceLost, guaranteedUpdate } from "./guaranteed-update";
-import { commitUpdate } from "./update";
+import { commitUpdate } from "./commit-update";
 
 function patchErrorToStatus(e: unknown, def: ResourceDef, name: string): unknown {
   if (!(e instanceof PatchError)) return e;

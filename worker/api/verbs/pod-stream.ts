@@ -2,8 +2,8 @@
 // pod strategy does (LogLocation / streamLocation), then relayed to the node's tunnel DO.
 import type { ApiContext } from "../context";
 import { badRequest, methodNotAllowed, notFound, StatusError } from "../status-error";
-import { chooseSubprotocol, EXEC_SUBPROTOCOLS, PORT_FORWARD_SUBPROTOCOL } from "../../tunnel/channels";
-import type { ExecOptions, LogOptions, StreamOpen } from "../../tunnel/frames";
+import { chooseSubprotocol, EXEC_SUBPROTOCOLS, PORT_FORWARD_SUBPROTOCOL } from "../../../shared/tunnel/channels";
+import type { ExecOptions, LogOptions, StreamOpen } from "../../../shared/tunnel/frames";
 import { internalHeaders, TUNNEL_OPEN_HEADER, tunnelStub } from "../../tunnel/protocol";
 
 export const POD_STREAM_SUBRESOURCES: ReadonlySet<string> = new Set(["log", "exec", "attach", "portforward"]);

@@ -10,7 +10,7 @@ import { badRequest, conflict, invalid, notFound } from "../status-error";
 import { getObject, keyOf, revisionOf } from "../writes";
 import { userAgentManager } from "./create";
 import { guaranteedUpdate } from "./guaranteed-update";
-import { commitUpdate } from "./update";
+import { commitUpdate } from "./commit-update";
 
 /** metav1.FormatLabelSelector: `app=web,tier in (a,b),!x`. */
 export function formatSelector(selector: unknown): string {

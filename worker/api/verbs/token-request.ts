@@ -23,7 +23,7 @@ export async function tokenRequestVerb(ctx: ApiContext): Promise<Response> {
   if (def.plural !== "serviceaccounts" || def.group !== "" || !name || !namespace) {
     throw badRequest("token requests are served only on serviceaccounts/{name}/token");
   }
-  const sa = await getObject(ctx, def, keyOf(def, namespace, name));
+  await getObject(ctx, def, keyOf(def, namespace, name)); // 404 for a ServiceAccount that does not exist
   const body = await readObjectBody(ctx);
   const spec = (body.spec ?? {}) as { expirationSeconds?: unknown; audiences?: unknown };
   const seconds = spec.expirationSeconds === undefined ? DEFAULT_EXPIRATION_SECONDS : spec.expirationSeconds;

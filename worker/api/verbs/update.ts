@@ -1,98 +1,19 @@
 // PUT: replace an object (or only its status) under a resourceVersion precondition.
-// Also the common tail of PATCH: the patched object goes through the same checks.
-import type { KubeObject, ResourceDef } from "../../resources/types";
-import { deepEqual } from "../../lib/deep-equal";
+import type { KubeObject } from "../../resources/types";
 import { fieldManagerOf, isDryRun } from "../admission";
 import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
-import { recordManagedFields } from "../managed";
-import { admitNodeWrite } from "../node-restriction";
-import { checkTypeMeta, keepSystemMeta } from "../object-meta";
-import { allocateServiceAddresses } from "../service-allocation";
+import { checkTypeMeta } from "../object-meta";
 import { respondObject } from "../respond";
 import { badRequest, conflict, notFound } from "../status-error";
-import { validateObject } from "../validate";
-import { createObject, deleteObject, getObject, keyOf, revisionOf, updateObject } from "../writes";
+import { createObject, getObject, keyOf, revisionOf } from "../writes";
 import { admitNew, userAgentManager } from "./create";
+import { commitUpdate } from "./commit-update";
 import { createRaceLost, guaranteedUpdate } from "./guaranteed-update";
 import { putScale } from "./scale";
 
 /** Kinds kube-apiserver lets PUT create (AllowCreateOnUpdate in their strategies). */
 const CREATE_ON_UPDATE = new Set(["/endpoints", "/events", "coordination.k8s.io/leases", "discovery.k8s.io/endpointslices"]);
-
-export interface UpdateOptions {
-  manager: string;
-  subresource?: string;
-  /** PATCH computed `next` from the live object and holds its revision; PUT reads it from the body. */
-  expectedRevision?: number;
-  operation?: "Apply" | "Update";
-  /** Apply already computed managedFields. */
-  managedFieldsDone?: boolean;
-}
-
-/**
- * Validates and stores `next` as the new state of `old`. Status-only writes keep the
- * rest of the object; main-resource writes keep status when the kind has a status subresource.
- */
-export async function commitUpdate(
-  ctx: ApiContext,
-  def: ResourceDef,
-  old: KubeObject,
-  next: KubeObject,
-  options: UpdateOptions,
-): Promise<KubeObject> {
-  // A uid in the body is a precondition (kube-apiserver's UID check): a writer that still holds
-  // a deleted object cannot overwrite a new one of the same name (a StatefulSet's web-0).
-  const uid = next.metadata.uid;
-  if (uid && old.metadata.uid && uid !== old.metadata.uid) {
-    throw conflict({ group: def.group, resource: def.plural }, old.metadata.name ?? "", `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid}`);
-  }
-  let candidate: KubeObject;
-  if (options.subresource === "status") {
-    candidate = { ...old, status: next.status, metadata: { ...old.metadata } };
-    if (next.status === undefined) delete candidate.status;
-  } else if (options.subresource === "finalize") {
-    candidate = { ...old, spec: next.spec, metadata: { ...old.metadata } };
-  } else {
-    candidate = { ...next, metadata: { ...next.metadata } };
-    keepSystemMeta(def, candidate, old);
-    if (def.subresources.status) {
-      if (old.status === undefined) delete candidate.status;
-      else candidate.status = old.status;
-    }
-    def.prepareForUpdate?.(candidate, old, { now: ctx.now, user: ctx.principal.user });
-  }
-  const obj = validateObject(def, candidate, old);
-  if (def.group === "" && def.plural === "nodes") admitNodeWrite(ctx.principal, old, obj);
-  // A Service turned into NodePort/LoadBalancer gets its node ports now, as on create.
-  if (def.group === "" && def.plural === "services" && options.subresource !== "status") await allocateServiceAddresses(ctx.store, obj);
-  if (!options.managedFieldsDone) {
-    recordManagedFields(def, old, obj, {
-      manager: options.manager,
-      operation: options.operation ?? "Update",
-      now: ctx.now,
-      subresource: options.subresource,
-    });
-  }
-  const expected = options.expectedRevision ?? Number(old.metadata.resourceVersion);
-  const oldRevision = Number(old.metadata.resourceVersion);
-  if (isDryRun(ctx)) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
-
-  // A no-op write keeps the resourceVersion, as kube-apiserver does (no event either).
-  const unchanged = { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
-  if (expected === oldRevision && deepEqual(unchanged, old)) return old;
-
-  // The last finalizer removed from an object being deleted completes the delete (for a
-  // namespace, its spec.finalizers too: those are removed through /finalize), unless a graceful
-  // deletion is still pending: then the pod's node deletes it once its containers have stopped
-  // (kube-apiserver's ShouldDeleteDuringUpdate).
-  const specFinalizers = def.group === "" && def.plural === "namespaces" ? ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
-  const gracePending = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;
-  if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && specFinalizers.length === 0 && !gracePending) {
-    return deleteObject(ctx, def, keyOf(def, obj.metadata.namespace, obj.metadata.name ?? ""), expected);
-  }
-  return updateObject(ctx, def, obj, expected);
-}
 
 export async function updateVerb(ctx: ApiContext): Promise<Response> {
   const { def, version, namespace, name, subresource } = ctx.target;

@@ -2,7 +2,6 @@
 // allocated-value carry-over), kept beside service.ts's table entry to stay readable.
 import type { KubeObject } from "../types";
 import {
-  dns1035LabelCauses,
   dns1123LabelCauses,
   dns1123SubdomainCauses,
   duplicate,
