@@ -1,6 +1,7 @@
 // The import rules `npm test` enforces (dependency-cruiser): no cycles, type-only imports
-// included, and the layers: the agent and the Worker share code only through shared/, which
-// imports neither; product code never imports tests, benchmarks or scripts.
+// included, and the layers. The agent and the Worker share code only through shared/, which
+// imports neither. In the Worker, kind definitions, controllers and the store sit below the HTTP
+// layer and the Durable Objects. Product code never imports tests, benchmarks or scripts.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -30,6 +31,27 @@ module.exports = {
       severity: "error",
       from: { path: "^shared/" },
       to: { path: "^(worker|node-agent|web|test|bench|scripts)/" },
+    },
+    {
+      name: "resources-are-definitions",
+      comment: "A kind's definition (worker/resources) is read by the API and the controllers, and reads neither.",
+      severity: "error",
+      from: { path: "^worker/resources/" },
+      to: { path: "^worker/(api|controllers|durable|nodes|tunnel|leases)/|^worker/app" },
+    },
+    {
+      name: "controllers-are-pure",
+      comment: "Controllers reconcile snapshots into actions: no HTTP layer, no Durable Objects (STYLE 3).",
+      severity: "error",
+      from: { path: "^worker/controllers/" },
+      to: { path: "^worker/(api|durable|nodes|tunnel)/|^worker/app" },
+    },
+    {
+      name: "store-below-api",
+      comment: "The store serves the API and the loops; it knows neither.",
+      severity: "error",
+      from: { path: "^worker/store/" },
+      to: { path: "^worker/(api|controllers|durable|nodes|tunnel)/|^worker/app" },
     },
     {
       name: "product-not-to-tests",

@@ -1,6 +1,7 @@
 // The agent's configuration file (`--config <file>`, JSON) and its node credential: a join token
 // is exchanged once for a credential kept in <dataDir>/credential.json; `token` skips the join.
 import { readFile } from "node:fs/promises";
+import { CLUSTER_CIDR, CLUSTER_DOMAIN, KUBE_DNS_SERVICE_IP, SERVICE_CIDR } from "../shared/cluster-network";
 import { DEFAULT_INGRESS, type IngressConfig } from "./ingress/ingress-controller";
 import { DEFAULT_WIREGUARD_PORT, WIREGUARD_ENDPOINT } from "./network/wireguard";
 
@@ -52,10 +53,10 @@ export interface NetworkConfig {
 
 export const DEFAULT_NETWORK: NetworkConfig = {
   enabled: true,
-  clusterCIDR: "10.244.0.0/16",
-  serviceCIDR: "10.96.0.0/12",
-  clusterDNS: "10.96.0.10",
-  clusterDomain: "cluster.local",
+  clusterCIDR: CLUSTER_CIDR,
+  serviceCIDR: SERVICE_CIDR,
+  clusterDNS: KUBE_DNS_SERVICE_IP,
+  clusterDomain: CLUSTER_DOMAIN,
   bridge: "edgeplane0",
   backend: "host-gw",
   wireguardPort: DEFAULT_WIREGUARD_PORT,

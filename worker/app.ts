@@ -11,7 +11,7 @@ import { negotiateOutput } from "./api/negotiate";
 import { openapiV2, openapiV3GroupVersion, openapiV3Hash, openapiV3Paths } from "./api/openapi";
 import { parseResourcePath } from "./api/request-info";
 import { respondJson } from "./api/respond";
-import { internalError, methodNotAllowed, StatusError } from "./api/status-error";
+import { internalError, methodNotAllowed, StatusError } from "../shared/status-error";
 import { bindingVerb } from "./api/verbs/binding";
 import { createVerb } from "./api/verbs/create";
 import { deleteVerb } from "./api/verbs/delete";

@@ -3,7 +3,7 @@
 // gives its namespace a veth on the node's bridge with an address it chose before the sandbox
 // was created. So the pod's IP is known up front, the app containers can be created while the
 // sandbox starts, and the plumbing is two `ip -batch` runs.
-import { intToIp, ipToInt } from "./ipv4";
+import { intToIp, ipToInt } from "../../shared/ipv4";
 import { runCommand } from "./commands";
 
 /** The sandbox label that holds the pod's address: how a restarted agent knows what is taken. */

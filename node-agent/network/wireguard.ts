@@ -8,7 +8,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:cry
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCommand } from "./commands";
-import { networkAddress } from "./ipv4";
+import { networkAddress } from "../../shared/ipv4";
 
 /** The annotations that tell every other node how to reach this one. */
 export const ANNOTATION_BACKEND = "network.edgeplane.dev/backend";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../node-agent/config";
-import { networkAddress } from "../../node-agent/network/ipv4";
+import { networkAddress } from "../../shared/ipv4";
 import { parseRoutes, wantedRoutes, type NodeInfo } from "../../node-agent/network/node-routes";
 import { loadOrCreateKeys, parsePeers, peerChanges } from "../../node-agent/network/wireguard";
 

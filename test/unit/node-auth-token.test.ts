@@ -2,7 +2,7 @@
 // exchange that stores only the credential's SHA-256, and the join-token script's pure parts.
 import { describe, expect, it } from "vitest";
 import { authenticate, sha256Hex } from "../../worker/api/auth";
-import type { StatusError } from "../../worker/api/status-error";
+import type { StatusError } from "../../shared/status-error";
 import type { Env } from "../../worker/env";
 import type { KubeObject } from "../../worker/resources/types";
 import { exchangeJoinToken } from "../../worker/nodes/join";

@@ -5,7 +5,7 @@ import type { AccessRequest, Principal } from "../../worker/api/access";
 import { authorizeRequest } from "../../worker/api/auth";
 import { podReferences } from "../../worker/api/node-authorizer-refs";
 import type { KubeObject } from "../../worker/resources/types";
-import { StatusError } from "../../worker/api/status-error";
+import { StatusError } from "../../shared/status-error";
 import { FakeStore } from "./fake-store";
 
 const vm1: Principal = { user: "system:node:vm1", kind: "node", scope: "vm1" };

@@ -2,7 +2,7 @@
 // Go decoder would refuse is a 400, never an object rebuilt from its spread characters.
 import { describe, expect, it } from "vitest";
 import { checkTypeMeta } from "../../worker/api/object-meta";
-import { StatusError } from "../../worker/api/status-error";
+import { StatusError } from "../../shared/status-error";
 import { resourceByPlural } from "../../worker/resources/registry";
 import type { KubeObject } from "../../worker/resources/types";
 

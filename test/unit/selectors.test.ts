@@ -7,8 +7,8 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   validateFieldSelector,
-} from "../../worker/api/selectors";
-import { StatusError } from "../../worker/api/status-error";
+} from "../../shared/selectors";
+import { StatusError } from "../../shared/status-error";
 import type { KubeObject } from "../../worker/resources/types";
 
 function errorOf(fn: () => unknown): StatusError {

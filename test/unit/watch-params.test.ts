@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { watchParamsFromUrl, watchParamsToUrl, watchSpecFrom } from "../../worker/durable/watch-params";
 import type { WatchParams } from "../../worker/durable/watch-params";
-import { StatusError } from "../../worker/api/status-error";
+import { StatusError } from "../../shared/status-error";
 import { pod } from "./fake-store";
 
 const base: WatchParams = { group: "apps", resource: "deployments", apiVersion: "apps/v1", kind: "Deployment", allowWatchBookmarks: false };

@@ -3,7 +3,7 @@
 import type { ResourceDef } from "../resources/types";
 import type { ApiContext } from "./context";
 import { query } from "./context";
-import { badRequest, notFound, StatusError } from "./status-error";
+import { badRequest, notFound, StatusError } from "../../shared/status-error";
 
 export async function requireActiveNamespace(ctx: ApiContext, def: ResourceDef, namespace: string | undefined, name = ""): Promise<void> {
   if (!def.namespaced || !namespace) return;

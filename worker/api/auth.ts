@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import type { Store, TokenRecord } from "../store/types";
 import type { AccessRequest, Principal } from "./access";
 import { nodeMayAccess } from "./node-authorizer";
-import { forbidden, StatusError, unauthorized } from "./status-error";
+import { forbidden, StatusError, unauthorized } from "../../shared/status-error";
 
 /** Looked-up tokens are cached per isolate briefly; a deleted token stops working within this. */
 const TOKEN_CACHE_TTL_MS = 10_000;

@@ -4,7 +4,7 @@ import type { KubeObject, ResourceDef } from "../resources/types";
 import type { ApiContext } from "./context";
 import { query } from "./context";
 import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, readBodyBytes, readBodyText } from "./negotiate";
-import { badRequest } from "./status-error";
+import { badRequest } from "../../shared/status-error";
 import { fieldPath, validateObject, withoutNulls } from "./validate";
 
 export async function readObjectBody(ctx: ApiContext): Promise<KubeObject> {

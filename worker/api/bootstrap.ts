@@ -7,7 +7,7 @@ import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
 import { StoreError } from "../store/types";
 import { timestamp } from "./context";
-import { KUBE_DNS_SERVICE_IP, KUBERNETES_SERVICE_IP } from "./service-allocation";
+import { KUBE_DNS_SERVICE_IP, KUBERNETES_SERVICE_IP } from "../../shared/cluster-network";
 import { validateObject } from "./validate";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;

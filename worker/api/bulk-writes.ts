@@ -7,7 +7,7 @@ import { StoreError, writeSingly, type BatchResult, type BatchWrite, type Change
 import type { Principal } from "./access";
 import type { ApiContext } from "./context";
 import { timestamp } from "./context";
-import { StatusError } from "./status-error";
+import { StatusError } from "../../shared/status-error";
 import { admitNew } from "./verbs/create";
 import { validateObject } from "./validate";
 import { keyOf, revisionOf, translateStoreError, watchHub } from "./writes";

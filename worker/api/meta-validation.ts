@@ -3,7 +3,7 @@
 // references. Each problem is one 422 cause at the field kube-apiserver names.
 import { dns1123SubdomainErrors } from "../resources/meta";
 import type { KubeObject } from "../resources/types";
-import type { StatusCause } from "./status-error";
+import type { StatusCause } from "../../shared/status-error";
 
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;

@@ -2,7 +2,7 @@
 // meta.k8s.io Table, or PartialObjectMetadata) and how to read its request body.
 import { parse as parseYaml } from "yaml";
 import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF, ProtobufDecodeError } from "./protobuf/decode";
-import { badRequest, notAcceptable, tooLarge, unsupportedMediaType } from "./status-error";
+import { badRequest, notAcceptable, tooLarge, unsupportedMediaType } from "../../shared/status-error";
 
 export type OutputFormat =
   | { type: "json" }

@@ -7,7 +7,7 @@ import type { Store } from "../store/types";
 import type { AccessRequest } from "./access";
 import { podNodeName, podReferences, type ReferencedKind } from "./node-authorizer-refs";
 import { bodyTypeOf, decodeBody, isPlainObject, readBodyText } from "./negotiate";
-import { parseFieldSelector, requiredFieldValue } from "./selectors";
+import { parseFieldSelector, requiredFieldValue } from "../../shared/selectors";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 

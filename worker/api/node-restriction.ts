@@ -4,7 +4,7 @@
 import type { KubeObject } from "../resources/types";
 import { deepEqual } from "../lib/deep-equal";
 import type { Principal } from "./access";
-import { StatusError } from "./status-error";
+import { StatusError } from "../../shared/status-error";
 
 const RESTRICTED_LABEL_PREFIX = "node-restriction.kubernetes.io/";
 

@@ -5,7 +5,7 @@ import type { KubeObject, ResourceDef } from "../resources/types";
 import { timestamp } from "./context";
 import { generateNameErrors } from "./meta-validation";
 import { isPlainObject } from "./negotiate";
-import { badRequest, conflict, invalid, type StatusCause } from "./status-error";
+import { badRequest, conflict, invalid, type StatusCause } from "../../shared/status-error";
 
 /** Kubernetes' generateName alphabet (no vowels, no look-alikes). */
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";

@@ -10,7 +10,7 @@ import { refsIn, type Json } from "./openapi-schema";
 import { swaggerV2 } from "./openapi-v2";
 import { encodeOpenApiV2 } from "./openapi-v2-proto";
 import { respondJson } from "./respond";
-import { notAcceptable } from "./status-error";
+import { notAcceptable } from "../../shared/status-error";
 
 interface BuiltDocument {
   doc: Json;

@@ -3,15 +3,11 @@
 // checked against what other Services hold; conflicts are 422s naming the field.
 import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
-import { invalid, type StatusCause } from "./status-error";
+import { KUBE_DNS_SERVICE_IP, KUBERNETES_SERVICE_IP, NODE_PORT_RANGE, SERVICE_CIDR } from "../../shared/cluster-network";
+import { inCidr, intToIp, ipToInt, parseCidr } from "../../shared/ipv4";
+import { invalid, type StatusCause } from "../../shared/status-error";
 
-/** The service CIDR (kube-apiserver's default --service-cluster-ip-range is 10.96.0.0/12). */
-export const SERVICE_CIDR = { base: (10 << 24) | (96 << 16), prefix: 12 };
-/** 10.96.0.1 belongs to the `kubernetes` Service in default, as upstream reserves the first address. */
-export const KUBERNETES_SERVICE_IP = "10.96.0.1";
-/** The cluster DNS Service (kube-system/kube-dns) sits at .10, as kubeadm puts CoreDNS; pods' resolv.conf names it. */
-export const KUBE_DNS_SERVICE_IP = "10.96.0.10";
-export const NODE_PORT_RANGE = { min: 30000, max: 32767 };
+const SERVICE_RANGE = parseCidr(SERVICE_CIDR);
 const LIST_PAGE_ROWS = 500;
 
 interface ServicePort {
@@ -27,19 +23,8 @@ interface ServiceSpec {
   ports?: ServicePort[];
 }
 
-export function ipToInt(ip: string): number | undefined {
-  const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-}
-
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-
 function inServiceCidr(n: number): boolean {
-  const mask = (~0 << (32 - SERVICE_CIDR.prefix)) >>> 0;
-  return ((n & mask) >>> 0) === (SERVICE_CIDR.base >>> 0);
+  return inCidr(n, SERVICE_RANGE);
 }
 
 async function usedAddresses(store: Store, self: KubeObject): Promise<{ ips: Set<string>; nodePorts: Set<number> }> {
@@ -88,17 +73,17 @@ export async function allocateServiceAddresses(store: Store, svc: KubeObject): P
     if (requestedIp) {
       const n = ipToInt(requestedIp);
       if (n === undefined || !inServiceCidr(n)) {
-        causes.push({ reason: "FieldValueInvalid", field: "spec.clusterIPs", message: `Invalid value: ["${requestedIp}"]: failed to allocate IP ${requestedIp}: the provided IP (${requestedIp}) is not in the valid range. The range of valid IPs is 10.96.0.0/12` });
+        causes.push({ reason: "FieldValueInvalid", field: "spec.clusterIPs", message: `Invalid value: ["${requestedIp}"]: failed to allocate IP ${requestedIp}: the provided IP (${requestedIp}) is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}` });
       } else if (used.ips.has(requestedIp)) {
         causes.push({ reason: "FieldValueInvalid", field: "spec.clusterIPs", message: `Invalid value: ["${requestedIp}"]: failed to allocate IP ${requestedIp}: provided IP is already allocated` });
       }
       spec.clusterIPs = [requestedIp];
     } else {
-      const size = 2 ** (32 - SERVICE_CIDR.prefix);
+      const size = SERVICE_RANGE.size;
       // Start at a random offset, as upstream's allocator does, then take the next free address.
       const start = 2 + randomInt(size - 3);
       for (let i = 0; i < size - 2; i++) {
-        const candidate = intToIp((SERVICE_CIDR.base + 1 + ((start + i) % (size - 2))) >>> 0);
+        const candidate = intToIp((SERVICE_RANGE.base + 1 + ((start + i) % (size - 2))) >>> 0);
         if (!used.ips.has(candidate)) {
           spec.clusterIP = candidate;
           spec.clusterIPs = [candidate];

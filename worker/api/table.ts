@@ -2,7 +2,7 @@
 // columns the server defines, so each kind's columns live once, in its ResourceDef.
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { apiVersionOf } from "../resources/registry";
-import { badRequest } from "./status-error";
+import { badRequest } from "../../shared/status-error";
 
 export type IncludeObject = "None" | "Metadata" | "Object";
 

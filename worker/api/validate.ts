@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { metadataErrors } from "./meta-validation";
 import { yamlValueAsJson } from "./patch/json-value";
-import { badRequest, invalid, type StatusCause } from "./status-error";
+import { badRequest, invalid, type StatusCause } from "../../shared/status-error";
 
 /**
  * JSON null for a field is "not set", as Go's decoder makes it (a nil map, slice or pointer):

@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../store/types";
 import type { ApiContext } from "./context";
-import { alreadyExists, conflict, gone, notFound, StatusError } from "./status-error";
+import { alreadyExists, conflict, gone, notFound, StatusError } from "../../shared/status-error";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
   return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };

@@ -1,7 +1,7 @@
 // The endpoints and endpointslice controllers in one pass (pkg/controller/endpoint,
 // pkg/controller/endpointslice): each selector Service's pods become ready / not-ready
 // addresses with per-pod resolved ports, written as Endpoints and as EndpointSlices.
-import { labelSelectorFromSpec, matchLabels } from "../api/selectors";
+import { labelSelectorFromSpec, matchLabels } from "../../shared/selectors";
 import type { KubeObject } from "../resources/types";
 import { arr, conditionOf, ENDPOINT_SLICES, ENDPOINTS, isDeleting, isTerminal, NAMESPACES, PODS, rec, sameJson, SERVICES, str, stringMap, type Json } from "./cluster-util";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";

@@ -2,9 +2,8 @@
 // without a podCIDR gets the next free block of the cluster CIDR. The agent puts its pods on a
 // bridge with that subnet, so pod IPs are unique across the cluster and routable between nodes.
 import type { KubeObject } from "../resources/types";
-import { intToIp } from "../api/service-allocation";
 import { isDeleting, NODES, rec, str } from "./cluster-util";
-import { parseCidr } from "./service";
+import { intToIp, parseCidr } from "../../shared/ipv4";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
 
 /** The block a node holds, or undefined when it has none (or an unparsable one). */

@@ -1,7 +1,7 @@
 // The ReplicaSet controller (pkg/controller/replicaset/replica_set.go) as a pure reconcile:
 // claim the pods the selector picks, create or delete to reach spec.replicas (least valuable
 // pods first), and recompute status every pass, writing it only when it changed.
-import { matchLabels } from "../api/selectors";
+import { matchLabels } from "../../shared/selectors";
 import type { KubeObject } from "../resources/types";
 import type { Action, Controller, ReconcileResult, Snapshot } from "./types";
 import {

@@ -4,7 +4,7 @@
 import type { KubeObject } from "../resources/types";
 import { arr, conditionOf, isDeleting, NODES, rec, sameJson, SERVICES, str, type Json } from "./cluster-util";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
-import { intToIp, ipToInt } from "../api/service-allocation";
+import { intToIp, parseCidr } from "../../shared/ipv4";
 
 /**
  * The `kubernetes` Service, identical to what worker/api/bootstrap.ts creates: port 443 named
@@ -34,14 +34,6 @@ export const nodeAddressLoadBalancer: LoadBalancerProvider = {
 };
 
 /** The CIDR's network address and size; the first host (.1) is the `kubernetes` Service's. */
-export function parseCidr(cidr: string): { base: number; size: number } {
-  const [ip, bits] = cidr.split("/");
-  const base = ipToInt(ip ?? "") ?? 0;
-  const prefix = Number(bits ?? "32");
-  const size = 2 ** (32 - prefix);
-  return { base: (base & ~(size - 1)) >>> 0, size };
-}
-
 export function kubernetesServiceIp(config: ControllerConfig): string {
   return intToIp(parseCidr(config.serviceClusterIpCidr).base + 1);
 }

@@ -1,6 +1,7 @@
 // The controller contract (DESIGN decision 4, STYLE rule 3): a controller is a pure
 // function from a snapshot of the cluster to the writes that move it toward the spec.
 // Only the controller loop (worker/durable/controller-loop.ts) performs I/O.
+import { CLUSTER_CIDR, NODE_CIDR_MASK_SIZE, NODE_PORT_RANGE, SERVICE_CIDR } from "../../shared/cluster-network";
 import type { KubeObject } from "../resources/types";
 
 export interface ResourceRef {
@@ -83,10 +84,10 @@ export interface ControllerConfig {
 export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   nodeMonitorGracePeriodMs: 40_000,
   podEvictionTimeoutMs: 300_000,
-  serviceClusterIpCidr: "10.96.0.0/12",
-  clusterCidr: "10.244.0.0/16",
-  nodeCidrMaskSize: 24,
-  nodePortRange: { min: 30000, max: 32767 },
+  serviceClusterIpCidr: SERVICE_CIDR,
+  clusterCidr: CLUSTER_CIDR,
+  nodeCidrMaskSize: NODE_CIDR_MASK_SIZE,
+  nodePortRange: NODE_PORT_RANGE,
   maxCreatesPerPass: 500,
   maxBindsPerPass: 5000,
 };

@@ -1,7 +1,7 @@
 // The PersistentVolume binder and provisioner (pkg/controller/volume/persistentvolume): claims
 // bind to the smallest fitting volume (or a pre-bound one), ours get provisioned, released
 // volumes are retained, deleted or recycled. Each object gets at most one write per pass.
-import { labelSelectorFromSpec, matchLabels, type LabelSelectorSpec } from "../api/selectors";
+import { labelSelectorFromSpec, matchLabels, type LabelSelectorSpec } from "../../shared/selectors";
 import type { KubeObject } from "../resources/types";
 import { isDeleting, isRecord, NODES, PODS, PVCS, PVS, quantity, rec, sameJson, STORAGE_CLASSES, str, strings, type Json } from "./cluster-util";
 import { SELECTED_NODE_ANNOTATION } from "./scheduler";

@@ -1,7 +1,7 @@
 // Helpers shared by the deployment, replicaset and statefulset reconcilers: template hashing
 // (pkg/controller/controller_utils.go ComputeHash), pod readiness and availability, controller
 // ownerReferences and claiming (ControllerRefManager), and the "least valuable pod first" order.
-import { labelSelectorFromSpec, matchLabels, type LabelSelector, type LabelSelectorSpec } from "../api/selectors";
+import { labelSelectorFromSpec, matchLabels, type LabelSelector, type LabelSelectorSpec } from "../../shared/selectors";
 import type { KubeObject, OwnerReference } from "../resources/types";
 import type { Action, ResourceRef, Snapshot } from "./types";
 import { PODS, PVCS, canonicalJson, isRecord, rec, sameJson, str, timeMs, timestamp, type Json } from "./cluster-util";

@@ -2,7 +2,7 @@
 // logs, exec, attach and port-forward streams between API clients and that agent. WebSockets use
 // the hibernation API (tags name the agent and each stream), so an idle tunnel costs nothing.
 import { DurableObject } from "cloudflare:workers";
-import { StatusError } from "../api/status-error";
+import { StatusError } from "../../shared/status-error";
 import type { Env } from "../env";
 import type { NodeTunnelRpc } from "./rpc";
 import {

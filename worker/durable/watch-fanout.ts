@@ -1,7 +1,7 @@
 // The watch hub's logic without Durable Object APIs (so it tests in Node): orders the
 // published changes of one resource, checks them against the change log, keeps the recent
 // ones in a ring, and fans each out to every matching watcher (kube's cacher, in small).
-import { gone, internalError } from "../api/status-error";
+import { gone, internalError } from "../../shared/status-error";
 import type { KubeObject } from "../resources/types";
 import type { ChangeEvent, Store } from "../store/types";
 import { StoreError } from "../store/types";

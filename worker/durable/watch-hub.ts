@@ -2,7 +2,7 @@
 // that receives every write's change events and streams them to that type's watchers from
 // memory (DESIGN decision 9). The logic lives in WatchFanOut; this is the thin DO shell.
 import { DurableObject } from "cloudflare:workers";
-import { StatusError, badRequest } from "../api/status-error";
+import { StatusError, badRequest } from "../../shared/status-error";
 import type { Env } from "../env";
 import type { WatchHubRpc } from "./rpc";
 import { resourceByPlural } from "../resources/registry";

@@ -1,7 +1,7 @@
 // The normalized watch request the Worker hands to a WatchHub: it parses and authorizes
 // the HTTP request, then calls `hub.fetch(watchParamsToUrl(params))`.
-import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector, validateFieldSelector } from "../api/selectors";
-import { badRequest } from "../api/status-error";
+import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector, validateFieldSelector } from "../../shared/selectors";
+import { badRequest } from "../../shared/status-error";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import type { WatchSpec } from "./watch-fanout";
 import type { WatchFilter } from "./watch-ring";

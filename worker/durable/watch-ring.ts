@@ -1,7 +1,7 @@
 // The hub's memory of recent changes (kube's watchCache ring): resumes from a recent
 // resourceVersion are served from here without SQL, and each event is JSON-encoded once per
 // shape, however many watchers receive it. Also how one change becomes one watcher's event.
-import type { StatusError } from "../api/status-error";
+import type { StatusError } from "../../shared/status-error";
 import type { KubeObject } from "../resources/types";
 import type { ChangeEvent, ObjectKey } from "../store/types";
 

@@ -5,7 +5,7 @@ import { readObjectBody } from "../api/body";
 import type { ApiContext } from "../api/context";
 import { checkTypeMeta } from "../api/object-meta";
 import { respondObject } from "../api/respond";
-import { badRequest, conflict } from "../api/status-error";
+import { badRequest, conflict } from "../../shared/status-error";
 import { validateObject } from "../api/validate";
 import { createVerb } from "../api/verbs/create";
 import { deleteVerb } from "../api/verbs/delete";

@@ -1,7 +1,7 @@
 // The agent bundle (dist/assets/agent.mjs, built by scripts/build-agent.ts) served from the
 // Worker's static assets through the ASSETS binding (wrangler.toml [assets]).
 import type { Env } from "../env";
-import { StatusError } from "../api/status-error";
+import { StatusError } from "../../shared/status-error";
 
 /** The binding wrangler.toml's [assets] section declares; worker/env.ts gains it as `ASSETS?: Fetcher`. */
 export interface AssetsEnv {

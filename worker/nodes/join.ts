@@ -1,7 +1,7 @@
 // POST /edgeplane/v1/join: a join token (kubeadm bootstrap token) is exchanged for a node
 // credential. Only the credential's SHA-256 is stored; it authenticates as system:node:<name>.
 import { sha256Hex } from "../api/auth";
-import { conflict, invalid, unauthorized } from "../api/status-error";
+import { conflict, invalid, unauthorized } from "../../shared/status-error";
 import type { Store } from "../store/types";
 import {
   BOOTSTRAP_TOKEN_NAMESPACE,

@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { decodeBody, readBodyText } from "../api/negotiate";
-import { StatusError } from "../api/status-error";
+import { StatusError } from "../../shared/status-error";
 import { openStore, prepareStore } from "../store/open";
 import { agentBundle } from "./assets";
 import { installScript } from "./install-script";

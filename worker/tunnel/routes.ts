@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authenticate } from "../api/auth";
-import { badRequest, forbidden } from "../api/status-error";
+import { badRequest, forbidden } from "../../shared/status-error";
 import { openStore, prepareStore } from "../store/open";
 import { internalHeaders, tunnelStub } from "./protocol";
 

@@ -2,7 +2,7 @@
 // discovery spec): Services, headless endpoints with their hostnames (StatefulSet pods), SRV for
 // named ports, ExternalName CNAMEs, PTR for Service and endpoint addresses, and dashed pod names.
 // Pure: rebuilt from the service catalog on every change, read by the server.
-import { ipOfReverseName, ipToInt, reverseName } from "../ipv4";
+import { ipOfReverseName, ipToInt, reverseName } from "../../../shared/ipv4";
 import type { EndpointSlice, Service } from "../service-catalog";
 
 /** CoreDNS's default TTL for cluster records: clients re-ask soon after endpoints change. */

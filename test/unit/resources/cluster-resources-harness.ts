@@ -2,7 +2,7 @@
 // schema, kind rules), without a store, so tests see exactly what the API would store.
 import { parse } from "yaml";
 import { checkNamespace, checkTypeMeta, initCreateMeta, keepSystemMeta } from "../../../worker/api/object-meta";
-import { StatusError, type StatusCause } from "../../../worker/api/status-error";
+import { StatusError, type StatusCause } from "../../../shared/status-error";
 import { validateObject } from "../../../worker/api/validate";
 import type { KubeObject, ResourceDef } from "../../../worker/resources/types";
 

@@ -5,7 +5,7 @@ import { readObjectBody } from "../body";
 import type { ApiContext } from "../context";
 import { timestamp } from "../context";
 import { respondJson } from "../respond";
-import { badRequest, conflict } from "../status-error";
+import { badRequest, conflict } from "../../../shared/status-error";
 import { getObject, keyOf, updateObject } from "../writes";
 
 interface PodCondition {

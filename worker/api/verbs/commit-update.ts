@@ -8,7 +8,7 @@ import { recordManagedFields } from "../managed";
 import { admitNodeWrite } from "../node-restriction";
 import { keepSystemMeta } from "../object-meta";
 import { allocateServiceAddresses } from "../service-allocation";
-import { conflict } from "../status-error";
+import { conflict } from "../../../shared/status-error";
 import { validateObject } from "../validate";
 import { deleteObject, keyOf, updateObject } from "../writes";
 

@@ -10,7 +10,7 @@ import { applyDefaultStorageClass } from "../default-storage-class";
 import { admitNodeWrite } from "../node-restriction";
 import { allocateServiceAddresses } from "../service-allocation";
 import { respondObject } from "../respond";
-import { badRequest } from "../status-error";
+import { badRequest } from "../../../shared/status-error";
 import { validateObject } from "../validate";
 import { createObject } from "../writes";
 

@@ -6,7 +6,7 @@ import type { ApiContext } from "../context";
 import { query, timestamp } from "../context";
 import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, readBodyBytes } from "../negotiate";
 import { respondJson, respondObject } from "../respond";
-import { badRequest, conflict, StatusError } from "../status-error";
+import { badRequest, conflict, StatusError } from "../../../shared/status-error";
 import { listFilterFrom, readPage } from "./list";
 import { deleteObject, getObject, keyOf, updateObject } from "../writes";
 import { apiVersionOf } from "../../resources/registry";

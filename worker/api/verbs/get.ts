@@ -2,7 +2,7 @@
 import type { ApiContext } from "../context";
 import { query } from "../context";
 import { respondJson, respondObject } from "../respond";
-import { badRequest } from "../status-error";
+import { badRequest } from "../../../shared/status-error";
 import { parseIncludeObject, toTable } from "../table";
 import { getObject, keyOf } from "../writes";
 

@@ -1,7 +1,7 @@
 // kube-apiserver's GuaranteedUpdate: a write with no resourceVersion precondition that lost a
 // compare-and-swap race to another writer is read again, redone and tried again, so many
 // writers to one object all land. Only a stale precondition the client sent answers 409.
-import { StatusError } from "../status-error";
+import { StatusError } from "../../../shared/status-error";
 import { LostRaceError } from "../writes";
 
 /** Tries before giving up with the 409 (upstream retries without a bound; a Worker request must end). */

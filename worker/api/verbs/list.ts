@@ -12,8 +12,8 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   validateFieldSelector,
-} from "../selectors";
-import { badRequest, gone } from "../status-error";
+} from "../../../shared/selectors";
+import { badRequest, gone } from "../../../shared/status-error";
 import { parseIncludeObject, partialObjectMetadata, toTable } from "../table";
 
 /** Rows read from the store per round trip while filtering or streaming. */

@@ -12,7 +12,7 @@ import { query } from "../context";
 import { bodyTypeOf, decodeBody, readBodyText, type BodyType } from "../negotiate";
 import { checkTypeMeta } from "../object-meta";
 import { presentAs, respondObject } from "../respond";
-import { badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from "../status-error";
+import { badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from "../../../shared/status-error";
 import { createObject, keyOf, revisionOf } from "../writes";
 import { admitNew, userAgentManager } from "./create";
 import { applyScale, toScale } from "./scale";

@@ -1,7 +1,7 @@
 // Pod streaming subresources (log, exec, attach, portforward): validated here as kube-apiserver's
 // pod strategy does (LogLocation / streamLocation), then relayed to the node's tunnel DO.
 import type { ApiContext } from "../context";
-import { badRequest, methodNotAllowed, notFound, StatusError } from "../status-error";
+import { badRequest, methodNotAllowed, notFound, StatusError } from "../../../shared/status-error";
 import { chooseSubprotocol, EXEC_SUBPROTOCOLS, PORT_FORWARD_SUBPROTOCOL } from "../../../shared/tunnel/channels";
 import type { ExecOptions, LogOptions, StreamOpen } from "../../../shared/tunnel/frames";
 import { internalHeaders, TUNNEL_OPEN_HEADER, tunnelStub } from "../../tunnel/protocol";

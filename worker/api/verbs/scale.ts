@@ -6,7 +6,7 @@ import { fieldManagerOf } from "../admission";
 import { readObjectBody } from "../body";
 import type { ApiContext } from "../context";
 import { respondObject } from "../respond";
-import { badRequest, conflict, invalid, notFound } from "../status-error";
+import { badRequest, conflict, invalid, notFound } from "../../../shared/status-error";
 import { getObject, keyOf, revisionOf } from "../writes";
 import { userAgentManager } from "./create";
 import { guaranteedUpdate } from "./guaranteed-update";

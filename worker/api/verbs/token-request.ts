@@ -5,7 +5,7 @@ import { sha256Hex } from "../auth";
 import type { ApiContext } from "../context";
 import { timestamp } from "../context";
 import { respondObject } from "../respond";
-import { badRequest, invalid } from "../status-error";
+import { badRequest, invalid } from "../../../shared/status-error";
 import { getObject, keyOf } from "../writes";
 
 const DEFAULT_EXPIRATION_SECONDS = 3600;

@@ -5,7 +5,7 @@ import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { checkTypeMeta } from "../object-meta";
 import { respondObject } from "../respond";
-import { badRequest, conflict, notFound } from "../status-error";
+import { badRequest, conflict, notFound } from "../../../shared/status-error";
 import { createObject, getObject, keyOf, revisionOf } from "../writes";
 import { admitNew, userAgentManager } from "./create";
 import { commitUpdate } from "./commit-update";

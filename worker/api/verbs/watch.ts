@@ -6,9 +6,9 @@ import type { KubeObject, ResourceDef } from "../../resources/types";
 import { watchParamsToUrl, type WatchParams } from "../../durable/watch-params";
 import type { ApiContext } from "../context";
 import { query } from "../context";
-import { parseFieldSelector, parseLabelSelector, requiredFieldValue, validateFieldSelector } from "../selectors";
+import { parseFieldSelector, parseLabelSelector, requiredFieldValue, validateFieldSelector } from "../../../shared/selectors";
 import { presentAs } from "../respond";
-import { badRequest } from "../status-error";
+import { badRequest } from "../../../shared/status-error";
 import { parseIncludeObject, partialObjectMetadata, toTable, type IncludeObject } from "../table";
 import { watchHub } from "../writes";
 

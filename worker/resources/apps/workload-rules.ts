@@ -1,6 +1,6 @@
 // What Deployments, ReplicaSets and StatefulSets share: the pod template's defaults and
 // rules (ValidatePodTemplateSpecForReplicaSet), the selector checks, and the wide columns.
-import { labelSelectorFromSpec, matchLabels } from "../../api/selectors";
+import { labelSelectorFromSpec, matchLabels } from "../../../shared/selectors";
 import { deepEqual } from "../../lib/deep-equal";
 import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
 import { arr, rec, str, type Json } from "../shared/cfg-util";

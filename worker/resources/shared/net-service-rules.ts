@@ -1,5 +1,6 @@
 // Service defaults and validation (SetDefaults_Service, ValidateService, the REST layer's
 // allocated-value carry-over), kept beside service.ts's table entry to stay readable.
+import { NODE_PORT_RANGE } from "../../../shared/cluster-network";
 import type { KubeObject } from "../types";
 import {
   dns1123LabelCauses,
@@ -18,8 +19,8 @@ import {
 } from "./cfg-causes";
 import { arr, ensureRec, rec, specOf, str, type Json } from "./cfg-util";
 
-export const NODE_PORT_MIN = 30000;
-export const NODE_PORT_MAX = 32767;
+export const NODE_PORT_MIN = NODE_PORT_RANGE.min;
+export const NODE_PORT_MAX = NODE_PORT_RANGE.max;
 const CLIENT_IP_TIMEOUT_DEFAULT_SECONDS = 10800;
 const CLIENT_IP_TIMEOUT_MAX_SECONDS = 86400;
 

@@ -1,6 +1,6 @@
 // The one error type of the API: every failure leaves the Worker as a Kubernetes
 // `Status` object (kind Status, apiVersion v1) with the code and reason kubectl expects.
-import type { StatusReason } from "../../shared/status";
+import type { StatusReason } from "./status";
 
 export type { StatusReason };
 

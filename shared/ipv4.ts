@@ -1,4 +1,5 @@
-// IPv4 address parsing and reverse (in-addr.arpa) names, for the cluster DNS zone.
+// IPv4 addresses as numbers, CIDR blocks, and reverse (in-addr.arpa) names: the Worker allocates
+// Service and pod addresses with them, the agent routes and answers DNS with them.
 export function ipToInt(ip: string): number | undefined {
   const parts = ip.split(".");
   if (parts.length !== 4) return undefined;
@@ -36,4 +37,19 @@ export function networkAddress(cidr: string): string {
 
 export function intToIp(n: number): string {
   return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
+}
+
+/** A CIDR block as its first address and size: `10.96.0.0/12` → base 10.96.0.0, 2^20 addresses. */
+export function parseCidr(cidr: string): { base: number; prefix: number; size: number } {
+  const [ip, bits] = cidr.split("/");
+  const base = ipToInt(ip ?? "");
+  const prefix = Number(bits ?? "32");
+  if (base === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`not an IPv4 block: ${cidr}`);
+  const size = 2 ** (32 - prefix);
+  return { base: size === 2 ** 32 ? 0 : (base & ~(size - 1)) >>> 0, prefix, size };
+}
+
+/** Whether `ip` (as a number) lies in the block. */
+export function inCidr(ip: number, block: { base: number; size: number }): boolean {
+  return ip >= block.base && ip < block.base + block.size;
 }

@@ -1,6 +1,5 @@
 // Label and field selectors, parsed and matched as apimachinery's labels.Parse and
 // fields.ParseSelector do, with their error messages (kubectl shows them verbatim).
-import type { KubeObject, ResourceDef } from "../resources/types";
 import { badRequest } from "./status-error";
 
 export type LabelOperator = "in" | "notin" | "=" | "==" | "!=" | "exists" | "!" | "gt" | "lt";
@@ -396,22 +395,30 @@ export function parseFieldSelector(text: string): FieldSelector {
   return reqs;
 }
 
-type FieldDef = Pick<ResourceDef, "selectableFields">;
+/** An object as field selectors read it (metav1.ObjectMeta's name and namespace). */
+interface Named {
+  metadata: { name?: string; namespace?: string };
+}
 
-function fieldGetter(field: string, def: FieldDef): ((obj: KubeObject) => string | undefined) | undefined {
+/** The fields a kind can select on beyond name and namespace (a ResourceDef's selectableFields). */
+interface FieldDef<T extends Named> {
+  selectableFields?: Record<string, (obj: T) => string | undefined>;
+}
+
+function fieldGetter<T extends Named>(field: string, def: FieldDef<T>): ((obj: T) => string | undefined) | undefined {
   if (field === "metadata.name") return (obj) => obj.metadata.name ?? "";
   if (field === "metadata.namespace") return (obj) => obj.metadata.namespace ?? "";
   return def.selectableFields?.[field];
 }
 
 /** Rejects fields the kind cannot select on, before any read (kube: ConvertFieldLabel). */
-export function validateFieldSelector(selector: FieldSelector, def: FieldDef): void {
+export function validateFieldSelector<T extends Named>(selector: FieldSelector, def: FieldDef<T>): void {
   for (const req of selector) {
     if (!fieldGetter(req.field, def)) throw badRequest(`field label not supported: ${req.field}`);
   }
 }
 
-export function matchFields(selector: FieldSelector, obj: KubeObject, def: FieldDef): boolean {
+export function matchFields<T extends Named>(selector: FieldSelector, obj: T, def: FieldDef<T>): boolean {
   for (const req of selector) {
     const get = fieldGetter(req.field, def);
     if (!get) throw badRequest(`field label not supported: ${req.field}`);
