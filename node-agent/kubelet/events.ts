@@ -1,5 +1,6 @@
 // Events about pods, as kubelet's recorder writes them (source.component "kubelet", source.host
 // the node); a repeat of the same reason and message bumps count on the existing Event instead.
+import { timestamp } from "../../shared/time";
 import { randomBytes } from "node:crypto";
 import type { ApiClient } from "../api-client";
 import type { Pod } from "./types";
@@ -50,7 +51,7 @@ export class EventRecorder {
     const namespace = pod.metadata.namespace ?? "default";
     const key = `${pod.metadata.uid}|${fieldPath ?? ""}|${reason}|${message}`;
     const now = new Date();
-    const stamp = now.toISOString().replace(/\.\d+Z$/, "Z");
+    const stamp = timestamp(now);
     for (const [k, r] of this.recent) if (now.getTime() - r.atMs > EVENT_AGGREGATE_WINDOW_MS) this.recent.delete(k);
     const seen = this.recent.get(key);
     if (seen) {

@@ -1,5 +1,6 @@
 // Docker's view of a pod's containers turned into the kubelet's terms: per spec container the
 // newest Docker container (current) and the one before it (lastState), with exit codes and times.
+import { timestamp } from "../../shared/time";
 import type Dockerode from "dockerode";
 import type { ManagedContainer } from "../runtime/labels";
 import { terminatedReason } from "./status";
@@ -16,7 +17,7 @@ const ZERO_TIME = "0001-01-01T00:00:00Z";
 export function rfc3339(time: string | undefined): string | undefined {
   if (!time || time.startsWith("0001-01-01")) return undefined;
   const ms = Date.parse(time);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+  return Number.isNaN(ms) ? undefined : timestamp(new Date(ms));
 }
 
 export function isRunning(seen: Seen): boolean {
@@ -42,7 +43,7 @@ export function terminatedOf(seen: Seen): ContainerStateTerminated {
   };
   const started = rfc3339(state?.StartedAt);
   const finished = rfc3339(state?.FinishedAt && state.FinishedAt !== ZERO_TIME ? state.FinishedAt : undefined);
-  out.startedAt = started ?? finished ?? new Date(seen.managed.createdMs).toISOString().replace(/\.\d+Z$/, "Z");
+  out.startedAt = started ?? finished ?? timestamp(new Date(seen.managed.createdMs));
   out.finishedAt = finished ?? out.startedAt;
   if (state?.Error) out.message = state.Error;
   return out;

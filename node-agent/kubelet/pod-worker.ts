@@ -2,6 +2,7 @@
 // sync plans from the pod spec against what Docker holds (so adoption after an agent restart is
 // the same code path), starts what is missing, restarts per restartPolicy with back-off, then
 // reports status only when it changed. A pod with deletionTimestamp is torn down gracefully.
+import { timestamp } from "../../shared/time";
 import { isNotFound } from "../api-client";
 import type { ManagedContainer, PodRef } from "../runtime/labels";
 import { cleanupPodVolumes, prepareVolumes, VolumeError } from "../volumes/volumes";
@@ -277,7 +278,7 @@ export class PodWorker {
     }
     const podIPOf = async () => chosenIP ?? (this.pod.spec.hostNetwork ? this.ctx.hostIP() : await this.ctx.runtime.sandboxIp(sandboxId!));
     const podIP = sandboxStarted && !chosenIP ? "" : await podIPOf();
-    this.startTime ??= new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    this.startTime ??= timestamp();
     const extraBinds: string[] = [];
     if (this.ctx.network) {
       extraBinds.push(`${await writePodResolvConf(this.ctx.network, this.ctx.dataDir, this.pod)}:/etc/resolv.conf`);
@@ -399,7 +400,7 @@ export class PodWorker {
       out.imageID = current.info?.Image ?? "";
       if (previous && isFinished(previous)) out.previous = terminatedOf(previous);
       if (isRunning(current)) {
-        out.running = { startedAt: rfc3339(current.info?.State.StartedAt) ?? new Date(startedMs(current)).toISOString().replace(/\.\d+Z$/, "Z") };
+        out.running = { startedAt: rfc3339(current.info?.State.StartedAt) ?? timestamp(new Date(startedMs(current))) };
         out.started = this.probes.started(container.name, current.managed.id);
         out.ready = out.started && this.probes.ready(container.name, current.managed.id);
       } else if (isFinished(current)) {
@@ -422,10 +423,10 @@ export class PodWorker {
       pod: this.pod,
       hostIP: this.ctx.hostIP(),
       podIP: sandboxes.length > 0 ? podIP : "",
-      startTime: this.startTime ?? new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      startTime: this.startTime ?? timestamp(),
       init: inits.map((c) => this.observed(c, byName.get(c.name), false)),
       containers: this.pod.spec.containers.map((c) => this.observed(c, byName.get(c.name), inits.length > 0 && initPending)),
-      now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      now: timestamp(),
     });
     await this.writeStatus(status);
   }

@@ -1,6 +1,7 @@
 // The node's heartbeat: Lease kube-node-lease/<node>, created on start and renewed every
 // LEASE_RENEW_MS with a PUT that changes only spec.renewTime (the Worker absorbs those without a
 // SQL write). On 409 the Lease is read again; on 404 it is created again.
+import { microTime } from "../../shared/time";
 import { isConflict, isNotFound, type ApiClient } from "../api-client";
 
 export const LEASE_RENEW_MS = 10_000;
@@ -14,10 +15,6 @@ interface Lease {
   spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string };
 }
 
-/** metav1.MicroTime: RFC3339 with six fractional digits. */
-export function microTime(date = new Date()): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
 
 export class LeaseRenewer {
   private lease: Lease | undefined;

@@ -1,6 +1,7 @@
 // This node's Node object: registered (created, or labels merged) on start, then its status
 // patched only when something other than a heartbeat time changed, or every NODE_STATUS_REPORT_MS
 // (kubelet's nodeStatusReportFrequency): liveness itself travels in the Lease.
+import { timestamp } from "../../shared/time";
 import { isNotFound, type ApiClient } from "../api-client";
 import type { AgentConfig } from "../config";
 import type { DockerRuntime } from "../runtime/docker";
@@ -33,7 +34,7 @@ export interface RuntimeState {
 }
 
 function now(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  return timestamp();
 }
 
 export function nodeLabels(config: AgentConfig, machine: MachineInfo): Record<string, string> {

@@ -1,6 +1,7 @@
 // The node tunnel's framing: every binary WebSocket message between the NodeTunnel Durable Object
 // and a node agent is one frame, [type u8][stream id u32 BE][payload]. Pure (Uint8Array only), so
 // the Worker and the agent (Node) share it.
+import { isRecord } from "../json";
 
 export const FrameType = {
   /** DO → agent: start a stream; payload is the JSON `StreamOpen`. */
@@ -102,9 +103,6 @@ export function payloadText(payload: Uint8Array): string {
   return decoder.decode(payload);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Parses an Open payload; null when it is not one this version understands. */
 export function parseStreamOpen(payload: Uint8Array): StreamOpen | null {

@@ -1,7 +1,7 @@
 // The agent's generated pause binary (a valid static ELF for x86_64 and aarch64) and its tar.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../node-agent/config";
-import { microTime } from "../../node-agent/node/lease";
+import { microTime } from "../../shared/time";
 import { nodeConditions } from "../../node-agent/node/node-status";
 import { hostElfArch, pauseElf, singleFileTar } from "../../node-agent/runtime/pause-image";
 

@@ -2,14 +2,13 @@
 // (cli-runtime queryParamVerifierV3), strategic-merge metadata lookup (apimachinery
 // PatchMetaFromOpenAPIV3), explain's GVR → GVK → schema search, and OpenAPI 3.0 well-formedness.
 import { describe, expect, it, vi } from "vitest";
+import { isRecord, type Json } from "../../shared/json";
 import { GNOSTIC, type GnosticDocument } from "./fixtures/gnostic-openapi-v2";
 
 vi.mock("../../worker/resources/registry", async () => (await import("./openapi-registry-mock")).registryOver());
 
 const { openapiV2, openapiV3GroupVersion, openapiV3Paths, contentHash } = await import("../../worker/api/openapi");
-const { isRecord, refsIn, REF_PREFIX } = await import("../../worker/api/openapi-schema");
-
-type Json = Record<string, unknown>;
+const { refsIn, REF_PREFIX } = await import("../../worker/api/openapi-schema");
 type Gvk = { group: string; version: string; kind: string };
 
 function doc(group: string, version: string): Json {

@@ -1,12 +1,12 @@
 // The objects a cluster has from its first moment: the system namespaces (default,
 // kube-system, kube-public, kube-node-lease), the `kubernetes` and `kube-dns` Services, the
 // default StorageClass and the default IngressClass. Checked once per isolate.
+import { timestamp } from "../../shared/time";
 import { LOCAL_PATH_PROVISIONER } from "../controllers/volume-provisioning";
 import { resourceByPlural } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
 import { StoreError } from "../store/types";
-import { timestamp } from "./context";
 import { KUBE_DNS_SERVICE_IP, KUBERNETES_SERVICE_IP } from "../../shared/cluster-network";
 import { validateObject } from "./validate";
 

@@ -1,12 +1,12 @@
 // The controller manager's bulk path: the creates, bindings and event recounts of one pass go
 // through the same per-object admission as the verbs (admitNew), then ONE store batch (CAS per
 // row: a conflicting row fails alone) and ONE watch publish per resource, not N API requests.
+import { timestamp } from "../../shared/time";
 import type { Env } from "../env";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../store/types";
 import type { Principal } from "./access";
 import type { ApiContext } from "./context";
-import { timestamp } from "./context";
 import { StatusError } from "../../shared/status-error";
 import { admitNew } from "./verbs/create";
 import { validateObject } from "./validate";

@@ -18,10 +18,6 @@ export interface ApiContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-/** RFC 3339 with second precision, as Kubernetes writes metav1.Time. */
-export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 export function query(ctx: ApiContext, name: string): string | undefined {
   const v = ctx.url.searchParams.get(name);

@@ -1,8 +1,8 @@
 // Field ownership on every write (kube-apiserver's managedFields): non-apply writes give
 // the fields they changed to their manager, so a later server-side apply can detect conflicts.
+import { timestamp } from "../../shared/time";
 import { jsonSchemaOf } from "../resources/json-schema";
 import type { KubeObject, ResourceDef } from "../resources/types";
-import { timestamp } from "./context";
 import { updateManagedFields } from "./patch";
 
 export interface ManagedOptions {

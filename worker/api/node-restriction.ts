@@ -2,7 +2,7 @@
 // not change its taints (a compromised node could otherwise shed NoSchedule/NoExecute taints or
 // attract pods and their secrets) nor labels under node-restriction.kubernetes.io/.
 import type { KubeObject } from "../resources/types";
-import { deepEqual } from "../lib/deep-equal";
+import { deepEqual } from "../../shared/deep-equal";
 import type { Principal } from "./access";
 import { StatusError } from "../../shared/status-error";
 

@@ -1,8 +1,8 @@
 // Object metadata as kube-apiserver fills it on create and keeps it on update:
 // uid, creationTimestamp, generateName, namespace checks and name validation.
+import { timestamp } from "../../shared/time";
 import { dns1123LabelErrors, dns1123SubdomainErrors } from "../resources/meta";
 import type { KubeObject, ResourceDef } from "../resources/types";
-import { timestamp } from "./context";
 import { generateNameErrors } from "./meta-validation";
 import { isPlainObject } from "./negotiate";
 import { badRequest, conflict, invalid, type StatusCause } from "../../shared/status-error";

@@ -4,7 +4,8 @@
 import { jsonSchemaOf } from "../resources/json-schema";
 import type { ResourceDef } from "../resources/types";
 import { DESCRIPTIONS, INT_OR_STRING, LIST_META, OBJECT_META, sharedSchemas } from "./openapi-meta";
-import { convertRoot, isRecord, refTo, REF_PREFIX, type Json } from "./openapi-schema";
+import { convertRoot, refTo, REF_PREFIX } from "./openapi-schema";
+import { isRecord, type Json } from "../../shared/json";
 
 /** Groups whose Go types live outside k8s.io/api, named as kube-openapi names them. */
 const SPECIAL_PACKAGES: Record<string, string> = {

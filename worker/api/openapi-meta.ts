@@ -9,7 +9,8 @@ import {
   objectMetaSchema,
   ownerReferenceSchema,
 } from "../resources/meta";
-import { convertRoot, refTo, SharedShapes, type Json } from "./openapi-schema";
+import { convertRoot, refTo, SharedShapes } from "./openapi-schema";
+import { type Json } from "../../shared/json";
 
 export const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
 export const OBJECT_META = `${META}.ObjectMeta`;

@@ -5,7 +5,8 @@
 import type { ResourceDef } from "../resources/types";
 import { API_RESOURCE_LIST, DELETE_OPTIONS, PATCH, SCALE, STATUS, WATCH_EVENT } from "./openapi-meta";
 import { gvk, hasOwnSchema, schemaName } from "./openapi-kinds";
-import { refTo, type Json } from "./openapi-schema";
+import { refTo } from "./openapi-schema";
+import { type Json } from "../../shared/json";
 
 function param(name: string, type: string, description: string, extra: Json = {}): Json {
   return { name, in: "query", description, schema: { type, uniqueItems: true }, ...extra };

@@ -1,14 +1,9 @@
 // Converts zod's JSON Schema (2020-12: `$defs`, `type: [T, "null"]`, numeric exclusive bounds)
 // into OpenAPI 3.0 schemas as kube-openapi serves them, replacing the shared meta types by
 // `$ref: "#/components/schemas/io.k8s.apimachinery…"` so kubectl resolves them by name.
-
-export type Json = Record<string, unknown>;
+import { isRecord, type Json } from "../../shared/json";
 
 export const REF_PREFIX = "#/components/schemas/";
-
-export function isRecord(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** zod's bounds for a safe integer: noise in a Kubernetes schema, dropped. */
 const SAFE_INT = 9007199254740991;

@@ -4,7 +4,7 @@
 // that protobufjs' reflection builds use. Values gnostic holds as `Any` carry YAML text, which is
 // what kube-openapi parses vendor extensions from; JSON text is valid YAML, so we write JSON.
 import { Writer } from "protobufjs/minimal.js";
-import { isRecord, type Json } from "./openapi-schema";
+import { isRecord, type Json } from "../../shared/json";
 
 type Encode = (w: Writer, value: unknown) => void;
 type Scalar = "string" | "bool" | "double" | "int64" | "strings" | "any" | "anys";

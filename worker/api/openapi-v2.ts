@@ -1,6 +1,7 @@
 // The Swagger 2.0 form of the group-version documents, for /openapi/v2 as JSON: same
 // definitions (refs moved to #/definitions), operations with body parameters, no nullable.
-import { isRecord, REF_PREFIX, type Json } from "./openapi-schema";
+import { REF_PREFIX } from "./openapi-schema";
+import { isRecord, type Json } from "../../shared/json";
 
 const V2_PREFIX = "#/definitions/";
 

@@ -3,6 +3,7 @@
 // as precondition; a conflict just means "run that controller again". Runs of creates and
 // bindings take the bulk path when one is given; events are queued and written after a
 // controller's other writes, a capped number per flush, as client-go's recorder is asynchronous.
+import { timestamp } from "../../shared/time";
 import { resourceByPlural } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { Action, EventType, ResourceRef } from "./types";
@@ -189,7 +190,7 @@ export class ActionApplier {
 
   /** New events in one create batch, repeats as one rewrite batch (count + 1, lastTimestamp). */
   private async recordEventsInBulk(bulk: BulkWriter, actions: Action[]) {
-    const ts = this.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const ts = timestamp(this.now());
     const fresh: { key: string; action: Action; object: KubeObject }[] = [];
     const repeats: { key: string; action: Action; seen: RecordedEvent; object: KubeObject }[] = [];
     const pending = new Map<string, KubeObject>();
@@ -275,7 +276,7 @@ export class ActionApplier {
   private async recordEvent(regarding: KubeObject, type: string, reason: string, message: string) {
     const namespace = regarding.metadata.namespace ?? "default";
     const key = `${regarding.metadata.uid}/${reason}/${message}`;
-    const ts = this.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const ts = timestamp(this.now());
     const seen = this.events.get(key);
     if (seen) {
       seen.count++;

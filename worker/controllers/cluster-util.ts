@@ -1,5 +1,7 @@
 // Helpers shared by the cluster controllers (scheduler, service, endpoints, GC, namespace,
 // node lifecycle, volumes): resource refs, JSON narrowing, conditions and quantities.
+import { isRecord, rec, records, str, type Json } from "../../shared/json";
+import { timestamp } from "../../shared/time";
 import { parseQuantity } from "../resources/shared/cfg-quantity";
 import type { KubeObject } from "../resources/types";
 import type { ResourceRef } from "./types";
@@ -42,27 +44,6 @@ export const KNOWN_KINDS: readonly { ref: ResourceRef; kind: string; namespaced:
   { ref: { group: "networking.k8s.io", resource: "ingressclasses" }, kind: "IngressClass", namespaced: false },
 ];
 
-export type Json = Record<string, unknown>;
-
-export function isRecord(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function rec(v: unknown): Json {
-  return isRecord(v) ? v : {};
-}
-
-export function arr(v: unknown): Json[] {
-  return Array.isArray(v) ? v.filter(isRecord) : [];
-}
-
-export function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
-
-export function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-}
 
 export function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -82,14 +63,7 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? "null";
 }
 
-export function sameJson(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
 
-/** metav1.Time: seconds precision, as the API server stores it. */
-export function timestamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 export function timeMs(v: unknown): number | undefined {
   if (typeof v !== "string") return undefined;
@@ -111,7 +85,7 @@ export function isTerminal(pod: KubeObject): boolean {
 }
 
 export function conditionOf(obj: KubeObject, type: string): Json | undefined {
-  return arr(rec(obj.status).conditions).find((c) => c.type === type);
+  return records(rec(obj.status).conditions).find((c) => c.type === type);
 }
 
 /**
@@ -119,7 +93,7 @@ export function conditionOf(obj: KubeObject, type: string): Json | undefined {
  * lastTransitionTime moves only when status does (apimachinery meta.SetStatusCondition).
  */
 export function withCondition(obj: KubeObject, next: Json, now: Date): Json[] | undefined {
-  const conditions = arr(rec(obj.status).conditions);
+  const conditions = records(rec(obj.status).conditions);
   const i = conditions.findIndex((c) => c.type === next.type);
   const old = i >= 0 ? conditions[i] : undefined;
   if (old && old.status === next.status && old.reason === next.reason && old.message === next.message) return undefined;

@@ -3,7 +3,7 @@
 import type { KubeObject } from "../resources/types";
 import { byCreation, isComplete, maxUnavailable, replicasOf, specReplicas } from "./deployment-util";
 import { cleanupDeployment, getAllReplicaSets, newRSNewReplicas, rolloutStatus, scaleRSAndRecord, type DeploymentPass } from "./deployment-sync";
-import { num, rec, type Json } from "./workload-util";
+import { num, rec, type Json } from "../../shared/json";
 
 function available(rs: KubeObject): number {
   return num(rec(rs.status).availableReplicas);

@@ -29,7 +29,8 @@ import {
   specReplicas,
 } from "./deployment-util";
 import type { Action, Snapshot } from "./types";
-import { REPLICA_SETS, clone, computeHash, isTerminating, newControllerRef, num, rec, type Json } from "./workload-util";
+import { REPLICA_SETS, clone, computeHash, isTerminating, newControllerRef } from "./workload-util";
+import { num, rec, type Json } from "../../shared/json";
 
 /** One pass over one Deployment: working copies plus what to write at the end. */
 export interface DeploymentPass {

@@ -1,8 +1,11 @@
 // Deployment arithmetic and status (pkg/controller/deployment/util/deployment_util.go and
 // progress.go): surge/unavailable fenceposts, replica sums over ReplicaSets, revisions,
 // template equality ignoring pod-template-hash, and the Available/Progressing conditions.
+import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
-import { clone, deepEqual, isRecord, num, rec, scaledValue, str, timestamp, type Json } from "./workload-util";
+import { timestamp } from "../../shared/time";
+import { clone, scaledValue } from "./workload-util";
+import { isRecord, num, rec, str, type Json } from "../../shared/json";
 
 export const HASH_LABEL = "pod-template-hash";
 export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";

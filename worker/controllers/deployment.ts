@@ -1,10 +1,12 @@
 // The Deployment controller (pkg/controller/deployment: sync.go, rolling.go, recreate.go,
 // progress.go) as a pure reconcile. Each pass edits working copies of the owned ReplicaSets and
 // emits one write per object that actually changed, then the recomputed status.
+import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
 import { isComplete, isRollingUpdate, msToDeadline, specOf, statusCount, statusEqual } from "./deployment-util";
 import type { Action, Controller, ReconcileResult, Snapshot } from "./types";
-import { DEPLOYMENTS, PODS, REPLICA_SETS, claimObjects, clone, deepEqual, inNamespace, isTerminating, minDelay, num, podPhase, rec, selectorOf, type Json } from "./workload-util";
+import { DEPLOYMENTS, PODS, REPLICA_SETS, claimObjects, clone, inNamespace, isTerminating, minDelay, podPhase, selectorOf } from "./workload-util";
+import { num, rec, type Json } from "../../shared/json";
 import { rolloutRecreate, rolloutRolling } from "./deployment-rollout";
 import { checkPaused, event, isScalingEvent, syncOnly, type DeploymentPass } from "./deployment-sync";
 

@@ -1,9 +1,11 @@
 // The endpoints and endpointslice controllers in one pass (pkg/controller/endpoint,
 // pkg/controller/endpointslice): each selector Service's pods become ready / not-ready
 // addresses with per-pod resolved ports, written as Endpoints and as EndpointSlices.
+import { deepEqual } from "../../shared/deep-equal";
 import { labelSelectorFromSpec, matchLabels } from "../../shared/selectors";
 import type { KubeObject } from "../resources/types";
-import { arr, conditionOf, ENDPOINT_SLICES, ENDPOINTS, isDeleting, isTerminal, NAMESPACES, PODS, rec, sameJson, SERVICES, str, stringMap, type Json } from "./cluster-util";
+import { conditionOf, ENDPOINT_SLICES, ENDPOINTS, isDeleting, isTerminal, NAMESPACES, PODS, SERVICES, stringMap } from "./cluster-util";
+import { records, rec, str, type Json } from "../../shared/json";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
 
 /** Upstream (1.33+) marks controller-written Endpoints with this label; we delete only those. */
@@ -32,7 +34,7 @@ function resolvePort(pod: KubeObject, target: unknown, fallback: number): number
   if (typeof target === "number") return target;
   if (typeof target !== "string" || target === "") return fallback;
   if (/^\d+$/.test(target)) return Number(target);
-  for (const c of arr(rec(pod.spec).containers)) for (const p of arr(c.ports)) if (p.name === target && typeof p.containerPort === "number") return p.containerPort;
+  for (const c of records(rec(pod.spec).containers)) for (const p of records(c.ports)) if (p.name === target && typeof p.containerPort === "number") return p.containerPort;
   return undefined;
 }
 
@@ -49,12 +51,12 @@ function groupPods(svc: KubeObject, pods: readonly KubeObject[]): Group[] {
     if (terminating && !publishNotReady) continue;
     const ready = publishNotReady || (!terminating && str(conditionOf(pod, "Ready")?.status) === "True");
     const ports: Json[] = [];
-    for (const sp of arr(spec.ports)) {
+    for (const sp of records(spec.ports)) {
       const port = resolvePort(pod, sp.targetPort, typeof sp.port === "number" ? sp.port : 0);
       if (port === undefined) continue;
       ports.push({ ...(str(sp.name) ? { name: sp.name } : {}), port, protocol: str(sp.protocol) ?? "TCP", ...(str(sp.appProtocol) ? { appProtocol: sp.appProtocol } : {}) });
     }
-    if (arr(spec.ports).length > 0 && ports.length === 0) continue;
+    if (records(spec.ports).length > 0 && ports.length === 0) continue;
     ports.sort((a, b) => (String(a.name ?? "") < String(b.name ?? "") ? -1 : String(a.name ?? "") > String(b.name ?? "") ? 1 : Number(a.port) - Number(b.port)));
     const podSpec = rec(pod.spec);
     const hostname = str(podSpec.hostname) && str(podSpec.subdomain) === svc.metadata.name ? str(podSpec.hostname) : undefined;
@@ -120,11 +122,11 @@ function reconcileSlices(svc: KubeObject, groups: readonly Group[], existing: Ku
   const wanted = groups.length > 0 ? groups : [{ ports: [], addresses: [] }];
   for (const g of wanted) {
     const body = sliceOf(svc, g);
-    const i = unused.findIndex((s) => sameJson(s.ports ?? [], body.ports));
+    const i = unused.findIndex((s) => deepEqual(s.ports ?? [], body.ports));
     const current = i >= 0 ? unused.splice(i, 1)[0] : unused.shift();
     if (current) {
       const next = { ...current, ...body, metadata: { ...current.metadata, labels: { ...current.metadata.labels, ...labels } } };
-      if (!sameJson(next, current)) actions.push({ type: "update", ref: ENDPOINT_SLICES, object: next });
+      if (!deepEqual(next, current)) actions.push({ type: "update", ref: ENDPOINT_SLICES, object: next });
       continue;
     }
     if (budget.creates <= 0) continue;
@@ -175,7 +177,7 @@ export function reconcileEndpoints(snapshot: Snapshot, config: ControllerConfig)
       }
     } else {
       const next = { ...current, metadata: { ...current.metadata, labels: { ...current.metadata.labels, ...labels } }, subsets };
-      if (!sameJson(next, { ...current, subsets: current.subsets ?? [] })) actions.push({ type: "update", ref: ENDPOINTS, object: next });
+      if (!deepEqual(next, { ...current, subsets: current.subsets ?? [] })) actions.push({ type: "update", ref: ENDPOINTS, object: next });
     }
     reconcileSlices(svc, groups, slicesBySvc.get(`${ns}/${name}`) ?? [], actions, budget);
   }

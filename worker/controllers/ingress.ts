@@ -2,8 +2,10 @@
 // Ingresses of our class get the Ready nodes' addresses in status.loadBalancer, so `kubectl get
 // ingress` shows ADDRESS, and an ingress-controller annotation we do not implement is reported
 // as a Warning Event on the Ingress, never silently ignored.
+import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
-import { arr, isDeleting, NODES, rec, sameJson, str, type Json } from "./cluster-util";
+import { isDeleting, NODES } from "./cluster-util";
+import { records, rec, str, type Json } from "../../shared/json";
 import { nodeAddressLoadBalancer } from "./service";
 import type { Action, Controller, ResourceRef } from "./types";
 
@@ -81,8 +83,8 @@ export function ingressController(): Controller {
           }
         }
         const status = rec(ingress.status);
-        const current = arr(rec(status.loadBalancer).ingress);
-        if (!sameJson(current, addresses)) {
+        const current = records(rec(status.loadBalancer).ingress);
+        if (!deepEqual(current, addresses)) {
           actions.push({ type: "updateStatus", ref: INGRESSES, object: { ...ingress, status: { ...status, loadBalancer: addresses.length ? { ingress: addresses } : {} } } });
         }
       }

@@ -1,8 +1,10 @@
 // The node lifecycle controller (pkg/controller/nodelifecycle) plus its taint-based eviction:
 // a node whose Lease went stale turns Unknown and gets the unreachable taints, its pods turn
 // not Ready and are deleted when their toleration of the NoExecute taint runs out.
+import { timestamp } from "../../shared/time";
 import type { KubeObject } from "../resources/types";
-import { arr, conditionOf, isDeleting, isTerminal, LEASES, minDefined, NODES, PODS, rec, str, timeMs, timestamp, withCondition, type Json } from "./cluster-util";
+import { conditionOf, isDeleting, isTerminal, LEASES, minDefined, NODES, PODS, timeMs, withCondition } from "./cluster-util";
+import { records, rec, str, type Json } from "../../shared/json";
 import { tolerates, type Taint } from "./scheduler-nodes";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
 
@@ -35,7 +37,7 @@ function lastHeartbeat(snapshot: Snapshot, node: KubeObject, heartbeats: LeaseHe
 
 /** Conditions set to Unknown as tryUpdateNodeHealth does; undefined when they already are. */
 function unknownConditions(node: KubeObject, now: Date): Json[] | undefined {
-  let conditions = arr(rec(node.status).conditions);
+  let conditions = records(rec(node.status).conditions);
   let changed = false;
   for (const type of NODE_CONDITIONS) {
     const existing = conditions.find((c) => c.type === type);
@@ -52,7 +54,7 @@ function unknownConditions(node: KubeObject, now: Date): Json[] | undefined {
 
 /** The lifecycle taints a node should carry for its Ready status; NoExecute keeps its first timeAdded. */
 function desiredTaints(node: KubeObject, ready: string, now: Date): Json[] {
-  const current = arr(rec(node.spec).taints);
+  const current = records(rec(node.spec).taints);
   const others = current.filter((t) => !LIFECYCLE_TAINTS.has(str(t.key) ?? ""));
   const key = ready === "True" ? undefined : ready === "False" ? TAINT_NOT_READY : TAINT_UNREACHABLE;
   if (!key) return others;
@@ -62,7 +64,7 @@ function desiredTaints(node: KubeObject, ready: string, now: Date): Json[] {
 
 /** When the taint manager deletes this pod (ms since epoch), or undefined if it tolerates forever. */
 function evictionDeadline(pod: KubeObject, taints: readonly Json[], now: Date, config: ControllerConfig): number | undefined {
-  const tolerations = arr(rec(pod.spec).tolerations);
+  const tolerations = records(rec(pod.spec).tolerations);
   let deadline: number | undefined;
   for (const t of taints) {
     if (t.effect !== "NoExecute") continue;
@@ -127,7 +129,7 @@ export function reconcileNodes(snapshot: Snapshot, now: Date, config: Controller
     if (!readyCondition) continue;
     const ready = str(readyCondition.status) ?? "Unknown";
     const taints = desiredTaints(node, ready, now);
-    const current = arr(rec(node.spec).taints);
+    const current = records(rec(node.spec).taints);
     const key = (ts: Json[]) => ts.map((t) => `${t.key}:${t.effect}`).sort().join(",");
     if (key(taints) !== key(current)) {
       const spec = { ...rec(node.spec) };

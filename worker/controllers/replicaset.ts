@@ -1,29 +1,12 @@
 // The ReplicaSet controller (pkg/controller/replicaset/replica_set.go) as a pure reconcile:
 // claim the pods the selector picks, create or delete to reach spec.replicas (least valuable
 // pods first), and recompute status every pass, writing it only when it changed.
+import { deepEqual } from "../../shared/deep-equal";
 import { matchLabels } from "../../shared/selectors";
 import type { KubeObject } from "../resources/types";
 import type { Action, Controller, ReconcileResult, Snapshot } from "./types";
-import {
-  PODS,
-  REPLICA_SETS,
-  claimObjects,
-  type CreateBudget,
-  clone,
-  deepEqual,
-  inNamespace,
-  isPodActive,
-  isPodAvailable,
-  isPodReady,
-  isTerminating,
-  leastValuableFirst,
-  minDelay,
-  msUntilAvailable,
-  newControllerRef,
-  num,
-  rec,
-  selectorOf,
-} from "./workload-util";
+import { PODS, REPLICA_SETS, claimObjects, type CreateBudget, clone, inNamespace, isPodActive, isPodAvailable, isPodReady, isTerminating, leastValuableFirst, minDelay, msUntilAvailable, newControllerRef, selectorOf } from "./workload-util";
+import { num, rec } from "../../shared/json";
 
 /** controller.GetPodFromTemplate for a ReplicaSet: the server picks the name suffix. */
 export function podFromTemplate(rs: KubeObject): KubeObject {

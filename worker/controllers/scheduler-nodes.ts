@@ -2,7 +2,8 @@
 // taints vs tolerations and node selector terms (pkg/scheduler/framework/plugins: NodeResourcesFit,
 // NodePorts, TaintToleration, NodeAffinity, VolumeBinding's PV node affinity).
 import type { KubeObject } from "../resources/types";
-import { arr, conditionOf, isDeleting, isTerminal, milliCpu, quantity, rec, str, stringMap, strings, type Json } from "./cluster-util";
+import { conditionOf, isDeleting, isTerminal, milliCpu, quantity, stringMap } from "./cluster-util";
+import { records, rec, str, strings, type Json } from "../../shared/json";
 
 /** Requests a pod without any count as, for scoring only (schedutil.DefaultMilliCPURequest / DefaultMemoryRequest). */
 const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -73,14 +74,14 @@ function computePodRequests(pod: KubeObject): PodRequests {
   let memory = 0;
   let scoreCpu = 0;
   let scoreMemory = 0;
-  for (const c of arr(spec.containers)) {
+  for (const c of records(spec.containers)) {
     const r = containerRequests(c);
     cpu += r.cpu;
     memory += r.memory;
     scoreCpu += r.hasCpu ? r.cpu : DEFAULT_MILLI_CPU_REQUEST;
     scoreMemory += r.hasMemory ? r.memory : DEFAULT_MEMORY_REQUEST_BYTES;
   }
-  for (const c of arr(spec.initContainers)) {
+  for (const c of records(spec.initContainers)) {
     const r = containerRequests(c);
     cpu = Math.max(cpu, r.cpu);
     memory = Math.max(memory, r.memory);
@@ -93,8 +94,8 @@ function computePodRequests(pod: KubeObject): PodRequests {
 
 export function podHostPorts(pod: KubeObject): HostPort[] {
   const out: HostPort[] = [];
-  for (const c of [...arr(rec(pod.spec).containers), ...arr(rec(pod.spec).initContainers)]) {
-    for (const p of arr(c.ports)) {
+  for (const c of [...records(rec(pod.spec).containers), ...records(rec(pod.spec).initContainers)]) {
+    for (const p of records(c.ports)) {
       const port = typeof p.hostPort === "number" ? p.hostPort : 0;
       if (port > 0) out.push({ ip: str(p.hostIP) || "0.0.0.0", protocol: str(p.protocol) ?? "TCP", port });
     }
@@ -132,7 +133,7 @@ export function holdsResources(pod: KubeObject): boolean {
 }
 
 export function nodeTaints(node: KubeObject): Taint[] {
-  return arr(rec(node.spec).taints).map((t) => ({ key: str(t.key) ?? "", value: str(t.value) ?? "", effect: str(t.effect) ?? "" }));
+  return records(rec(node.spec).taints).map((t) => ({ key: str(t.key) ?? "", value: str(t.value) ?? "", effect: str(t.effect) ?? "" }));
 }
 
 /**
@@ -211,8 +212,8 @@ function matchRequirement(req: Json, value: string | undefined): boolean {
 /** nodeaffinity.NodeSelector: terms are ORed, a term's expressions ANDed, an empty term matches nothing. */
 export function matchNodeSelectorTerms(terms: readonly Json[], name: string, labels: Record<string, string>): boolean {
   return terms.some((term) => {
-    const exprs = arr(term.matchExpressions);
-    const fields = arr(term.matchFields);
+    const exprs = records(term.matchExpressions);
+    const fields = records(term.matchFields);
     if (exprs.length === 0 && fields.length === 0) return false;
     return (
       exprs.every((e) => matchRequirement(e, Object.hasOwn(labels, str(e.key) ?? "") ? labels[str(e.key) ?? ""] : undefined)) &&
@@ -225,7 +226,7 @@ export function matchNodeSelectorTerms(terms: readonly Json[], name: string, lab
 export function nodeSelectionOf(pod: KubeObject): { selector: Record<string, string>; terms: Json[] | undefined } {
   const spec = rec(pod.spec);
   const required = rec(rec(rec(spec.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution);
-  return { selector: stringMap(spec.nodeSelector), terms: Array.isArray(required.nodeSelectorTerms) ? arr(required.nodeSelectorTerms) : undefined };
+  return { selector: stringMap(spec.nodeSelector), terms: Array.isArray(required.nodeSelectorTerms) ? records(required.nodeSelectorTerms) : undefined };
 }
 
 export function matchesNodeSelection(sel: { selector: Record<string, string>; terms: Json[] | undefined }, info: NodeInfo): boolean {

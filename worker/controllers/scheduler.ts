@@ -2,7 +2,8 @@
 // predicates cached per distinct pod constraints), scored by least-allocated + owner spreading,
 // and bound; node usage is computed once per pass and updated as pods are placed.
 import type { KubeObject } from "../resources/types";
-import { arr, canonicalJson, isDeleting, NODES, nsName, PODS, PVCS, PVS, rec, STORAGE_CLASSES, str, timeMs, withCondition, type Json } from "./cluster-util";
+import { canonicalJson, isDeleting, NODES, nsName, PODS, PVCS, PVS, STORAGE_CLASSES, timeMs, withCondition } from "./cluster-util";
+import { records, rec, str, type Json } from "../../shared/json";
 import {
   addPod,
   holdsResources,
@@ -44,7 +45,7 @@ interface PodVolumes {
 function podVolumes(snapshot: Snapshot, pod: KubeObject): PodVolumes {
   const out: PodVolumes = { terms: [], delayed: [] };
   const ns = pod.metadata.namespace;
-  for (const v of arr(rec(pod.spec).volumes)) {
+  for (const v of records(rec(pod.spec).volumes)) {
     const claimName = str(rec(v.persistentVolumeClaim).claimName);
     if (!claimName) continue;
     const pvc = snapshot.get(PVCS, ns, claimName);
@@ -54,7 +55,7 @@ function podVolumes(snapshot: Snapshot, pod: KubeObject): PodVolumes {
     if (volumeName) {
       const pv = snapshot.get(PVS, undefined, volumeName);
       const required = rec(rec(rec(pv?.spec).nodeAffinity).required);
-      if (Array.isArray(required.nodeSelectorTerms)) out.terms.push(arr(required.nodeSelectorTerms));
+      if (Array.isArray(required.nodeSelectorTerms)) out.terms.push(records(required.nodeSelectorTerms));
       continue;
     }
     const className = str(rec(pvc.spec).storageClassName) ?? "";
@@ -86,7 +87,7 @@ class StaticFilter {
 
   codes(pod: KubeObject, volumeTerms: Json[][]): { pre: Int32Array; vol: Uint8Array } {
     const spec = rec(pod.spec);
-    const tolerations = arr(spec.tolerations);
+    const tolerations = records(spec.tolerations);
     const selection = nodeSelectionOf(pod);
     const key = canonicalJson([tolerations, selection.selector, selection.terms ?? null, volumeTerms]);
     const hit = this.cache.get(key);

@@ -1,8 +1,10 @@
 // Service addresses as a controller: backfills ClusterIPs and NodePorts admission did not assign
 // (objects restored or imported around it), keeps the `kubernetes` Service, and publishes
 // LoadBalancer ingress through a small provider seam (node addresses today, a cloud LB later).
+import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
-import { arr, conditionOf, isDeleting, NODES, rec, sameJson, SERVICES, str, type Json } from "./cluster-util";
+import { conditionOf, isDeleting, NODES, SERVICES } from "./cluster-util";
+import { records, rec, str, type Json } from "../../shared/json";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
 import { intToIp, parseCidr } from "../../shared/ipv4";
 
@@ -24,7 +26,7 @@ export const nodeAddressLoadBalancer: LoadBalancerProvider = {
     const ips = new Set<string>();
     for (const node of nodes) {
       if (isDeleting(node) || str(conditionOf(node, "Ready")?.status) !== "True") continue;
-      const addresses = arr(rec(node.status).addresses);
+      const addresses = records(rec(node.status).addresses);
       const pick = addresses.find((a) => a.type === "ExternalIP") ?? addresses.find((a) => a.type === "InternalIP");
       const ip = str(pick?.address);
       if (ip) ips.add(ip);
@@ -75,7 +77,7 @@ export function serviceController(lb: LoadBalancerProvider = nodeAddressLoadBala
       for (const svc of services) {
         const spec = rec(svc.spec);
         for (const ip of Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [spec.clusterIP]) if (typeof ip === "string") usedIps.add(ip);
-        for (const p of arr(spec.ports)) if (typeof p.nodePort === "number") usedPorts.add(p.nodePort);
+        for (const p of records(spec.ports)) if (typeof p.nodePort === "number") usedPorts.add(p.nodePort);
       }
       const { base, size } = parseCidr(config.serviceClusterIpCidr);
       let nextIp = 2;
@@ -107,16 +109,16 @@ export function serviceController(lb: LoadBalancerProvider = nodeAddressLoadBala
           next.clusterIPs = [ip];
         }
         if (wantsNodePorts(spec)) {
-          next.ports = arr(spec.ports).map((p) => (typeof p.nodePort === "number" ? p : { ...p, nodePort: allocatePort() }));
+          next.ports = records(spec.ports).map((p) => (typeof p.nodePort === "number" ? p : { ...p, nodePort: allocatePort() }));
         }
-        if (!sameJson(next, spec)) {
+        if (!deepEqual(next, spec)) {
           actions.push({ type: "update", ref: SERVICES, object: { ...svc, spec: next } });
           continue; // the status write waits for the next pass: one write per object per pass
         }
         const status = rec(svc.status);
         const ingress = spec.type === "LoadBalancer" ? lb.ingress(svc, nodes) : [];
-        const current = arr(rec(status.loadBalancer).ingress);
-        if (!sameJson(ingress, current)) {
+        const current = records(rec(status.loadBalancer).ingress);
+        if (!deepEqual(ingress, current)) {
           actions.push({ type: "updateStatus", ref: SERVICES, object: { ...svc, status: { ...status, loadBalancer: ingress.length ? { ingress } : {} } } });
         }
       }

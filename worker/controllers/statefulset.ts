@@ -1,33 +1,11 @@
 // The StatefulSet controller (pkg/controller/statefulset: stateful_set_control.go and
 // stateful_set_utils.go) as a pure reconcile: stable pod names and claims per ordinal, ordered
 // or parallel creation and deletion, ControllerRevisions, and rolling updates from the top down.
+import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
 import type { Action, Controller, ReconcileResult, Snapshot } from "./types";
-import {
-  CONTROLLER_REVISIONS,
-  PODS,
-  PVCS,
-  STATEFUL_SETS,
-  claimObjects,
-  clone,
-  computeHash,
-  controllerRefOf,
-  deepEqual,
-  inNamespace,
-  isPodAvailable,
-  isPodRunningAndReady,
-  isTerminating,
-  minDelay,
-  msUntilAvailable,
-  newControllerRef,
-  num,
-  podPhase,
-  rec,
-  selectorOf,
-  str,
-  type CreateBudget,
-  type Json,
-} from "./workload-util";
+import { CONTROLLER_REVISIONS, PODS, PVCS, STATEFUL_SETS, claimObjects, clone, computeHash, controllerRefOf, inNamespace, isPodAvailable, isPodRunningAndReady, isTerminating, minDelay, msUntilAvailable, newControllerRef, podPhase, selectorOf, type CreateBudget } from "./workload-util";
+import { num, rec, str, type Json } from "../../shared/json";
 
 export const REVISION_LABEL = "controller-revision-hash";
 export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";

@@ -4,7 +4,8 @@
 import { PV_PROTECTION_FINALIZER } from "../resources/core/persistentvolume";
 import { PVC_PROTECTION_FINALIZER } from "../resources/core/persistentvolumeclaim";
 import type { KubeObject } from "../resources/types";
-import { arr, isDeleting, isTerminal, PODS, PVCS, PVS, rec, str } from "./cluster-util";
+import { isDeleting, isTerminal, PODS, PVCS, PVS } from "./cluster-util";
+import { records, rec, str } from "../../shared/json";
 import type { Action, Controller, Snapshot } from "./types";
 
 function withoutFinalizer(o: KubeObject, finalizer: string): KubeObject {
@@ -15,7 +16,7 @@ function withoutFinalizer(o: KubeObject, finalizer: string): KubeObject {
 function claimInUse(snapshot: Snapshot, pvc: KubeObject): boolean {
   return snapshot
     .list(PODS, pvc.metadata.namespace)
-    .some((pod) => !isTerminal(pod) && arr(rec(pod.spec).volumes).some((v) => str(rec(v.persistentVolumeClaim).claimName) === pvc.metadata.name));
+    .some((pod) => !isTerminal(pod) && records(rec(pod.spec).volumes).some((v) => str(rec(v.persistentVolumeClaim).claimName) === pvc.metadata.name));
 }
 
 export function reconcileStorageProtection(snapshot: Snapshot): Action[] {

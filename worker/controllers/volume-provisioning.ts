@@ -1,7 +1,7 @@
 // edgeplane's in-tree provisioners: a claim of a StorageClass whose provisioner is ours becomes
 // a PersistentVolume named pvc-<claim uid>, pre-bound to the claim (the binder finishes the bind).
 import type { KubeObject } from "../resources/types";
-import { rec, str, strings, type Json } from "./cluster-util";
+import { rec, str, strings, type Json } from "../../shared/json";
 
 export const LOCAL_PATH_PROVISIONER = "edgeplane.io/local-path";
 export const NFS_PROVISIONER = "edgeplane.io/nfs";

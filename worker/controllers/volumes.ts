@@ -1,9 +1,11 @@
 // The PersistentVolume binder and provisioner (pkg/controller/volume/persistentvolume): claims
 // bind to the smallest fitting volume (or a pre-bound one), ours get provisioned, released
 // volumes are retained, deleted or recycled. Each object gets at most one write per pass.
+import { deepEqual } from "../../shared/deep-equal";
 import { labelSelectorFromSpec, matchLabels, type LabelSelectorSpec } from "../../shared/selectors";
 import type { KubeObject } from "../resources/types";
-import { isDeleting, isRecord, NODES, PODS, PVCS, PVS, quantity, rec, sameJson, STORAGE_CLASSES, str, strings, type Json } from "./cluster-util";
+import { isDeleting, NODES, PODS, PVCS, PVS, quantity, STORAGE_CLASSES } from "./cluster-util";
+import { isRecord, rec, str, strings, type Json } from "../../shared/json";
 import { SELECTED_NODE_ANNOTATION } from "./scheduler";
 import { matchNodeSelectorTerms } from "./scheduler-nodes";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
@@ -80,7 +82,7 @@ export function reconcileVolumes(snapshot: Snapshot, config: ControllerConfig): 
         if (status.phase === "Bound") actions.push({ type: "updateStatus", ref: PVCS, object: { ...pvc, status: { ...status, phase: "Lost" } } });
       } else if (ref && ref.uid === pvc.metadata.uid) {
         const next = { ...status, phase: "Bound", accessModes: strings(rec(pv.spec).accessModes), capacity: rec(rec(pv.spec).capacity) };
-        if (!sameJson(next, status)) actions.push({ type: "updateStatus", ref: PVCS, object: { ...pvc, status: next } });
+        if (!deepEqual(next, status)) actions.push({ type: "updateStatus", ref: PVCS, object: { ...pvc, status: next } });
       } else if (refersTo(ref, pvc) || (!ref && satisfies(pv, pvc, undefined))) {
         bindPv(pv, pvc, false); // the claim names this volume: finish the bind from the volume's side
       }

@@ -4,19 +4,17 @@
 import { labelSelectorFromSpec, matchLabels, type LabelSelector, type LabelSelectorSpec } from "../../shared/selectors";
 import type { KubeObject, OwnerReference } from "../resources/types";
 import type { Action, ResourceRef, Snapshot } from "./types";
-import { PODS, PVCS, canonicalJson, isRecord, rec, sameJson, str, timeMs, timestamp, type Json } from "./cluster-util";
+import { PODS, PVCS, canonicalJson, timeMs } from "./cluster-util";
+import { isRecord, num, rec, str, type Json } from "../../shared/json";
 
 /** The basics both controller families share live in cluster-util. */
-export { PODS, PVCS, canonicalJson, isRecord, rec, sameJson as deepEqual, str, timestamp, type Json };
+export { PODS, PVCS, canonicalJson };
 
 export const REPLICA_SETS: ResourceRef = { group: "apps", resource: "replicasets" };
 export const DEPLOYMENTS: ResourceRef = { group: "apps", resource: "deployments" };
 export const STATEFUL_SETS: ResourceRef = { group: "apps", resource: "statefulsets" };
 export const CONTROLLER_REVISIONS: ResourceRef = { group: "apps", resource: "controllerrevisions" };
 
-export function num(v: unknown, fallback = 0): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
-}
 
 export function clone<T>(v: T): T {
   return structuredClone(v);

@@ -1,6 +1,6 @@
 // How a node Lease is read and what counts as a renewal: the NodeLeases view (renewTime,
 // resourceVersion) laid over the SQL row, and the test that a PUT changes nothing but renewTime.
-import { deepEqual } from "../lib/deep-equal";
+import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
 import type { ObjectKey, StoredObject } from "../store/types";
 import type { LeaseView } from "./lease-table";

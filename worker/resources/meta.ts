@@ -1,7 +1,7 @@
 // Shared pieces of every kind: ObjectMeta's schema, name rules, the standard verbs,
 // and the AGE formatting kubectl shows (apimachinery's duration.HumanDuration).
 import { z } from "zod";
-import { deepEqual } from "../lib/deep-equal";
+import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject, ResourceDef } from "./types";
 
 /** Kubernetes' schema extensions, attached with zod's `.meta()` and emitted into OpenAPI. */

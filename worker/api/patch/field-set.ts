@@ -1,7 +1,7 @@
 // A set of field paths as structured-merge-diff keeps them, stored as a trie whose edges are
 // FieldsV1 path elements (`f:name`, `k:{"name":"web"}`, `v:"x"`, `i:0`); encodes to and
 // decodes from the FieldsV1 JSON that metadata.managedFields carries.
-import { isObject } from "./json-value";
+import { isRecord } from "../../../shared/json";
 
 export class FieldSet {
   /** True when the path ending at this node is itself in the set (FieldsV1 `.`). */
@@ -10,7 +10,7 @@ export class FieldSet {
 
   static fromFieldsV1(raw: unknown): FieldSet {
     const set = new FieldSet();
-    if (!isObject(raw)) return set;
+    if (!isRecord(raw)) return set;
     const keys = Object.keys(raw);
     if (keys.length === 0) set.member = true;
     for (const key of keys) {

@@ -2,7 +2,9 @@
 // a body that is not a list of operations is 400; an operation that cannot apply
 // (missing path, failed test) is 422 Invalid, which is what kube-apiserver answers.
 import { PatchError } from "./errors";
-import { clone, deepEqualJson, isObject, type JsonObject } from "./json-value";
+import { deepEqual } from "../../../shared/deep-equal";
+import { isRecord, type Json } from "../../../shared/json";
+import { clone } from "./json-value";
 
 interface Operation {
   op: string;
@@ -17,7 +19,7 @@ function decodeOperations(patch: unknown): Operation[] {
     throw new PatchError("json: cannot unmarshal object into Go value of type jsonpatch.Patch", 400);
   }
   return patch.map((raw) => {
-    if (!isObject(raw)) throw new PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation", 400);
+    if (!isRecord(raw)) throw new PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation", 400);
     const op = raw.op;
     const path = raw.path;
     if (typeof op !== "string") throw new PatchError("Unexpected kind: <nil>", 422);
@@ -42,18 +44,18 @@ interface Doc {
   root: unknown;
 }
 
-type Container = JsonObject | unknown[];
+type Container = Json | unknown[];
 
 /** The container holding the last token of `tokens`, or a 422 naming the path. */
 function parentOf(doc: Doc, tokens: string[], op: string, pointer: string): Container {
   let cur: unknown = doc.root;
   for (const token of tokens.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(token, cur.length - 1, op, pointer)];
-    else if (isObject(cur) && Object.hasOwn(cur, token)) cur = cur[token];
+    else if (isRecord(cur) && Object.hasOwn(cur, token)) cur = cur[token];
     else cur = undefined;
     if (cur === undefined) throw missing(op, pointer);
   }
-  if (!Array.isArray(cur) && !isObject(cur)) throw missing(op, pointer);
+  if (!Array.isArray(cur) && !isRecord(cur)) throw missing(op, pointer);
   return cur;
 }
 
@@ -163,7 +165,7 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
           actual = undefined;
         }
         const expected = o.hasValue ? o.value : undefined;
-        if (!(actual === undefined && expected === null) && !deepEqualJson(actual, expected)) {
+        if (!(actual === undefined && expected === null) && !deepEqual(actual, expected)) {
           throw new PatchError(`testing value ${o.path} failed: test failed`, 422);
         }
         break;

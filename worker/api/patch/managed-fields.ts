@@ -3,7 +3,7 @@
 // non-apply write does (the fields it changed become its manager's).
 import type { KubeObject, ManagedFieldsEntry } from "../../resources/types";
 import { FieldSet } from "./field-set";
-import { isObject } from "./json-value";
+import { isRecord } from "../../../shared/json";
 import { SchemaNode, type JsonSchema } from "./schema-walk";
 import { compare, stripMeta } from "./typed-walk";
 
@@ -27,7 +27,7 @@ export function entryId(e: Pick<ManagedEntry, "manager" | "operation" | "apiVers
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): ManagedEntry[] {
   const out = new Map<string, ManagedEntry>();
   for (const item of entries ?? []) {
-    if (!isObject(item)) continue;
+    if (!isRecord(item)) continue;
     const raw = item as ManagedFieldsEntry;
     const entry: ManagedEntry = {
       manager: typeof raw.manager === "string" ? raw.manager : "",
@@ -93,7 +93,7 @@ function tracked(obj: KubeObject | null): Record<string, unknown> {
 function requestedEntries(old: KubeObject | null, next: KubeObject): ManagedEntry[] | "reset" | undefined {
   const sent = next.metadata?.managedFields;
   if (!Array.isArray(sent) || sent.length === 0) return undefined;
-  if (sent.length === 1 && isObject(sent[0]) && !sent[0].manager && !sent[0].fieldsV1) return "reset";
+  if (sent.length === 1 && isRecord(sent[0]) && !sent[0].manager && !sent[0].fieldsV1) return "reset";
   if (old && JSON.stringify(sent) === JSON.stringify(old.metadata?.managedFields ?? [])) return undefined;
   return decodeManagedFields(sent);
 }

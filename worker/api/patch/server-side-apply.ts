@@ -2,11 +2,13 @@
 // the applied configuration is merged into the live object, fields this manager applied
 // before and dropped now are removed unless someone else owns them, changing another
 // manager's field is a 409 Conflict unless forced, and managedFields record who owns what.
+import { timestamp } from "../../../shared/time";
 import type { KubeObject } from "../../resources/types";
 import { withoutNulls } from "../validate";
 import { PatchError } from "./errors";
 import { FieldSet, pathToString } from "./field-set";
-import { clone, isObject, type JsonObject } from "./json-value";
+import { isRecord, type Json } from "../../../shared/json";
+import { clone } from "./json-value";
 import { decodeManagedFields, encodeManagedFields, entryId, type ManagedEntry } from "./managed-fields";
 import { SchemaNode, type JsonSchema } from "./schema-walk";
 import { compare, isAtomicMap, itemElement, listShape, stripMeta, toFieldSet, type Node } from "./typed-walk";
@@ -22,12 +24,12 @@ export interface ApplyOptions {
 }
 
 function rfc3339(now: Date | string): string {
-  return typeof now === "string" ? now : now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return typeof now === "string" ? now : timestamp(now);
 }
 
-function withoutManagedFields(obj: JsonObject): JsonObject {
+function withoutManagedFields(obj: Json): Json {
   const out = { ...obj };
-  if (isObject(out.metadata)) {
+  if (isRecord(out.metadata)) {
     const meta = { ...out.metadata };
     delete meta.managedFields;
     out.metadata = meta;
@@ -37,21 +39,21 @@ function withoutManagedFields(obj: JsonObject): JsonObject {
 
 /** Applies `applied` as `manager`; `live` null creates. Returns the object with its new managedFields. */
 export function applyServerSide(live: KubeObject | null, applied: unknown, options: ApplyOptions): KubeObject {
-  if (!isObject(applied)) throw new PatchError("error decoding YAML: the applied configuration must be an object", 400);
+  if (!isRecord(applied)) throw new PatchError("error decoding YAML: the applied configuration must be an object", 400);
   const appliedMeta = applied.metadata;
-  if (isObject(appliedMeta) && Array.isArray(appliedMeta.managedFields) && appliedMeta.managedFields.length > 0) {
+  if (isRecord(appliedMeta) && Array.isArray(appliedMeta.managedFields) && appliedMeta.managedFields.length > 0) {
     throw new PatchError("metadata.managedFields must be nil", 400);
   }
   const node = SchemaNode.of(options.schema as JsonSchema | undefined);
   // A null says "not set" to SSA. The shared walk also turns YAML-only values into JSON (before
   // the copy, whose JSON round trip would make bytes a map) and refuses a cyclic or too deep
   // config (YAML aliases can make `x: &x [*x]`) with a 400 rather than a blown stack.
-  const config = clone(withoutNulls(applied)) as JsonObject;
+  const config = clone(withoutNulls(applied)) as Json;
   // The result's metadata is rebuilt as a map below, which would hide a config whose metadata is not one.
-  if (config.metadata !== undefined && !isObject(config.metadata)) {
+  if (config.metadata !== undefined && !isRecord(config.metadata)) {
     throw new PatchError(`failed to create typed patch object: .metadata: expected map, got ${Array.isArray(config.metadata) ? "list" : typeof config.metadata}`, 400);
   }
-  const base: JsonObject = live ? withoutManagedFields(clone(live) as unknown as JsonObject) : {};
+  const base: Json = live ? withoutManagedFields(clone(live) as unknown as Json) : {};
   const entries = decodeManagedFields(live?.metadata?.managedFields);
 
   const self: ManagedEntry = {
@@ -67,8 +69,8 @@ export function applyServerSide(live: KubeObject | null, applied: unknown, optio
   const others = entries.filter((e) => entryId(e) !== selfId);
   const keep = others.reduce((acc, e) => acc.union(e.fields), self.fields);
 
-  let merged = mergeValues(base, config, node) as JsonObject;
-  merged = removeFields(merged, previous.difference(self.fields), keep, node) as JsonObject;
+  let merged = mergeValues(base, config, node) as Json;
+  merged = removeFields(merged, previous.difference(self.fields), keep, node) as Json;
 
   const diff = compare(base, merged, node);
   const changed = stripMeta(diff.added.union(diff.modified));
@@ -87,7 +89,7 @@ export function applyServerSide(live: KubeObject | null, applied: unknown, optio
   }
   next.push(self);
   const out = merged as unknown as KubeObject;
-  out.metadata = { ...(isObject(out.metadata) ? out.metadata : {}), managedFields: encodeManagedFields(next) };
+  out.metadata = { ...(isRecord(out.metadata) ? out.metadata : {}), managedFields: encodeManagedFields(next) };
   return out;
 }
 
@@ -117,8 +119,8 @@ function conflictError(conflicts: { entry: ManagedEntry; fields: FieldSet }[]): 
 export function mergeValues(lhs: unknown, rhs: unknown, node: Node): unknown {
   if (rhs === undefined) return lhs;
   if (lhs === undefined) return clone(rhs);
-  if (isObject(lhs) && isObject(rhs) && !isAtomicMap(node)) {
-    const out: JsonObject = { ...lhs };
+  if (isRecord(lhs) && isRecord(rhs) && !isAtomicMap(node)) {
+    const out: Json = { ...lhs };
     for (const [k, v] of Object.entries(rhs)) out[k] = mergeValues(lhs[k], v, node?.field(k));
     return out;
   }
@@ -189,8 +191,8 @@ function mergeList(lhs: unknown[], rhs: unknown[], idOf: (v: unknown) => string,
  */
 function removeFields(value: unknown, remove: FieldSet, keep: FieldSet | undefined, node: Node): unknown {
   if (remove.isEmpty()) return value;
-  if (isObject(value) && !isAtomicMap(node)) {
-    const out: JsonObject = { ...value };
+  if (isRecord(value) && !isAtomicMap(node)) {
+    const out: Json = { ...value };
     for (const [element, sub] of remove.children) {
       if (!element.startsWith("f:")) continue;
       const key = element.slice(2);
@@ -203,7 +205,7 @@ function removeFields(value: unknown, remove: FieldSet, keep: FieldSet | undefin
       }
       const before = out[key];
       const after = removeFields(before, sub, kept, node?.field(key));
-      if (isObject(after) && Object.keys(after).length === 0 && isObject(before) && Object.keys(before).length > 0 && !held) delete out[key];
+      if (isRecord(after) && Object.keys(after).length === 0 && isRecord(before) && Object.keys(before).length > 0 && !held) delete out[key];
       else out[key] = after;
     }
     return out;

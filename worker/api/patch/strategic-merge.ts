@@ -2,7 +2,8 @@
 // maps merge, lists follow the schema's x-kubernetes-patch-strategy / -merge-key, and the
 // directives kubectl sends ($patch, $retainKeys, $setElementOrder/, $deleteFromPrimitiveList/) apply.
 import { PatchError } from "./errors";
-import { clone, isObject, type JsonObject } from "./json-value";
+import { isRecord, type Json } from "../../../shared/json";
+import { clone } from "./json-value";
 import { SchemaNode, type JsonSchema } from "./schema-walk";
 
 const DIRECTIVE = "$patch";
@@ -11,17 +12,17 @@ const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/";
 const SET_ELEMENT_ORDER = "$setElementOrder/";
 
 export function applyStrategicMergePatch(original: unknown, patch: unknown, schema: JsonSchema | undefined): unknown {
-  if (!isObject(patch)) {
+  if (!isRecord(patch)) {
     throw new PatchError("json: cannot unmarshal array into Go value of type map[string]interface {}", 400);
   }
-  const base = isObject(original) ? clone(original) : {};
+  const base = isRecord(original) ? clone(original) : {};
   return mergeMap(base, clone(patch), SchemaNode.of(schema));
 }
 
 type Node = SchemaNode | undefined;
 
 /** Merges `patch` into `original` (both owned copies; `original` is mutated and returned). */
-function mergeMap(original: JsonObject, patch: JsonObject, node: Node): JsonObject {
+function mergeMap(original: Json, patch: Json, node: Node): Json {
   if (Object.hasOwn(patch, DIRECTIVE)) {
     const directive = patch[DIRECTIVE];
     delete patch[DIRECTIVE];
@@ -48,7 +49,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, node: Node): JsonObje
     const current = original[key];
     if (current === undefined || current === null || kindOf(current) !== kindOf(patchValue)) {
       original[key] = fresh(patchValue, child);
-    } else if (isObject(current) && isObject(patchValue)) {
+    } else if (isRecord(current) && isRecord(patchValue)) {
       original[key] = child?.patchStrategy.includes("replace") ? fresh(patchValue, child) : mergeMap(current, patchValue, child);
     } else if (Array.isArray(current) && Array.isArray(patchValue)) {
       original[key] = mergeList(current, patchValue, child);
@@ -60,18 +61,18 @@ function mergeMap(original: JsonObject, patch: JsonObject, node: Node): JsonObje
 }
 
 function kindOf(v: unknown): "object" | "array" | "scalar" {
-  return Array.isArray(v) ? "array" : isObject(v) ? "object" : "scalar";
+  return Array.isArray(v) ? "array" : isRecord(v) ? "object" : "scalar";
 }
 
 /** A patch value placed where the original has nothing: directives and nulls are dropped. */
 function fresh(value: unknown, node: Node): unknown {
-  if (isObject(value)) return mergeMap({}, value, node);
+  if (isRecord(value)) return mergeMap({}, value, node);
   if (Array.isArray(value)) return mergeList([], value, node);
   return value;
 }
 
 /** `$retainKeys: [...]` clears every key of the original not listed (patch strategy retainKeys). */
-function applyRetainKeys(original: JsonObject, patch: JsonObject): void {
+function applyRetainKeys(original: Json, patch: Json): void {
   if (!Object.hasOwn(patch, RETAIN_KEYS)) return;
   const keep = patch[RETAIN_KEYS];
   delete patch[RETAIN_KEYS];
@@ -84,7 +85,7 @@ function applyRetainKeys(original: JsonObject, patch: JsonObject): void {
 }
 
 /** `$setElementOrder/<field>`: merge that list now and order it as the client listed it. */
-function applySetElementOrder(original: JsonObject, patch: JsonObject, node: Node): void {
+function applySetElementOrder(original: Json, patch: Json, node: Node): void {
   for (const key of Object.keys(patch)) {
     if (!key.startsWith(SET_ELEMENT_ORDER)) continue;
     const order = patch[key];
@@ -106,12 +107,12 @@ function applySetElementOrder(original: JsonObject, patch: JsonObject, node: Nod
 }
 
 function mergeList(original: unknown[], patch: unknown[], node: Node): unknown[] {
-  if (!node?.patchStrategy.includes("merge")) return patch.map((v) => (isObject(v) ? mergeMap({}, v, node?.items()) : v));
+  if (!node?.patchStrategy.includes("merge")) return patch.map((v) => (isRecord(v) ? mergeMap({}, v, node?.items()) : v));
   if (original.length === 0 && patch.length === 0) return original;
   const all = [...original, ...patch];
   if (all.some(Array.isArray)) throw new PatchError("lists of lists are not supported", 422);
   const first = all[0];
-  if (!isObject(first)) {
+  if (!isRecord(first)) {
     const merged: unknown[] = [];
     for (const v of all) if (!merged.includes(v)) merged.push(v);
     const [fromPatch, serverOnly] = partition(merged, patch, undefined);
@@ -121,11 +122,11 @@ function mergeList(original: unknown[], patch: unknown[], node: Node): unknown[]
   if (!mergeKey) throw new PatchError("cannot merge lists without merge key", 422);
   const itemNode = node.items();
 
-  let base = original.filter(isObject);
-  const plain: JsonObject[] = [];
+  let base = original.filter(isRecord);
+  const plain: Json[] = [];
   let replace = false;
   for (const raw of patch) {
-    if (!isObject(raw)) throw new PatchError(`list element types are not identical`, 422);
+    if (!isRecord(raw)) throw new PatchError(`list element types are not identical`, 422);
     if (!Object.hasOwn(raw, DIRECTIVE)) {
       plain.push(raw);
       continue;
@@ -146,20 +147,20 @@ function mergeList(original: unknown[], patch: unknown[], node: Node): unknown[]
   const merged: unknown[] = [...base];
   for (const item of plain) {
     if (!Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
-    const at = merged.findIndex((m) => isObject(m) && m[mergeKey] === item[mergeKey]);
-    if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, item, itemNode);
+    const at = merged.findIndex((m) => isRecord(m) && m[mergeKey] === item[mergeKey]);
+    if (at >= 0) merged[at] = mergeMap(merged[at] as Json, item, itemNode);
     else merged.push(mergeMap({}, item, itemNode));
   }
   const [fromPatch, serverOnly] = partition(merged, plain, mergeKey);
   return normalizeElementOrder(fromPatch, serverOnly, plain, serverOrder, mergeKey);
 }
 
-function noMergeKey(item: JsonObject, mergeKey: string): PatchError {
+function noMergeKey(item: Json, mergeKey: string): PatchError {
   return new PatchError(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`, 422);
 }
 
 function identity(v: unknown, mergeKey: string | undefined): unknown {
-  return mergeKey ? (isObject(v) ? v[mergeKey] : undefined) : v;
+  return mergeKey ? (isRecord(v) ? v[mergeKey] : undefined) : v;
 }
 
 function indexIn(list: unknown[], v: unknown, mergeKey: string | undefined): number {

@@ -2,7 +2,8 @@
 // atomic, which lists are keyed maps or sets, the set of fields a value sets (ToFieldSet)
 // and what changed between two values (Compare: added / modified / removed).
 import { FieldSet, fieldElement, keyElement, valueElement } from "./field-set";
-import { deepEqualJson, isObject } from "./json-value";
+import { deepEqual } from "../../../shared/deep-equal";
+import { isRecord } from "../../../shared/json";
 import type { SchemaNode } from "./schema-walk";
 
 export type Node = SchemaNode | undefined;
@@ -39,10 +40,10 @@ export function listShape(node: Node, items: readonly unknown[]): ListShape {
   } else if (type === "set" || (type === undefined && merge)) {
     shape = { kind: "set" };
   }
-  if (shape.kind === "map" && !items.every((i) => isObject(i) && shape.kind === "map" && shape.keys.some((k) => i[k] !== undefined))) {
+  if (shape.kind === "map" && !items.every((i) => isRecord(i) && shape.kind === "map" && shape.keys.some((k) => i[k] !== undefined))) {
     return { kind: "atomic" };
   }
-  if (shape.kind === "set" && items.some((i) => isObject(i) || Array.isArray(i))) return { kind: "atomic" };
+  if (shape.kind === "set" && items.some((i) => isRecord(i) || Array.isArray(i))) return { kind: "atomic" };
   return shape;
 }
 
@@ -53,7 +54,7 @@ export function isAtomicMap(node: Node): boolean {
 /** The path element naming one item of a keyed or set list. */
 export function itemElement(shape: ListShape, item: unknown): string {
   if (shape.kind === "set") return valueElement(item);
-  if (shape.kind === "map" && isObject(item)) {
+  if (shape.kind === "map" && isRecord(item)) {
     const key: Record<string, unknown> = {};
     for (const k of shape.keys) {
       const v = item[k] ?? shape.defaults[k];
@@ -81,7 +82,7 @@ export function toFieldSet(value: unknown, node: Node, set = new FieldSet()): Fi
 }
 
 function addLeaves(value: unknown, node: Node, set: FieldSet): void {
-  if (isObject(value)) {
+  if (isRecord(value)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     if (isAtomicMap(node) || keys.length === 0) {
       set.member = true;
@@ -133,7 +134,7 @@ function compareInto(lhs: unknown, rhs: unknown, node: Node, path: string[], c: 
     markAll(lhs, node, path, c.removed, depth);
     return;
   }
-  if (isObject(lhs) && isObject(rhs) && !isAtomicMap(node)) {
+  if (isRecord(lhs) && isRecord(rhs) && !isAtomicMap(node)) {
     const lk = Object.keys(lhs).filter((k) => lhs[k] !== undefined);
     const rk = Object.keys(rhs).filter((k) => rhs[k] !== undefined);
     if (lk.length === 0 && rk.length === 0) return;
@@ -161,7 +162,7 @@ function compareInto(lhs: unknown, rhs: unknown, node: Node, path: string[], c: 
       return;
     }
   }
-  if (!deepEqualJson(lhs, rhs)) c.modified.insert(path);
+  if (!deepEqual(lhs, rhs)) c.modified.insert(path);
 }
 
 /** `value` at `path` appeared (or vanished): the path itself for maps and items, plus every field below. */
@@ -171,7 +172,7 @@ function markAll(value: unknown, node: Node, path: string[], into: FieldSet, dep
 }
 
 function markNode(value: unknown, node: Node, at: FieldSet, depth: number, isItem: boolean): void {
-  if (isObject(value) && !isAtomicMap(node)) {
+  if (isRecord(value) && !isAtomicMap(node)) {
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     if (isItem || depth > 1 || keys.length === 0) at.member = true;
     for (const k of keys) markNode(value[k], node?.field(k), at.child(fieldElement(k)), depth + 1, false);

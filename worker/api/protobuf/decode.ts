@@ -2,6 +2,7 @@
 // runtime.Unknown) into the JSON object kube-apiserver would have read. Table-driven over our own
 // descriptor with protobufjs/minimal's Reader: protobufjs' Type.decode generates code with
 // `Function`, which workerd forbids, so the full/light builds cannot be used here.
+import { type Json } from "../../../shared/json";
 import { Reader, util } from "protobufjs/minimal.js";
 import { fieldsOf, messageForKind } from "./descriptor";
 import type { FieldDef } from "./descriptor-types";
@@ -15,7 +16,6 @@ export class ProtobufDecodeError extends Error {
   override readonly name = "ProtobufDecodeError";
 }
 
-type Json = Record<string, unknown>;
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_BYTES = 2;

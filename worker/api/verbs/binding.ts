@@ -1,9 +1,9 @@
 // POST pods/{name}/binding: how the scheduler assigns a pod to a node (spec.nodeName is
 // otherwise immutable). A pod already bound elsewhere is a 409, as upstream answers.
+import { timestamp } from "../../../shared/time";
 import type { KubeObject } from "../../resources/types";
 import { readObjectBody } from "../body";
 import type { ApiContext } from "../context";
-import { timestamp } from "../context";
 import { respondJson } from "../respond";
 import { badRequest, conflict } from "../../../shared/status-error";
 import { getObject, keyOf, updateObject } from "../writes";

@@ -1,7 +1,7 @@
 // The common tail of PUT, PATCH and /scale: the new state of an object goes through the kind's
 // update strategy, validation, admission and managedFields, then one compare-and-swap.
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { isDryRun } from "../admission";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";

@@ -1,9 +1,10 @@
 // DELETE and DELETECOLLECTION with DeleteOptions: preconditions, grace periods and
 // the propagation policy, recorded as the finalizers the garbage collector honours.
+import { timestamp } from "../../../shared/time";
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { isDryRun } from "../admission";
 import type { ApiContext } from "../context";
-import { query, timestamp } from "../context";
+import { query } from "../context";
 import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, readBodyBytes } from "../negotiate";
 import { respondJson, respondObject } from "../respond";
 import { badRequest, conflict, StatusError } from "../../../shared/status-error";

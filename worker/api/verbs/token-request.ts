@@ -1,9 +1,9 @@
 // POST serviceaccounts/{name}/token (TokenRequest, what `kubectl create token` calls):
 // mints a bearer token bound to that service account's namespace, stored only as a hash.
+import { timestamp } from "../../../shared/time";
 import { readObjectBody } from "../body";
 import { sha256Hex } from "../auth";
 import type { ApiContext } from "../context";
-import { timestamp } from "../context";
 import { respondObject } from "../respond";
 import { badRequest, invalid } from "../../../shared/status-error";
 import { getObject, keyOf } from "../writes";

@@ -1,7 +1,7 @@
 // ControllerRevision (apps/v1): an immutable snapshot of a StatefulSet's template, which
 // `kubectl rollout history statefulset` lists and `rollout undo` restores.
 import { z } from "zod";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource } from "../meta";
 import { immutable, invalid, metadataNameCauses, type Cause } from "../shared/cfg-causes";
 import type { KubeObject } from "../types";

@@ -13,7 +13,8 @@ import {
   resource,
 } from "../meta";
 import { forbidden, invalid, type Cause } from "../shared/cfg-causes";
-import { rec, specOf, type Json } from "../shared/cfg-util";
+import { specOf } from "../shared/cfg-util";
+import { asRecord, type Json } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import {
   CONTAINERS_COLUMN,
@@ -76,11 +77,11 @@ const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 
 function applyDefaults(spec: Json): void {
   if (spec.replicas === undefined || spec.replicas === null) spec.replicas = 1;
-  const strategy = rec(spec.strategy) ?? {};
+  const strategy = asRecord(spec.strategy) ?? {};
   spec.strategy = strategy;
   if (!strategy.type) strategy.type = "RollingUpdate";
   if (strategy.type === "RollingUpdate") {
-    const ru = rec(strategy.rollingUpdate) ?? {};
+    const ru = asRecord(strategy.rollingUpdate) ?? {};
     strategy.rollingUpdate = ru;
     if (ru.maxUnavailable === undefined || ru.maxUnavailable === null) ru.maxUnavailable = "25%";
     if (ru.maxSurge === undefined || ru.maxSurge === null) ru.maxSurge = "25%";
@@ -110,8 +111,8 @@ function isZero(v: unknown): boolean {
 
 function strategyCauses(spec: Json): Cause[] {
   const causes: Cause[] = [];
-  const strategy = rec(spec.strategy) ?? {};
-  const ru = rec(strategy.rollingUpdate);
+  const strategy = asRecord(spec.strategy) ?? {};
+  const ru = asRecord(strategy.rollingUpdate);
   if (strategy.type === "Recreate" && ru) {
     causes.push(forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"));
   }
@@ -166,7 +167,7 @@ export const deployments = resource({
       age(o, now),
       names,
       images,
-      selectorString(rec(o.spec)?.selector),
+      selectorString(asRecord(o.spec)?.selector),
     ];
   },
   prepareForCreate(obj) {
@@ -182,7 +183,7 @@ export const deployments = resource({
   },
   validate(obj, old) {
     const causes = validateWorkload(obj, old, { selectorNoun: "deployment", selectorImmutable: true });
-    const spec = rec(obj.spec);
+    const spec = asRecord(obj.spec);
     if (spec) causes.push(...strategyCauses(spec));
     return causes;
   },

@@ -1,7 +1,8 @@
 // ReplicaSet (apps/v1): keeps N pods from a template; owned by Deployments, usable alone.
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, bumpGenerationOnSpecChange, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
-import { rec, specOf } from "../shared/cfg-util";
+import { specOf } from "../shared/cfg-util";
+import { asRecord } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import { workloadConditionSchema } from "./deployment";
 import {
@@ -81,7 +82,7 @@ export const replicasets = resource({
       age(o, now),
       names,
       images,
-      formatLabelSelector(rec(o.spec)?.selector),
+      formatLabelSelector(asRecord(o.spec)?.selector),
     ];
   },
   prepareForCreate(obj) {

@@ -2,11 +2,12 @@
 // template, updateStrategy, minReadySeconds, ordinals, revisionHistoryLimit and the claim
 // retention policy may change (ValidateStatefulSetUpdate).
 import { z } from "zod";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, bumpGenerationOnSpecChange, intOrString, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
 import { persistentVolumeClaimSchema } from "../core/persistentvolumeclaim";
 import { forbidden, invalid, type Cause } from "../shared/cfg-causes";
-import { arr, rec, specOf, type Json } from "../shared/cfg-util";
+import { specOf } from "../shared/cfg-util";
+import { asArray, asRecord, type Json } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import {
   CONTAINERS_COLUMN,
@@ -68,29 +69,29 @@ function isUnset(v: unknown): boolean {
 /** SetDefaults_StatefulSet, plus the PVC defaults inside each volumeClaimTemplate. */
 function applyDefaults(spec: Json): void {
   if (!spec.podManagementPolicy) spec.podManagementPolicy = "OrderedReady";
-  const strategy = rec(spec.updateStrategy) ?? {};
+  const strategy = asRecord(spec.updateStrategy) ?? {};
   spec.updateStrategy = strategy;
   if (!strategy.type) {
     strategy.type = "RollingUpdate";
     if (isUnset(strategy.rollingUpdate)) strategy.rollingUpdate = {};
   }
-  const ru = rec(strategy.rollingUpdate);
+  const ru = asRecord(strategy.rollingUpdate);
   if (strategy.type === "RollingUpdate" && ru && isUnset(ru.partition)) ru.partition = 0;
-  const retention = rec(spec.persistentVolumeClaimRetentionPolicy) ?? {};
+  const retention = asRecord(spec.persistentVolumeClaimRetentionPolicy) ?? {};
   spec.persistentVolumeClaimRetentionPolicy = retention;
   if (!retention.whenDeleted) retention.whenDeleted = "Retain";
   if (!retention.whenScaled) retention.whenScaled = "Retain";
   if (isUnset(spec.replicas)) spec.replicas = 1;
   if (isUnset(spec.revisionHistoryLimit)) spec.revisionHistoryLimit = DEFAULT_REVISION_HISTORY_LIMIT;
-  for (const raw of arr(spec.volumeClaimTemplates) ?? []) {
-    const claim = rec(raw);
+  for (const raw of asArray(spec.volumeClaimTemplates) ?? []) {
+    const claim = asRecord(raw);
     if (!claim) continue;
     // Embedded objects are served with their type meta and the PVC's own defaults.
     if (!claim.apiVersion) claim.apiVersion = "v1";
     if (!claim.kind) claim.kind = "PersistentVolumeClaim";
-    const claimSpec = rec(claim.spec);
+    const claimSpec = asRecord(claim.spec);
     if (claimSpec && !claimSpec.volumeMode) claimSpec.volumeMode = "Filesystem";
-    const claimStatus = rec(claim.status) ?? {};
+    const claimStatus = asRecord(claim.status) ?? {};
     claim.status = claimStatus;
     if (!claimStatus.phase) claimStatus.phase = "Pending";
   }
@@ -101,15 +102,15 @@ const MUTABLE_SPEC_FIELDS = ["replicas", "template", "updateStrategy", "minReady
 
 function specCauses(spec: Json, old: Json | undefined): Cause[] {
   const causes: Cause[] = [];
-  const strategy = rec(spec.updateStrategy) ?? {};
-  if (strategy.type === "OnDelete" && rec(strategy.rollingUpdate)) {
+  const strategy = asRecord(spec.updateStrategy) ?? {};
+  if (strategy.type === "OnDelete" && asRecord(strategy.rollingUpdate)) {
     causes.push(forbidden("spec.updateStrategy.rollingUpdate", "only allowed for updateStrategy 'RollingUpdate'"));
   }
-  const partition = rec(strategy.rollingUpdate)?.partition;
+  const partition = asRecord(strategy.rollingUpdate)?.partition;
   if (typeof partition === "number" && partition < 0) {
     causes.push(invalid("spec.updateStrategy.rollingUpdate.partition", partition, "must be greater than or equal to 0"));
   }
-  const start = rec(spec.ordinals)?.start;
+  const start = asRecord(spec.ordinals)?.start;
   if (typeof start === "number" && start < 0) causes.push(invalid("spec.ordinals.start", start, "must be greater than or equal to 0"));
   if (old) {
     const frozen = (s: Json) => Object.fromEntries(Object.entries(s).filter(([k]) => !MUTABLE_SPEC_FIELDS.includes(k)));
@@ -164,10 +165,10 @@ export const statefulsets = resource({
   },
   validate(obj, old) {
     // The selector falls under the frozen-spec rule below, not a separate "immutable" cause.
-    const claims = (arr(rec(obj.spec)?.volumeClaimTemplates) ?? []).map((c) => String(rec(rec(c)?.metadata)?.name ?? ""));
+    const claims = (asArray(asRecord(obj.spec)?.volumeClaimTemplates) ?? []).map((c) => String(asRecord(asRecord(c)?.metadata)?.name ?? ""));
     const causes = validateWorkload(obj, old, { selectorNoun: "statefulset", selectorImmutable: false, extraVolumes: claims, deadlineNoun: "StatefulSet" });
-    const spec = rec(obj.spec);
-    if (spec) causes.push(...specCauses(spec, old ? (rec(old.spec) ?? {}) : undefined));
+    const spec = asRecord(obj.spec);
+    if (spec) causes.push(...specCauses(spec, old ? (asRecord(old.spec) ?? {}) : undefined));
     return causes;
   },
 });

@@ -1,9 +1,9 @@
 // What Deployments, ReplicaSets and StatefulSets share: the pod template's defaults and
 // rules (ValidatePodTemplateSpecForReplicaSet), the selector checks, and the wide columns.
 import { labelSelectorFromSpec, matchLabels } from "../../../shared/selectors";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
-import { arr, rec, str, type Json } from "../shared/cfg-util";
+import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import { applyPodSpecDefaults } from "../shared/pod-defaults";
 import { validatePodSpec } from "../shared/pod-validation";
 import type { KubeObject, PrinterColumn } from "../types";
@@ -13,11 +13,11 @@ export const IMAGES_COLUMN: PrinterColumn = { name: "Images", type: "string", de
 export const SELECTOR_COLUMN: PrinterColumn = { name: "Selector", type: "string", description: "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.", priority: 1 };
 
 function records(v: unknown): Json[] {
-  return (arr(v) ?? []).map((x) => rec(x) ?? {});
+  return (asArray(v) ?? []).map((x) => asRecord(x) ?? {});
 }
 
 export function templateContainers(obj: KubeObject): Json[] {
-  return records(rec(rec(rec(obj.spec)?.template)?.spec)?.containers);
+  return records(asRecord(asRecord(asRecord(obj.spec)?.template)?.spec)?.containers);
 }
 
 /** layoutContainerCells: names and images joined with commas. */
@@ -28,13 +28,13 @@ export function containerCells(obj: KubeObject): [string, string] {
 
 /** LabelSelectorAsSelector(...).String(): requirements sorted by key, values sorted; "" when empty. */
 export function selectorString(selector: unknown): string {
-  const s = rec(selector);
+  const s = asRecord(selector);
   if (!s) return "";
   const reqs: { key: string; text: string }[] = [];
-  for (const [k, v] of Object.entries(rec(s.matchLabels) ?? {})) reqs.push({ key: k, text: `${k}=${String(v)}` });
+  for (const [k, v] of Object.entries(asRecord(s.matchLabels) ?? {})) reqs.push({ key: k, text: `${k}=${String(v)}` });
   for (const e of records(s.matchExpressions)) {
     const key = String(e.key ?? "");
-    const values = [...new Set((arr(e.values) ?? []).map(String))].sort().join(",");
+    const values = [...new Set((asArray(e.values) ?? []).map(String))].sort().join(",");
     if (e.operator === "In") reqs.push({ key, text: `${key} in (${values})` });
     else if (e.operator === "NotIn") reqs.push({ key, text: `${key} notin (${values})` });
     else if (e.operator === "Exists") reqs.push({ key, text: key });
@@ -51,7 +51,7 @@ export function formatLabelSelector(selector: unknown): string {
 
 /** Go's %#v of map[string]string, as field errors print template labels. */
 export function goStringMap(m: unknown): string {
-  const r = rec(m) ?? {};
+  const r = asRecord(m) ?? {};
   const body = Object.keys(r)
     .sort()
     .map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(r[k]))}`)
@@ -61,13 +61,13 @@ export function goStringMap(m: unknown): string {
 
 /** Go's %#v of a *metav1.LabelSelector, as "field is immutable" errors print it. */
 export function goLabelSelector(selector: unknown): string {
-  const s = rec(selector) ?? {};
-  const labels = rec(s.matchLabels) ? goStringMap(s.matchLabels) : "map[string]string(nil)";
-  const exprs = arr(s.matchExpressions);
+  const s = asRecord(selector) ?? {};
+  const labels = asRecord(s.matchLabels) ? goStringMap(s.matchLabels) : "map[string]string(nil)";
+  const exprs = asArray(s.matchExpressions);
   const exprText = exprs
     ? `[]v1.LabelSelectorRequirement{${records(exprs)
         .map((e) => {
-          const values = arr(e.values) ? `[]string{${(arr(e.values) ?? []).map((v) => JSON.stringify(String(v))).join(", ")}}` : "[]string(nil)";
+          const values = asArray(e.values) ? `[]string{${(asArray(e.values) ?? []).map((v) => JSON.stringify(String(v))).join(", ")}}` : "[]string(nil)";
           return `v1.LabelSelectorRequirement{Key:${JSON.stringify(String(e.key ?? ""))}, Operator:${JSON.stringify(String(e.operator ?? ""))}, Values:${values}}`;
         })
         .join(", ")}}`
@@ -82,7 +82,7 @@ function invalidRaw(field: string, goText: string, detail: string): Cause {
 
 /** Pod template defaults (SetDefaults_PodSpec applies inside templates too). */
 export function applyTemplateDefaults(spec: Json): void {
-  const podSpec = rec(rec(spec.template)?.spec);
+  const podSpec = asRecord(asRecord(spec.template)?.spec);
   if (podSpec) applyPodSpecDefaults(podSpec);
 }
 
@@ -104,23 +104,23 @@ function nonNegative(causes: Cause[], field: string, value: unknown): void {
 /** Name, selector, template and counts: the rules every apps/v1 workload shares. */
 export function validateWorkload(obj: KubeObject, old: KubeObject | undefined, rules: WorkloadRules): Cause[] {
   const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-  const spec = rec(obj.spec);
+  const spec = asRecord(obj.spec);
   if (!spec) return [...causes, required("spec")];
   nonNegative(causes, "spec.replicas", spec.replicas);
   nonNegative(causes, "spec.minReadySeconds", spec.minReadySeconds);
   nonNegative(causes, "spec.revisionHistoryLimit", spec.revisionHistoryLimit);
 
-  const selector = rec(spec.selector);
+  const selector = asRecord(spec.selector);
   let selectorOk = false;
   if (!selector) causes.push(required("spec.selector"));
-  else if (Object.keys(rec(selector.matchLabels) ?? {}).length + (arr(selector.matchExpressions) ?? []).length === 0) {
+  else if (Object.keys(asRecord(selector.matchLabels) ?? {}).length + (asArray(selector.matchExpressions) ?? []).length === 0) {
     causes.push(invalidRaw("spec.selector", goLabelSelector(selector), `empty selector is invalid for ${rules.selectorNoun}`));
   } else selectorOk = true;
 
-  const template = rec(spec.template);
+  const template = asRecord(spec.template);
   if (!template) causes.push(required("spec.template"));
   else {
-    const labels = rec(rec(template.metadata)?.labels) ?? {};
+    const labels = asRecord(asRecord(template.metadata)?.labels) ?? {};
     if (selector && selectorOk) {
       let matches: boolean;
       try {
@@ -131,7 +131,7 @@ export function validateWorkload(obj: KubeObject, old: KubeObject | undefined, r
       }
       if (!matches) causes.push(invalidRaw("spec.template.metadata.labels", goStringMap(labels), "`selector` does not match template `labels`"));
     }
-    const podSpec = rec(template.spec);
+    const podSpec = asRecord(template.spec);
     causes.push(...validatePodSpec("spec.template.spec", podSpec, rules.extraVolumes));
     const restart = podSpec?.restartPolicy;
     if (podSpec && restart !== "Always") causes.push(notSupported("spec.template.spec.restartPolicy", restart ?? "", ["Always"]));
@@ -141,7 +141,7 @@ export function validateWorkload(obj: KubeObject, old: KubeObject | undefined, r
       causes.push(noun === "StatefulSet" ? forbidden("spec.template.spec.activeDeadlineSeconds", detail) : invalid("spec.template.spec.activeDeadlineSeconds", podSpec.activeDeadlineSeconds, detail));
     }
   }
-  if (old && rules.selectorImmutable && selector && !deepEqual(selector, rec(old.spec)?.selector)) {
+  if (old && rules.selectorImmutable && selector && !deepEqual(selector, asRecord(old.spec)?.selector)) {
     causes.push(invalidRaw("spec.selector", goLabelSelector(selector), "field is immutable"));
   }
   return causes;
@@ -149,7 +149,7 @@ export function validateWorkload(obj: KubeObject, old: KubeObject | undefined, r
 
 /** Reads a numeric status/spec field, 0 when unset (Go's zero value). */
 export function count(obj: KubeObject, part: "spec" | "status", key: string): number {
-  const v = rec(obj[part])?.[key];
+  const v = asRecord(obj[part])?.[key];
   return typeof v === "number" ? v : 0;
 }
 

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource } from "../meta";
 import { forbidden, invalid, metadataNameCauses, notSupported, type Cause } from "../shared/cfg-causes";
 import { timeSchema } from "../shared/cfg-core-schemas";
-import { dropGeneration, rec, str } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { asRecord, str } from "../../../shared/json";
 
 const STRATEGIES = ["OldestEmulationVersion"];
 
@@ -36,11 +37,11 @@ export const leases = resource({
     { name: "Holder", type: "string", description: "holderIdentity contains the identity of the holder of a current lease.", priority: 0 },
     AGE_COLUMN,
   ],
-  printRow: (o, now) => [o.metadata.name ?? "", str(rec(o.spec)?.holderIdentity) ?? "", age(o, now)],
+  printRow: (o, now) => [o.metadata.name ?? "", str(asRecord(o.spec)?.holderIdentity) ?? "", age(o, now)],
   prepareForCreate: (obj) => dropGeneration(obj),
   validate(obj) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-    const spec = rec(obj.spec) ?? {};
+    const spec = asRecord(obj.spec) ?? {};
     const duration = spec.leaseDurationSeconds;
     if (typeof duration === "number" && duration <= 0) causes.push(invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"));
     const transitions = spec.leaseTransitions;

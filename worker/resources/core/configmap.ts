@@ -1,10 +1,11 @@
 // ConfigMap (core/v1): string data and binary data under config-key rules, frozen once
 // `immutable` is set, as kube-apiserver's ValidateConfigMap(Update) enforce.
 import { z } from "zod";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource, stringMap } from "../meta";
 import { configKeyCauses, immutableDataCauses, invalid, metadataNameCauses, type Cause } from "../shared/cfg-causes";
-import { dropGeneration, rec } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { asRecord } from "../../../shared/json";
 
 const MAX_TOTAL_BYTES = 1024 * 1024;
 
@@ -32,14 +33,14 @@ export const configmaps = resource({
   ],
   printRow: (o, now) => [
     o.metadata.name ?? "",
-    Object.keys(rec(o.data) ?? {}).length + Object.keys(rec(o.binaryData) ?? {}).length,
+    Object.keys(asRecord(o.data) ?? {}).length + Object.keys(asRecord(o.binaryData) ?? {}).length,
     age(o, now),
   ],
   prepareForCreate: (obj) => dropGeneration(obj),
   validate(obj, old) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-    const data = rec(obj.data) ?? {};
-    const binary = rec(obj.binaryData) ?? {};
+    const data = asRecord(obj.data) ?? {};
+    const binary = asRecord(obj.binaryData) ?? {};
     let total = 0;
     for (const [key, value] of Object.entries(data)) {
       causes.push(...configKeyCauses(`data[${key}]`, key));

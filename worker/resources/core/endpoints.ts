@@ -6,7 +6,8 @@ import type { KubeObject } from "../types";
 import { dns1123LabelCauses, invalid, ipCauses, metadataNameCauses, portNumCauses, required, type Cause } from "../shared/cfg-causes";
 import { objectReferenceSchema, protocolSchema } from "../shared/cfg-core-schemas";
 import { joinHostPort } from "../shared/cfg-print";
-import { arr, dropGeneration, rec, str } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { records, str } from "../../../shared/json";
 
 const MAX_LISTED = 3;
 
@@ -34,7 +35,6 @@ export const endpointsSchema = objectSchema({
   ).optional(),
 });
 
-const records = (v: unknown) => (arr(v) ?? []).map(rec).filter((r): r is Record<string, unknown> => r !== undefined);
 
 /** printers.go formatEndpoints with no port filter. */
 export function formatEndpoints(obj: KubeObject): string {

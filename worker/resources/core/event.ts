@@ -6,7 +6,8 @@ import type { KubeObject } from "../types";
 import { dns1123SubdomainCauses, invalid, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/cfg-causes";
 import { objectReferenceSchema, timeSchema } from "../shared/cfg-core-schemas";
 import { since } from "../shared/cfg-print";
-import { dropGeneration, rec, str } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { asRecord, str } from "../../../shared/json";
 
 const REPORTING_INSTANCE_MAX = 128;
 const ACTION_MAX = 128;
@@ -30,10 +31,10 @@ export const eventSchema = objectSchema({
   reportingInstance: z.string().optional(),
 });
 
-const involved = (o: KubeObject, key: string): string => str(rec(o.involvedObject)?.[key]) ?? "";
+const involved = (o: KubeObject, key: string): string => str(asRecord(o.involvedObject)?.[key]) ?? "";
 
 function eventSource(o: KubeObject): string {
-  const source = rec(o.source) ?? {};
+  const source = asRecord(o.source) ?? {};
   const component = str(source.component) || str(o.reportingComponent) || "";
   const instance = str(source.host) || str(o.reportingInstance) || "";
   return instance ? `${component}, ${instance}` : component;
@@ -44,7 +45,7 @@ function printEvent(o: KubeObject, now: Date): unknown[] {
   const first = o.firstTimestamp ? since(o.firstTimestamp, now) : since(o.eventTime, now);
   let last = o.lastTimestamp ? since(o.lastTimestamp, now) : first;
   let count = typeof o.count === "number" ? o.count : 0;
-  const series = rec(o.series);
+  const series = asRecord(o.series);
   if (series) {
     last = since(series.lastObservedTime, now);
     count = typeof series.count === "number" ? series.count : 0;
@@ -121,7 +122,7 @@ export const events = resource({
     "involvedObject.fieldPath": (o) => involved(o, "fieldPath"),
     reason: (o) => str(o.reason) ?? "",
     reportingComponent: (o) => str(o.reportingComponent) ?? "",
-    source: (o) => str(rec(o.source)?.component) || str(o.reportingComponent) || "",
+    source: (o) => str(asRecord(o.source)?.component) || str(o.reportingComponent) || "",
     type: (o) => str(o.type) ?? "",
   },
   printerColumns: [

@@ -5,7 +5,8 @@ import { NAME_COLUMN, atomicList, objectSchema, resource } from "../meta";
 import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
 import { resourceListSchema } from "../shared/cfg-core-schemas";
 import { parseQuantity } from "../shared/cfg-quantity";
-import { arr, dropGeneration, rec } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { asArray, asRecord } from "../../../shared/json";
 import { resourceListCauses } from "./resourcequota";
 
 const LIMIT_TYPES = ["Container", "PersistentVolumeClaim", "Pod"];
@@ -34,17 +35,17 @@ function itemCauses(path: string, item: Record<string, unknown>): Cause[] {
   if (!LIMIT_TYPES.includes(type)) out.push(notSupported(`${path}.type`, type, LIMIT_TYPES));
   for (const key of ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"]) out.push(...resourceListCauses(`${path}.${key}`, item[key]));
   if (type === "Pod") {
-    if (rec(item.default)) out.push(forbidden(`${path}.default`, "may not be specified when `type` is 'Pod'"));
-    if (rec(item.defaultRequest)) out.push(forbidden(`${path}.defaultRequest`, "may not be specified when `type` is 'Pod'"));
+    if (asRecord(item.default)) out.push(forbidden(`${path}.default`, "may not be specified when `type` is 'Pod'"));
+    if (asRecord(item.defaultRequest)) out.push(forbidden(`${path}.defaultRequest`, "may not be specified when `type` is 'Pod'"));
   }
-  if (type === "PersistentVolumeClaim" && !rec(item.min)?.storage && !rec(item.max)?.storage) {
+  if (type === "PersistentVolumeClaim" && !asRecord(item.min)?.storage && !asRecord(item.max)?.storage) {
     out.push(required(`${path}.limits`, "either minimum or maximum storage value is required, but neither was provided"));
   }
-  const q = (key: string, name: string) => parseQuantity(rec(item[key])?.[name]);
-  const names = new Set(["max", "min", "default", "defaultRequest"].flatMap((k) => Object.keys(rec(item[k]) ?? {})));
+  const q = (key: string, name: string) => parseQuantity(asRecord(item[key])?.[name]);
+  const names = new Set(["max", "min", "default", "defaultRequest"].flatMap((k) => Object.keys(asRecord(item[k]) ?? {})));
   for (const name of names) {
     const [min, max, def, req] = [q("min", name), q("max", name), q("default", name), q("defaultRequest", name)];
-    const raw = (key: string) => rec(item[key])?.[name];
+    const raw = (key: string) => asRecord(item[key])?.[name];
     if (min !== undefined && max !== undefined && min > max) out.push(invalid(`${path}.min[${name}]`, raw("min"), `min value ${String(raw("min"))} is greater than max value ${String(raw("max"))}`));
     if (req !== undefined && min !== undefined && min > req) out.push(invalid(`${path}.defaultRequest[${name}]`, raw("defaultRequest"), `min value ${String(raw("min"))} is greater than default request value ${String(raw("defaultRequest"))}`));
     if (req !== undefined && max !== undefined && req > max) out.push(invalid(`${path}.defaultRequest[${name}]`, raw("defaultRequest"), `default request value ${String(raw("defaultRequest"))} is greater than max value ${String(raw("max"))}`));
@@ -74,7 +75,7 @@ export const limitranges = resource({
   prepareForCreate: (obj) => dropGeneration(obj),
   validate(obj) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-    (arr(rec(obj.spec)?.limits) ?? []).forEach((l, i) => causes.push(...itemCauses(`spec.limits[${i}]`, rec(l) ?? {})));
+    (asArray(asRecord(obj.spec)?.limits) ?? []).forEach((l, i) => causes.push(...itemCauses(`spec.limits[${i}]`, asRecord(l) ?? {})));
     return causes;
   },
 });

@@ -5,7 +5,8 @@ import { AGE_COLUMN, NAME_COLUMN, age, atomicList, field, mapList, objectSchema,
 import type { KubeObject } from "../types";
 import { metadataNameCauses, qualifiedNameCauses, type Cause } from "../shared/cfg-causes";
 import { timeSchema } from "../shared/cfg-core-schemas";
-import { arr, dropGeneration, rec, specOf, str } from "../shared/cfg-util";
+import { dropGeneration, specOf } from "../shared/cfg-util";
+import { asArray, asRecord, str } from "../../../shared/json";
 
 const FINALIZER_KUBERNETES = "kubernetes";
 const NAME_LABEL = "kubernetes.io/metadata.name";
@@ -32,7 +33,7 @@ export const namespaceSchema = objectSchema({
 function applyDefaults(obj: KubeObject): void {
   const name = obj.metadata.name;
   if (!name) return;
-  obj.metadata.labels = { ...(rec(obj.metadata.labels) as Record<string, string> | undefined), [NAME_LABEL]: name };
+  obj.metadata.labels = { ...(asRecord(obj.metadata.labels) as Record<string, string> | undefined), [NAME_LABEL]: name };
 }
 
 export const namespaces = resource({
@@ -59,7 +60,7 @@ export const namespaces = resource({
     obj.status = { phase: "Active" };
     const spec = specOf(obj);
     if (spec) {
-      const finalizers = (arr(spec.finalizers) ?? []).slice();
+      const finalizers = (asArray(spec.finalizers) ?? []).slice();
       if (!finalizers.includes(FINALIZER_KUBERNETES)) finalizers.push(FINALIZER_KUBERNETES);
       spec.finalizers = finalizers;
     }
@@ -74,7 +75,7 @@ export const namespaces = resource({
   },
   validate(obj) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "label");
-    const finalizers = arr(field(obj, "spec", "finalizers")) ?? [];
+    const finalizers = asArray(field(obj, "spec", "finalizers")) ?? [];
     finalizers.forEach((f, i) => {
       if (typeof f === "string" && f !== FINALIZER_KUBERNETES && !f.includes("/")) {
         causes.push(...qualifiedNameCauses(`spec.finalizers[${i}]`, f));

@@ -5,7 +5,8 @@ import { AGE_COLUMN, NAME_COLUMN, age, atomicList, field, mapList, objectSchema,
 import type { KubeObject } from "../types";
 import { cidrCauses, duplicate, forbidden, invalid, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/cfg-causes";
 import { resourceListSchema, timeSchema } from "../shared/cfg-core-schemas";
-import { arr, dropGeneration, rec, specOf, str } from "../shared/cfg-util";
+import { dropGeneration, specOf } from "../shared/cfg-util";
+import { asArray, asRecord, str } from "../../../shared/json";
 
 const ROLE_LABEL_PREFIX = "node-role.kubernetes.io/";
 const ROLE_LABEL = "kubernetes.io/role";
@@ -100,12 +101,12 @@ export const nodeSchema = objectSchema({
 function applyDefaults(obj: KubeObject): void {
   const spec = specOf(obj);
   if (spec) {
-    const cidrs = arr(spec.podCIDRs) ?? [];
+    const cidrs = asArray(spec.podCIDRs) ?? [];
     if (cidrs.length === 0 && typeof spec.podCIDR === "string" && spec.podCIDR !== "") spec.podCIDRs = [spec.podCIDR];
     else if (cidrs.length > 0 && typeof cidrs[0] === "string") spec.podCIDR = cidrs[0];
   }
-  const status = rec(obj.status);
-  if (status && status.allocatable === undefined && rec(status.capacity)) status.allocatable = structuredClone(status.capacity);
+  const status = asRecord(obj.status);
+  if (status && status.allocatable === undefined && asRecord(status.capacity)) status.allocatable = structuredClone(status.capacity);
 }
 
 /** printers.go findNodeRoles: node-role.kubernetes.io/<role> keys and kubernetes.io/role values, sorted. */
@@ -121,7 +122,7 @@ export function nodeRoles(obj: KubeObject): string {
 }
 
 export function nodeStatusString(obj: KubeObject): string {
-  const conditions = (arr(field(obj, "status", "conditions")) ?? []).map(rec);
+  const conditions = (asArray(field(obj, "status", "conditions")) ?? []).map(asRecord);
   const ready = conditions.find((c) => c?.type === "Ready");
   const parts = [ready ? (ready.status === "True" ? "Ready" : "NotReady") : "Unknown"];
   if (field(obj, "spec", "unschedulable") === true) parts.push("SchedulingDisabled");
@@ -129,15 +130,15 @@ export function nodeStatusString(obj: KubeObject): string {
 }
 
 function address(obj: KubeObject, type: string): string {
-  const found = (arr(field(obj, "status", "addresses")) ?? []).map(rec).find((a) => a?.type === type);
+  const found = (asArray(field(obj, "status", "addresses")) ?? []).map(asRecord).find((a) => a?.type === type);
   return str(found?.address) ?? "<none>";
 }
 
 function taintCauses(spec: Record<string, unknown>): Cause[] {
   const out: Cause[] = [];
   const seen = new Set<string>();
-  (arr(spec.taints) ?? []).forEach((t, i) => {
-    const taint = rec(t) ?? {};
+  (asArray(spec.taints) ?? []).forEach((t, i) => {
+    const taint = asRecord(t) ?? {};
     const path = `spec.taints[${i}]`;
     const key = str(taint.key) ?? "";
     out.push(...qualifiedNameCauses(`${path}.key`, key));
@@ -158,16 +159,16 @@ function taintCauses(spec: Record<string, unknown>): Cause[] {
 
 function validateNode(obj: KubeObject, old?: KubeObject): Cause[] {
   const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-  const spec = rec(obj.spec) ?? {};
-  const cidrs = (arr(spec.podCIDRs) ?? []).map(String);
+  const spec = asRecord(obj.spec) ?? {};
+  const cidrs = (asArray(spec.podCIDRs) ?? []).map(String);
   cidrs.forEach((c, i) => causes.push(...cidrCauses(`spec.podCIDRs[${i}]`, c)));
   if (cidrs.length > 2 || (cidrs.length === 2 && cidrs[0]!.includes(":") === cidrs[1]!.includes(":"))) {
     causes.push(invalid("spec.podCIDRs", cidrs, "may specify no more than one CIDR for each IP family"));
   }
   causes.push(...taintCauses(spec));
   if (old) {
-    const oldSpec = rec(old.spec) ?? {};
-    const oldCidrs = (arr(oldSpec.podCIDRs) ?? []).map(String);
+    const oldSpec = asRecord(old.spec) ?? {};
+    const oldCidrs = (asArray(oldSpec.podCIDRs) ?? []).map(String);
     if (oldCidrs.length > 0 && (oldCidrs.length !== cidrs.length || oldCidrs.some((c, i) => c !== cidrs[i]))) {
       causes.push(forbidden("spec.podCIDRs", 'node updates may not change podCIDR except from "" to valid'));
     }
@@ -203,7 +204,7 @@ export const nodes = resource({
     { name: "Container-Runtime", type: "string", description: "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).", priority: 1 },
   ],
   printRow(o, now) {
-    const info = rec(field(o, "status", "nodeInfo")) ?? {};
+    const info = asRecord(field(o, "status", "nodeInfo")) ?? {};
     const orUnknown = (v: unknown) => str(v) || "<unknown>";
     return [
       o.metadata.name ?? "",

@@ -1,7 +1,8 @@
 // PersistentVolume (core/v1, cluster-scoped): exactly one volume source, capacity.storage,
 // Pending on create (the binder makes it Available), source and volumeMode immutable.
+import { timestamp } from "../../../shared/time";
 import { z } from "zod";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, field, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject, RequestContext } from "../types";
 import { dns1123SubdomainCauses, forbidden, immutable, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
@@ -16,7 +17,8 @@ import {
 } from "../shared/cfg-core-schemas";
 import { accessModesString } from "../shared/cfg-print";
 import { quantityString } from "../shared/cfg-quantity";
-import { addFinalizer, arr, dropGeneration, rec, specOf, str } from "../shared/cfg-util";
+import { addFinalizer, dropGeneration, specOf } from "../shared/cfg-util";
+import { asArray, asRecord, str } from "../../../shared/json";
 
 export const STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class";
 
@@ -108,7 +110,7 @@ function applyDefaults(obj: KubeObject): void {
     if (!spec.persistentVolumeReclaimPolicy) spec.persistentVolumeReclaimPolicy = "Retain";
     if (!spec.volumeMode) spec.volumeMode = "Filesystem";
   }
-  const status = rec(obj.status);
+  const status = asRecord(obj.status);
   if (status && !status.phase) status.phase = "Pending";
 }
 
@@ -122,26 +124,26 @@ function sourceCauses(spec: Record<string, unknown>): Cause[] {
   const present = SOURCE_FIELDS.filter((f) => spec[f] !== undefined && spec[f] !== null);
   if (present.length === 0) out.push(required("spec", "must specify a volume type"));
   for (const extra of present.slice(1)) out.push(forbidden(`spec.${extra}`, "may not specify more than 1 volume type"));
-  const hostPath = rec(spec.hostPath);
+  const hostPath = asRecord(spec.hostPath);
   if (hostPath) {
     if (!str(hostPath.path)) out.push(required("spec.hostPath.path"));
     else if (hostPath.path === "/" && spec.persistentVolumeReclaimPolicy === "Recycle") {
       out.push(forbidden("spec.persistentVolumeReclaimPolicy", "may not be 'recycle' for a hostPath mount of '/'"));
     }
   }
-  const nfs = rec(spec.nfs);
+  const nfs = asRecord(spec.nfs);
   if (nfs) {
     if (!str(nfs.server)) out.push(required("spec.nfs.server"));
     const path = str(nfs.path) ?? "";
     if (!path) out.push(required("spec.nfs.path"));
     else if (!path.startsWith("/")) out.push(invalid("spec.nfs.path", path, "must be an absolute path"));
   }
-  const local = rec(spec.local);
+  const local = asRecord(spec.local);
   if (local) {
     if (!str(local.path)) out.push(required("spec.local.path"));
-    if (!rec(spec.nodeAffinity)) out.push(required("spec.nodeAffinity", "Local volume requires node affinity"));
+    if (!asRecord(spec.nodeAffinity)) out.push(required("spec.nodeAffinity", "Local volume requires node affinity"));
   }
-  const csi = rec(spec.csi);
+  const csi = asRecord(spec.csi);
   if (csi) {
     if (!str(csi.driver)) out.push(required("spec.csi.driver"));
     if (!str(csi.volumeHandle)) out.push(required("spec.csi.volumeHandle"));
@@ -150,7 +152,7 @@ function sourceCauses(spec: Record<string, unknown>): Cause[] {
 }
 
 export function accessModeCauses(path: string, modes: unknown, requiredDetail = ""): Cause[] {
-  const list = arr(modes) ?? [];
+  const list = asArray(modes) ?? [];
   if (list.length === 0) return [required(path, requiredDetail)];
   if (list.includes("ReadWriteOncePod") && list.length > 1) return [forbidden(path, "may not use ReadWriteOncePod with other access modes")];
   return [];
@@ -158,21 +160,21 @@ export function accessModeCauses(path: string, modes: unknown, requiredDetail = 
 
 function validatePV(obj: KubeObject, old?: KubeObject): Cause[] {
   const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-  const spec = rec(obj.spec) ?? {};
+  const spec = asRecord(obj.spec) ?? {};
   causes.push(...accessModeCauses("spec.accessModes", spec.accessModes));
-  const capacity = rec(spec.capacity) ?? {};
+  const capacity = asRecord(spec.capacity) ?? {};
   const keys = Object.keys(capacity);
   if (keys.length === 0) causes.push(required("spec.capacity"));
   else if (!keys.includes("storage") || keys.length > 1) causes.push(notSupported("spec.capacity", capacity, ["storage"]));
   const sc = str(spec.storageClassName);
   if (sc) causes.push(...dns1123SubdomainCauses("spec.storageClassName", sc));
-  const terms = arr(rec(rec(spec.nodeAffinity)?.required)?.nodeSelectorTerms);
-  if (rec(spec.nodeAffinity)?.required && (terms ?? []).length === 0) {
+  const terms = asArray(asRecord(asRecord(spec.nodeAffinity)?.required)?.nodeSelectorTerms);
+  if (asRecord(spec.nodeAffinity)?.required && (terms ?? []).length === 0) {
     causes.push(required("spec.nodeAffinity.required.nodeSelectorTerms", "must have at least one node selector term"));
   }
   causes.push(...sourceCauses(spec));
   if (old) {
-    const oldSpec = rec(old.spec) ?? {};
+    const oldSpec = asRecord(old.spec) ?? {};
     const pick = (s: Record<string, unknown>) => Object.fromEntries(SOURCE_FIELDS.map((f) => [f, s[f]]));
     if (!deepEqual(pick(spec), pick(oldSpec))) {
       causes.push(forbidden("spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation"));
@@ -210,12 +212,12 @@ export const persistentvolumes = resource({
     { name: "VolumeMode", type: "string", description: "volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.", priority: 1 },
   ],
   printRow(o, now) {
-    const spec = rec(o.spec) ?? {};
-    const claim = rec(spec.claimRef);
+    const spec = asRecord(o.spec) ?? {};
+    const claim = asRecord(spec.claimRef);
     const phase = o.metadata.deletionTimestamp ? "Terminating" : (str(field(o, "status", "phase")) ?? "");
     return [
       o.metadata.name ?? "",
-      quantityString(rec(spec.capacity)?.storage),
+      quantityString(asRecord(spec.capacity)?.storage),
       accessModesString(spec.accessModes),
       str(spec.persistentVolumeReclaimPolicy) ?? "",
       phase,
@@ -229,7 +231,7 @@ export const persistentvolumes = resource({
   },
   prepareForCreate(obj: KubeObject, ctx: RequestContext) {
     dropGeneration(obj);
-    obj.status = { phase: "Pending", lastPhaseTransitionTime: ctx.now.toISOString().replace(/\.\d{3}Z$/, "Z") };
+    obj.status = { phase: "Pending", lastPhaseTransitionTime: timestamp(ctx.now) };
     applyDefaults(obj);
     addFinalizer(obj, PV_PROTECTION_FINALIZER);
   },

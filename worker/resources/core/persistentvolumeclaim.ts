@@ -1,7 +1,7 @@
 // PersistentVolumeClaim (core/v1): a request for storage, Pending until the binder binds
 // it; the spec is immutable except a bound claim's resources.requests (expansion).
 import { z } from "zod";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, field, mapList, objectSchema, resource } from "../meta";
 import type { KubeObject } from "../types";
 import { dns1123SubdomainCauses, forbidden, invalid, metadataNameCauses, required, type Cause } from "../shared/cfg-causes";
@@ -16,7 +16,8 @@ import {
 } from "../shared/cfg-core-schemas";
 import { accessModesString } from "../shared/cfg-print";
 import { parseQuantity, quantityString } from "../shared/cfg-quantity";
-import { addFinalizer, dropGeneration, rec, specOf, str } from "../shared/cfg-util";
+import { addFinalizer, dropGeneration, specOf } from "../shared/cfg-util";
+import { asRecord, str } from "../../../shared/json";
 import { STORAGE_CLASS_ANNOTATION, accessModeCauses } from "./persistentvolume";
 
 const pvcConditionSchema = z.object({
@@ -60,20 +61,20 @@ export const persistentVolumeClaimSchema = objectSchema({
 function applyDefaults(obj: KubeObject): void {
   const spec = specOf(obj);
   if (spec && !spec.volumeMode) spec.volumeMode = "Filesystem";
-  const status = rec(obj.status);
+  const status = asRecord(obj.status);
   if (status && !status.phase) status.phase = "Pending";
 }
 
 /** ValidatePersistentVolumeClaimSpec, shared with StatefulSet volumeClaimTemplates. */
 export function pvcSpecCauses(spec: Record<string, unknown>, path = "spec"): Cause[] {
   const causes: Cause[] = accessModeCauses(`${path}.accessModes`, spec.accessModes, "at least 1 access mode is required");
-  const requests = rec(rec(spec.resources)?.requests) ?? {};
+  const requests = asRecord(asRecord(spec.resources)?.requests) ?? {};
   if (requests.storage === undefined) causes.push(required(`${path}.resources[storage]`));
   else if (!((parseQuantity(requests.storage) ?? 0) > 0)) causes.push(invalid(`${path}.resources[storage]`, requests.storage, "must be greater than zero"));
   const sc = str(spec.storageClassName);
   if (sc) causes.push(...dns1123SubdomainCauses(`${path}.storageClassName`, sc));
   for (const key of ["dataSource", "dataSourceRef"]) {
-    const ref = rec(spec[key]);
+    const ref = asRecord(spec[key]);
     if (!ref) continue;
     if (!str(ref.kind)) causes.push(required(`${path}.${key}.kind`));
     if (!str(ref.name)) causes.push(required(`${path}.${key}.name`));
@@ -82,8 +83,8 @@ export function pvcSpecCauses(spec: Record<string, unknown>, path = "spec"): Cau
 }
 
 function updateCauses(obj: KubeObject, old: KubeObject): Cause[] {
-  const spec = structuredClone(rec(obj.spec) ?? {});
-  const oldSpec = structuredClone(rec(old.spec) ?? {});
+  const spec = structuredClone(asRecord(obj.spec) ?? {});
+  const oldSpec = structuredClone(asRecord(old.spec) ?? {});
   const bound = field(old, "status", "phase") === "Bound";
   // As ValidatePersistentVolumeClaimUpdate: volumeName may be set once (the binder binding the claim).
   if (!str(oldSpec.volumeName) && spec.volumeName !== undefined) oldSpec.volumeName = spec.volumeName;
@@ -92,7 +93,7 @@ function updateCauses(obj: KubeObject, old: KubeObject): Cause[] {
   if (bound) {
     // Expansion and the attributes class are the only mutable parts of a bound claim.
     for (const s of [spec, oldSpec]) {
-      const requests = rec(rec(s.resources)?.requests);
+      const requests = asRecord(asRecord(s.resources)?.requests);
       if (requests) delete requests.storage;
       delete s.volumeAttributesClassName;
     }
@@ -145,15 +146,15 @@ export const persistentvolumeclaims = resource({
     { name: "VolumeMode", type: "string", description: "volumeMode defines what type of volume is required by the claim.", priority: 1 },
   ],
   printRow(o, now) {
-    const spec = rec(o.spec) ?? {};
-    const status = rec(o.status) ?? {};
+    const spec = asRecord(o.spec) ?? {};
+    const status = asRecord(o.status) ?? {};
     const volumeName = str(spec.volumeName) ?? "";
     const phase = o.metadata.deletionTimestamp ? "Terminating" : (str(status.phase) ?? "");
     return [
       o.metadata.name ?? "",
       phase,
       volumeName,
-      volumeName ? quantityString(rec(status.capacity)?.storage) : "",
+      volumeName ? quantityString(asRecord(status.capacity)?.storage) : "",
       volumeName ? accessModesString(status.accessModes) : "",
       o.metadata.annotations?.[STORAGE_CLASS_ANNOTATION] ?? str(spec.storageClassName) ?? "",
       str(spec.volumeAttributesClassName) ?? "<unset>",
@@ -174,7 +175,7 @@ export const persistentvolumeclaims = resource({
   },
   validate(obj, old) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-    causes.push(...pvcSpecCauses(rec(obj.spec) ?? {}));
+    causes.push(...pvcSpecCauses(asRecord(obj.spec) ?? {}));
     if (old) causes.push(...updateCauses(obj, old));
     return causes;
   },

@@ -3,7 +3,8 @@
 // except what ValidatePodUpdate allows; STATUS/RESTARTS are computed as kubectl's printPod.
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource } from "../meta";
 import { metadataNameCauses, type Cause } from "../shared/cfg-causes";
-import { arr, rec, specOf, str, type Json } from "../shared/cfg-util";
+import { specOf } from "../shared/cfg-util";
+import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import { applyPodOnlyDefaults, applyPodSpecDefaults } from "../shared/pod-defaults";
 import { podIPCell, podStatusCells, qosClass, readinessGatesCell } from "../shared/pod-print";
 import { podSpecSchema, podStatusSchema } from "../shared/pod-spec-schema";
@@ -33,10 +34,10 @@ const SYSTEM_PRIORITIES: Record<string, number> = {
 };
 
 function addDefaultTolerations(spec: Json, seconds: number): void {
-  const tolerations = (arr(spec.tolerations) ?? []).slice();
+  const tolerations = (asArray(spec.tolerations) ?? []).slice();
   for (const key of DEFAULT_TOLERATION_KEYS) {
     const covered = tolerations.some((raw) => {
-      const t = rec(raw) ?? {};
+      const t = asRecord(raw) ?? {};
       const matchesKey = t.key === key || (t.key === undefined && t.operator === "Exists");
       return matchesKey && (t.effect === "NoExecute" || t.effect === undefined || t.effect === "");
     });
@@ -52,11 +53,11 @@ function applyPodDefaults(spec: Json, tolerationSeconds = DEFAULT_TOLERATION_SEC
 }
 
 function specStr(o: KubeObject, key: string): string {
-  return str(rec(o.spec)?.[key]) ?? "";
+  return str(asRecord(o.spec)?.[key]) ?? "";
 }
 
 function statusStr(o: KubeObject, key: string): string {
-  return str(rec(o.status)?.[key]) ?? "";
+  return str(asRecord(o.status)?.[key]) ?? "";
 }
 
 export const pods = resource({
@@ -76,9 +77,9 @@ export const pods = resource({
     "spec.restartPolicy": (o) => specStr(o, "restartPolicy"),
     "spec.schedulerName": (o) => specStr(o, "schedulerName"),
     "spec.serviceAccountName": (o) => specStr(o, "serviceAccountName"),
-    "spec.hostNetwork": (o) => String(rec(o.spec)?.hostNetwork === true),
+    "spec.hostNetwork": (o) => String(asRecord(o.spec)?.hostNetwork === true),
     "status.phase": (o) => statusStr(o, "phase"),
-    "status.podIP": (o) => str(rec((arr(rec(o.status)?.podIPs) ?? [])[0])?.ip) ?? statusStr(o, "podIP"),
+    "status.podIP": (o) => str(asRecord((asArray(asRecord(o.status)?.podIPs) ?? [])[0])?.ip) ?? statusStr(o, "podIP"),
     "status.nominatedNodeName": (o) => statusStr(o, "nominatedNodeName"),
   },
   printerColumns: [
@@ -132,7 +133,7 @@ export const pods = resource({
     if (old.status === undefined) delete obj.status;
     else obj.status = old.status;
     const spec = specOf(obj);
-    const oldSpec = rec(old.spec) ?? {};
+    const oldSpec = asRecord(old.spec) ?? {};
     if (spec) {
       applyPodDefaults(spec);
       // Admission fills these on create only; an update that omits them keeps the stored values.
@@ -144,12 +145,12 @@ export const pods = resource({
   },
   validate(obj, old) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-    const spec = rec(obj.spec);
+    const spec = asRecord(obj.spec);
     causes.push(...validatePodSpec("spec", spec));
     if (old && spec) {
       // Compare against the stored spec as today's defaults would leave it, so an object
       // stored before a new default existed can still be updated.
-      const oldSpec = structuredClone(rec(old.spec) ?? {});
+      const oldSpec = structuredClone(asRecord(old.spec) ?? {});
       applyPodDefaults(oldSpec);
       causes.push(...validatePodUpdate(spec, oldSpec));
     }

@@ -5,7 +5,8 @@ import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource } from
 import { invalid, metadataNameCauses, notSupported, qualifiedNameCauses, type Cause } from "../shared/cfg-causes";
 import { resourceListSchema } from "../shared/cfg-core-schemas";
 import { parseQuantity, quantityString } from "../shared/cfg-quantity";
-import { arr, dropGeneration, rec, str } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { asArray, asRecord, str } from "../../../shared/json";
 
 const SCOPES = ["BestEffort", "CrossNamespacePodAffinity", "NotBestEffort", "NotTerminating", "PriorityClass", "Terminating", "VolumeAttributesClass"];
 const OPERATORS = ["DoesNotExist", "Exists", "In", "NotIn"];
@@ -29,8 +30,8 @@ export const resourceQuotaSchema = objectSchema({
 
 /** printers.go printResourceQuota: "name: used/hard" sorted, limits.* under LIMIT. */
 export function quotaColumns(status: unknown): [string, string] {
-  const hard = rec(rec(status)?.hard) ?? {};
-  const used = rec(rec(status)?.used) ?? {};
+  const hard = asRecord(asRecord(status)?.hard) ?? {};
+  const used = asRecord(asRecord(status)?.used) ?? {};
   const request: string[] = [];
   const limit: string[] = [];
   for (const name of Object.keys(hard).sort()) {
@@ -43,7 +44,7 @@ export function quotaColumns(status: unknown): [string, string] {
 
 export function resourceListCauses(path: string, list: unknown): Cause[] {
   const out: Cause[] = [];
-  for (const [name, value] of Object.entries(rec(list) ?? {})) {
+  for (const [name, value] of Object.entries(asRecord(list) ?? {})) {
     out.push(...qualifiedNameCauses(`${path}[${name}]`, name));
     const n = parseQuantity(value);
     if (n !== undefined && n < 0) out.push(invalid(`${path}[${name}]`, value, "must be greater than or equal to 0"));
@@ -79,13 +80,13 @@ export const resourcequotas = resource({
   },
   validate(obj) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-    const spec = rec(obj.spec) ?? {};
+    const spec = asRecord(obj.spec) ?? {};
     causes.push(...resourceListCauses("spec.hard", spec.hard));
-    (arr(spec.scopes) ?? []).forEach((s, i) => {
+    (asArray(spec.scopes) ?? []).forEach((s, i) => {
       if (!SCOPES.includes(String(s))) causes.push(notSupported(`spec.scopes[${i}]`, s, SCOPES));
     });
-    (arr(rec(spec.scopeSelector)?.matchExpressions) ?? []).forEach((e, i) => {
-      const expr = rec(e) ?? {};
+    (asArray(asRecord(spec.scopeSelector)?.matchExpressions) ?? []).forEach((e, i) => {
+      const expr = asRecord(e) ?? {};
       const path = `spec.scopeSelector.matchExpressions[${i}]`;
       if (!SCOPES.includes(str(expr.scopeName) ?? "")) causes.push(notSupported(`${path}.scopeName`, expr.scopeName, SCOPES));
       if (!OPERATORS.includes(str(expr.operator) ?? "")) causes.push(notSupported(`${path}.operator`, expr.operator, OPERATORS));

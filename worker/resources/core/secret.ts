@@ -1,11 +1,12 @@
 // Secret (core/v1): base64 data, write-only stringData merged into data (as upstream's
 // conversion does), type-specific required keys, type and `immutable` data frozen.
 import { z } from "zod";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject } from "../types";
 import { configKeyCauses, immutable, immutableDataCauses, invalid, metadataNameCauses, required, type Cause } from "../shared/cfg-causes";
-import { dropGeneration, rec, str, utf8ToBase64 } from "../shared/cfg-util";
+import { dropGeneration, utf8ToBase64 } from "../shared/cfg-util";
+import { asRecord, str } from "../../../shared/json";
 
 const MAX_SECRET_BYTES = 1024 * 1024;
 
@@ -18,9 +19,9 @@ export const secretSchema = objectSchema({
 
 /** stringData wins over data for the same key and never reaches storage. */
 function mergeStringData(obj: KubeObject): void {
-  const stringData = rec(obj.stringData);
+  const stringData = asRecord(obj.stringData);
   if (stringData) {
-    const data: Record<string, unknown> = { ...(rec(obj.data) ?? {}) };
+    const data: Record<string, unknown> = { ...(asRecord(obj.data) ?? {}) };
     for (const [k, v] of Object.entries(stringData)) if (typeof v === "string") data[k] = utf8ToBase64(v);
     obj.data = data;
   }
@@ -39,14 +40,14 @@ function decodeText(b64: unknown): string | undefined {
 }
 
 function typeCauses(obj: KubeObject): Cause[] {
-  const data = rec(obj.data) ?? {};
+  const data = asRecord(obj.data) ?? {};
   const has = (k: string) => Object.hasOwn(data, k);
   const out: Cause[] = [];
   const jsonKey = (key: string) => {
     if (!has(key)) return [required(`data[${key}]`)];
     try {
       const parsed: unknown = JSON.parse(decodeText(data[key]) ?? "");
-      if (rec(parsed)) return [];
+      if (asRecord(parsed)) return [];
       throw new Error("json: cannot unmarshal into Go value of type map[string]interface {}");
     } catch (e) {
       return [invalid(`data[${key}]`, "<secret contents redacted>", e instanceof Error ? e.message : String(e))];
@@ -95,7 +96,7 @@ export const secrets = resource({
     { name: "Data", type: "string", description: "Data contains the secret data.", priority: 0 },
     AGE_COLUMN,
   ],
-  printRow: (o, now) => [o.metadata.name ?? "", str(o.type) ?? "", Object.keys(rec(o.data) ?? {}).length, age(o, now)],
+  printRow: (o, now) => [o.metadata.name ?? "", str(o.type) ?? "", Object.keys(asRecord(o.data) ?? {}).length, age(o, now)],
   prepareForCreate(obj) {
     dropGeneration(obj);
     mergeStringData(obj);
@@ -105,7 +106,7 @@ export const secrets = resource({
   },
   validate(obj, old) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-    const data = rec(obj.data) ?? {};
+    const data = asRecord(obj.data) ?? {};
     let total = 0;
     for (const [key, value] of Object.entries(data)) {
       causes.push(...configKeyCauses(`data[${key}]`, key));

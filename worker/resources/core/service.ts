@@ -5,7 +5,8 @@ import { AGE_COLUMN, NAME_COLUMN, age, atomicList, intOrString, mapList, objectS
 import type { KubeObject } from "../types";
 import { loadBalancerStatusSchema, metaConditionSchema, protocolSchema } from "../shared/cfg-core-schemas";
 import { formatLabels, loadBalancerIngressString } from "../shared/cfg-print";
-import { arr, dropGeneration, rec, str } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { asArray, asRecord, str } from "../../../shared/json";
 import { applyServiceDefaults, carryAllocatedValues, resetServiceStatus, validateService } from "../shared/net-service-rules";
 
 export const servicePortSchema = z.object({
@@ -52,8 +53,8 @@ export const serviceSchema = objectSchema({
 
 /** printers.go makePortString: "80/TCP", "80:30080/TCP", joined by commas. */
 export function servicePortsString(spec: unknown): string {
-  const pieces = (arr(rec(spec)?.ports) ?? []).map((p) => {
-    const r = rec(p) ?? {};
+  const pieces = (asArray(asRecord(spec)?.ports) ?? []).map((p) => {
+    const r = asRecord(p) ?? {};
     const proto = str(r.protocol) ?? "";
     const nodePort = typeof r.nodePort === "number" && r.nodePort > 0 ? r.nodePort : 0;
     return nodePort ? `${String(r.port)}:${nodePort}/${proto}` : `${String(r.port)}/${proto}`;
@@ -63,14 +64,14 @@ export function servicePortsString(spec: unknown): string {
 
 /** printers.go getServiceExternalIP, generated wide as server-side tables are. */
 export function serviceExternalIP(obj: KubeObject): string {
-  const spec = rec(obj.spec) ?? {};
-  const externalIPs = (arr(spec.externalIPs) ?? []).map(String);
+  const spec = asRecord(obj.spec) ?? {};
+  const externalIPs = (asArray(spec.externalIPs) ?? []).map(String);
   switch (spec.type) {
     case "ClusterIP":
     case "NodePort":
       return externalIPs.length ? externalIPs.join(",") : "<none>";
     case "LoadBalancer": {
-      const lb = loadBalancerIngressString(rec(obj.status)?.loadBalancer);
+      const lb = loadBalancerIngressString(asRecord(obj.status)?.loadBalancer);
       const all = [...(lb ? lb.split(",") : []), ...externalIPs];
       return all.length ? all.join(",") : "<pending>";
     }
@@ -102,8 +103,8 @@ export const services = resource({
     { name: "Selector", type: "string", description: "Route service traffic to pods with label keys and values matching this selector.", priority: 1 },
   ],
   printRow(o, now) {
-    const spec = rec(o.spec) ?? {};
-    const clusterIPs = arr(spec.clusterIPs) ?? [];
+    const spec = asRecord(o.spec) ?? {};
+    const clusterIPs = asArray(spec.clusterIPs) ?? [];
     return [
       o.metadata.name ?? "",
       str(spec.type) ?? "",

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, mapList, objectSchema, resource } from "../meta";
 import { metadataNameCauses } from "../shared/cfg-causes";
 import { localObjectReferenceSchema, objectReferenceSchema } from "../shared/cfg-core-schemas";
-import { arr, dropGeneration } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { asArray } from "../../../shared/json";
 
 export const serviceAccountSchema = objectSchema({
   secrets: mapList(objectReferenceSchema, "name").optional(),
@@ -27,7 +28,7 @@ export const serviceaccounts = resource({
     { name: "Secrets", type: "string", description: "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.", priority: 0 },
     AGE_COLUMN,
   ],
-  printRow: (o, now) => [o.metadata.name ?? "", (arr(o.secrets) ?? []).length, age(o, now)],
+  printRow: (o, now) => [o.metadata.name ?? "", (asArray(o.secrets) ?? []).length, age(o, now)],
   prepareForCreate: (obj) => dropGeneration(obj),
   validate: (obj) => metadataNameCauses(obj.metadata.name, "subdomain"),
 });

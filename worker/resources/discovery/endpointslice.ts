@@ -1,12 +1,12 @@
 // EndpointSlice (discovery.k8s.io/v1): the endpoints controller's per-Service slices;
 // kubectl describe service reads them. addressType is fixed after creation.
 import { z } from "zod";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject } from "../types";
 import { dns1123LabelCauses, dns1123SubdomainCauses, immutable, invalid, isIPv4, isIPv6, metadataNameCauses, portNumCauses, required, type Cause } from "../shared/cfg-causes";
 import { objectReferenceSchema, protocolSchema } from "../shared/cfg-core-schemas";
-import { arr, rec, str } from "../shared/cfg-util";
+import { asArray, records, str } from "../../../shared/json";
 
 const MAX_LISTED = 3;
 const MAX_ADDRESSES = 100;
@@ -37,7 +37,6 @@ export const endpointSliceSchema = objectSchema({
   ).optional(),
 });
 
-const records = (v: unknown) => (arr(v) ?? []).map(rec).filter((r): r is Record<string, unknown> => r !== undefined);
 
 function listWithMore(list: string[], count: number): string {
   const ret = list.join(",");
@@ -53,7 +52,7 @@ export function formatSlicePorts(obj: KubeObject): string {
 }
 
 export function formatSliceEndpoints(obj: KubeObject): string {
-  const addresses = records(obj.endpoints).flatMap((e) => (arr(e.addresses) ?? []).map(String));
+  const addresses = records(obj.endpoints).flatMap((e) => (asArray(e.addresses) ?? []).map(String));
   return listWithMore(addresses.slice(0, MAX_LISTED), addresses.length);
 }
 
@@ -78,7 +77,7 @@ function validateSlice(obj: KubeObject, old?: KubeObject): Cause[] {
   const endpoints = records(obj.endpoints);
   if (endpoints.length > MAX_ENDPOINTS) causes.push({ field: "endpoints", reason: "FieldValueTooMany", message: `Too many: ${endpoints.length}: must have at most ${MAX_ENDPOINTS} items` });
   endpoints.forEach((e, i) => {
-    const addresses = (arr(e.addresses) ?? []).map(String);
+    const addresses = (asArray(e.addresses) ?? []).map(String);
     if (addresses.length === 0) causes.push(required(`endpoints[${i}].addresses`, "must contain at least 1 address"));
     else if (addresses.length > MAX_ADDRESSES) causes.push({ field: `endpoints[${i}].addresses`, reason: "FieldValueTooMany", message: `Too many: ${addresses.length}: must have at most ${MAX_ADDRESSES} items` });
     addresses.forEach((a, j) => causes.push(...addressCauses(`endpoints[${i}].addresses[${j}]`, obj.addressType, a)));

@@ -1,12 +1,8 @@
 // networking.k8s.io/v1beta1 Ingress on the way out: clients that speak v1beta1 (old
 // manifests through `kubectl apply`) read back what they wrote, as upstream's conversion did.
+import { isRecord, type Json } from "../../../shared/json";
 import type { KubeObject } from "../types";
 
-type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** v1 {service: {name, port: {number|name}}} → v1beta1 {serviceName, servicePort}. */
 function backendToV1beta1(backend: unknown): unknown {

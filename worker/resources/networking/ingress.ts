@@ -6,7 +6,7 @@ import type { KubeObject } from "../types";
 import { metadataNameCauses, type Cause } from "../shared/cfg-causes";
 import { protocolSchema, typedLocalObjectReferenceSchema } from "../shared/cfg-core-schemas";
 import { loadBalancerIngressString } from "../shared/cfg-print";
-import { arr, rec, str } from "../shared/cfg-util";
+import { asArray, asRecord, str } from "../../../shared/json";
 import { convertIngressToV1beta1 } from "./ingress-v1beta1";
 import { convertIngressFromV1beta1, validateIngressSpec } from "../shared/net-ingress-rules";
 
@@ -65,10 +65,10 @@ export const ingressSchema = objectSchema({
 
 /** printers.go formatHosts: first three hosts, "*" when none. */
 export function formatIngressHosts(spec: unknown): string {
-  const rules = arr(rec(spec)?.rules) ?? [];
+  const rules = asArray(asRecord(spec)?.rules) ?? [];
   const list: string[] = [];
   for (const r of rules.slice(0, MAX_HOSTS_LISTED)) {
-    const host = str(rec(r)?.host);
+    const host = str(asRecord(r)?.host);
     if (host) list.push(host);
   }
   if (list.length === 0) return "*";
@@ -97,13 +97,13 @@ export const ingresses = resource({
     AGE_COLUMN,
   ],
   printRow(o, now) {
-    const spec = rec(o.spec) ?? {};
+    const spec = asRecord(o.spec) ?? {};
     return [
       o.metadata.name ?? "",
       str(spec.ingressClassName) ?? "<none>",
       formatIngressHosts(spec),
-      loadBalancerIngressString(rec(o.status)?.loadBalancer),
-      (arr(spec.tls) ?? []).length ? "80, 443" : "80",
+      loadBalancerIngressString(asRecord(o.status)?.loadBalancer),
+      (asArray(spec.tls) ?? []).length ? "80, 443" : "80",
       age(o, now),
     ];
   },
@@ -117,7 +117,7 @@ export const ingresses = resource({
   },
   validate(obj) {
     const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-    causes.push(...validateIngressSpec(rec(obj.spec) ?? {}));
+    causes.push(...validateIngressSpec(asRecord(obj.spec) ?? {}));
     return causes;
   },
   convertOut(obj: KubeObject, toVersion: string): KubeObject {

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, bumpGenerationOnSpecChange, objectSchema, resource } from "../meta";
 import type { KubeObject } from "../types";
 import { dns1123SubdomainCauses, forbidden, immutable, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
-import { rec, specOf, str } from "../shared/cfg-util";
+import { specOf } from "../shared/cfg-util";
+import { asRecord, str } from "../../../shared/json";
 
 const MAX_CONTROLLER_LENGTH = 250;
 const SCOPES = ["Cluster", "Namespace"];
@@ -28,20 +29,20 @@ export const ingressClassSchema = objectSchema({
 
 /** SetDefaults_IngressClass: parameters default to cluster scope. */
 function applyDefaults(obj: KubeObject): void {
-  const parameters = rec(specOf(obj)?.parameters);
+  const parameters = asRecord(specOf(obj)?.parameters);
   if (parameters && parameters.scope === undefined) parameters.scope = "Cluster";
 }
 
 function validateIngressClass(obj: KubeObject, old?: KubeObject): Cause[] {
   const causes: Cause[] = metadataNameCauses(obj.metadata.name, "subdomain");
-  const spec = rec(obj.spec) ?? {};
+  const spec = asRecord(obj.spec) ?? {};
   const controller = str(spec.controller) ?? "";
   if (controller === "") causes.push(required("spec.controller"));
   else if (controller.length > MAX_CONTROLLER_LENGTH) causes.push({ field: "spec.controller", reason: "FieldValueTooLong", message: `Too long: may not be more than ${MAX_CONTROLLER_LENGTH} bytes` });
   else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/\S+$/.test(controller)) {
     causes.push(invalid("spec.controller", controller, "must be a domain-prefixed path (such as \"acme.io/foo\")"));
   }
-  const params = rec(spec.parameters);
+  const params = asRecord(spec.parameters);
   if (params) {
     if (!str(params.kind)) causes.push(required("spec.parameters.kind"));
     if (!str(params.name)) causes.push(required("spec.parameters.name"));
@@ -55,7 +56,7 @@ function validateIngressClass(obj: KubeObject, old?: KubeObject): Cause[] {
       causes.push(forbidden("spec.parameters.namespace", "`parameters.scope` is set to 'Cluster'"));
     }
   }
-  if (old && (str(rec(old.spec)?.controller) ?? "") !== controller) causes.push(immutable("spec.controller", controller));
+  if (old && (str(asRecord(old.spec)?.controller) ?? "") !== controller) causes.push(immutable("spec.controller", controller));
   return causes;
 }
 
@@ -76,8 +77,8 @@ export const ingressclasses = resource({
     AGE_COLUMN,
   ],
   printRow(o, now) {
-    const spec = rec(o.spec) ?? {};
-    const p = rec(spec.parameters);
+    const spec = asRecord(o.spec) ?? {};
+    const p = asRecord(spec.parameters);
     const parameters = p ? `${str(p.kind) ?? ""}${p.apiGroup !== undefined ? `.${str(p.apiGroup) ?? ""}` : ""}/${str(p.name) ?? ""}` : "<none>";
     return [o.metadata.name ?? "", str(spec.controller) ?? "", parameters, age(o, now)];
   },

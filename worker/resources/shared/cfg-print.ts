@@ -1,7 +1,7 @@
 // Cell formatting shared by several kinds' printRow, following kubectl's server-side
 // printers (pkg/printers/internalversion/printers.go) so tables read as upstream's.
 import { humanDuration } from "../meta";
-import { arr, rec, str } from "./cfg-util";
+import { asArray, asRecord, str } from "../../../shared/json";
 
 /** translateTimestampSince: "<unknown>" for a zero/absent time. */
 export function since(ts: unknown, now: Date): string {
@@ -13,7 +13,7 @@ export function since(ts: unknown, now: Date): string {
 
 /** labels.FormatLabels: "k=v,k2=v2" sorted by key, "<none>" when empty. */
 export function formatLabels(m: unknown): string {
-  const r = rec(m);
+  const r = asRecord(m);
   const keys = r ? Object.keys(r).sort() : [];
   if (keys.length === 0) return "<none>";
   return keys.map((k) => `${k}=${String(r![k])}`).join(",");
@@ -21,7 +21,7 @@ export function formatLabels(m: unknown): string {
 
 /** helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order, duplicates dropped. */
 export function accessModesString(modes: unknown): string {
-  const list = (arr(modes) ?? []).filter((m): m is string => typeof m === "string");
+  const list = (asArray(modes) ?? []).filter((m): m is string => typeof m === "string");
   const out: string[] = [];
   if (list.includes("ReadWriteOnce")) out.push("RWO");
   if (list.includes("ReadOnlyMany")) out.push("ROX");
@@ -32,11 +32,11 @@ export function accessModesString(modes: unknown): string {
 
 /** loadBalancerStatusStringer with wide=true (server-side tables are always generated wide). */
 export function loadBalancerIngressString(lb: unknown): string {
-  const ingress = arr(rec(lb)?.ingress) ?? [];
+  const ingress = asArray(asRecord(lb)?.ingress) ?? [];
   const out: string[] = [];
   for (const i of ingress) {
-    const ip = str(rec(i)?.ip);
-    const host = str(rec(i)?.hostname);
+    const ip = str(asRecord(i)?.ip);
+    const host = str(asRecord(i)?.hostname);
     if (ip) out.push(ip);
     else if (host) out.push(host);
   }

@@ -1,25 +1,13 @@
-// Narrowing helpers for prepareForCreate/prepareForUpdate: they run before the schema
-// parse, so they must tolerate any JSON shape a client sends and leave bad shapes to it.
+// Helpers for prepareForCreate/prepareForUpdate: they run before the schema parse, so they must
+// tolerate any JSON shape a client sends and leave bad shapes to it (shared/json's `asRecord`).
+import { asRecord, type Json } from "../../../shared/json";
 import type { KubeObject } from "../types";
 
-export type Json = Record<string, unknown>;
-
-export function rec(v: unknown): Json | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
-export function arr(v: unknown): unknown[] | undefined {
-  return Array.isArray(v) ? v : undefined;
-}
-
-export function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
 
 /** obj[key] as an object, created when absent; undefined when it holds something else. */
 export function ensureRec(obj: Json, key: string): Json | undefined {
   if (obj[key] === undefined || obj[key] === null) obj[key] = {};
-  return rec(obj[key]);
+  return asRecord(obj[key]);
 }
 
 /** The object's spec, created when absent (kube-apiserver always serialises a spec). */
@@ -50,6 +38,6 @@ export function utf8ToBase64(text: string): string {
 }
 
 export function sortedKeys(m: unknown): string[] {
-  const r = rec(m);
+  const r = asRecord(m);
   return r ? Object.keys(r).sort() : [];
 }

@@ -12,13 +12,13 @@ import {
   required,
   type Cause,
 } from "./cfg-causes";
-import { arr, rec, str, type Json } from "./cfg-util";
+import { asArray, asRecord, str, type Json } from "../../../shared/json";
 
 export const PATH_TYPES = ["Exact", "ImplementationSpecific", "Prefix"];
 
 /** v1beta1 IngressBackend {serviceName, servicePort} → v1 {service: {name, port}}. */
 function convertBackend(backend: unknown): unknown {
-  const b = rec(backend);
+  const b = asRecord(backend);
   if (!b) return backend;
   const out: Json = {};
   if (b.resource !== undefined) out.resource = b.resource;
@@ -35,7 +35,7 @@ function convertBackend(backend: unknown): unknown {
 
 export function convertIngressFromV1beta1(obj: KubeObject): KubeObject {
   const out = structuredClone(obj);
-  const spec = rec(out.spec);
+  const spec = asRecord(out.spec);
   if (!spec) return out;
   if (spec.backend !== undefined) {
     if (spec.defaultBackend === undefined) spec.defaultBackend = convertBackend(spec.backend);
@@ -43,9 +43,9 @@ export function convertIngressFromV1beta1(obj: KubeObject): KubeObject {
   } else if (spec.defaultBackend !== undefined) {
     spec.defaultBackend = convertBackend(spec.defaultBackend);
   }
-  for (const rule of arr(spec.rules) ?? []) {
-    for (const path of arr(rec(rec(rule)?.http)?.paths) ?? []) {
-      const p = rec(path);
+  for (const rule of asArray(spec.rules) ?? []) {
+    for (const path of asArray(asRecord(asRecord(rule)?.http)?.paths) ?? []) {
+      const p = asRecord(path);
       if (!p) continue;
       // v1beta1's SetDefaults_HTTPIngressPath.
       if (p.pathType === undefined || p.pathType === null) p.pathType = "ImplementationSpecific";
@@ -74,9 +74,9 @@ function hostCauses(path: string, host: string): Cause[] {
 }
 
 function backendCauses(path: string, backend: unknown): Cause[] {
-  const b = rec(backend) ?? {};
-  const service = rec(b.service);
-  const resourceRef = rec(b.resource);
+  const b = asRecord(backend) ?? {};
+  const service = asRecord(b.service);
+  const resourceRef = asRecord(b.resource);
   if (service && resourceRef) return [invalid(path, "", "cannot set both resource and service backends")];
   if (resourceRef) {
     const out: Cause[] = [];
@@ -89,7 +89,7 @@ function backendCauses(path: string, backend: unknown): Cause[] {
   const name = str(service.name) ?? "";
   if (name === "") out.push(required(`${path}.service.name`));
   else out.push(...dns1035LabelCauses(`${path}.service.name`, name));
-  const port = rec(service.port) ?? {};
+  const port = asRecord(service.port) ?? {};
   const hasName = typeof port.name === "string" && port.name !== "";
   const hasNumber = typeof port.number === "number" && port.number !== 0;
   if (hasName && hasNumber) out.push(invalid(`${path}.service.port`, "", "cannot set both port name & port number"));
@@ -117,24 +117,24 @@ function httpPathCauses(path: string, p: Json): Cause[] {
 
 export function validateIngressSpec(spec: Json): Cause[] {
   const out: Cause[] = [];
-  const rules = arr(spec.rules) ?? [];
+  const rules = asArray(spec.rules) ?? [];
   if (rules.length === 0 && spec.defaultBackend === undefined) {
     const shown = "[]networking.IngressRule(nil)";
     out.push({ field: "spec", reason: "FieldValueInvalid", message: `Invalid value: ${shown}: either \`defaultBackend\` or \`rules\` must be specified` });
   }
   if (spec.defaultBackend !== undefined) out.push(...backendCauses("spec.defaultBackend", spec.defaultBackend));
   rules.forEach((r, i) => {
-    const rule = rec(r) ?? {};
+    const rule = asRecord(r) ?? {};
     const host = str(rule.host) ?? "";
     if (host) out.push(...hostCauses(`spec.rules[${i}].host`, host));
-    const http = rec(rule.http);
+    const http = asRecord(rule.http);
     if (!http) return;
-    const paths = arr(http.paths) ?? [];
+    const paths = asArray(http.paths) ?? [];
     if (paths.length === 0) out.push(required(`spec.rules[${i}].http.paths`));
-    paths.forEach((p, j) => out.push(...httpPathCauses(`spec.rules[${i}].http.paths[${j}]`, rec(p) ?? {})));
+    paths.forEach((p, j) => out.push(...httpPathCauses(`spec.rules[${i}].http.paths[${j}]`, asRecord(p) ?? {})));
   });
-  (arr(spec.tls) ?? []).forEach((t, i) => {
-    (arr(rec(t)?.hosts) ?? []).forEach((h, j) => {
+  (asArray(spec.tls) ?? []).forEach((t, i) => {
+    (asArray(asRecord(t)?.hosts) ?? []).forEach((h, j) => {
       if (typeof h === "string") out.push(...hostCauses(`spec.tls[${i}].hosts[${j}]`, h));
     });
   });

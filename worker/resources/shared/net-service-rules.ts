@@ -17,14 +17,15 @@ import {
   required,
   type Cause,
 } from "./cfg-causes";
-import { arr, ensureRec, rec, specOf, str, type Json } from "./cfg-util";
+import { ensureRec, specOf } from "./cfg-util";
+import { asArray, asRecord, str, type Json } from "../../../shared/json";
 
 export const NODE_PORT_MIN = NODE_PORT_RANGE.min;
 export const NODE_PORT_MAX = NODE_PORT_RANGE.max;
 const CLIENT_IP_TIMEOUT_DEFAULT_SECONDS = 10800;
 const CLIENT_IP_TIMEOUT_MAX_SECONDS = 86400;
 
-const ports = (spec: Json | undefined): Json[] => (arr(spec?.ports) ?? []).map(rec).filter((p): p is Json => p !== undefined);
+const ports = (spec: Json | undefined): Json[] => (asArray(spec?.ports) ?? []).map(asRecord).filter((p): p is Json => p !== undefined);
 
 export function isHeadless(spec: Json | undefined): boolean {
   return spec?.clusterIP === "None";
@@ -39,7 +40,7 @@ function needsNodePorts(spec: Json | undefined): boolean {
 }
 
 function externallyAccessible(spec: Json): boolean {
-  return spec.type === "LoadBalancer" || spec.type === "NodePort" || (spec.type === "ClusterIP" && (arr(spec.externalIPs) ?? []).length > 0);
+  return spec.type === "LoadBalancer" || spec.type === "NodePort" || (spec.type === "ClusterIP" && (asArray(spec.externalIPs) ?? []).length > 0);
 }
 
 /** SetDefaults_Service plus the IP-family fields the allocator fills on a single-stack IPv4 cluster. */
@@ -48,7 +49,7 @@ export function applyServiceDefaults(obj: KubeObject): void {
   if (!spec) return;
   if (!spec.sessionAffinity) spec.sessionAffinity = "None";
   if (spec.sessionAffinity === "None") delete spec.sessionAffinityConfig;
-  if (spec.sessionAffinity === "ClientIP" && rec(rec(rec(spec.sessionAffinityConfig)?.clientIP))?.timeoutSeconds === undefined) {
+  if (spec.sessionAffinity === "ClientIP" && asRecord(asRecord(asRecord(spec.sessionAffinityConfig)?.clientIP))?.timeoutSeconds === undefined) {
     spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: CLIENT_IP_TIMEOUT_DEFAULT_SECONDS } };
   }
   if (!spec.type) spec.type = "ClusterIP";
@@ -59,18 +60,18 @@ export function applyServiceDefaults(obj: KubeObject): void {
   if (externallyAccessible(spec) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = "Cluster";
   if (spec.internalTrafficPolicy === undefined && spec.type !== "ExternalName") spec.internalTrafficPolicy = "Cluster";
   if (spec.type === "LoadBalancer" && spec.allocateLoadBalancerNodePorts === undefined) spec.allocateLoadBalancerNodePorts = true;
-  if (typeof spec.clusterIP === "string" && spec.clusterIP !== "" && (arr(spec.clusterIPs) ?? []).length === 0) {
+  if (typeof spec.clusterIP === "string" && spec.clusterIP !== "" && (asArray(spec.clusterIPs) ?? []).length === 0) {
     spec.clusterIPs = [spec.clusterIP];
   }
   if (needsClusterIP(spec)) {
-    const headlessNoSelector = isHeadless(spec) && Object.keys(rec(spec.selector) ?? {}).length === 0;
+    const headlessNoSelector = isHeadless(spec) && Object.keys(asRecord(spec.selector) ?? {}).length === 0;
     if (spec.ipFamilyPolicy === undefined) spec.ipFamilyPolicy = headlessNoSelector ? "RequireDualStack" : "SingleStack";
     if (spec.ipFamilies === undefined) spec.ipFamilies = ["IPv4"];
   }
-  const status = rec(obj.status);
+  const status = asRecord(obj.status);
   if (spec.type === "LoadBalancer" && status) {
-    for (const ing of arr(rec(status.loadBalancer)?.ingress) ?? []) {
-      const r = rec(ing);
+    for (const ing of asArray(asRecord(status.loadBalancer)?.ingress) ?? []) {
+      const r = asRecord(ing);
       if (r && r.ip && r.ipMode === undefined) r.ipMode = "VIP";
     }
   }
@@ -86,13 +87,13 @@ export function resetServiceStatus(obj: KubeObject): void {
  */
 export function carryAllocatedValues(obj: KubeObject, old: KubeObject): void {
   const spec = specOf(obj);
-  const oldSpec = rec(old.spec);
+  const oldSpec = asRecord(old.spec);
   if (!spec || !oldSpec) return;
   const type = spec.type || "ClusterIP";
   const next = { ...spec, type };
   if (needsClusterIP(oldSpec) && needsClusterIP(next)) {
     if (!spec.clusterIP && oldSpec.clusterIP) spec.clusterIP = oldSpec.clusterIP;
-    if ((arr(spec.clusterIPs) ?? []).length === 0 && spec.clusterIP === oldSpec.clusterIP && oldSpec.clusterIPs) {
+    if ((asArray(spec.clusterIPs) ?? []).length === 0 && spec.clusterIP === oldSpec.clusterIP && oldSpec.clusterIPs) {
       spec.clusterIPs = structuredClone(oldSpec.clusterIPs);
     }
   }
@@ -168,10 +169,10 @@ function portCauses(spec: Json): Cause[] {
 
 function clusterIPCauses(spec: Json): Cause[] {
   const out: Cause[] = [];
-  const ips = (arr(spec.clusterIPs) ?? []).map((v) => String(v));
+  const ips = (asArray(spec.clusterIPs) ?? []).map((v) => String(v));
   if (spec.type === "ExternalName") {
     if (ips.length > 0) out.push(forbidden("spec.clusterIPs", "may not be set for ExternalName services"));
-    if ((arr(spec.ipFamilies) ?? []).length > 0) out.push(forbidden("spec.ipFamilies", "may not be set for ExternalName services"));
+    if ((asArray(spec.ipFamilies) ?? []).length > 0) out.push(forbidden("spec.ipFamilies", "may not be set for ExternalName services"));
     if (spec.ipFamilyPolicy !== undefined) out.push(forbidden("spec.ipFamilyPolicy", "may not be set for ExternalName services"));
     const cname = (str(spec.externalName) ?? "").replace(/\.$/, "");
     if (cname) out.push(...dns1123SubdomainCauses("spec.externalName", cname));
@@ -191,17 +192,17 @@ function clusterIPCauses(spec: Json): Cause[] {
 }
 
 export function validateService(obj: KubeObject, old?: KubeObject): Cause[] {
-  const spec = rec(obj.spec) ?? {};
+  const spec = asRecord(obj.spec) ?? {};
   const out: Cause[] = metadataNameCauses(obj.metadata.name, "dns1035");
   if (ports(spec).length === 0 && !isHeadless(spec) && spec.type !== "ExternalName") out.push(required("spec.ports"));
   out.push(...portCauses(spec));
   out.push(...clusterIPCauses(spec));
-  (arr(spec.externalIPs) ?? []).forEach((ip, i) => out.push(...ipCauses(`spec.externalIPs[${i}]`, String(ip))));
-  const timeout = rec(rec(spec.sessionAffinityConfig)?.clientIP)?.timeoutSeconds;
+  (asArray(spec.externalIPs) ?? []).forEach((ip, i) => out.push(...ipCauses(`spec.externalIPs[${i}]`, String(ip))));
+  const timeout = asRecord(asRecord(spec.sessionAffinityConfig)?.clientIP)?.timeoutSeconds;
   if (spec.sessionAffinity === "ClientIP" && (typeof timeout !== "number" || timeout <= 0 || timeout > CLIENT_IP_TIMEOUT_MAX_SECONDS)) {
     out.push(invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout, `must be greater than 0 and less than ${CLIENT_IP_TIMEOUT_MAX_SECONDS}`));
   }
-  if (spec.type !== "LoadBalancer" && (arr(spec.loadBalancerSourceRanges) ?? []).length > 0) {
+  if (spec.type !== "LoadBalancer" && (asArray(spec.loadBalancerSourceRanges) ?? []).length > 0) {
     out.push(forbidden("spec.loadBalancerSourceRanges", "may only be used when `type` is 'LoadBalancer'"));
   }
   if (spec.type === "LoadBalancer" && typeof spec.loadBalancerIP === "string" && spec.loadBalancerIP !== "") {
@@ -210,7 +211,7 @@ export function validateService(obj: KubeObject, old?: KubeObject): Cause[] {
   if (!externallyAccessible(spec) && spec.externalTrafficPolicy) {
     out.push(invalid("spec.externalTrafficPolicy", spec.externalTrafficPolicy, "may only be set for externally-accessible services"));
   }
-  if (old) out.push(...clusterIPUpdateCauses(spec, rec(old.spec) ?? {}));
+  if (old) out.push(...clusterIPUpdateCauses(spec, asRecord(old.spec) ?? {}));
   return out;
 }
 
@@ -218,8 +219,8 @@ export function validateService(obj: KubeObject, old?: KubeObject): Cause[] {
 function clusterIPUpdateCauses(spec: Json, oldSpec: Json): Cause[] {
   if (spec.type === "ExternalName" || oldSpec.type === "ExternalName") return [];
   if (isHeadless(spec) && isHeadless(oldSpec)) return [];
-  const ips = (arr(spec.clusterIPs) ?? []).map(String);
-  const oldIps = (arr(oldSpec.clusterIPs) ?? []).map(String);
+  const ips = (asArray(spec.clusterIPs) ?? []).map(String);
+  const oldIps = (asArray(oldSpec.clusterIPs) ?? []).map(String);
   if (oldIps.length === 0) return [];
   if (ips.length === 0) return [invalid("spec.clusterIPs[0]", ips, "primary clusterIP can not be unset")];
   const out: Cause[] = [];

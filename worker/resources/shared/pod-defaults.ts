@@ -1,6 +1,6 @@
 // kube-apiserver's defaulting for PodSpec (pkg/apis/core/v1/defaults.go), in place on raw
 // JSON: it runs before the schema parse, so every step tolerates shapes the parse rejects.
-import { arr, rec, str, type Json } from "./cfg-util";
+import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import { VOLUME_SOURCES } from "./pod-volume-schema";
 
 /** 0644, the mode of projected/secret/configMap/downwardAPI files unless told otherwise. */
@@ -20,18 +20,18 @@ export function defaultPullPolicy(image: string | undefined): "Always" | "IfNotP
 }
 
 function records(v: unknown): Json[] {
-  return (arr(v) ?? []).map(rec).filter((x): x is Json => x !== undefined);
+  return (asArray(v) ?? []).map(asRecord).filter((x): x is Json => x !== undefined);
 }
 
 function defaultHttpGet(handler: unknown): void {
-  const http = rec(rec(handler)?.httpGet);
+  const http = asRecord(asRecord(handler)?.httpGet);
   if (!http) return;
   if (!http.path) http.path = "/";
   if (!http.scheme) http.scheme = "HTTP";
 }
 
 function defaultProbe(probe: unknown): void {
-  const p = rec(probe);
+  const p = asRecord(probe);
   if (!p) return;
   if (!p.timeoutSeconds) p.timeoutSeconds = 1;
   if (!p.periodSeconds) p.periodSeconds = 10;
@@ -42,7 +42,7 @@ function defaultProbe(probe: unknown): void {
 
 function defaultFieldRefs(items: unknown): void {
   for (const item of records(items)) {
-    const ref = rec(item.fieldRef);
+    const ref = asRecord(item.fieldRef);
     if (ref && !ref.apiVersion) ref.apiVersion = "v1";
   }
 }
@@ -55,10 +55,10 @@ function defaultContainer(c: Json): void {
   if (c.resources === undefined || c.resources === null) c.resources = {};
   for (const p of records(c.ports)) if (!p.protocol) p.protocol = "TCP";
   for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) defaultProbe(c[probe]);
-  const lifecycle = rec(c.lifecycle);
+  const lifecycle = asRecord(c.lifecycle);
   if (lifecycle) for (const h of ["postStart", "preStop"]) defaultHttpGet(lifecycle[h]);
   for (const e of records(c.env)) {
-    const ref = rec(rec(e.valueFrom)?.fieldRef);
+    const ref = asRecord(asRecord(e.valueFrom)?.fieldRef);
     if (ref && !ref.apiVersion) ref.apiVersion = "v1";
   }
 }
@@ -67,18 +67,18 @@ function defaultVolume(vol: Json): void {
   // SetDefaults_Volume: a volume naming no source is an emptyDir.
   if (!VOLUME_SOURCES.some((k) => vol[k] !== undefined && vol[k] !== null)) vol.emptyDir = {};
   for (const key of ["secret", "configMap", "downwardAPI", "projected"]) {
-    const src = rec(vol[key]);
+    const src = asRecord(vol[key]);
     if (src && src.defaultMode === undefined) src.defaultMode = DEFAULT_FILE_MODE;
   }
-  defaultFieldRefs(rec(vol.downwardAPI)?.items);
-  for (const source of records(rec(vol.projected)?.sources)) {
-    const token = rec(source.serviceAccountToken);
+  defaultFieldRefs(asRecord(vol.downwardAPI)?.items);
+  for (const source of records(asRecord(vol.projected)?.sources)) {
+    const token = asRecord(source.serviceAccountToken);
     if (token && token.expirationSeconds === undefined) token.expirationSeconds = DEFAULT_TOKEN_EXPIRATION_SECONDS;
-    defaultFieldRefs(rec(source.downwardAPI)?.items);
+    defaultFieldRefs(asRecord(source.downwardAPI)?.items);
   }
-  const hostPath = rec(vol.hostPath);
+  const hostPath = asRecord(vol.hostPath);
   if (hostPath && hostPath.type === undefined) hostPath.type = "";
-  const claimSpec = rec(rec(rec(vol.ephemeral)?.volumeClaimTemplate)?.spec);
+  const claimSpec = asRecord(asRecord(asRecord(vol.ephemeral)?.volumeClaimTemplate)?.spec);
   if (claimSpec && !claimSpec.volumeMode) claimSpec.volumeMode = "Filesystem";
 }
 
@@ -108,10 +108,10 @@ export function applyPodOnlyDefaults(spec: Json): void {
   if (spec.enableServiceLinks === undefined || spec.enableServiceLinks === null) spec.enableServiceLinks = true;
   for (const list of ["initContainers", "containers"]) {
     for (const c of records(spec[list])) {
-      const resources = rec(c.resources);
-      const limits = rec(resources?.limits);
+      const resources = asRecord(c.resources);
+      const limits = asRecord(resources?.limits);
       if (!resources || !limits || Object.keys(limits).length === 0) continue;
-      const requests = rec(resources.requests) ?? {};
+      const requests = asRecord(resources.requests) ?? {};
       for (const [name, value] of Object.entries(limits)) if (requests[name] === undefined) requests[name] = value;
       resources.requests = requests;
     }

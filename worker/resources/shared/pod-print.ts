@@ -2,11 +2,11 @@
 // (pkg/printers/internalversion/printers.go), and the pod's QoS class (GetPodQOS).
 import { parseQuantity } from "./cfg-quantity";
 import { since } from "./cfg-print";
-import { arr, rec, str, type Json } from "./cfg-util";
+import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import type { KubeObject } from "../types";
 
 function records(v: unknown): Json[] {
-  return (arr(v) ?? []).map((x) => rec(x) ?? {});
+  return (asArray(v) ?? []).map((x) => asRecord(x) ?? {});
 }
 
 const QOS_RESOURCES = ["cpu", "memory"];
@@ -17,13 +17,13 @@ export function qosClass(spec: Json): "Guaranteed" | "Burstable" | "BestEffort" 
   const limits = new Map<string, number>();
   let guaranteed = true;
   for (const c of [...records(spec.initContainers), ...records(spec.containers)]) {
-    const res = rec(c.resources) ?? {};
-    for (const [name, q] of Object.entries(rec(res.requests) ?? {})) {
+    const res = asRecord(c.resources) ?? {};
+    for (const [name, q] of Object.entries(asRecord(res.requests) ?? {})) {
       const v = parseQuantity(q) ?? 0;
       if (QOS_RESOURCES.includes(name) && v !== 0) requests.set(name, (requests.get(name) ?? 0) + v);
     }
     const found = new Set<string>();
-    for (const [name, q] of Object.entries(rec(res.limits) ?? {})) {
+    for (const [name, q] of Object.entries(asRecord(res.limits) ?? {})) {
       const v = parseQuantity(q) ?? 0;
       if (QOS_RESOURCES.includes(name) && v !== 0) {
         found.add(name);
@@ -78,8 +78,8 @@ function later(a: string | undefined, b: string | undefined): string | undefined
 
 /** The READY, STATUS and RESTARTS cells of printPod. */
 export function podStatusCells(pod: KubeObject, now: Date): { ready: string; status: string; restarts: string } {
-  const spec = rec(pod.spec) ?? {};
-  const status = rec(pod.status) ?? {};
+  const spec = asRecord(pod.spec) ?? {};
+  const status = asRecord(pod.status) ?? {};
   const phase = str(status.phase) ?? "";
   let reason = str(status.reason) || phase;
   if (records(status.conditions).some((c) => c.type === "PodScheduled" && c.reason === "SchedulingGated")) reason = "SchedulingGated";
@@ -149,15 +149,15 @@ export function podStatusCells(pod: KubeObject, now: Date): { ready: string; sta
 
 /** The READINESS GATES cell: "<none>", else true gates over all gates. */
 export function readinessGatesCell(pod: KubeObject): string {
-  const gates = records(rec(pod.spec)?.readinessGates).map((g) => str(g.conditionType) ?? "");
+  const gates = records(asRecord(pod.spec)?.readinessGates).map((g) => str(g.conditionType) ?? "");
   if (gates.length === 0) return "<none>";
-  const conditions = records(rec(pod.status)?.conditions);
+  const conditions = records(asRecord(pod.status)?.conditions);
   const trueCount = gates.filter((g) => conditions.find((c) => c.type === g)?.status === "True").length;
   return `${trueCount}/${gates.length}`;
 }
 
 /** The IP cell: the first of status.podIPs (status.podIP when a writer set only that). */
 export function podIPCell(pod: KubeObject): string {
-  const status = rec(pod.status) ?? {};
+  const status = asRecord(pod.status) ?? {};
   return str(records(status.podIPs)[0]?.ip) || str(status.podIP) || "<none>";
 }

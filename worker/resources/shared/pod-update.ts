@@ -1,15 +1,15 @@
 // ValidatePodUpdate: a Pod's spec is frozen after creation except container images,
 // activeDeadlineSeconds, added tolerations, removed scheduling gates and a negative grace
 // period set to 1. The forbidden cause carries upstream's message (plus a short diff).
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { forbidden, invalid, type Cause } from "./cfg-causes";
-import { arr, rec, type Json } from "./cfg-util";
+import { asArray, asRecord, type Json } from "../../../shared/json";
 
 export const POD_UPDATE_FORBIDDEN =
   "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
 function records(v: unknown): Json[] {
-  return (arr(v) ?? []).map((x) => rec(x) ?? {});
+  return (asArray(v) ?? []).map((x) => asRecord(x) ?? {});
 }
 
 /** validateOnlyAddedTolerations: every old toleration must remain (tolerationSeconds may change). */

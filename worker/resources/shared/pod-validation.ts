@@ -1,7 +1,7 @@
 // ValidatePodSpec's most used rules (pkg/apis/core/validation), with upstream's messages
 // and field paths, for Pods (`spec`) and pod templates (`spec.template.spec`) alike.
 import { metadataNameCauses, dns1123LabelCauses, dns1123SubdomainCauses, duplicate, forbidden, invalid, portNameCauses, portNumCauses, required, type Cause } from "./cfg-causes";
-import { arr, rec, str, type Json } from "./cfg-util";
+import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import { parseQuantity } from "./cfg-quantity";
 import { VOLUME_SOURCES } from "./pod-volume-schema";
 
@@ -10,7 +10,7 @@ export { metadataNameCauses };
 const MAX_INT32 = 2147483647;
 
 function records(v: unknown): Json[] {
-  return (arr(v) ?? []).map((x) => rec(x) ?? {});
+  return (asArray(v) ?? []).map((x) => asRecord(x) ?? {});
 }
 
 function probeCauses(path: string, probe: Json, mustBeOneSuccess: boolean): Cause[] {
@@ -25,7 +25,7 @@ function probeCauses(path: string, probe: Json, mustBeOneSuccess: boolean): Caus
   if (mustBeOneSuccess && typeof probe.successThreshold === "number" && probe.successThreshold !== 1) {
     causes.push(invalid(`${path}.successThreshold`, probe.successThreshold, "must be 1"));
   }
-  const port = rec(probe.httpGet)?.port ?? rec(probe.tcpSocket)?.port;
+  const port = asRecord(probe.httpGet)?.port ?? asRecord(probe.tcpSocket)?.port;
   if (typeof port === "number") {
     const at = probe.httpGet !== undefined ? `${path}.httpGet.port` : `${path}.tcpSocket.port`;
     causes.push(...portNumCauses(at, port));
@@ -35,8 +35,8 @@ function probeCauses(path: string, probe: Json, mustBeOneSuccess: boolean): Caus
 
 function resourceCauses(path: string, resources: Json): Cause[] {
   const causes: Cause[] = [];
-  const limits = rec(resources.limits) ?? {};
-  const requests = rec(resources.requests) ?? {};
+  const limits = asRecord(resources.limits) ?? {};
+  const requests = asRecord(resources.requests) ?? {};
   for (const [name, value] of Object.entries(requests)) {
     const limit = limits[name];
     const r = parseQuantity(value);
@@ -111,12 +111,12 @@ function containerCauses(at: string, c: Json, ctx: ContainerContext): Cause[] {
 
   const probes: [string, boolean][] = [["livenessProbe", true], ["readinessProbe", false], ["startupProbe", true]];
   for (const [key, oneSuccess] of probes) {
-    const probe = rec(c[key]);
+    const probe = asRecord(c[key]);
     if (!probe) continue;
     if (ctx.init && c.restartPolicy !== "Always") causes.push(forbidden(`${at}.${key}`, "may not be set for init containers without restartPolicy=Always"));
     else causes.push(...probeCauses(`${at}.${key}`, probe, oneSuccess));
   }
-  const resources = rec(c.resources);
+  const resources = asRecord(c.resources);
   if (resources) causes.push(...resourceCauses(`${at}.resources`, resources));
   return causes;
 }
@@ -136,11 +136,11 @@ function volumeCauses(path: string, spec: Json): { causes: Cause[]; names: Set<s
     const sources = VOLUME_SOURCES.filter((k) => vol[k] !== undefined && vol[k] !== null);
     if (sources.length === 0) causes.push(required(at, "must specify a volume type"));
     else if (sources.length > 1) causes.push(forbidden(`${at}.${sources[1]}`, "may not specify more than 1 volume type"));
-    const hostPath = rec(vol.hostPath);
+    const hostPath = asRecord(vol.hostPath);
     if (hostPath && !str(hostPath.path)) causes.push(required(`${at}.hostPath.path`));
-    const pvc = rec(vol.persistentVolumeClaim);
+    const pvc = asRecord(vol.persistentVolumeClaim);
     if (pvc && !str(pvc.claimName)) causes.push(required(`${at}.persistentVolumeClaim.claimName`));
-    const secret = rec(vol.secret);
+    const secret = asRecord(vol.secret);
     if (secret && !str(secret.secretName)) causes.push(required(`${at}.secret.secretName`));
   });
   return { causes, names };
@@ -187,7 +187,7 @@ export function validatePodSpec(path: string, given: Json | undefined, extraVolu
   if (typeof deadline === "number" && (deadline < 1 || deadline > MAX_INT32)) {
     causes.push(invalid(`${path}.activeDeadlineSeconds`, deadline, `must be between 1 and ${MAX_INT32}, inclusive`));
   }
-  if (spec.dnsPolicy === "None" && !rec(spec.dnsConfig)) causes.push(required(`${path}.dnsConfig`, "must provide `dnsConfig` when `dnsPolicy` is None"));
+  if (spec.dnsPolicy === "None" && !asRecord(spec.dnsConfig)) causes.push(required(`${path}.dnsConfig`, "must provide `dnsConfig` when `dnsPolicy` is None"));
   for (const f of ["hostname", "subdomain"]) {
     const v = str(spec[f]);
     if (v) causes.push(...dns1123LabelCauses(`${path}.${f}`, v));

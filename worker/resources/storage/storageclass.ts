@@ -1,12 +1,13 @@
 // StorageClass (storage.k8s.io/v1, cluster-scoped): top-level fields, no spec. Provisioner,
 // parameters, reclaimPolicy and volumeBindingMode are fixed after creation.
 import { z } from "zod";
-import { deepEqual } from "../../lib/deep-equal";
+import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject } from "../types";
 import { forbidden, immutable, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/cfg-causes";
 import { topologySelectorTermSchema } from "../shared/cfg-core-schemas";
-import { arr, dropGeneration, rec, str } from "../shared/cfg-util";
+import { dropGeneration } from "../shared/cfg-util";
+import { asArray, asRecord, str } from "../../../shared/json";
 
 const DEFAULT_CLASS_ANNOTATIONS = ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"];
 const MAX_PARAMETERS = 512;
@@ -36,11 +37,11 @@ function validateStorageClass(obj: KubeObject, old?: KubeObject): Cause[] {
   const provisioner = str(obj.provisioner) ?? "";
   if (provisioner === "") causes.push(required("provisioner"));
   else causes.push(...qualifiedNameCauses("provisioner", provisioner));
-  if (Object.keys(rec(obj.parameters) ?? {}).length > MAX_PARAMETERS) {
+  if (Object.keys(asRecord(obj.parameters) ?? {}).length > MAX_PARAMETERS) {
     causes.push({ field: "parameters", reason: "FieldValueTooMany", message: `Too many: must have at most ${MAX_PARAMETERS} items` });
   }
-  (arr(obj.allowedTopologies) ?? []).forEach((t, i) => {
-    if ((arr(rec(t)?.matchLabelExpressions) ?? []).length === 0) {
+  (asArray(obj.allowedTopologies) ?? []).forEach((t, i) => {
+    if ((asArray(asRecord(t)?.matchLabelExpressions) ?? []).length === 0) {
       causes.push(required(`allowedTopologies[${i}].matchLabelExpressions`, "must have at least one label match expression"));
     }
   });
