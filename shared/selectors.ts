@@ -1,5 +1,6 @@
 // Label and field selectors, parsed and matched as apimachinery's labels.Parse and
 // fields.ParseSelector do, with their error messages (kubectl shows them verbatim).
+import { asArray, asRecord, records } from "./json";
 import { badRequest } from "./status-error";
 
 export type LabelOperator = "in" | "notin" | "=" | "==" | "!=" | "exists" | "!" | "gt" | "lt";
@@ -431,4 +432,27 @@ export function matchFields<T extends Named>(selector: FieldSelector, obj: T, de
 /** The value a selector requires for `field` exactly (`metadata.name=x`), if any. */
 export function requiredFieldValue(selector: FieldSelector, field: string): string | undefined {
   return selector.find((r) => r.field === field && r.operator === "=")?.value;
+}
+
+/** LabelSelectorAsSelector(...).String(): requirements sorted by key, values sorted; "" when empty. */
+export function selectorString(selector: unknown): string {
+  const s = asRecord(selector);
+  if (!s) return "";
+  const reqs: { key: string; text: string }[] = [];
+  for (const [k, v] of Object.entries(asRecord(s.matchLabels) ?? {})) reqs.push({ key: k, text: `${k}=${String(v)}` });
+  for (const e of records(s.matchExpressions)) {
+    const key = String(e.key ?? "");
+    const values = [...new Set((asArray(e.values) ?? []).map(String))].sort().join(",");
+    if (e.operator === "In") reqs.push({ key, text: `${key} in (${values})` });
+    else if (e.operator === "NotIn") reqs.push({ key, text: `${key} notin (${values})` });
+    else if (e.operator === "Exists") reqs.push({ key, text: key });
+    else if (e.operator === "DoesNotExist") reqs.push({ key, text: `!${key}` });
+  }
+  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return reqs.map((r) => r.text).join(",");
+}
+
+/** metav1.FormatLabelSelector: as selectorString, "<none>" when empty. */
+export function formatLabelSelector(selector: unknown): string {
+  return selectorString(selector) || "<none>";
 }

@@ -7,7 +7,8 @@ import { resourceByPlural } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
 import { StoreError } from "../store/types";
-import { KUBE_DNS_SERVICE_IP, KUBERNETES_SERVICE_IP } from "../../shared/cluster-network";
+import { KUBE_DNS_SERVICE_IP } from "../../shared/cluster-network";
+import { kubernetesService } from "../resources/core/kubernetes-service";
 import { validateObject } from "./validate";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
@@ -36,18 +37,7 @@ async function ensureNamespaces(store: Store, now: Date): Promise<void> {
 
 /** The `kubernetes` Service in default, at the first address of the service range (as upstream). */
 function ensureKubernetesService(store: Store, now: Date): Promise<void> {
-  return createOnce(store, now, "", "services", {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
-    spec: {
-      type: "ClusterIP",
-      clusterIP: KUBERNETES_SERVICE_IP,
-      clusterIPs: [KUBERNETES_SERVICE_IP],
-      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 443 }],
-      sessionAffinity: "None",
-    },
-  });
+  return createOnce(store, now, "", "services", kubernetesService());
 }
 
 /**

@@ -3,6 +3,7 @@
 import { isRecord, rec, records, str, type Json } from "../../shared/json";
 import { timestamp } from "../../shared/time";
 import { parseQuantity } from "../resources/shared/cfg-quantity";
+import { RESOURCES } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { ResourceRef } from "./types";
 
@@ -18,31 +19,12 @@ export const PVS: ResourceRef = { group: "", resource: "persistentvolumes" };
 export const PVCS: ResourceRef = { group: "", resource: "persistentvolumeclaims" };
 export const STORAGE_CLASSES: ResourceRef = { group: "storage.k8s.io", resource: "storageclasses" };
 
-/** Every kind the loop caches, with its Kind and scope: what GC and namespace deletion walk. */
-export const KNOWN_KINDS: readonly { ref: ResourceRef; kind: string; namespaced: boolean }[] = [
-  { ref: PODS, kind: "Pod", namespaced: true },
-  { ref: SERVICES, kind: "Service", namespaced: true },
-  { ref: ENDPOINTS, kind: "Endpoints", namespaced: true },
-  { ref: { group: "", resource: "configmaps" }, kind: "ConfigMap", namespaced: true },
-  { ref: { group: "", resource: "secrets" }, kind: "Secret", namespaced: true },
-  { ref: SERVICE_ACCOUNTS, kind: "ServiceAccount", namespaced: true },
-  { ref: PVCS, kind: "PersistentVolumeClaim", namespaced: true },
-  { ref: { group: "", resource: "events" }, kind: "Event", namespaced: true },
-  { ref: { group: "", resource: "limitranges" }, kind: "LimitRange", namespaced: true },
-  { ref: { group: "", resource: "resourcequotas" }, kind: "ResourceQuota", namespaced: true },
-  { ref: { group: "apps", resource: "deployments" }, kind: "Deployment", namespaced: true },
-  { ref: { group: "apps", resource: "replicasets" }, kind: "ReplicaSet", namespaced: true },
-  { ref: { group: "apps", resource: "statefulsets" }, kind: "StatefulSet", namespaced: true },
-  { ref: { group: "apps", resource: "controllerrevisions" }, kind: "ControllerRevision", namespaced: true },
-  { ref: { group: "networking.k8s.io", resource: "ingresses" }, kind: "Ingress", namespaced: true },
-  { ref: ENDPOINT_SLICES, kind: "EndpointSlice", namespaced: true },
-  { ref: LEASES, kind: "Lease", namespaced: true },
-  { ref: NAMESPACES, kind: "Namespace", namespaced: false },
-  { ref: NODES, kind: "Node", namespaced: false },
-  { ref: PVS, kind: "PersistentVolume", namespaced: false },
-  { ref: STORAGE_CLASSES, kind: "StorageClass", namespaced: false },
-  { ref: { group: "networking.k8s.io", resource: "ingressclasses" }, kind: "IngressClass", namespaced: false },
-];
+/** Every kind the loop caches, with its Kind and scope: what GC and namespace deletion walk. From the registry. */
+export const KNOWN_KINDS: readonly { ref: ResourceRef; kind: string; namespaced: boolean }[] = RESOURCES.map((def) => ({
+  ref: { group: def.group, resource: def.plural },
+  kind: def.kind,
+  namespaced: def.namespaced,
+}));
 
 
 export function stringMap(v: unknown): Record<string, string> {

@@ -1,6 +1,7 @@
 // Service addresses as a controller: backfills ClusterIPs and NodePorts admission did not assign
 // (objects restored or imported around it), keeps the `kubernetes` Service, and publishes
 // LoadBalancer ingress through a small provider seam (node addresses today, a cloud LB later).
+import { kubernetesService } from "../resources/core/kubernetes-service";
 import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
 import { conditionOf, isDeleting, NODES, SERVICES } from "./cluster-util";
@@ -13,7 +14,6 @@ import { intToIp, parseCidr } from "../../shared/ipv4";
  * https with targetPort 443, because the control plane (the Worker) serves HTTPS on 443 and
  * the agent's service proxy forwards the ClusterIP there. Its Endpoints are not ours (no selector).
  */
-export const KUBERNETES_SERVICE_PORT = { name: "https", port: 443, protocol: "TCP", targetPort: 443 };
 
 /** Where a LoadBalancer Service's status.loadBalancer.ingress comes from. */
 export interface LoadBalancerProvider {
@@ -45,16 +45,6 @@ export function clusterDnsIp(config: ControllerConfig): string {
   return intToIp(parseCidr(config.serviceClusterIpCidr).base + 10);
 }
 
-function kubernetesService(config: ControllerConfig): KubeObject {
-  const ip = kubernetesServiceIp(config);
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
-    spec: { type: "ClusterIP", clusterIP: ip, clusterIPs: [ip], ports: [KUBERNETES_SERVICE_PORT], sessionAffinity: "None" },
-  };
-}
-
 function needsClusterIp(spec: Json): boolean {
   return (str(spec.type) ?? "ClusterIP") !== "ExternalName" && spec.clusterIP !== "None" && !str(spec.clusterIP);
 }
@@ -70,7 +60,7 @@ export function serviceController(lb: LoadBalancerProvider = nodeAddressLoadBala
     reconcile(snapshot: Snapshot, _now: Date, config: ControllerConfig) {
       const actions: Action[] = [];
       const services = snapshot.list(SERVICES);
-      if (!snapshot.get(SERVICES, "default", "kubernetes")) actions.push({ type: "create", ref: SERVICES, object: kubernetesService(config) });
+      if (!snapshot.get(SERVICES, "default", "kubernetes")) actions.push({ type: "create", ref: SERVICES, object: kubernetesService(kubernetesServiceIp(config)) });
 
       const usedIps = new Set<string>([kubernetesServiceIp(config), clusterDnsIp(config)]);
       const usedPorts = new Set<number>();

@@ -1,5 +1,6 @@
 // The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets and
 // StatefulSets: `kubectl scale` patches it; only spec.replicas flows back.
+import { selectorString } from "../../../shared/selectors";
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { field } from "../../resources/meta";
 import { fieldManagerOf } from "../admission";
@@ -11,26 +12,6 @@ import { getObject, keyOf, revisionOf } from "../writes";
 import { userAgentManager } from "./create";
 import { guaranteedUpdate } from "./guaranteed-update";
 import { commitUpdate } from "./commit-update";
-
-/** metav1.FormatLabelSelector: `app=web,tier in (a,b),!x`. */
-export function formatSelector(selector: unknown): string {
-  const parts: string[] = [];
-  const matchLabels = field(selector, "matchLabels");
-  if (matchLabels && typeof matchLabels === "object") {
-    for (const [k, v] of Object.entries(matchLabels as Record<string, string>).sort()) parts.push(`${k}=${v}`);
-  }
-  const exprs = field(selector, "matchExpressions");
-  if (Array.isArray(exprs)) {
-    for (const e of exprs as { key: string; operator: string; values?: string[] }[]) {
-      const values = [...(e.values ?? [])].sort().join(",");
-      if (e.operator === "In") parts.push(`${e.key} in (${values})`);
-      else if (e.operator === "NotIn") parts.push(`${e.key} notin (${values})`);
-      else if (e.operator === "Exists") parts.push(e.key);
-      else if (e.operator === "DoesNotExist") parts.push(`!${e.key}`);
-    }
-  }
-  return parts.join(",");
-}
 
 export function toScale(def: ResourceDef, obj: KubeObject): KubeObject {
   const m = obj.metadata;
@@ -47,7 +28,7 @@ export function toScale(def: ResourceDef, obj: KubeObject): KubeObject {
     spec: { replicas: Number(field(obj, "spec", "replicas") ?? 0) },
     status: {
       replicas: Number(field(obj, "status", "replicas") ?? 0),
-      selector: formatSelector(field(obj, "spec", "selector")),
+      selector: selectorString(field(obj, "spec", "selector")),
     },
   };
 }

@@ -1,11 +1,11 @@
 // Deployment (apps/v1): replicas and a rollout strategy over a pod template; the deployment
 // controller turns it into ReplicaSets. Defaults as SetDefaults_Deployment.
+import { selectorString } from "../../../shared/selectors";
 import { z } from "zod";
 import {
   AGE_COLUMN,
   NAME_COLUMN,
   age,
-  bumpGenerationOnSpecChange,
   intOrString,
   labelSelectorSchema,
   mapList,
@@ -13,7 +13,7 @@ import {
   resource,
 } from "../meta";
 import { forbidden, invalid, type Cause } from "../shared/cfg-causes";
-import { specOf } from "../shared/cfg-util";
+
 import { asRecord, type Json } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import {
@@ -23,10 +23,8 @@ import {
   applyTemplateDefaults,
   containerCells,
   count,
-  keepStatus,
-  resetForCreate,
-  selectorString,
   validateWorkload,
+  workloadPrepare,
 } from "./workload-rules";
 
 export const workloadConditionSchema = z.object({
@@ -170,17 +168,7 @@ export const deployments = resource({
       selectorString(asRecord(o.spec)?.selector),
     ];
   },
-  prepareForCreate(obj) {
-    const spec = specOf(obj);
-    if (spec) applyDefaults(spec);
-    resetForCreate(obj);
-  },
-  prepareForUpdate(obj, old) {
-    const spec = specOf(obj);
-    if (spec) applyDefaults(spec);
-    keepStatus(obj, old);
-    bumpGenerationOnSpecChange(obj, old);
-  },
+  ...workloadPrepare(applyDefaults),
   validate(obj, old) {
     const causes = validateWorkload(obj, old, { selectorNoun: "deployment", selectorImmutable: true });
     const spec = asRecord(obj.spec);

@@ -1,7 +1,8 @@
 // ReplicaSet (apps/v1): keeps N pods from a template; owned by Deployments, usable alone.
+import { formatLabelSelector } from "../../../shared/selectors";
 import { z } from "zod";
-import { AGE_COLUMN, NAME_COLUMN, age, bumpGenerationOnSpecChange, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
-import { specOf } from "../shared/cfg-util";
+import { AGE_COLUMN, NAME_COLUMN, age, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
+
 import { asRecord } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import { workloadConditionSchema } from "./deployment";
@@ -12,10 +13,8 @@ import {
   applyTemplateDefaults,
   containerCells,
   count,
-  formatLabelSelector,
-  keepStatus,
-  resetForCreate,
   validateWorkload,
+  workloadPrepare,
 } from "./workload-rules";
 
 export const replicaSetSchema = objectSchema({
@@ -85,16 +84,6 @@ export const replicasets = resource({
       formatLabelSelector(asRecord(o.spec)?.selector),
     ];
   },
-  prepareForCreate(obj) {
-    const spec = specOf(obj);
-    if (spec) applyDefaults(spec);
-    resetForCreate(obj);
-  },
-  prepareForUpdate(obj, old) {
-    const spec = specOf(obj);
-    if (spec) applyDefaults(spec);
-    keepStatus(obj, old);
-    bumpGenerationOnSpecChange(obj, old);
-  },
+  ...workloadPrepare(applyDefaults),
   validate: (obj, old) => validateWorkload(obj, old, { selectorNoun: "deployment", selectorImmutable: true }),
 });

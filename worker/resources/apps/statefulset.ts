@@ -3,10 +3,10 @@
 // retention policy may change (ValidateStatefulSetUpdate).
 import { z } from "zod";
 import { deepEqual } from "../../../shared/deep-equal";
-import { AGE_COLUMN, NAME_COLUMN, age, atomicList, bumpGenerationOnSpecChange, intOrString, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
+import { AGE_COLUMN, NAME_COLUMN, age, atomicList, intOrString, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
 import { persistentVolumeClaimSchema } from "../core/persistentvolumeclaim";
 import { forbidden, invalid, type Cause } from "../shared/cfg-causes";
-import { specOf } from "../shared/cfg-util";
+
 import { asArray, asRecord, type Json } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import {
@@ -15,9 +15,8 @@ import {
   applyTemplateDefaults,
   containerCells,
   count,
-  keepStatus,
-  resetForCreate,
   validateWorkload,
+  workloadPrepare,
 } from "./workload-rules";
 import { workloadConditionSchema } from "./deployment";
 
@@ -152,17 +151,7 @@ export const statefulsets = resource({
     const [names, images] = containerCells(o);
     return [o.metadata.name ?? "", `${count(o, "status", "readyReplicas")}/${count(o, "spec", "replicas")}`, age(o, now), names, images];
   },
-  prepareForCreate(obj) {
-    const spec = specOf(obj);
-    if (spec) applyDefaults(spec);
-    resetForCreate(obj);
-  },
-  prepareForUpdate(obj, old) {
-    const spec = specOf(obj);
-    if (spec) applyDefaults(spec);
-    keepStatus(obj, old);
-    bumpGenerationOnSpecChange(obj, old);
-  },
+  ...workloadPrepare(applyDefaults),
   validate(obj, old) {
     // The selector falls under the frozen-spec rule below, not a separate "immutable" cause.
     const claims = (asArray(asRecord(obj.spec)?.volumeClaimTemplates) ?? []).map((c) => String(asRecord(asRecord(c)?.metadata)?.name ?? ""));

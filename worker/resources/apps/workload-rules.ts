@@ -4,49 +4,29 @@ import { labelSelectorFromSpec, matchLabels } from "../../../shared/selectors";
 import { deepEqual } from "../../../shared/deep-equal";
 import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
+import { bumpGenerationOnSpecChange } from "../meta";
+import { specOf } from "../shared/cfg-util";
 import { applyPodSpecDefaults } from "../shared/pod-defaults";
 import { validatePodSpec } from "../shared/pod-validation";
-import type { KubeObject, PrinterColumn } from "../types";
+import type { KubeObject, PrinterColumn, ResourceDef } from "../types";
 
 export const CONTAINERS_COLUMN: PrinterColumn = { name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1 };
 export const IMAGES_COLUMN: PrinterColumn = { name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1 };
 export const SELECTOR_COLUMN: PrinterColumn = { name: "Selector", type: "string", description: "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.", priority: 1 };
 
-function records(v: unknown): Json[] {
+/** The items of an array as objects, a non-object as `{}`: indexes stay, as field paths name them. */
+function itemsAsRecords(v: unknown): Json[] {
   return (asArray(v) ?? []).map((x) => asRecord(x) ?? {});
 }
 
 export function templateContainers(obj: KubeObject): Json[] {
-  return records(asRecord(asRecord(asRecord(obj.spec)?.template)?.spec)?.containers);
+  return itemsAsRecords(asRecord(asRecord(asRecord(obj.spec)?.template)?.spec)?.containers);
 }
 
 /** layoutContainerCells: names and images joined with commas. */
 export function containerCells(obj: KubeObject): [string, string] {
   const containers = templateContainers(obj);
   return [containers.map((c) => str(c.name) ?? "").join(","), containers.map((c) => str(c.image) ?? "").join(",")];
-}
-
-/** LabelSelectorAsSelector(...).String(): requirements sorted by key, values sorted; "" when empty. */
-export function selectorString(selector: unknown): string {
-  const s = asRecord(selector);
-  if (!s) return "";
-  const reqs: { key: string; text: string }[] = [];
-  for (const [k, v] of Object.entries(asRecord(s.matchLabels) ?? {})) reqs.push({ key: k, text: `${k}=${String(v)}` });
-  for (const e of records(s.matchExpressions)) {
-    const key = String(e.key ?? "");
-    const values = [...new Set((asArray(e.values) ?? []).map(String))].sort().join(",");
-    if (e.operator === "In") reqs.push({ key, text: `${key} in (${values})` });
-    else if (e.operator === "NotIn") reqs.push({ key, text: `${key} notin (${values})` });
-    else if (e.operator === "Exists") reqs.push({ key, text: key });
-    else if (e.operator === "DoesNotExist") reqs.push({ key, text: `!${key}` });
-  }
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return reqs.map((r) => r.text).join(",");
-}
-
-/** metav1.FormatLabelSelector: as selectorString, "<none>" when empty. */
-export function formatLabelSelector(selector: unknown): string {
-  return selectorString(selector) || "<none>";
 }
 
 /** Go's %#v of map[string]string, as field errors print template labels. */
@@ -65,7 +45,7 @@ export function goLabelSelector(selector: unknown): string {
   const labels = asRecord(s.matchLabels) ? goStringMap(s.matchLabels) : "map[string]string(nil)";
   const exprs = asArray(s.matchExpressions);
   const exprText = exprs
-    ? `[]v1.LabelSelectorRequirement{${records(exprs)
+    ? `[]v1.LabelSelectorRequirement{${itemsAsRecords(exprs)
         .map((e) => {
           const values = asArray(e.values) ? `[]string{${(asArray(e.values) ?? []).map((v) => JSON.stringify(String(v))).join(", ")}}` : "[]string(nil)";
           return `v1.LabelSelectorRequirement{Key:${JSON.stringify(String(e.key ?? ""))}, Operator:${JSON.stringify(String(e.operator ?? ""))}, Values:${values}}`;
@@ -165,3 +145,23 @@ export function resetForCreate(obj: KubeObject): void {
   obj.metadata.generation = 1;
 }
 
+/**
+ * The three workload kinds' PrepareForCreate and PrepareForUpdate (upstream's strategies are alike):
+ * defaults on both; status reset and generation 1 on create; status kept and generation bumped on a
+ * spec change on update.
+ */
+export function workloadPrepare(applyDefaults: (spec: Json) => void): Pick<ResourceDef, "prepareForCreate" | "prepareForUpdate"> {
+  return {
+    prepareForCreate(obj) {
+      const spec = specOf(obj);
+      if (spec) applyDefaults(spec);
+      resetForCreate(obj);
+    },
+    prepareForUpdate(obj, old) {
+      const spec = specOf(obj);
+      if (spec) applyDefaults(spec);
+      keepStatus(obj, old);
+      bumpGenerationOnSpecChange(obj, old);
+    },
+  };
+}
