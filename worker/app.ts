@@ -1,5 +1,7 @@
 // The Hono application: health and discovery endpoints, then every resource URL
 // dispatched to the generic verbs. Every failure leaves as a Kubernetes Status.
+import { isNodeLeaseKey } from "./leases/lease-merge";
+import { isServedSubresource, SUBRESOURCES } from "./api/subresources";
 import { Hono } from "hono";
 import type { Principal } from "./api/access";
 import { authenticate, authorizeRequest } from "./api/auth";
@@ -12,19 +14,16 @@ import { openapiV2, openapiV3GroupVersion, openapiV3Hash, openapiV3Paths } from 
 import { parseResourcePath } from "./api/request-info";
 import { respondJson } from "./api/respond";
 import { internalError, methodNotAllowed, StatusError } from "../shared/status-error";
-import { bindingVerb } from "./api/verbs/binding";
 import { createVerb } from "./api/verbs/create";
 import { deleteVerb } from "./api/verbs/delete";
 import { getVerb } from "./api/verbs/get";
 import { listVerb } from "./api/verbs/list";
 import { patchVerb } from "./api/verbs/patch";
 import { getScale } from "./api/verbs/scale";
-import { tokenRequestVerb } from "./api/verbs/token-request";
 import { updateVerb } from "./api/verbs/update";
 import { watchVerb } from "./api/verbs/watch";
 import { openStore, prepareStore } from "./store/open";
 import type { AppEnv } from "./app-env";
-import { podStreamVerb, POD_STREAM_SUBRESOURCES } from "./api/verbs/pod-stream";
 import { nodeLeaseVerb } from "./leases/lease-verb";
 import { nodeRoutes } from "./nodes/routes";
 import { tunnelRoutes } from "./tunnel/routes";
@@ -152,12 +151,17 @@ export function createApp(options: AppOptions = {}) {
       target,
       waitUntil: (p) => c.executionCtx.waitUntil(p),
     };
-    if (target.def.plural === "leases" && target.namespace === "kube-node-lease") {
+    // Node heartbeats are served by the NodeLeases Durable Object, not SQL (DESIGN decision 9).
+    if (isNodeLeaseKey({ group: target.group, resource: target.def.plural, namespace: target.namespace ?? "" })) {
       const served = await nodeLeaseVerb(ctx);
       if (served) return served;
     }
-    if (target.def.plural === "pods" && target.subresource && POD_STREAM_SUBRESOURCES.has(target.subresource)) {
-      return podStreamVerb(ctx);
+    if (target.subresource && isServedSubresource(target.subresource)) {
+      // Served only by kinds that list it (pods/log, serviceaccounts/token, namespaces/finalize).
+      if (!target.def.subresources[target.subresource]) return notFoundStatus();
+      const handler = SUBRESOURCES[target.subresource].methods[c.req.method as "GET" | "POST" | "PUT"];
+      if (!handler) throw methodNotAllowed();
+      return handler(ctx);
     }
     // A kind without a status subresource has no /status (kube-apiserver answers 404, never a no-op write).
     if (target.subresource === "status" && !target.def.subresources.status) return notFoundStatus();
@@ -167,8 +171,6 @@ export function createApp(options: AppOptions = {}) {
         if (!target.name) return listVerb(ctx);
         return target.subresource === "scale" ? getScale(ctx) : getVerb(ctx);
       case "POST":
-        if (target.subresource === "token") return tokenRequestVerb(ctx);
-        if (target.subresource === "binding") return bindingVerb(ctx);
         return createVerb(ctx);
       case "PUT":
         return updateVerb(ctx);

@@ -61,7 +61,8 @@ export function authorize(principal: Principal, access: AccessRequest): void {
   if (principal.kind === "admin") return;
   const deny = () => denial(principal, access);
   if (principal.kind === "serviceaccount") {
-    // Its own namespace object may be read; nothing else outside the namespace.
+    // Its own namespace object may be read; nothing else outside the namespace. (RBAC replaces
+    // this rule and its kind name: issue 14.)
     if (access.group === "" && access.resource === "namespaces" && access.name === principal.scope) {
       if (access.verb === "get") return;
       throw deny();

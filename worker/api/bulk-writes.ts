@@ -155,7 +155,11 @@ function failure(error: unknown, def: ResourceDef, name: string): BulkOutcome {
   return { status: 500, message: `${def.plural} ${name}: ${error instanceof Error ? error.message : String(error)}` };
 }
 
-/** Namespace lookups (NamespaceLifecycle admission) once per namespace per bulk call, not per object. */
+/**
+ * Namespace lookups (NamespaceLifecycle admission) once per namespace per bulk call, not per object.
+ * A kind name outside worker/resources on purpose: every write reads its Namespace, so this caches
+ * the Namespace kind itself, whatever kind is being written.
+ */
 function cachingNamespaces(store: Store): Store {
   const seen = new Map<string, Promise<StoredObject | null>>();
   const get = (key: ObjectKey): Promise<StoredObject | null> => {

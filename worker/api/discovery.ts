@@ -1,5 +1,7 @@
 // Discovery: /version, /api, /apis and each group version's APIResourceList, built
 // from the kind table so a new kind shows up in `kubectl api-resources` by itself.
+import type { ServedSubresource } from "../resources/types";
+import { SUBRESOURCES } from "./subresources";
 import { apiGroups, groupVersions, resourcesAt } from "../resources/registry";
 import type { ResourceDef } from "../resources/types";
 
@@ -45,6 +47,9 @@ export function subresourcesOf(def: ResourceDef): { name: string; kind: string; 
   const subs: { name: string; kind: string; group?: string; version?: string; verbs: string[] }[] = [];
   if (def.subresources.status) subs.push({ name: "status", kind: def.kind, verbs: ["get", "patch", "update"] });
   if (def.subresources.scale) subs.push({ name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] });
+  for (const [name, sub] of Object.entries(SUBRESOURCES)) {
+    if (def.subresources[name as ServedSubresource]) subs.push({ name, ...sub.discovery });
+  }
   return subs;
 }
 

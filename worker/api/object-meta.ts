@@ -17,19 +17,13 @@ export function randomSuffix(length = GENERATED_SUFFIX_LENGTH): string {
   return [...bytes].map((b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join("");
 }
 
-/** Kinds whose names must be DNS labels rather than subdomains (as upstream validates them). */
-const LABEL_NAMED = new Set(["/namespaces", "/services"]);
-
 export function nameErrors(def: ResourceDef, name: string): string[] {
-  if (LABEL_NAMED.has(`${def.group}/${def.plural}`)) {
-    if (def.plural === "services" && !/^[a-z]/.test(name) && name.length > 0) {
-      return [
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
-      ];
-    }
-    return dns1123LabelErrors(name);
+  if (def.nameFormat === "dns1035-label" && !/^[a-z]/.test(name) && name.length > 0) {
+    return [
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+    ];
   }
-  return dns1123SubdomainErrors(name);
+  return def.nameFormat ? dns1123LabelErrors(name) : dns1123SubdomainErrors(name);
 }
 
 /** Go's name for a JSON value's type, as encoding/json prints it in an unmarshal error. */

@@ -89,14 +89,14 @@ function nudgeCoalesced(env: Env): Promise<unknown> | undefined {
  * After the response: the watch hub fans the change out (it fills any gap from the change
  * log itself) and the controller loop is nudged to reconcile.
  */
-function publish(ctx: WriteContext, type: ChangeType, stored: StoredObject): void {
+function publish(ctx: WriteContext, def: ResourceDef, type: ChangeType, stored: StoredObject): void {
   const event: ChangeEvent = { revision: stored.revision, type, key: stored.key, value: stored.value };
   ctx.waitUntil(
     watchHub(ctx.env, stored.key.group, stored.key.resource)
       .publish([event])
       .catch(() => undefined),
   );
-  if (ctx.principal.user !== CONTROLLER_USER && stored.key.resource !== "events" && ctx.env.CONTROLLERS_DISABLED !== "true") {
+  if (ctx.principal.user !== CONTROLLER_USER && def.wakesControllers !== false && ctx.env.CONTROLLERS_DISABLED !== "true") {
     const nudging = nudgeCoalesced(ctx.env);
     if (nudging) ctx.waitUntil(nudging);
   }
@@ -107,7 +107,7 @@ type WriteContext = Pick<ApiContext, "env" | "store" | "waitUntil" | "principal"
 export async function createObject(ctx: WriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
   const stored = await guarded(def, key.name, () => ctx.store.create(key, obj));
-  publish(ctx, "ADDED", stored);
+  publish(ctx, def, "ADDED", stored);
   return stored.value;
 }
 
@@ -119,7 +119,7 @@ export async function updateObject(
 ): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
   const stored = await guarded(def, key.name, () => ctx.store.update(key, obj, expectedRevision));
-  publish(ctx, "MODIFIED", stored);
+  publish(ctx, def, "MODIFIED", stored);
   return stored.value;
 }
 
@@ -130,7 +130,7 @@ export async function deleteObject(
   expectedRevision?: number,
 ): Promise<KubeObject> {
   const stored = await guarded(def, key.name, () => ctx.store.delete(key, expectedRevision));
-  publish(ctx, "DELETED", stored);
+  publish(ctx, def, "DELETED", stored);
   return stored.value;
 }
 

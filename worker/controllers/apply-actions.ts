@@ -246,8 +246,8 @@ export class ActionApplier {
         return this.call("POST", apiPath(action.ref, action.object.metadata.namespace), action.object);
       case "update": {
         const o = action.object;
-        // spec.finalizers of a terminating namespace change only through /finalize.
-        const finalize = action.ref.group === "" && action.ref.resource === "namespaces" && Boolean(o.metadata.deletionTimestamp);
+        // Finalizers a kind keeps in spec (a terminating Namespace's) change only through /finalize.
+        const finalize = Boolean(o.metadata.deletionTimestamp && resourceByPlural(action.ref.group, action.ref.resource)?.specFinalizers);
         return this.call("PUT", apiPath(action.ref, o.metadata.namespace, o.metadata.name, finalize ? "finalize" : undefined), o);
       }
       case "bind": {

@@ -8,6 +8,11 @@ import type { LeaseView } from "./lease-table";
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 export const LEASE_GROUP = "coordination.k8s.io";
 
+/**
+ * The node heartbeats: Leases in kube-node-lease. One of the few kind names outside
+ * worker/resources on purpose: where these live (a Durable Object, DESIGN decision 9) is a storage
+ * decision for one namespace's Leases, not a strategy of the Lease kind.
+ */
 export function isNodeLeaseKey(key: Pick<ObjectKey, "group" | "resource" | "namespace">): boolean {
   return key.group === LEASE_GROUP && key.resource === "leases" && key.namespace === NODE_LEASE_NAMESPACE;
 }

@@ -91,16 +91,41 @@ export interface ResourceDef {
   subresources: {
     status?: boolean;
     scale?: ScaleSubresource;
-  };
+  } & { [name in ServedSubresource]?: true };
   /** Field selectors this kind supports beyond metadata.name / metadata.namespace. */
   selectableFields?: Record<string, (obj: KubeObject) => string | undefined>;
   printerColumns: PrinterColumn[];
   /** One Table row's cells, in printerColumns order. */
   printRow(obj: KubeObject, now: Date): unknown[];
+  /**
+   * What a name must be, as upstream validates it: a DNS-1123 subdomain unless the kind says a
+   * DNS-1123 label (Namespace) or a DNS-1035 label (Service: the name becomes a DNS label and an
+   * environment variable, so it starts with a letter).
+   */
+  nameFormat?: "dns1123-label" | "dns1035-label";
+  /** Stored encrypted when a key is configured (kube-apiserver's EncryptionConfiguration lists Secrets). */
+  encryptAtRest?: boolean;
+  /** false: writes of this kind do not wake the controller loop (Events drive no controller). */
+  wakesControllers?: boolean;
+  /** A PUT to a name that does not exist creates it (the strategy's AllowCreateOnUpdate). */
+  allowCreateOnUpdate?: boolean;
   /** Fill defaults and reset what the client may not set (status on a kind with a status subresource). */
   prepareForCreate?(obj: KubeObject, ctx: RequestContext): void;
   /** Keep status from `old` when the kind has a status subresource; bump generation on spec change. */
   prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: RequestContext): void;
+  /**
+   * The grace period a delete gets (the strategy's CheckGracefulDelete): a number, possibly 0, when
+   * the object must be stopped by its owner before it goes (a pod on a node); undefined when a delete
+   * removes it at once. `requested` is the client's gracePeriodSeconds.
+   */
+  checkGracefulDelete?(obj: KubeObject, requested: number | undefined): number | undefined;
+  /**
+   * Finalizers kept in the object itself that hold its deletion until emptied through /finalize
+   * (a Namespace's spec.finalizers, which the namespace controller clears once it is empty).
+   */
+  specFinalizers?(obj: KubeObject): string[];
+  /** What a deletion held by specFinalizers marks on the object (a Namespace's phase Terminating). */
+  markTerminating?(obj: KubeObject): void;
   /** Kind-specific validation beyond the schema (immutable fields, cross-field rules). Returns causes. */
   validate?(obj: KubeObject, old?: KubeObject): { field: string; reason: string; message: string }[];
   /** Convert an object of another served version to the storage version. */
@@ -108,6 +133,12 @@ export interface ResourceDef {
   /** Convert a stored object to another served version for a client that asked for it. */
   convertOut?(obj: KubeObject, toVersion: string): KubeObject;
 }
+
+/**
+ * Subresources with a handler of their own (worker/api/subresources.ts), which a kind serves when
+ * its definition lists them: kube-apiserver's per-kind storage map (PodStorage{Binding, Log, Exec, …}).
+ */
+export type ServedSubresource = "binding" | "log" | "exec" | "attach" | "portforward" | "token" | "finalize";
 
 export interface ScaleSubresource {
   specReplicasPath: string;

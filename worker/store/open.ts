@@ -1,5 +1,6 @@
 // Opens the Store for a Worker invocation: libSQL/Turso when LIBSQL_URL is set, else the D1
 // binding; Secrets are encrypted at rest when SECRETS_ENCRYPTION_KEY is set.
+import { RESOURCES } from "../resources/registry";
 import { createClient } from "@libsql/client";
 import { drizzle as drizzleD1 } from "drizzle-orm/d1";
 import { drizzle as drizzleLibsql } from "drizzle-orm/libsql";
@@ -27,7 +28,7 @@ function transformerFor(env: Env): ValueTransformer | undefined {
   if (!secret) return undefined;
   let transformer = transformers.get(secret);
   if (!transformer) {
-    transformer = new SecretTransformer(secret);
+    transformer = new SecretTransformer(secret, new Set(RESOURCES.filter((d) => d.encryptAtRest).map((d) => `${d.group}/${d.plural}`)));
     transformers.set(secret, transformer);
   }
   return transformer;

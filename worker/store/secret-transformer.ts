@@ -1,4 +1,4 @@
-// Encryption at rest for Secrets (core group, resource "secrets"): AES-256-GCM via WebCrypto,
+// Encryption at rest for the kinds that ask for it (Secrets): AES-256-GCM via WebCrypto,
 // a fresh random 12-byte IV per write, stored as the self-describing `enc:v1:<b64 iv>:<b64 ct>`
 // so a key or format change can be told apart from plaintext rows written before it existed.
 import type { ObjectKey, ValueTransformer } from "./types";
@@ -23,8 +23,14 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
 export class SecretTransformer implements ValueTransformer {
   private readonly key: Promise<CryptoKey>;
 
-  /** `keyBase64`: base64 of 32 random bytes (env.SECRETS_ENCRYPTION_KEY). */
-  constructor(keyBase64: string) {
+  /**
+   * `keyBase64`: base64 of 32 random bytes (env.SECRETS_ENCRYPTION_KEY); `resources`: which kinds
+   * it encrypts ("group/resource"), as an EncryptionConfiguration lists them.
+   */
+  constructor(
+    keyBase64: string,
+    private readonly resources: ReadonlySet<string>,
+  ) {
     const raw = fromBase64(keyBase64.trim());
     if (raw.length !== KEY_BYTES) {
       throw new Error(`SECRETS_ENCRYPTION_KEY must be base64 of ${KEY_BYTES} bytes, got ${raw.length}`);
@@ -33,7 +39,7 @@ export class SecretTransformer implements ValueTransformer {
   }
 
   appliesTo(key: Pick<ObjectKey, "group" | "resource">): boolean {
-    return key.group === "" && key.resource === "secrets";
+    return this.resources.has(`${key.group}/${key.resource}`);
   }
 
   async encode(plaintext: string): Promise<string> {

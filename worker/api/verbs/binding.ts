@@ -19,7 +19,7 @@ interface PodCondition {
 
 export async function bindingVerb(ctx: ApiContext): Promise<Response> {
   const { def, namespace, name } = ctx.target;
-  if (def.group !== "" || def.plural !== "pods" || !name) throw badRequest("bindings are served only on pods/{name}/binding");
+  if (!name) throw badRequest("bindings are served only on pods/{name}/binding");
   const body = await readObjectBody(ctx);
   const target = body.target as { kind?: string; name?: string } | undefined;
   if (!target?.name || (target.kind && target.kind !== "Node")) throw badRequest("target: a Node name is required");

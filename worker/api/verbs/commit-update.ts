@@ -3,11 +3,10 @@
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { deepEqual } from "../../../shared/deep-equal";
 import { isDryRun } from "../admission";
+import { admit } from "../admission-plugins";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
-import { admitNodeWrite } from "../node-restriction";
 import { keepSystemMeta } from "../object-meta";
-import { allocateServiceAddresses } from "../service-allocation";
 import { conflict } from "../../../shared/status-error";
 import { validateObject } from "../validate";
 import { deleteObject, keyOf, updateObject } from "../writes";
@@ -55,9 +54,7 @@ export async function commitUpdate(
     def.prepareForUpdate?.(candidate, old, { now: ctx.now, user: ctx.principal.user });
   }
   const obj = validateObject(def, candidate, old);
-  if (def.group === "" && def.plural === "nodes") admitNodeWrite(ctx.principal, old, obj);
-  // A Service turned into NodePort/LoadBalancer gets its node ports now, as on create.
-  if (def.group === "" && def.plural === "services" && options.subresource !== "status") await allocateServiceAddresses(ctx.store, obj);
+  await admit(ctx, def, obj, old, options.subresource);
   if (!options.managedFieldsDone) {
     recordManagedFields(def, old, obj, {
       manager: options.manager,
@@ -78,7 +75,7 @@ export async function commitUpdate(
   // namespace, its spec.finalizers too: those are removed through /finalize), unless a graceful
   // deletion is still pending: then the pod's node deletes it once its containers have stopped
   // (kube-apiserver's ShouldDeleteDuringUpdate).
-  const specFinalizers = def.group === "" && def.plural === "namespaces" ? ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
+  const specFinalizers = def.specFinalizers?.(obj) ?? [];
   const gracePending = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;
   if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && specFinalizers.length === 0 && !gracePending) {
     return deleteObject(ctx, def, keyOf(def, obj.metadata.namespace, obj.metadata.name ?? ""), expected);

@@ -1,14 +1,11 @@
 // POST: a new object through defaults, validation and admission, then one CAS insert.
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { fieldManagerOf, isDryRun, requireActiveNamespace } from "../admission";
+import { admit } from "../admission-plugins";
 import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { recordManagedFields } from "../managed";
 import { checkNamespace, checkTypeMeta, initCreateMeta } from "../object-meta";
-import { applyDefaultIngressClass } from "../default-ingress-class";
-import { applyDefaultStorageClass } from "../default-storage-class";
-import { admitNodeWrite } from "../node-restriction";
-import { allocateServiceAddresses } from "../service-allocation";
 import { respondObject } from "../respond";
 import { badRequest } from "../../../shared/status-error";
 import { validateObject } from "../validate";
@@ -21,10 +18,7 @@ export async function admitNew(ctx: ApiContext, def: ResourceDef, input: KubeObj
   initCreateMeta(def, input, ctx.now);
   def.prepareForCreate?.(input, { now: ctx.now, user: ctx.principal.user, defaultTolerationSeconds: defaultTolerationSeconds(ctx) });
   const obj = validateObject(def, input);
-  if (def.group === "" && def.plural === "nodes") admitNodeWrite(ctx.principal, null, obj);
-  if (def.group === "" && def.plural === "services") await allocateServiceAddresses(ctx.store, obj);
-  if (def.group === "" && def.plural === "persistentvolumeclaims") await applyDefaultStorageClass(ctx.store, obj);
-  if (def.group === "networking.k8s.io" && def.plural === "ingresses") await applyDefaultIngressClass(ctx.store, obj);
+  await admit(ctx, def, obj, null);
   recordManagedFields(def, null, obj, { manager, operation: "Update", now: ctx.now });
   return obj;
 }

@@ -22,8 +22,6 @@ export interface DeleteOptions {
 
 const FOREGROUND_FINALIZER = "foregroundDeletion";
 const ORPHAN_FINALIZER = "orphan";
-/** Pods on a node get this long to stop unless the client says otherwise (kubelet's default). */
-const DEFAULT_POD_GRACE_SECONDS = 30;
 
 export async function readDeleteOptions(ctx: ApiContext): Promise<DeleteOptions> {
   const options: DeleteOptions = {};
@@ -76,17 +74,17 @@ export async function deleteOne(
   if (options.propagationPolicy === "Orphan" && !finalizers.includes(ORPHAN_FINALIZER)) finalizers.push(ORPHAN_FINALIZER);
 
   // A namespace is emptied by the namespace controller first (spec.finalizers ["kubernetes"]).
-  const namespaceFinalizers = def.group === "" && def.plural === "namespaces" ? ((live.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
-  if (namespaceFinalizers.length > 0 && !live.metadata.deletionTimestamp) {
+  const specFinalizers = def.specFinalizers?.(live) ?? [];
+  if (specFinalizers.length > 0 && !live.metadata.deletionTimestamp) {
     if (isDryRun(ctx)) return { object: live, gone: false };
     const next: KubeObject = {
       ...live,
       metadata: { ...live.metadata, deletionTimestamp: timestamp(ctx.now), deletionGracePeriodSeconds: 0, ...(finalizers.length ? { finalizers } : {}) },
-      status: { ...((live.status as object | undefined) ?? {}), phase: "Terminating" },
     };
+    def.markTerminating?.(next);
     return { object: await updateObject(ctx, def, next, revision), gone: false };
   }
-  if (namespaceFinalizers.length > 0) return { object: live, gone: false };
+  if (specFinalizers.length > 0) return { object: live, gone: false };
   const pending = pendingGracefulDelete(live, finalizers, options);
   if (pending) {
     if (isDryRun(ctx)) return { object: live, gone: pending === "now" };
@@ -94,14 +92,12 @@ export async function deleteOne(
     if (pending === "now") return { object: await deleteObject(ctx, def, keyOf(def, live.metadata.namespace, name), revision), gone: true };
     return { object: await updateObject(ctx, def, pending, revision), gone: false };
   }
-  const graceful = def.group === "" && def.plural === "pods" && Boolean((live.spec as { nodeName?: string } | undefined)?.nodeName) &&
-    options.gracePeriodSeconds !== 0 && !live.metadata.deletionTimestamp;
+  const gracefulSeconds = options.gracePeriodSeconds === 0 || live.metadata.deletionTimestamp ? undefined : def.checkGracefulDelete?.(live, options.gracePeriodSeconds);
+  const graceful = gracefulSeconds !== undefined;
   if (isDryRun(ctx)) return { object: live, gone: finalizers.length === 0 && !graceful };
 
   if (finalizers.length > 0 || graceful) {
-    const grace = graceful
-      ? options.gracePeriodSeconds ?? Number((live.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? DEFAULT_POD_GRACE_SECONDS)
-      : 0;
+    const grace = gracefulSeconds ?? 0;
     if (live.metadata.deletionTimestamp && finalizers.length === (live.metadata.finalizers ?? []).length) {
       return { object: live, gone: false };
     }

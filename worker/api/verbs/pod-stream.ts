@@ -6,7 +6,6 @@ import { chooseSubprotocol, EXEC_SUBPROTOCOLS, PORT_FORWARD_SUBPROTOCOL } from "
 import type { ExecOptions, LogOptions, StreamOpen } from "../../../shared/tunnel/frames";
 import { internalHeaders, TUNNEL_OPEN_HEADER, tunnelStub } from "../../tunnel/protocol";
 
-export const POD_STREAM_SUBRESOURCES: ReadonlySet<string> = new Set(["log", "exec", "attach", "portforward"]);
 
 interface PodShape {
   metadata?: { uid?: string };

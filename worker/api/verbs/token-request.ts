@@ -20,7 +20,7 @@ function randomToken(): string {
 
 export async function tokenRequestVerb(ctx: ApiContext): Promise<Response> {
   const { def, namespace, name } = ctx.target;
-  if (def.plural !== "serviceaccounts" || def.group !== "" || !name || !namespace) {
+  if (!name || !namespace) {
     throw badRequest("token requests are served only on serviceaccounts/{name}/token");
   }
   await getObject(ctx, def, keyOf(def, namespace, name)); // 404 for a ServiceAccount that does not exist

@@ -12,8 +12,6 @@ import { commitUpdate } from "./commit-update";
 import { createRaceLost, guaranteedUpdate } from "./guaranteed-update";
 import { putScale } from "./scale";
 
-/** Kinds kube-apiserver lets PUT create (AllowCreateOnUpdate in their strategies). */
-const CREATE_ON_UPDATE = new Set(["/endpoints", "/events", "coordination.k8s.io/leases", "discovery.k8s.io/endpointslices"]);
 
 export async function updateVerb(ctx: ApiContext): Promise<Response> {
   const { def, version, namespace, name, subresource } = ctx.target;
@@ -21,7 +19,8 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
   if (subresource === "scale") {
     return putScale(ctx);
   }
-  if (subresource === "finalize" && def.group === "" && def.plural === "namespaces") return finalizeNamespace(ctx);
+  // /finalize writes the finalizers a kind keeps in spec (a Namespace's).
+  if (subresource === "finalize" && def.specFinalizers) return putFinalize(ctx);
   if (subresource && subresource !== "status") throw badRequest(`the server does not support subresource "${subresource}" for update`);
   const decoded = decodeObject(ctx, def, checkTypeMeta(def, version, await readObjectBody(ctx)));
   const input = decoded.obj;
@@ -45,7 +44,7 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
   return guaranteedUpdate(async () => {
     const stored = await ctx.store.get(key);
     if (!stored) {
-      if (subresource || !CREATE_ON_UPDATE.has(`${def.group}/${def.plural}`)) {
+      if (subresource || !def.allowCreateOnUpdate) {
         throw notFound({ group: def.group, resource: def.plural }, name);
       }
       const obj = await admitNew(ctx, def, structuredClone(input), manager);
@@ -66,7 +65,7 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
  * PUT namespaces/{name}/finalize: the only way spec.finalizers changes (upstream's
  * namespace finalize strategy). Emptied on a terminating namespace, it completes the delete.
  */
-async function finalizeNamespace(ctx: ApiContext): Promise<Response> {
+async function putFinalize(ctx: ApiContext): Promise<Response> {
   const { def, name } = ctx.target;
   const body = await readObjectBody(ctx);
   const stored = await getObject(ctx, def, keyOf(def, undefined, name ?? ""));

@@ -28,6 +28,7 @@ export const leases = resource({
   kind: "Lease",
   listKind: "LeaseList",
   plural: "leases",
+  allowCreateOnUpdate: true,
   singular: "lease",
   namespaced: true,
   schema: leaseSchema,

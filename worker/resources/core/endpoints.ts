@@ -76,6 +76,7 @@ export const endpoints = resource({
   kind: "Endpoints",
   listKind: "EndpointsList",
   plural: "endpoints",
+  allowCreateOnUpdate: true,
   singular: "endpoints",
   shortNames: ["ep"],
   namespaced: true,

@@ -107,6 +107,8 @@ export const events = resource({
   kind: "Event",
   listKind: "EventList",
   plural: "events",
+  wakesControllers: false,
+  allowCreateOnUpdate: true,
   singular: "event",
   shortNames: ["ev"],
   namespaced: true,

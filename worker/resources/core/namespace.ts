@@ -42,12 +42,13 @@ export const namespaces = resource({
   kind: "Namespace",
   listKind: "NamespaceList",
   plural: "namespaces",
+  nameFormat: "dns1123-label",
   singular: "namespace",
   shortNames: ["ns"],
   namespaced: false,
   verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
   schema: namespaceSchema,
-  subresources: { status: true },
+  subresources: { status: true, finalize: true },
   selectableFields: { "status.phase": (o) => str(field(o, "status", "phase")) ?? "" },
   printerColumns: [
     NAME_COLUMN,
@@ -65,6 +66,10 @@ export const namespaces = resource({
       spec.finalizers = finalizers;
     }
     applyDefaults(obj);
+  },
+  specFinalizers: (obj) => (asArray(field(obj, "spec", "finalizers")) ?? []).filter((f): f is string => typeof f === "string"),
+  markTerminating(obj) {
+    obj.status = { ...(asRecord(obj.status) ?? {}), phase: "Terminating" };
   },
   prepareForUpdate(obj, old) {
     // spec.finalizers change only through the finalize subresource (namespaceStrategy).

@@ -60,6 +60,9 @@ function statusStr(o: KubeObject, key: string): string {
   return str(asRecord(o.status)?.[key]) ?? "";
 }
 
+/** The pod spec's default terminationGracePeriodSeconds. */
+const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+
 export const pods = resource({
   group: "",
   version: "v1",
@@ -71,7 +74,7 @@ export const pods = resource({
   categories: ["all"],
   namespaced: true,
   schema: podSchema,
-  subresources: { status: true },
+  subresources: { status: true, binding: true, log: true, exec: true, attach: true, portforward: true },
   selectableFields: {
     "spec.nodeName": (o) => specStr(o, "nodeName"),
     "spec.restartPolicy": (o) => specStr(o, "restartPolicy"),
@@ -111,6 +114,12 @@ export const pods = resource({
       statusStr(o, "nominatedNodeName") || "<none>",
       readinessGatesCell(o),
     ];
+  },
+  checkGracefulDelete(obj, requested) {
+    // Only a pod a node runs has containers to stop; the node deletes it once they have stopped.
+    if (!specStr(obj, "nodeName")) return undefined;
+    const own = asRecord(obj.spec)?.terminationGracePeriodSeconds;
+    return requested ?? (typeof own === "number" ? own : DEFAULT_TERMINATION_GRACE_SECONDS);
   },
   prepareForCreate(obj, ctx) {
     const spec = specOf(obj);

@@ -85,6 +85,7 @@ export const secrets = resource({
   kind: "Secret",
   listKind: "SecretList",
   plural: "secrets",
+  encryptAtRest: true,
   singular: "secret",
   namespaced: true,
   schema: secretSchema,

@@ -87,6 +87,7 @@ export const services = resource({
   kind: "Service",
   listKind: "ServiceList",
   plural: "services",
+  nameFormat: "dns1035-label",
   singular: "service",
   shortNames: ["svc"],
   categories: ["all"],

@@ -22,7 +22,7 @@ export const serviceaccounts = resource({
   shortNames: ["sa"],
   namespaced: true,
   schema: serviceAccountSchema,
-  subresources: {},
+  subresources: { token: true },
   printerColumns: [
     NAME_COLUMN,
     { name: "Secrets", type: "string", description: "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.", priority: 0 },

@@ -103,6 +103,7 @@ export const endpointslices = resource({
   kind: "EndpointSlice",
   listKind: "EndpointSliceList",
   plural: "endpointslices",
+  allowCreateOnUpdate: true,
   singular: "endpointslice",
   namespaced: true,
   schema: endpointSliceSchema,

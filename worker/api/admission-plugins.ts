@@ -1,0 +1,42 @@
+// Kind-specific admission, as kube-apiserver's admission plugins: each names the resource and the
+// operations it handles, and the write path runs the chain after validation for every kind. A new
+// plugin is one entry here; the verbs never branch on a kind for admission.
+import type { KubeObject, ResourceDef } from "../resources/types";
+import type { ApiContext } from "./context";
+import { applyDefaultIngressClass } from "./default-ingress-class";
+import { applyDefaultStorageClass } from "./default-storage-class";
+import { admitNodeWrite } from "./node-restriction";
+import { allocateServiceAddresses } from "./service-allocation";
+
+type Operation = "CREATE" | "UPDATE";
+
+interface AdmissionPlugin {
+  /** Upstream's name for the plugin, or what it does where upstream does it elsewhere. */
+  name: string;
+  group: string;
+  resource: string;
+  operations: readonly Operation[];
+  /** Whether writes to subresources (status, finalize) go through it too; most act on spec only. */
+  subresources?: boolean;
+  admit(ctx: ApiContext, obj: KubeObject, old: KubeObject | null): Promise<void> | void;
+}
+
+const PLUGINS: readonly AdmissionPlugin[] = [
+  // Nodes may create and change only their own Node, and not its taints or labels under
+  // node-restriction.kubernetes.io/ (status writes included).
+  { name: "NodeRestriction", group: "", resource: "nodes", operations: ["CREATE", "UPDATE"], subresources: true, admit: (ctx, obj, old) => admitNodeWrite(ctx.principal, old, obj) },
+  // ClusterIP and NodePort allocation (the Service REST storage's), also when a Service turns into NodePort.
+  { name: "ServiceAllocation", group: "", resource: "services", operations: ["CREATE", "UPDATE"], admit: (ctx, obj) => allocateServiceAddresses(ctx.store, obj) },
+  { name: "DefaultStorageClass", group: "", resource: "persistentvolumeclaims", operations: ["CREATE"], admit: (ctx, obj) => applyDefaultStorageClass(ctx.store, obj) },
+  { name: "DefaultIngressClass", group: "networking.k8s.io", resource: "ingresses", operations: ["CREATE"], admit: (ctx, obj) => applyDefaultIngressClass(ctx.store, obj) },
+];
+
+/** Runs every plugin that handles this write; `old` is null for a create. Throws the plugin's Status. */
+export async function admit(ctx: ApiContext, def: ResourceDef, obj: KubeObject, old: KubeObject | null, subresource?: string): Promise<void> {
+  const operation: Operation = old ? "UPDATE" : "CREATE";
+  for (const plugin of PLUGINS) {
+    if (plugin.group !== def.group || plugin.resource !== def.plural || !plugin.operations.includes(operation)) continue;
+    if (subresource && !plugin.subresources) continue;
+    await plugin.admit(ctx, obj, old);
+  }
+}
