@@ -4,7 +4,7 @@
 import { deepEqual } from "../../shared/deep-equal";
 import { labelSelectorFromSpec, matchLabels } from "../../shared/selectors";
 import type { KubeObject } from "../resources/types";
-import { conditionOf, ENDPOINT_SLICES, ENDPOINTS, isDeleting, isTerminal, NAMESPACES, PODS, SERVICES, stringMap } from "./cluster-util";
+import { conditionOf, ENDPOINT_SLICES, ENDPOINTS, isDeleting, isTerminal, NAMESPACES, PODS, SERVICES, stringMap } from "./controller-util";
 import { records, rec, str, type Json } from "../../shared/json";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
 

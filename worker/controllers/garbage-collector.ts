@@ -2,7 +2,7 @@
 // deletion of dependents whose owners are all gone, foreground deletion (foregroundDeletion
 // finalizer) and orphaning (orphan finalizer); each pass looks only at what changed since the last.
 import type { KubeObject, OwnerReference } from "../resources/types";
-import { isDeleting, KNOWN_KINDS } from "./cluster-util";
+import { isDeleting, KNOWN_KINDS } from "./controller-util";
 import { isChangeFeed, type CacheChange } from "./informer";
 import type { Action, Controller, ResourceRef, Snapshot } from "./types";
 

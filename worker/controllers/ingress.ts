@@ -4,7 +4,7 @@
 // as a Warning Event on the Ingress, never silently ignored.
 import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
-import { isDeleting, NODES } from "./cluster-util";
+import { isDeleting, NODES } from "./controller-util";
 import { records, rec, str, type Json } from "../../shared/json";
 import { nodeAddressLoadBalancer } from "./service";
 import type { Action, Controller, ResourceRef } from "./types";

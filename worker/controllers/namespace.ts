@@ -3,7 +3,7 @@
 // get their `default` ServiceAccount (the serviceaccounts controller's job upstream). Active
 // namespaces are looked at only when they or their ServiceAccount changed.
 import type { KubeObject } from "../resources/types";
-import { isDeleting, KNOWN_KINDS, NAMESPACES, SERVICE_ACCOUNTS } from "./cluster-util";
+import { isDeleting, KNOWN_KINDS, NAMESPACES, SERVICE_ACCOUNTS } from "./controller-util";
 import { rec, strings } from "../../shared/json";
 import { isChangeFeed, type CacheChange } from "./informer";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";

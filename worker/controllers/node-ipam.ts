@@ -2,7 +2,7 @@
 // without a podCIDR gets the next free block of the cluster CIDR. The agent puts its pods on a
 // bridge with that subnet, so pod IPs are unique across the cluster and routable between nodes.
 import type { KubeObject } from "../resources/types";
-import { isDeleting, NODES } from "./cluster-util";
+import { isDeleting, NODES } from "./controller-util";
 import { rec, str } from "../../shared/json";
 import { intToIp, parseCidr } from "../../shared/ipv4";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";

@@ -3,7 +3,7 @@
 // not Ready and are deleted when their toleration of the NoExecute taint runs out.
 import { timestamp } from "../../shared/time";
 import type { KubeObject } from "../resources/types";
-import { conditionOf, isDeleting, isTerminal, LEASES, minDefined, NODES, PODS, timeMs, withCondition } from "./cluster-util";
+import { conditionOf, isDeleting, isTerminal, LEASES, minDefined, NODES, PODS, timeMs, withCondition } from "./controller-util";
 import { records, rec, str, type Json } from "../../shared/json";
 import { tolerates, type Taint } from "./scheduler-nodes";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";

@@ -2,7 +2,7 @@
 // predicates cached per distinct pod constraints), scored by least-allocated + owner spreading,
 // and bound; node usage is computed once per pass and updated as pods are placed.
 import type { KubeObject } from "../resources/types";
-import { canonicalJson, isDeleting, NODES, nsName, PODS, PVCS, PVS, STORAGE_CLASSES, timeMs, withCondition } from "./cluster-util";
+import { canonicalJson, isDeleting, NODES, nsName, PODS, PVCS, PVS, STORAGE_CLASSES, timeMs, withCondition } from "./controller-util";
 import { records, rec, str, type Json } from "../../shared/json";
 import {
   addPod,

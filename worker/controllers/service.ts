@@ -4,7 +4,7 @@
 import { kubernetesService } from "../resources/core/kubernetes-service";
 import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
-import { conditionOf, isDeleting, NODES, SERVICES } from "./cluster-util";
+import { conditionOf, isDeleting, NODES, SERVICES } from "./controller-util";
 import { records, rec, str, type Json } from "../../shared/json";
 import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
 import { intToIp, parseCidr } from "../../shared/ipv4";

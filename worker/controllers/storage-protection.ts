@@ -4,7 +4,7 @@
 import { PV_PROTECTION_FINALIZER } from "../resources/core/persistentvolume";
 import { PVC_PROTECTION_FINALIZER } from "../resources/core/persistentvolumeclaim";
 import type { KubeObject } from "../resources/types";
-import { isDeleting, isTerminal, PODS, PVCS, PVS } from "./cluster-util";
+import { isDeleting, isTerminal, PODS, PVCS, PVS } from "./controller-util";
 import { records, rec, str } from "../../shared/json";
 import type { Action, Controller, Snapshot } from "./types";
 

@@ -4,7 +4,7 @@
 import { deepEqual } from "../../shared/deep-equal";
 import { labelSelectorFromSpec, matchLabels, type LabelSelectorSpec } from "../../shared/selectors";
 import type { KubeObject } from "../resources/types";
-import { isDeleting, NODES, PODS, PVCS, PVS, quantity, STORAGE_CLASSES } from "./cluster-util";
+import { isDeleting, NODES, PODS, PVCS, PVS, quantity, STORAGE_CLASSES } from "./controller-util";
 import { isRecord, rec, str, strings, type Json } from "../../shared/json";
 import { SELECTED_NODE_ANNOTATION } from "./scheduler";
 import { matchNodeSelectorTerms } from "./scheduler-nodes";

@@ -4,10 +4,10 @@
 import { labelSelectorFromSpec, matchLabels, type LabelSelector, type LabelSelectorSpec } from "../../shared/selectors";
 import type { KubeObject, OwnerReference } from "../resources/types";
 import type { Action, ResourceRef, Snapshot } from "./types";
-import { PODS, PVCS, canonicalJson, timeMs } from "./cluster-util";
+import { PODS, PVCS, canonicalJson, timeMs } from "./controller-util";
 import { isRecord, num, rec, str, type Json } from "../../shared/json";
 
-/** The basics both controller families share live in cluster-util. */
+/** The basics every controller shares live in controller-util. */
 export { PODS, PVCS, canonicalJson };
 
 export const REPLICA_SETS: ResourceRef = { group: "apps", resource: "replicasets" };

@@ -1,7 +1,7 @@
 // All cluster controllers together: a small cluster is driven to convergence through a fake
 // applier (resourceVersion preconditions, a kubelet that starts bound pods), after which a pass writes nothing.
 import { describe, expect, it } from "vitest";
-import { CLUSTER_CONTROLLERS } from "../../../worker/controllers/cluster";
+import { CONTROLLERS } from "../../../worker/controllers";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import type { KubeObject } from "../../../worker/resources/types";
 import { NOW, REF, node, obj, pod } from "./cluster-fixtures";
@@ -80,7 +80,7 @@ describe("cluster controllers together", () => {
     while (writes !== 0 && passes < 20) {
       passes++;
       writes = 0;
-      for (const c of CLUSTER_CONTROLLERS) {
+      for (const c of CONTROLLERS) {
         const { actions } = c.reconcile(snapshotOf(cluster.entries()), NOW, DEFAULT_CONTROLLER_CONFIG);
         for (const a of actions) writes += a.type === "event" ? 0 : 1, cluster.apply(a);
       }

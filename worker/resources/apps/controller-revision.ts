@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource } from "../meta";
-import { immutable, invalid, metadataNameCauses, type Cause } from "../shared/cfg-causes";
+import { immutable, invalid, metadataNameCauses, type Cause } from "../shared/field-errors";
 import type { KubeObject } from "../types";
 
 export const controllerRevisionSchema = objectSchema({

@@ -12,7 +12,7 @@ import {
   objectSchema,
   resource,
 } from "../meta";
-import { forbidden, invalid, type Cause } from "../shared/cfg-causes";
+import { forbidden, invalid, type Cause } from "../shared/field-errors";
 
 import { asRecord, type Json } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";

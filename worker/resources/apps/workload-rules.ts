@@ -2,10 +2,10 @@
 // rules (ValidatePodTemplateSpecForReplicaSet), the selector checks, and the wide columns.
 import { labelSelectorFromSpec, matchLabels } from "../../../shared/selectors";
 import { deepEqual } from "../../../shared/deep-equal";
-import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
+import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/field-errors";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import { bumpGenerationOnSpecChange } from "../meta";
-import { specOf } from "../shared/cfg-util";
+import { specOf } from "../shared/prepare-helpers";
 import { applyPodSpecDefaults } from "../shared/pod-defaults";
 import { validatePodSpec } from "../shared/pod-validation";
 import type { KubeObject, PrinterColumn, ResourceDef } from "../types";

@@ -1,9 +1,9 @@
 // Lease (coordination.k8s.io/v1): node heartbeats in kube-node-lease and leader election.
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource } from "../meta";
-import { forbidden, invalid, metadataNameCauses, notSupported, type Cause } from "../shared/cfg-causes";
-import { timeSchema } from "../shared/cfg-core-schemas";
-import { dropGeneration } from "../shared/cfg-util";
+import { forbidden, invalid, metadataNameCauses, notSupported, type Cause } from "../shared/field-errors";
+import { timeSchema } from "../shared/common-schemas";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { asRecord, str } from "../../../shared/json";
 
 const STRATEGIES = ["OldestEmulationVersion"];

@@ -3,8 +3,8 @@
 import { z } from "zod";
 import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource, stringMap } from "../meta";
-import { configKeyCauses, immutableDataCauses, invalid, metadataNameCauses, type Cause } from "../shared/cfg-causes";
-import { dropGeneration } from "../shared/cfg-util";
+import { configKeyCauses, immutableDataCauses, invalid, metadataNameCauses, type Cause } from "../shared/field-errors";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { asRecord } from "../../../shared/json";
 
 const MAX_TOTAL_BYTES = 1024 * 1024;

@@ -3,10 +3,10 @@
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource } from "../meta";
 import type { KubeObject } from "../types";
-import { dns1123LabelCauses, invalid, ipCauses, metadataNameCauses, portNumCauses, required, type Cause } from "../shared/cfg-causes";
-import { objectReferenceSchema, protocolSchema } from "../shared/cfg-core-schemas";
-import { joinHostPort } from "../shared/cfg-print";
-import { dropGeneration } from "../shared/cfg-util";
+import { dns1123LabelCauses, invalid, ipCauses, metadataNameCauses, portNumCauses, required, type Cause } from "../shared/field-errors";
+import { objectReferenceSchema, protocolSchema } from "../shared/common-schemas";
+import { joinHostPort } from "../shared/print-cells";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { records, str } from "../../../shared/json";
 
 const MAX_LISTED = 3;

@@ -3,10 +3,10 @@
 import { z } from "zod";
 import { NAME_COLUMN, objectSchema, resource } from "../meta";
 import type { KubeObject } from "../types";
-import { dns1123SubdomainCauses, invalid, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/cfg-causes";
-import { objectReferenceSchema, timeSchema } from "../shared/cfg-core-schemas";
-import { since } from "../shared/cfg-print";
-import { dropGeneration } from "../shared/cfg-util";
+import { dns1123SubdomainCauses, invalid, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/field-errors";
+import { objectReferenceSchema, timeSchema } from "../shared/common-schemas";
+import { since } from "../shared/print-cells";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { asRecord, str } from "../../../shared/json";
 
 const REPORTING_INSTANCE_MAX = 128;

@@ -2,10 +2,10 @@
 // claims; kubectl prints only NAME and CREATED AT.
 import { z } from "zod";
 import { NAME_COLUMN, atomicList, objectSchema, resource } from "../meta";
-import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
-import { resourceListSchema } from "../shared/cfg-core-schemas";
-import { parseQuantity } from "../shared/cfg-quantity";
-import { dropGeneration } from "../shared/cfg-util";
+import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/field-errors";
+import { resourceListSchema } from "../shared/common-schemas";
+import { parseQuantity } from "../shared/quantity";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { asArray, asRecord } from "../../../shared/json";
 import { resourceListCauses } from "./resourcequota";
 

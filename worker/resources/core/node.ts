@@ -3,9 +3,9 @@
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, field, mapList, objectSchema, resource } from "../meta";
 import type { KubeObject } from "../types";
-import { cidrCauses, duplicate, forbidden, invalid, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/cfg-causes";
-import { resourceListSchema, timeSchema } from "../shared/cfg-core-schemas";
-import { dropGeneration, specOf } from "../shared/cfg-util";
+import { cidrCauses, duplicate, forbidden, invalid, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/field-errors";
+import { resourceListSchema, timeSchema } from "../shared/common-schemas";
+import { dropGeneration, specOf } from "../shared/prepare-helpers";
 import { asArray, asRecord, str } from "../../../shared/json";
 
 const ROLE_LABEL_PREFIX = "node-role.kubernetes.io/";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, field, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject, RequestContext } from "../types";
-import { dns1123SubdomainCauses, forbidden, immutable, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
+import { dns1123SubdomainCauses, forbidden, immutable, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/field-errors";
 import {
   accessModeSchema,
   nodeSelectorSchema,
@@ -14,10 +14,10 @@ import {
   secretReferenceSchema,
   timeSchema,
   volumeModeSchema,
-} from "../shared/cfg-core-schemas";
-import { accessModesString } from "../shared/cfg-print";
-import { quantityString } from "../shared/cfg-quantity";
-import { addFinalizer, dropGeneration, specOf } from "../shared/cfg-util";
+} from "../shared/common-schemas";
+import { accessModesString } from "../shared/print-cells";
+import { quantityString } from "../shared/quantity";
+import { addFinalizer, dropGeneration, specOf } from "../shared/prepare-helpers";
 import { asArray, asRecord, str } from "../../../shared/json";
 
 export const STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, field, mapList, objectSchema, resource } from "../meta";
 import type { KubeObject } from "../types";
-import { dns1123SubdomainCauses, forbidden, invalid, metadataNameCauses, required, type Cause } from "../shared/cfg-causes";
+import { dns1123SubdomainCauses, forbidden, invalid, metadataNameCauses, required, type Cause } from "../shared/field-errors";
 import {
   accessModeSchema,
   labelSelectorSchema,
@@ -13,10 +13,10 @@ import {
   typedLocalObjectReferenceSchema,
   typedObjectReferenceSchema,
   volumeModeSchema,
-} from "../shared/cfg-core-schemas";
-import { accessModesString } from "../shared/cfg-print";
-import { parseQuantity, quantityString } from "../shared/cfg-quantity";
-import { addFinalizer, dropGeneration, specOf } from "../shared/cfg-util";
+} from "../shared/common-schemas";
+import { accessModesString } from "../shared/print-cells";
+import { parseQuantity, quantityString } from "../shared/quantity";
+import { addFinalizer, dropGeneration, specOf } from "../shared/prepare-helpers";
 import { asRecord, str } from "../../../shared/json";
 import { STORAGE_CLASS_ANNOTATION, accessModeCauses } from "./persistentvolume";
 

@@ -2,8 +2,8 @@
 // (service account, priority, default tolerations); the spec is frozen after creation
 // except what ValidatePodUpdate allows; STATUS/RESTARTS are computed as kubectl's printPod.
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource } from "../meta";
-import { metadataNameCauses, type Cause } from "../shared/cfg-causes";
-import { specOf } from "../shared/cfg-util";
+import { metadataNameCauses, type Cause } from "../shared/field-errors";
+import { specOf } from "../shared/prepare-helpers";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import { applyPodOnlyDefaults, applyPodSpecDefaults } from "../shared/pod-defaults";
 import { podIPCell, podStatusCells, qosClass, readinessGatesCell } from "../shared/pod-print";

@@ -2,10 +2,10 @@
 // status.hard/used, which kubectl prints as "resource: used/hard" under REQUEST and LIMIT.
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource } from "../meta";
-import { invalid, metadataNameCauses, notSupported, qualifiedNameCauses, type Cause } from "../shared/cfg-causes";
-import { resourceListSchema } from "../shared/cfg-core-schemas";
-import { parseQuantity, quantityString } from "../shared/cfg-quantity";
-import { dropGeneration } from "../shared/cfg-util";
+import { invalid, metadataNameCauses, notSupported, qualifiedNameCauses, type Cause } from "../shared/field-errors";
+import { resourceListSchema } from "../shared/common-schemas";
+import { parseQuantity, quantityString } from "../shared/quantity";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { asArray, asRecord, str } from "../../../shared/json";
 
 const SCOPES = ["BestEffort", "CrossNamespacePodAffinity", "NotBestEffort", "NotTerminating", "PriorityClass", "Terminating", "VolumeAttributesClass"];

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject } from "../types";
-import { configKeyCauses, immutable, immutableDataCauses, invalid, metadataNameCauses, required, type Cause } from "../shared/cfg-causes";
-import { dropGeneration, utf8ToBase64 } from "../shared/cfg-util";
+import { configKeyCauses, immutable, immutableDataCauses, invalid, metadataNameCauses, required, type Cause } from "../shared/field-errors";
+import { dropGeneration, utf8ToBase64 } from "../shared/prepare-helpers";
 import { asRecord, str } from "../../../shared/json";
 
 const MAX_SECRET_BYTES = 1024 * 1024;

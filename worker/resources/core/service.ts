@@ -1,13 +1,13 @@
-// Service (core/v1): the table entry. Defaults and rules live in shared/net-service-rules.ts;
+// Service (core/v1): the table entry. Defaults and rules live in shared/service-rules.ts;
 // ClusterIP and NodePort allocation belong to the service controller, not to this module.
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, intOrString, mapList, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject } from "../types";
-import { loadBalancerStatusSchema, metaConditionSchema, protocolSchema } from "../shared/cfg-core-schemas";
-import { formatLabels, loadBalancerIngressString } from "../shared/cfg-print";
-import { dropGeneration } from "../shared/cfg-util";
+import { loadBalancerStatusSchema, metaConditionSchema, protocolSchema } from "../shared/common-schemas";
+import { formatLabels, loadBalancerIngressString } from "../shared/print-cells";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { asArray, asRecord, str } from "../../../shared/json";
-import { applyServiceDefaults, carryAllocatedValues, resetServiceStatus, validateService } from "../shared/net-service-rules";
+import { applyServiceDefaults, carryAllocatedValues, resetServiceStatus, validateService } from "../shared/service-rules";
 
 export const servicePortSchema = z.object({
   name: z.string().optional(),

@@ -1,9 +1,9 @@
 // ServiceAccount (core/v1): token secrets (merged by name) and image pull secrets.
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, mapList, objectSchema, resource } from "../meta";
-import { metadataNameCauses } from "../shared/cfg-causes";
-import { localObjectReferenceSchema, objectReferenceSchema } from "../shared/cfg-core-schemas";
-import { dropGeneration } from "../shared/cfg-util";
+import { metadataNameCauses } from "../shared/field-errors";
+import { localObjectReferenceSchema, objectReferenceSchema } from "../shared/common-schemas";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { asArray } from "../../../shared/json";
 
 export const serviceAccountSchema = objectSchema({

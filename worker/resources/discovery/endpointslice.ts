@@ -4,8 +4,8 @@ import { z } from "zod";
 import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject } from "../types";
-import { dns1123LabelCauses, dns1123SubdomainCauses, immutable, invalid, isIPv4, isIPv6, metadataNameCauses, portNumCauses, required, type Cause } from "../shared/cfg-causes";
-import { objectReferenceSchema, protocolSchema } from "../shared/cfg-core-schemas";
+import { dns1123LabelCauses, dns1123SubdomainCauses, immutable, invalid, isIPv4, isIPv6, metadataNameCauses, portNumCauses, required, type Cause } from "../shared/field-errors";
+import { objectReferenceSchema, protocolSchema } from "../shared/common-schemas";
 import { asArray, records, str } from "../../../shared/json";
 
 const MAX_LISTED = 3;

@@ -3,12 +3,12 @@
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, bumpGenerationOnSpecChange, objectSchema, resource } from "../meta";
 import type { KubeObject } from "../types";
-import { metadataNameCauses, type Cause } from "../shared/cfg-causes";
-import { protocolSchema, typedLocalObjectReferenceSchema } from "../shared/cfg-core-schemas";
-import { loadBalancerIngressString } from "../shared/cfg-print";
+import { metadataNameCauses, type Cause } from "../shared/field-errors";
+import { protocolSchema, typedLocalObjectReferenceSchema } from "../shared/common-schemas";
+import { loadBalancerIngressString } from "../shared/print-cells";
 import { asArray, asRecord, str } from "../../../shared/json";
 import { convertIngressToV1beta1 } from "./ingress-v1beta1";
-import { convertIngressFromV1beta1, validateIngressSpec } from "../shared/net-ingress-rules";
+import { convertIngressFromV1beta1, validateIngressSpec } from "../shared/ingress-rules";
 
 const MAX_HOSTS_LISTED = 3;
 

@@ -3,8 +3,8 @@
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, bumpGenerationOnSpecChange, objectSchema, resource } from "../meta";
 import type { KubeObject } from "../types";
-import { dns1123SubdomainCauses, forbidden, immutable, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/cfg-causes";
-import { specOf } from "../shared/cfg-util";
+import { dns1123SubdomainCauses, forbidden, immutable, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/field-errors";
+import { specOf } from "../shared/prepare-helpers";
 import { asRecord, str } from "../../../shared/json";
 
 const MAX_CONTROLLER_LENGTH = 250;

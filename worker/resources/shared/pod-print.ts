@@ -1,7 +1,7 @@
 // What `kubectl get pods` shows, computed as the server-side printer printPod does
 // (pkg/printers/internalversion/printers.go), and the pod's QoS class (GetPodQOS).
-import { parseQuantity } from "./cfg-quantity";
-import { since } from "./cfg-print";
+import { parseQuantity } from "./quantity";
+import { since } from "./print-cells";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import type { KubeObject } from "../types";
 

@@ -2,7 +2,7 @@
 // metadata (merge keys, list types) that the PATCH engines and the OpenAPI document read.
 import { z } from "zod";
 import { atomicList, labelSelectorSchema, mapList, objectMetaSchema, stringMap } from "../meta";
-import { nodeSelectorSchema } from "./cfg-core-schemas";
+import { nodeSelectorSchema } from "./common-schemas";
 import {
   containerSchema,
   ephemeralContainerSchema,

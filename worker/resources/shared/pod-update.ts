@@ -2,7 +2,7 @@
 // activeDeadlineSeconds, added tolerations, removed scheduling gates and a negative grace
 // period set to 1. The forbidden cause carries upstream's message (plus a short diff).
 import { deepEqual } from "../../../shared/deep-equal";
-import { forbidden, invalid, type Cause } from "./cfg-causes";
+import { forbidden, invalid, type Cause } from "./field-errors";
 import { asArray, asRecord, type Json } from "../../../shared/json";
 
 export const POD_UPDATE_FORBIDDEN =

@@ -1,8 +1,8 @@
 // ValidatePodSpec's most used rules (pkg/apis/core/validation), with upstream's messages
 // and field paths, for Pods (`spec`) and pod templates (`spec.template.spec`) alike.
-import { metadataNameCauses, dns1123LabelCauses, dns1123SubdomainCauses, duplicate, forbidden, invalid, portNameCauses, portNumCauses, required, type Cause } from "./cfg-causes";
+import { metadataNameCauses, dns1123LabelCauses, dns1123SubdomainCauses, duplicate, forbidden, invalid, portNameCauses, portNumCauses, required, type Cause } from "./field-errors";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
-import { parseQuantity } from "./cfg-quantity";
+import { parseQuantity } from "./quantity";
 import { VOLUME_SOURCES } from "./pod-volume-schema";
 
 export { metadataNameCauses };

@@ -4,9 +4,9 @@ import { z } from "zod";
 import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource, stringMap } from "../meta";
 import type { KubeObject } from "../types";
-import { forbidden, immutable, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/cfg-causes";
-import { topologySelectorTermSchema } from "../shared/cfg-core-schemas";
-import { dropGeneration } from "../shared/cfg-util";
+import { forbidden, immutable, metadataNameCauses, qualifiedNameCauses, required, type Cause } from "../shared/field-errors";
+import { topologySelectorTermSchema } from "../shared/common-schemas";
+import { dropGeneration } from "../shared/prepare-helpers";
 import { asArray, asRecord, str } from "../../../shared/json";
 
 const DEFAULT_CLASS_ANNOTATIONS = ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"];

@@ -16,8 +16,8 @@ import {
   qualifiedNameCauses,
   required,
   type Cause,
-} from "./cfg-causes";
-import { ensureRec, specOf } from "./cfg-util";
+} from "./field-errors";
+import { ensureRec, specOf } from "./prepare-helpers";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
 
 export const NODE_PORT_MIN = NODE_PORT_RANGE.min;

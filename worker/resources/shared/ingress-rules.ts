@@ -11,7 +11,7 @@ import {
   portNumCauses,
   required,
   type Cause,
-} from "./cfg-causes";
+} from "./field-errors";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
 
 export const PATH_TYPES = ["Exact", "ImplementationSpecific", "Prefix"];

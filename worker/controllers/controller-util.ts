@@ -2,7 +2,7 @@
 // node lifecycle, volumes): resource refs, JSON narrowing, conditions and quantities.
 import { isRecord, rec, records, str, type Json } from "../../shared/json";
 import { timestamp } from "../../shared/time";
-import { parseQuantity } from "../resources/shared/cfg-quantity";
+import { parseQuantity } from "../resources/shared/quantity";
 import { RESOURCES } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { ResourceRef } from "./types";
