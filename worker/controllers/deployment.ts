@@ -72,7 +72,7 @@ function reconcileDeployment(snapshot: Snapshot, d: KubeObject, now: Date): Reco
 export const deploymentController: Controller = {
   name: "deployment-controller",
   watches: [DEPLOYMENTS, REPLICA_SETS, PODS],
-  reconcile(snapshot, now) {
+  reconcile({ snapshot, now }) {
     const actions: Action[] = [];
     let requeueAfterMs: number | undefined;
     for (const d of snapshot.list(DEPLOYMENTS)) {

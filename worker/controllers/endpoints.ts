@@ -196,5 +196,5 @@ export function reconcileEndpoints(snapshot: Snapshot, config: ControllerConfig)
 export const endpointsController: Controller = {
   name: "endpoints",
   watches: [SERVICES, PODS, ENDPOINTS, ENDPOINT_SLICES, NAMESPACES],
-  reconcile: (snapshot, _now, config) => ({ actions: reconcileEndpoints(snapshot, config) }),
+  reconcile: ({ snapshot, config }) => ({ actions: reconcileEndpoints(snapshot, config) }),
 };

@@ -3,8 +3,7 @@
 // finalizer) and orphaning (orphan finalizer); each pass looks only at what changed since the last.
 import type { KubeObject, OwnerReference } from "../resources/types";
 import { isDeleting, KNOWN_KINDS } from "./controller-util";
-import { isChangeFeed, type CacheChange } from "./informer";
-import type { Action, Controller, ResourceRef, Snapshot } from "./types";
+import type { Action, CacheChange, Controller, ResourceRef, Snapshot } from "./types";
 
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
 export const ORPHAN_FINALIZER = "orphan";
@@ -157,11 +156,9 @@ export const GARBAGE_COLLECTOR = "garbage-collector";
 export const garbageCollectorController: Controller = {
   name: GARBAGE_COLLECTOR,
   watches: KNOWN_KINDS.map((k) => k.ref),
-  reconcile: (snapshot, now) => {
-    // The informer's journal when the loop hands us one; a plain snapshot gets a full pass.
-    if (!isChangeFeed(snapshot)) return { actions: collectGarbage(snapshot) };
-    const changes = snapshot.changesFor(GARBAGE_COLLECTOR, now.getTime());
-    const lookup: UidLookup = (uid) => snapshot.byUid(uid);
+  incremental: true,
+  reconcile: ({ snapshot, changes }) => {
+    const lookup: UidLookup | undefined = snapshot.byUid ? (uid) => snapshot.byUid!(uid) : undefined;
     return { actions: collectGarbage(snapshot, changes === "all" ? undefined : changes, lookup) };
   },
 };

@@ -1,9 +1,10 @@
 // The controller loop's cache of the cluster (client-go's informer, in small): filled by one
 // paged list per kind, then kept current from the change log, and read as a Snapshot. It also
-// keeps a journal of what changed, so a controller can look only at that (ChangeFeed).
+// keeps a journal of what changed, so an incremental controller can look only at that: its cursor
+// moves when the loop commits it, after the controller's actions were applied.
 import type { KubeObject } from "../resources/types";
 import { StoreError, type ChangeEvent, type Store } from "../store/types";
-import type { ResourceRef, Snapshot } from "./types";
+import type { CacheChange, ResourceRef, Snapshot } from "./types";
 
 /** Change-log rows read per round trip while catching up. */
 const CHANGE_PAGE_ROWS = 1_000;
@@ -13,26 +14,11 @@ const MAX_JOURNAL_ENTRIES = 100_000;
 /** A feed consumer gets "all" at least this often: the level-triggered resync (the loop's RESYNC_INTERVAL_MS). */
 export const FEED_RESYNC_MS = 5 * 60_000;
 
-/** One object's change as the cache saw it: `previous` absent for a create, `current` absent for a delete. */
-export interface CacheChange {
-  ref: ResourceRef;
-  previous?: KubeObject;
-  current?: KubeObject;
-}
-
-/**
- * What an incremental controller reads: the changes since it last asked, or "all" when it must
- * look at everything (its first call, after a re-list, a journal overflow, or the periodic resync).
- */
-export interface ChangeFeed {
-  changesFor(consumer: string, nowMs: number): readonly CacheChange[] | "all";
-  /** The cached object with this uid (the garbage collector's owner lookup). */
-  byUid(uid: string): { ref: ResourceRef; object: KubeObject } | undefined;
-}
-
-export function isChangeFeed(s: Snapshot): s is Snapshot & ChangeFeed {
-  const c = s as Partial<ChangeFeed>;
-  return typeof c.changesFor === "function" && typeof c.byUid === "function";
+/** The changes a consumer has not had yet, and where its cursor goes once they are applied. */
+export interface PendingChanges {
+  changes: readonly CacheChange[] | "all";
+  /** The journal position after these changes (commitChanges's argument). */
+  upTo: number;
 }
 
 function refKey(ref: ResourceRef): string {
@@ -108,7 +94,7 @@ class KindCache {
   }
 }
 
-export class Informer implements Snapshot, ChangeFeed {
+export class Informer implements Snapshot {
   private readonly kinds = new Map<string, KindCache>();
   private readonly owners = new Map<string, Map<string, { ref: ResourceRef; object: KubeObject }>>();
   private readonly uids = new Map<string, { ref: ResourceRef; object: KubeObject }>();
@@ -223,19 +209,28 @@ export class Informer implements Snapshot, ChangeFeed {
     if (this.journal.length > MAX_JOURNAL_ENTRIES) this.resetJournal();
   }
 
-  changesFor(consumer: string, nowMs: number): readonly CacheChange[] | "all" {
-    const end = this.journalStart + this.journal.length;
+  /**
+   * The changes since `consumer`'s last committed pass, or "all" (its first pass, after a re-list,
+   * a journal overflow, or the periodic resync). The cursor does not move: a pass that fails
+   * before its actions are applied sees the same changes again.
+   */
+  pendingChanges(consumer: string, nowMs: number): PendingChanges {
+    const upTo = this.journalStart + this.journal.length;
+    let state = this.consumers.get(consumer);
+    // A new consumer starts the journal for itself; until its first commit it gets "all".
+    if (!state) this.consumers.set(consumer, (state = { next: -1, fullAt: -Infinity }));
+    if (state.next < this.journalStart || nowMs - state.fullAt >= FEED_RESYNC_MS) return { changes: "all", upTo };
+    return { changes: this.journal.slice(state.next - this.journalStart), upTo };
+  }
+
+  /** `consumer` has applied the actions for `pending`: its cursor moves past those changes. */
+  commitChanges(consumer: string, pending: PendingChanges, nowMs: number): void {
     const state = this.consumers.get(consumer);
-    let out: readonly CacheChange[] | "all";
-    if (!state || state.next < this.journalStart || nowMs - state.fullAt >= FEED_RESYNC_MS) {
-      out = "all";
-      this.consumers.set(consumer, { next: end, fullAt: nowMs });
-    } else {
-      out = this.journal.slice(state.next - this.journalStart);
-      state.next = end;
-    }
+    if (!state) return;
+    // After a re-list since the peek, upTo lies before the journal: the next pass gets "all".
+    state.next = pending.upTo;
+    if (pending.changes === "all") state.fullAt = nowMs;
     this.trimJournal();
-    return out;
   }
 
   /** Drops the entries every consumer has read. */

@@ -58,7 +58,7 @@ export function ingressController(): Controller {
   return {
     name: "ingress",
     watches: [INGRESSES, INGRESS_CLASSES, NODES],
-    reconcile(snapshot) {
+    reconcile({ snapshot }) {
       const actions: Action[] = [];
       const classes = snapshot.list(INGRESS_CLASSES);
       const nodes = snapshot.list(NODES);

@@ -5,8 +5,7 @@
 import type { KubeObject } from "../resources/types";
 import { isDeleting, KNOWN_KINDS, NAMESPACES, SERVICE_ACCOUNTS } from "./controller-util";
 import { rec, strings } from "../../shared/json";
-import { isChangeFeed, type CacheChange } from "./informer";
-import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
+import type { Action, CacheChange, Controller, ControllerConfig, Snapshot } from "./types";
 
 export const KUBERNETES_FINALIZER = "kubernetes";
 /** While objects with finalizers of their own linger, look again this often. */
@@ -88,9 +87,6 @@ export const NAMESPACE_CONTROLLER = "namespace";
 export const namespaceController: Controller = {
   name: NAMESPACE_CONTROLLER,
   watches: [NAMESPACES, ...NAMESPACED.map((k) => k.ref)],
-  reconcile: (snapshot, now, config) => {
-    if (!isChangeFeed(snapshot)) return reconcileNamespaces(snapshot, config);
-    const changes = snapshot.changesFor(NAMESPACE_CONTROLLER, now.getTime());
-    return reconcileNamespaces(snapshot, config, changes === "all" ? undefined : changes);
-  },
+  incremental: true,
+  reconcile: ({ snapshot, changes, config }) => reconcileNamespaces(snapshot, config, changes === "all" ? undefined : changes),
 };

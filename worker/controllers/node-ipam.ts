@@ -5,7 +5,7 @@ import type { KubeObject } from "../resources/types";
 import { isDeleting, NODES } from "./controller-util";
 import { rec, str } from "../../shared/json";
 import { intToIp, parseCidr } from "../../shared/ipv4";
-import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
+import type { Action, Controller } from "./types";
 
 /** The block a node holds, or undefined when it has none (or an unparsable one). */
 function nodeBlock(node: KubeObject): string | undefined {
@@ -15,7 +15,7 @@ function nodeBlock(node: KubeObject): string | undefined {
 export const nodeIpamController: Controller = {
   name: "node-ipam",
   watches: [NODES],
-  reconcile(snapshot: Snapshot, _now: Date, config: ControllerConfig) {
+  reconcile({ snapshot, config }) {
     const nodes = snapshot.list(NODES);
     const { base, size } = parseCidr(config.clusterCidr);
     const blockSize = 2 ** (32 - config.nodeCidrMaskSize);

@@ -6,7 +6,7 @@ import type { KubeObject } from "../resources/types";
 import { conditionOf, isDeleting, isTerminal, LEASES, minDefined, NODES, PODS, timeMs, withCondition } from "./controller-util";
 import { records, rec, str, type Json } from "../../shared/json";
 import { tolerates, type Taint } from "./scheduler-nodes";
-import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
+import type { Action, Controller, ControllerConfig, LeaseHeartbeats, Snapshot } from "./types";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 export const TAINT_UNREACHABLE = "node.kubernetes.io/unreachable";
@@ -18,7 +18,6 @@ const NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure
  * Lease renewals as the NodeLeases Durable Object saw them (node name → ms): renewals are
  * not SQL writes, so the snapshot's Lease rows carry a stale renewTime (DESIGN decision 9).
  */
-export type LeaseHeartbeats = Readonly<Record<string, number>>;
 
 /**
  * The newest sign of life: the Lease's renewal or the Ready condition's heartbeat (node
@@ -161,5 +160,6 @@ export function reconcileNodes(snapshot: Snapshot, now: Date, config: Controller
 export const nodeLifecycleController: Controller = {
   name: "node-lifecycle",
   watches: [NODES, LEASES, PODS],
-  reconcile: (snapshot, now, config) => reconcileNodes(snapshot, now, config),
+  usesHeartbeats: true,
+  reconcile: ({ snapshot, now, config, heartbeats }) => reconcileNodes(snapshot, now, config, heartbeats),
 };

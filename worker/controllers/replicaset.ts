@@ -136,7 +136,7 @@ export function reconcileReplicaSet(
 export const replicaSetController: Controller = {
   name: "replicaset-controller",
   watches: [REPLICA_SETS, PODS],
-  reconcile(snapshot, now, config) {
+  reconcile({ snapshot, now, config }) {
     const actions: Action[] = [];
     let requeueAfterMs: number | undefined;
     const budget: CreateBudget = { creates: config.maxCreatesPerPass };

@@ -263,5 +263,5 @@ export function schedule(snapshot: Snapshot, now: Date, budget: SchedulerBudget)
 export const schedulerController: Controller = {
   name: "scheduler",
   watches: [PODS, NODES, PVCS, PVS, STORAGE_CLASSES],
-  reconcile: (snapshot, now, config) => schedule(snapshot, now, { binds: config.maxBindsPerPass, others: config.maxCreatesPerPass }),
+  reconcile: ({ snapshot, now, config }) => schedule(snapshot, now, { binds: config.maxBindsPerPass, others: config.maxCreatesPerPass }),
 };

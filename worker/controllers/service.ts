@@ -6,7 +6,7 @@ import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject } from "../resources/types";
 import { conditionOf, isDeleting, NODES, SERVICES } from "./controller-util";
 import { records, rec, str, type Json } from "../../shared/json";
-import type { Action, Controller, ControllerConfig, Snapshot } from "./types";
+import type { Action, Controller, ControllerConfig } from "./types";
 import { intToIp, parseCidr } from "../../shared/ipv4";
 
 /**
@@ -57,7 +57,7 @@ export function serviceController(lb: LoadBalancerProvider = nodeAddressLoadBala
   return {
     name: "service",
     watches: [SERVICES, NODES],
-    reconcile(snapshot: Snapshot, _now: Date, config: ControllerConfig) {
+    reconcile({ snapshot, config }) {
       const actions: Action[] = [];
       const services = snapshot.list(SERVICES);
       if (!snapshot.get(SERVICES, "default", "kubernetes")) actions.push({ type: "create", ref: SERVICES, object: kubernetesService(kubernetesServiceIp(config)) });

@@ -311,7 +311,7 @@ function reconcileStatefulSet(snapshot: Snapshot, set: KubeObject, now: Date, bu
 export const statefulSetController: Controller = {
   name: "statefulset-controller",
   watches: [STATEFUL_SETS, PODS, PVCS, CONTROLLER_REVISIONS],
-  reconcile(snapshot, now, config) {
+  reconcile({ snapshot, now, config }) {
     const actions: Action[] = [];
     let requeueAfterMs: number | undefined;
     const budget: CreateBudget = { creates: config.maxCreatesPerPass };

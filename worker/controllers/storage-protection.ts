@@ -35,5 +35,5 @@ export function reconcileStorageProtection(snapshot: Snapshot): Action[] {
 export const storageProtectionController: Controller = {
   name: "storage-protection",
   watches: [PVCS, PVS, PODS],
-  reconcile: (snapshot) => ({ actions: reconcileStorageProtection(snapshot) }),
+  reconcile: ({ snapshot }) => ({ actions: reconcileStorageProtection(snapshot) }),
 };

@@ -17,6 +17,8 @@ export interface Snapshot {
   get(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Objects whose ownerReferences name this uid (the garbage collector's graph). */
   ownedBy(uid: string): readonly { ref: ResourceRef; object: KubeObject }[];
+  /** The object with this uid, when the snapshot indexes them (the informer does). */
+  byUid?(uid: string): { ref: ResourceRef; object: KubeObject } | undefined;
 }
 
 export type EventType = "Normal" | "Warning";
@@ -92,9 +94,38 @@ export const DEFAULT_CONTROLLER_CONFIG: ControllerConfig = {
   maxBindsPerPass: 5000,
 };
 
+/** One object's change as the cache saw it: `previous` absent for a create, `current` absent for a delete. */
+export interface CacheChange {
+  ref: ResourceRef;
+  previous?: KubeObject;
+  current?: KubeObject;
+}
+
+/** Each node's latest Lease renewal (ms), from the NodeLeases object: renewals are not writes. */
+export type LeaseHeartbeats = Readonly<Record<string, number>>;
+
+/** Everything a reconcile reads (controller-runtime's Reconcile(ctx, req), for a whole pass). */
+export interface ReconcileInput {
+  snapshot: Snapshot;
+  /**
+   * What changed since this controller's last pass was applied, for controllers that say they are
+   * `incremental`; "all" when it must look at everything (its first pass, after a re-list, a
+   * journal overflow, or the periodic resync), and always "all" for the others.
+   */
+  changes: readonly CacheChange[] | "all";
+  now: Date;
+  config: ControllerConfig;
+  /** Node heartbeats, when the loop could read them (undefined: the stored Leases are all there is). */
+  heartbeats?: LeaseHeartbeats;
+}
+
 export interface Controller {
   name: string;
   /** Kinds whose changes should re-run this controller. */
   watches: ResourceRef[];
-  reconcile(snapshot: Snapshot, now: Date, config: ControllerConfig): ReconcileResult;
+  /** It reads `changes`: the loop keeps a journal cursor for it, moved only once its actions are applied. */
+  incremental?: boolean;
+  /** It reads `heartbeats`: the loop fetches them for its pass, and runs it when a Lease runs out. */
+  usesHeartbeats?: boolean;
+  reconcile(input: ReconcileInput): ReconcileResult;
 }

@@ -164,5 +164,5 @@ export function reconcileVolumes(snapshot: Snapshot, config: ControllerConfig): 
 export const volumesController: Controller = {
   name: "volumes",
   watches: [PVS, PVCS, STORAGE_CLASSES, NODES, PODS],
-  reconcile: (snapshot, _now, config) => ({ actions: reconcileVolumes(snapshot, config) }),
+  reconcile: ({ snapshot, config }) => ({ actions: reconcileVolumes(snapshot, config) }),
 };

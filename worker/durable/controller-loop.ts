@@ -10,13 +10,12 @@ import { bulkBind, bulkCreate, bulkRewrite, type BulkContext } from "../api/bulk
 import { resourceByPlural } from "../resources/registry";
 import { CONTROLLERS } from "../controllers";
 import { Informer } from "../controllers/informer";
-import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type ReconcileResult } from "../controllers/types";
+import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type LeaseHeartbeats } from "../controllers/types";
 import type { Env } from "../env";
 import type { ControllerLoopRpc } from "./rpc";
 import { openStore, prepareStore } from "../store/open";
 import type { Store } from "../store/types";
 import { CONTROLLER_USER } from "../api/writes";
-import { nodeLifecycleController, reconcileNodes, type LeaseHeartbeats } from "../controllers/node-lifecycle";
 import { nodeLeases } from "./node-leases";
 
 /**
@@ -143,20 +142,18 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
    * not writes, so this, not a requeue per node, is how node lifecycle learns of it in time.
    */
   async leasesChanged(): Promise<void> {
-    this.dirty.add(nodeLifecycleController.name);
+    for (const controller of CONTROLLERS) if (controller.usesHeartbeats) this.dirty.add(controller.name);
     await this.nudge();
   }
 
-  /** Node lifecycle reads renewals from NodeLeases; the snapshot's Lease rows lag behind them. */
-  private async reconcile(controller: (typeof CONTROLLERS)[number], config: ControllerConfig): Promise<ReconcileResult> {
-    if (controller.name !== nodeLifecycleController.name) return controller.reconcile(this.informer, new Date(), config);
-    let heartbeats: LeaseHeartbeats | undefined;
+  /** Renewals from NodeLeases: the snapshot's Lease rows lag behind them (renewals are not writes). */
+  private async heartbeats(): Promise<LeaseHeartbeats | undefined> {
     try {
-      heartbeats = await nodeLeases(this.env).heartbeats();
+      return await nodeLeases(this.env).heartbeats();
     } catch (e) {
-      console.error(`node-lifecycle: NodeLeases unreachable, using the stored Leases: ${String(e)}`);
+      console.error(`NodeLeases unreachable, node health from the stored Leases: ${String(e)}`);
+      return undefined;
     }
-    return reconcileNodes(this.informer, new Date(), config, heartbeats);
   }
 
   override async alarm(): Promise<void> {
@@ -218,17 +215,25 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
       if (!full && !this.dirty.has(controller.name) && (due === undefined || due > now)) continue;
       this.dueAt.delete(controller.name);
       this.dirty.delete(controller.name);
-      const result = await this.reconcile(controller, config);
+      const started = new Date();
+      // An incremental controller's journal cursor moves only once its actions are applied.
+      const pending = controller.incremental ? this.informer.pendingChanges(controller.name, started.getTime()) : undefined;
+      const heartbeats = controller.usesHeartbeats ? await this.heartbeats() : undefined;
+      const result = controller.reconcile({ snapshot: this.informer, changes: pending?.changes ?? "all", now: started, config, heartbeats });
       trace?.mark(controller.name);
       if (result.requeueAfterMs !== undefined) this.dueAt.set(controller.name, now + Math.max(result.requeueAfterMs, ACTIVE_REQUEUE_MS));
       if (result.backlog) backlog = true;
-      if (result.actions.length === 0) continue;
+      if (result.actions.length === 0) {
+        if (pending) this.informer.commitChanges(controller.name, pending, started.getTime());
+        continue;
+      }
       const outcome = await this.applier.apply(result.actions);
       trace?.mark(`apply ${result.actions.length}`);
       if (outcome.applied > 0 || outcome.conflicts > 0) wrote = true;
       for (const f of outcome.failures) {
         console.error(`${controller.name}: ${f.action.type} failed with ${f.status}: ${f.message}`);
       }
+      if (pending) this.informer.commitChanges(controller.name, pending, started.getTime());
       // Later controllers see this one's writes (e.g. the pods a ReplicaSet just made), and
       // every controller watching what it wrote runs again.
       this.markDirty(await this.informer.sync(store));

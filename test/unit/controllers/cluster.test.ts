@@ -5,7 +5,7 @@ import { CONTROLLERS } from "../../../worker/controllers";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import type { KubeObject } from "../../../worker/resources/types";
 import { NOW, REF, node, obj, pod } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 class Cluster {
   private readonly objects = new Map<string, SnapshotEntry>();
@@ -81,7 +81,7 @@ describe("cluster controllers together", () => {
       passes++;
       writes = 0;
       for (const c of CONTROLLERS) {
-        const { actions } = c.reconcile(snapshotOf(cluster.entries()), NOW, DEFAULT_CONTROLLER_CONFIG);
+        const { actions } = reconcileOnce(c, snapshotOf(cluster.entries()), NOW, DEFAULT_CONTROLLER_CONFIG);
         for (const a of actions) writes += a.type === "event" ? 0 : 1, cluster.apply(a);
       }
     }

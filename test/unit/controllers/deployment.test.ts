@@ -7,7 +7,7 @@ import { replicaSetController } from "../../../worker/controllers/replicaset";
 import { DEFAULT_CONTROLLER_CONFIG } from "../../../worker/controllers/types";
 import { computeHash } from "../../../worker/controllers/workload-util";
 import type { KubeObject } from "../../../worker/resources/types";
-import { FakeCluster, snapshotOf, type SnapshotEntry } from "./snapshot";
+import { FakeCluster, snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 const T0 = Date.parse("2025-01-01T00:00:00Z");
 const DEPLOY = { group: "apps", resource: "deployments" };
@@ -44,13 +44,13 @@ class Harness {
     this.now += 1000;
     let writes = 0;
     for (const c of [deploymentController, replicaSetController]) {
-      const { actions } = c.reconcile(this.cluster.snapshot(), this.date, DEFAULT_CONTROLLER_CONFIG);
+      const { actions } = reconcileOnce(c, this.cluster.snapshot(), this.date, DEFAULT_CONTROLLER_CONFIG);
       writes += actions.filter((a) => a.type !== "event").length;
       this.cluster.apply(actions, this.date);
     }
     if (this.kubelet) this.cluster.runPods(this.date);
     this.cluster.finishDeletes();
-    this.cluster.apply(replicaSetController.reconcile(this.cluster.snapshot(), this.date, DEFAULT_CONTROLLER_CONFIG).actions, this.date);
+    this.cluster.apply(reconcileOnce(replicaSetController, this.cluster.snapshot(), this.date, DEFAULT_CONTROLLER_CONFIG).actions, this.date);
     return writes;
   }
   settle(max = 40): void {
@@ -87,7 +87,7 @@ class Harness {
 describe("deployment controller", () => {
   it("creates <name>-<hash> with the hash label, revision and replica annotations", () => {
     const d = deployment();
-    const { actions } = deploymentController.reconcile(snapshotOf([d]), new Date(T0), DEFAULT_CONTROLLER_CONFIG);
+    const { actions } = reconcileOnce(deploymentController, snapshotOf([d]), new Date(T0), DEFAULT_CONTROLLER_CONFIG);
     const hash = computeHash((d.object.spec as { template: unknown }).template);
     expect(actions.map((a) => a.type)).toEqual(["create", "update", "updateStatus", "event"]);
     const rs = actions[0]?.type === "create" ? actions[0].object : undefined;
@@ -124,8 +124,8 @@ describe("deployment controller", () => {
     expect(h.progressing()).toBe("NewReplicaSetAvailable");
     expect(h.deploy().metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("1");
     const snap = h.cluster.snapshot();
-    expect(deploymentController.reconcile(snap, h.date, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
-    expect(replicaSetController.reconcile(snap, h.date, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
+    expect(reconcileOnce(deploymentController, snap, h.date, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
+    expect(reconcileOnce(replicaSetController, snap, h.date, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
     expect(h.cluster.conflicts).toBe(0);
   });
 
@@ -192,7 +192,7 @@ describe("deployment controller", () => {
     h.setImage("nginx:2");
     h.now += 1000;
     const pass = (c: typeof deploymentController) => {
-      const { actions } = c.reconcile(h.cluster.snapshot(), h.date, DEFAULT_CONTROLLER_CONFIG);
+      const { actions } = reconcileOnce(c, h.cluster.snapshot(), h.date, DEFAULT_CONTROLLER_CONFIG);
       h.cluster.apply(actions, h.date);
       return actions;
     };
@@ -266,7 +266,7 @@ describe("deployment controller", () => {
     h.setImage("nginx:broken");
     for (let i = 0; i < 5; i++) h.tick();
     expect(h.progressing()).toBe("ReplicaSetUpdated");
-    const result = deploymentController.reconcile(h.cluster.snapshot(), h.date, DEFAULT_CONTROLLER_CONFIG);
+    const result = reconcileOnce(deploymentController, h.cluster.snapshot(), h.date, DEFAULT_CONTROLLER_CONFIG);
     expect(result.requeueAfterMs).toBeGreaterThan(0);
     h.now += 60_000;
     h.tick();

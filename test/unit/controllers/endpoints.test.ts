@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { endpointsController } from "../../../worker/controllers/endpoints";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { NOW, REF, obj, pod } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]): Action[] {
-  return endpointsController.reconcile(snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
+  return reconcileOnce(endpointsController, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
 }
 
 const svc = obj(REF.services, "Service", "web", {

@@ -2,14 +2,15 @@
 // incrementally from the changes the informer journals.
 import { describe, expect, it } from "vitest";
 import { collectGarbage, garbageCollectorController } from "../../../worker/controllers/garbage-collector";
-import { FEED_RESYNC_MS, Informer, type CacheChange } from "../../../worker/controllers/informer";
+import { FEED_RESYNC_MS, Informer } from "../../../worker/controllers/informer";
+import type { CacheChange } from "../../../worker/controllers/types";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { NOW, REF, obj, pod } from "./cluster-fixtures";
 import { FakeStore } from "../fake-store";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]): Action[] {
-  return garbageCollectorController.reconcile(snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
+  return reconcileOnce(garbageCollectorController, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
 }
 
 const rs = (meta: Record<string, unknown> = {}) => obj(REF.replicasets, "ReplicaSet", "web", { spec: {} }, { namespace: "default", ...meta });
@@ -124,7 +125,7 @@ describe("garbage collector, incremental (only what changed since the last pass)
     await store.create(key("pods", "p"), pod("p", { owner: "web" }).object);
     const informer = new Informer(garbageCollectorController.watches);
     await informer.sync(store);
-    const reconcile = (at: Date) => garbageCollectorController.reconcile(informer, at, DEFAULT_CONTROLLER_CONFIG).actions;
+    const reconcile = (at: Date) => reconcileOnce(garbageCollectorController, informer, at, DEFAULT_CONTROLLER_CONFIG).actions;
     expect(reconcile(NOW)).toHaveLength(1); // first pass: everything, the orphan included
     await store.create(key("configmaps", "cfg"), cm.object);
     await informer.sync(store);

@@ -74,25 +74,54 @@ describe("Informer", () => {
   });
 });
 
+/** Peek and commit at once, as the loop does for a pass that applied its actions. */
+function changesFor(informer: Informer, consumer: string, nowMs: number) {
+  const pending = informer.pendingChanges(consumer, nowMs);
+  informer.commitChanges(consumer, pending, nowMs);
+  return pending.changes;
+}
+
 describe("Informer change feed", () => {
   it("gives each consumer everything first, then its own unread changes, and everything again at resync", async () => {
     const store = new FakeStore();
     await store.create(key("a"), pod("a"));
     const informer = new Informer([PODS]);
     await informer.sync(store);
-    expect(informer.changesFor("gc", 0)).toBe("all");
-    expect(informer.changesFor("ns", 0)).toBe("all");
+    expect(changesFor(informer, "gc", 0)).toBe("all");
+    expect(changesFor(informer, "ns", 0)).toBe("all");
     await store.create(key("b"), pod("b", "rs-1"));
     await store.delete(key("a"));
     await informer.sync(store);
-    const gc = informer.changesFor("gc", 1);
+    const gc = changesFor(informer, "gc", 1);
     expect(gc !== "all" && gc.map((c) => [c.previous?.metadata.name, c.current?.metadata.name])).toEqual([[undefined, "b"], ["a", undefined]]);
-    expect(informer.changesFor("gc", 2)).toEqual([]);
-    const ns = informer.changesFor("ns", 2);
+    expect(changesFor(informer, "gc", 2)).toEqual([]);
+    const ns = changesFor(informer, "ns", 2);
     expect(ns !== "all" && ns.length).toBe(2);
     expect(informer.byUid("uid-b")?.object.metadata.name).toBe("b");
     expect(informer.byUid("uid-a")).toBeUndefined();
-    expect(informer.changesFor("gc", FEED_RESYNC_MS)).toBe("all");
+    expect(changesFor(informer, "gc", FEED_RESYNC_MS)).toBe("all");
+  });
+
+  it("moves a consumer's cursor only when its pass is committed", async () => {
+    const store = new FakeStore();
+    await store.create(key("a"), pod("a"));
+    const informer = new Informer([PODS]);
+    await informer.sync(store);
+    expect(informer.pendingChanges("gc", 0).changes).toBe("all");
+    // Not committed (the pass failed before its actions were applied): everything again.
+    expect(informer.pendingChanges("gc", 0).changes).toBe("all");
+    changesFor(informer, "gc", 0);
+    await store.create(key("b"), pod("b"));
+    await informer.sync(store);
+    const first = informer.pendingChanges("gc", 1);
+    expect(first.changes !== "all" && first.changes.map((c) => c.current?.metadata.name)).toEqual(["b"]);
+    // A write landing before the commit (the controller's own) comes in the next pass, not lost.
+    await store.create(key("c"), pod("c"));
+    await informer.sync(store);
+    expect(informer.pendingChanges("gc", 1).changes).toHaveLength(2);
+    informer.commitChanges("gc", first, 1);
+    const next = informer.pendingChanges("gc", 2).changes;
+    expect(next !== "all" && next.map((c) => c.current?.metadata.name)).toEqual(["c"]);
   });
 
   it("answers a re-list with everything, and lists by namespace from its own index", async () => {
@@ -101,12 +130,12 @@ describe("Informer change feed", () => {
     await store.create({ ...key("z"), namespace: "other" }, { ...pod("z"), metadata: { ...pod("z").metadata, namespace: "other" } });
     const informer = new Informer([PODS]);
     await informer.sync(store);
-    informer.changesFor("gc", 0);
+    changesFor(informer, "gc", 0);
     await store.create(key("b"), pod("b"));
     await store.compact(await store.currentRevision());
     await store.create(key("c"), pod("c"));
     await informer.sync(store);
-    expect(informer.changesFor("gc", 1)).toBe("all");
+    expect(changesFor(informer, "gc", 1)).toBe("all");
     expect(informer.list(PODS, "default").map((p) => p.metadata.name)).toEqual(["a", "b", "c"]);
     expect(informer.list(PODS, "other").map((p) => p.metadata.name)).toEqual(["z"]);
     expect(informer.list(PODS).map((p) => p.metadata.name)).toEqual(["a", "b", "c", "z"]);

@@ -7,7 +7,7 @@ import { DEFAULT_INGRESS_CLASS, INGRESS_CONTROLLER as AGENT_CONTROLLER } from ".
 import { SUPPORTED_ANNOTATIONS } from "../../../node-agent/ingress/annotations";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { NOW, node, obj } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 const nodes = [
   node("n1", { addresses: [{ type: "InternalIP", address: "192.168.0.11" }] }),
@@ -20,7 +20,7 @@ const ing = (name: string, spec: Record<string, unknown> = {}, annotations?: Rec
   obj(INGRESSES, "Ingress", name, { spec, status }, { namespace: "default", ...(annotations ? { annotations } : {}) });
 
 function run(objects: SnapshotEntry[], controller = ingressController()): Action[] {
-  return controller.reconcile(snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
+  return reconcileOnce(controller, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
 }
 
 const statusOf = (actions: Action[], name: string) => {

@@ -1,14 +1,15 @@
 // Namespace controller tables: Terminating, emptying, finalize; default ServiceAccounts.
 import { describe, expect, it } from "vitest";
-import { Informer, type CacheChange } from "../../../worker/controllers/informer";
+import { Informer } from "../../../worker/controllers/informer";
+import type { CacheChange } from "../../../worker/controllers/types";
 import { namespaceController, reconcileNamespaces } from "../../../worker/controllers/namespace";
 import { DEFAULT_CONTROLLER_CONFIG } from "../../../worker/controllers/types";
 import { NOW, REF, obj, pod } from "./cluster-fixtures";
 import { FakeStore } from "../fake-store";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]) {
-  return namespaceController.reconcile(snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG);
+  return reconcileOnce(namespaceController, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG);
 }
 
 const ns = (name: string, terminating?: "new" | "terminating") =>
@@ -62,9 +63,9 @@ describe("namespace controller, incremental", () => {
     await store.create({ group: "", resource: "namespaces", namespace: "", name: "a" }, ns("a").object);
     const informer = new Informer(namespaceController.watches);
     await informer.sync(store);
-    expect(namespaceController.reconcile(informer, NOW, DEFAULT_CONTROLLER_CONFIG).actions).toHaveLength(1);
+    expect(reconcileOnce(namespaceController, informer, NOW, DEFAULT_CONTROLLER_CONFIG).actions).toHaveLength(1);
     await store.create({ group: "", resource: "configmaps", namespace: "a", name: "cfg" }, obj(REF.configmaps, "ConfigMap", "cfg", {}, { namespace: "a" }).object);
     await informer.sync(store);
-    expect(namespaceController.reconcile(informer, NOW, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
+    expect(reconcileOnce(namespaceController, informer, NOW, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
   });
 });

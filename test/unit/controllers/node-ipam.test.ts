@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { nodeIpamController } from "../../../worker/controllers/node-ipam";
 import { DEFAULT_CONTROLLER_CONFIG, type Action, type ControllerConfig } from "../../../worker/controllers/types";
 import { NOW, node } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[], config: ControllerConfig = DEFAULT_CONTROLLER_CONFIG): Action[] {
-  return nodeIpamController.reconcile(snapshotOf(objects), NOW, config).actions;
+  return reconcileOnce(nodeIpamController, snapshotOf(objects), NOW, config).actions;
 }
 
 function withCidr(entry: SnapshotEntry, cidr: string): SnapshotEntry {

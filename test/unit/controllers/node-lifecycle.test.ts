@@ -4,14 +4,14 @@ import { nodeLifecycleController } from "../../../worker/controllers/node-lifecy
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import type { KubeObject } from "../../../worker/resources/types";
 import { REF, node, obj, pod } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 const T0 = Date.parse("2025-01-01T00:10:00Z");
 const at = (s: number) => new Date(T0 + s * 1000);
 const lease = (renew: string) => obj(REF.leases, "Lease", "n1", { spec: { holderIdentity: "n1", renewTime: renew, leaseDurationSeconds: 40 } }, { namespace: "kube-node-lease" });
 
 function run(objects: SnapshotEntry[], now: Date) {
-  return nodeLifecycleController.reconcile(snapshotOf(objects), now, DEFAULT_CONTROLLER_CONFIG);
+  return reconcileOnce(nodeLifecycleController, snapshotOf(objects), now, DEFAULT_CONTROLLER_CONFIG);
 }
 
 function apply(objects: SnapshotEntry[], actions: Action[]): SnapshotEntry[] {

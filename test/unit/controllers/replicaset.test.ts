@@ -4,7 +4,7 @@ import { replicaSetController } from "../../../worker/controllers/replicaset";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { leastValuableFirst } from "../../../worker/controllers/workload-util";
 import type { KubeObject } from "../../../worker/resources/types";
-import { FakeCluster, snapshotOf, type SnapshotEntry } from "./snapshot";
+import { FakeCluster, snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 const NOW = new Date("2025-01-01T00:10:00Z");
 const RS = { group: "apps", resource: "replicasets" };
@@ -73,7 +73,7 @@ function withStatus(e: SnapshotEntry, s: Record<string, unknown>): SnapshotEntry
 }
 
 function run(objects: SnapshotEntry[], config = DEFAULT_CONTROLLER_CONFIG) {
-  return replicaSetController.reconcile(snapshotOf(objects), NOW, config);
+  return reconcileOnce(replicaSetController, snapshotOf(objects), NOW, config);
 }
 
 function summary(actions: Action[]): string[] {
@@ -192,11 +192,11 @@ describe("replicaset controller", () => {
   it("converges in a fake cluster and then stays idle", () => {
     const cluster = new FakeCluster([rs(3)]);
     for (let i = 0; i < 4; i++) {
-      cluster.apply(replicaSetController.reconcile(cluster.snapshot(), NOW, DEFAULT_CONTROLLER_CONFIG).actions, NOW);
+      cluster.apply(reconcileOnce(replicaSetController, cluster.snapshot(), NOW, DEFAULT_CONTROLLER_CONFIG).actions, NOW);
       cluster.runPods(new Date("2025-01-01T00:00:00Z"));
     }
     expect(cluster.list("pods")).toHaveLength(3);
     expect(cluster.get("replicasets", "web")?.status).toEqual(status(3));
-    expect(replicaSetController.reconcile(cluster.snapshot(), NOW, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
+    expect(reconcileOnce(replicaSetController, cluster.snapshot(), NOW, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
   });
 });

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { schedule, schedulerController } from "../../../worker/controllers/scheduler";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { NOW, REF, node, obj, pod } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]): Action[] {
-  return schedulerController.reconcile(snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
+  return reconcileOnce(schedulerController, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
 }
 
 function binds(actions: Action[]): Record<string, string> {
@@ -36,10 +36,10 @@ describe("scheduler", () => {
 
   it("binds at most the write budget per pass and says a backlog is left", () => {
     const pods = ["a", "b", "c", "d", "e"].map((n) => pod(n));
-    const capped = schedulerController.reconcile(snapshotOf([node("n1"), ...pods]), NOW, { ...DEFAULT_CONTROLLER_CONFIG, maxBindsPerPass: 2 });
+    const capped = reconcileOnce(schedulerController, snapshotOf([node("n1"), ...pods]), NOW, { ...DEFAULT_CONTROLLER_CONFIG, maxBindsPerPass: 2 });
     expect(Object.keys(binds(capped.actions))).toHaveLength(2);
     expect(capped.backlog).toBe(true);
-    expect(schedulerController.reconcile(snapshotOf([node("n1"), ...pods]), NOW, DEFAULT_CONTROLLER_CONFIG).backlog).toBeUndefined();
+    expect(reconcileOnce(schedulerController, snapshotOf([node("n1"), ...pods]), NOW, DEFAULT_CONTROLLER_CONFIG).backlog).toBeUndefined();
   });
 
   it("makes no writes when every pod is bound", () => {

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { serviceController } from "../../../worker/controllers/service";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { NOW, REF, node, obj } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]): Action[] {
-  return serviceController().reconcile(snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
+  return reconcileOnce(serviceController(), snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
 }
 
 const kubernetes = obj(REF.services, "Service", "kubernetes", { spec: { clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1"], ports: [{ name: "https", port: 443 }] } }, { namespace: "default" });

@@ -1,6 +1,7 @@
 // In-memory Snapshot for controller tests (snapshotOf), plus a tiny fake cluster that applies
 // actions the way the loop's applier would (names from generateName, uids, resourceVersion checks).
-import type { Action, ResourceRef, Snapshot } from "../../../worker/controllers/types";
+import { Informer } from "../../../worker/controllers/informer";
+import { DEFAULT_CONTROLLER_CONFIG, type Action, type Controller, type ControllerConfig, type ReconcileResult, type ResourceRef, type Snapshot } from "../../../worker/controllers/types";
 import type { KubeObject } from "../../../worker/resources/types";
 
 export interface SnapshotEntry {
@@ -169,4 +170,15 @@ export class FakeCluster {
         return;
     }
   }
+}
+
+/**
+ * One pass of a controller as the loop runs it: an incremental controller over an Informer gets the
+ * journal's changes, and its cursor moves after the pass; any other gets "all".
+ */
+export function reconcileOnce(controller: Controller, snapshot: Snapshot, now: Date, config: ControllerConfig = DEFAULT_CONTROLLER_CONFIG): ReconcileResult {
+  const pending = controller.incremental && snapshot instanceof Informer ? snapshot.pendingChanges(controller.name, now.getTime()) : undefined;
+  const result = controller.reconcile({ snapshot, changes: pending?.changes ?? "all", now, config });
+  if (pending && snapshot instanceof Informer) snapshot.commitChanges(controller.name, pending, now.getTime());
+  return result;
 }

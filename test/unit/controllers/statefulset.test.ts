@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { statefulSetController } from "../../../worker/controllers/statefulset";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import type { KubeObject } from "../../../worker/resources/types";
-import { FakeCluster, type SnapshotEntry } from "./snapshot";
+import { FakeCluster, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 const NOW = new Date("2025-01-01T00:00:00Z");
 const STS = { group: "apps", resource: "statefulsets" };
@@ -28,7 +28,7 @@ function sts(spec: Record<string, unknown> = {}): SnapshotEntry {
 }
 
 function pass(cluster: FakeCluster): Action[] {
-  const { actions } = statefulSetController.reconcile(cluster.snapshot(), NOW, DEFAULT_CONTROLLER_CONFIG);
+  const { actions } = reconcileOnce(statefulSetController, cluster.snapshot(), NOW, DEFAULT_CONTROLLER_CONFIG);
   cluster.apply(actions, NOW);
   return actions;
 }
@@ -91,7 +91,7 @@ describe("statefulset controller", () => {
       observedGeneration: 1, replicas: 3, readyReplicas: 3, availableReplicas: 3, currentReplicas: 3, updatedReplicas: 3,
       currentRevision: revs[0]?.metadata.name, updateRevision: revs[0]?.metadata.name,
     });
-    expect(statefulSetController.reconcile(cluster.snapshot(), NOW, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
+    expect(reconcileOnce(statefulSetController, cluster.snapshot(), NOW, DEFAULT_CONTROLLER_CONFIG).actions).toEqual([]);
     expect(cluster.events.map((e) => e.message)).toContain("create Pod web-0 in StatefulSet web successful");
     expect(cluster.conflicts).toBe(0);
   });

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { volumesController } from "../../../worker/controllers/volumes";
 import { NOW, REF, node, obj } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry } from "./snapshot";
+import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]): Action[] {
-  return volumesController.reconcile(snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
+  return reconcileOnce(volumesController, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
 }
 
 const pv = (name: string, size: string, extra: Record<string, unknown> = {}, status = { phase: "Available" }) =>
