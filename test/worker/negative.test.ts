@@ -1,6 +1,7 @@
 // The negative suite every resource runs (STYLE rule 8): no token → 401, another
 // namespace → 403, malformed body → 400, schema violation → 422 naming the field, stale
-// resourceVersion → 409, wrong content type → 415 — and the store is unchanged afterwards.
+// resourceVersion → 409, wrong content type → 415, for POST, PUT, PATCH and DELETE, and a node
+// credential's 403 — and the store is unchanged afterwards.
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RESOURCES } from "../../worker/resources/registry";
@@ -44,6 +45,7 @@ function sample(def: ResourceDef, name: string): Record<string, unknown> {
 }
 
 let saToken = "";
+let nodeToken = "";
 
 beforeAll(async () => {
   expect((await call("POST", "/api/v1/namespaces", { metadata: { name: NS } })).status).toBe(201);
@@ -52,6 +54,16 @@ beforeAll(async () => {
   const token = await call("POST", "/api/v1/namespaces/other/serviceaccounts/robot/token", { spec: {} });
   expect(token.status).toBe(201);
   saToken = token.json.status.token;
+  // A node credential, joined the kubeadm way: a bootstrap-token Secret, then /edgeplane/v1/join.
+  const bootstrap = {
+    metadata: { name: "bootstrap-token-negneg" },
+    type: "bootstrap.kubernetes.io/token",
+    stringData: { "token-id": "negneg", "token-secret": "0123456789abcdef", "usage-bootstrap-authentication": "true" },
+  };
+  expect((await call("POST", "/api/v1/namespaces/kube-system/secrets", bootstrap)).status).toBe(201);
+  const joined = await call("POST", "/edgeplane/v1/join", { nodeName: "neg-node" }, { authorization: "Bearer negneg.0123456789abcdef" });
+  expect(joined.status, JSON.stringify(joined.json)).toBe(200);
+  nodeToken = joined.json.token;
 });
 
 describe.each(RESOURCES.map((def) => [`${def.group || "core"}/${def.plural}`, def] as const))("%s", (_label, def) => {
@@ -96,6 +108,29 @@ describe.each(RESOURCES.map((def) => [`${def.group || "core"}/${def.plural}`, de
     const missing = await call("GET", `${base(def)}/absent`);
     expect(missing.status).toBe(404);
     expect(missing.json).toMatchObject({ reason: "NotFound", details: { name: "absent" } });
+
+    const mergePatch = { ...ADMIN, "content-type": "application/merge-patch+json" };
+    const patchForeign = await call("PATCH", `${base(def)}/good`, { metadata: { labels: { x: "y" } } }, { "content-type": "application/merge-patch+json", authorization: `Bearer ${saToken}` });
+    expect(patchForeign.status).toBe(403);
+    const patchMalformed = await call("PATCH", `${base(def)}/good`, "{not json", mergePatch);
+    expect(patchMalformed.status).toBe(400);
+    expect(patchMalformed.json).toMatchObject({ kind: "Status", reason: "BadRequest" });
+    const patchInvalid = await call("PATCH", `${base(def)}/good`, { metadata: { labels: "not-a-map" } }, mergePatch);
+    expect(patchInvalid.status, JSON.stringify(patchInvalid.json)).toBe(422);
+    expect(patchInvalid.json.details.causes[0].field).toBe("metadata.labels");
+    const patchUnsupported = await call("PATCH", `${base(def)}/good`, "{}", { ...ADMIN, "content-type": "text/plain" });
+    expect(patchUnsupported.status).toBe(415);
+
+    const deleteForeign = await call("DELETE", `${base(def)}/good`, undefined, { authorization: `Bearer ${saToken}` });
+    expect(deleteForeign.status).toBe(403);
+    // A node may delete only its own Node, its own Lease and pods bound to it.
+    const deleteByNode = await call("DELETE", `${base(def)}/good`, undefined, { authorization: `Bearer ${nodeToken}` });
+    expect(deleteByNode.status).toBe(403);
+    expect(deleteByNode.json).toMatchObject({ kind: "Status", reason: "Forbidden" });
+    const deleteStale = await call("DELETE", `${base(def)}/good`, { preconditions: { resourceVersion: "1" } });
+    expect(deleteStale.status).toBe(409);
+    const deleteMissing = await call("DELETE", `${base(def)}/absent`);
+    expect(deleteMissing.status).toBe(404);
 
     if (!def.subresources.status) {
       // No status subresource: /status is not there at all (it once answered 200 and wrote nothing).
