@@ -1,5 +1,6 @@
 // Pod spec → Docker container config, the pure parts: command/args (command replaces the image's
 // ENTRYPOINT, args its CMD, as dockershim maps them), $(VAR) expansion, and resource limits.
+import { parseQuantity } from "../../shared/quantity";
 import { expand } from "./env";
 import type { Container } from "./types";
 
@@ -23,21 +24,6 @@ export function dockerCommand(container: Container, env: { name: string; value: 
   return out;
 }
 
-const BINARY_SUFFIXES: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL_SUFFIXES: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/** A resource.Quantity as a number ("128Mi" → 134217728, "500m" → 0.5); undefined when malformed. */
-export function parseQuantity(q: string | number | undefined): number | undefined {
-  if (q === undefined) return undefined;
-  if (typeof q === "number") return q;
-  const match = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(q.trim());
-  if (!match) return undefined;
-  const base = Number(match[1]);
-  if (!Number.isFinite(base)) return undefined;
-  const suffix = match[2] ?? "";
-  const factor = BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix];
-  return factor === undefined ? undefined : base * factor;
-}
 
 /** limits.memory → Docker Memory (bytes), limits.cpu → NanoCpus. */
 export function resourceLimits(container: Container): { memoryBytes?: number; nanoCpus?: number } {

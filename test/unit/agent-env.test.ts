@@ -1,6 +1,7 @@
 // Env resolution and the command/args → Docker mapping of the node agent, as tables.
 import { describe, expect, it } from "vitest";
-import { dockerCommand, parseQuantity, resourceLimits } from "../../node-agent/kubelet/command";
+import { dockerCommand, resourceLimits } from "../../node-agent/kubelet/command";
+import { parseQuantity } from "../../shared/quantity";
 import { expand, referencedObjects, resolveEnv, type EnvContext } from "../../node-agent/kubelet/env";
 import type { Container, Pod } from "../../node-agent/kubelet/types";
 

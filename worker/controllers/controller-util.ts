@@ -2,7 +2,7 @@
 // node lifecycle, volumes): resource refs, JSON narrowing, conditions and quantities.
 import { isRecord, rec, records, str, type Json } from "../../shared/json";
 import { timestamp } from "../../shared/time";
-import { parseQuantity } from "../resources/shared/quantity";
+import { parseQuantity } from "../../shared/quantity";
 import { RESOURCES } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { ResourceRef } from "./types";
@@ -92,10 +92,6 @@ export function quantity(q: unknown): number {
   return parseQuantity(q) ?? 0;
 }
 
-/** CPU in millicores, rounded up as resource.Quantity.MilliValue does. */
-export function milliCpu(q: unknown): number {
-  return Math.ceil(quantity(q) * 1000 - 1e-9);
-}
 
 export function nsName(o: KubeObject): string {
   return `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;

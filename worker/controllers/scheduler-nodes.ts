@@ -2,7 +2,8 @@
 // taints vs tolerations and node selector terms (pkg/scheduler/framework/plugins: NodeResourcesFit,
 // NodePorts, TaintToleration, NodeAffinity, VolumeBinding's PV node affinity).
 import type { KubeObject } from "../resources/types";
-import { conditionOf, isDeleting, isTerminal, milliCpu, quantity, stringMap } from "./controller-util";
+import { milliCpu } from "../../shared/quantity";
+import { conditionOf, isDeleting, isTerminal, quantity, stringMap } from "./controller-util";
 import { records, rec, str, strings, type Json } from "../../shared/json";
 
 /** Requests a pod without any count as, for scoring only (schedutil.DefaultMilliCPURequest / DefaultMemoryRequest). */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { NAME_COLUMN, atomicList, objectSchema, resource } from "../meta";
 import { forbidden, invalid, metadataNameCauses, notSupported, required, type Cause } from "../shared/field-errors";
 import { resourceListSchema } from "../shared/common-schemas";
-import { parseQuantity } from "../shared/quantity";
+import { parseQuantity } from "../../../shared/quantity";
 import { dropGeneration } from "../shared/prepare-helpers";
 import { asArray, asRecord } from "../../../shared/json";
 import { resourceListCauses } from "./resourcequota";

@@ -16,7 +16,7 @@ import {
   volumeModeSchema,
 } from "../shared/common-schemas";
 import { accessModesString } from "../shared/print-cells";
-import { quantityString } from "../shared/quantity";
+import { quantityString } from "../../../shared/quantity";
 import { addFinalizer, dropGeneration, specOf } from "../shared/prepare-helpers";
 import { asArray, asRecord, str } from "../../../shared/json";
 

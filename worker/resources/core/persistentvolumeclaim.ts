@@ -15,7 +15,7 @@ import {
   volumeModeSchema,
 } from "../shared/common-schemas";
 import { accessModesString } from "../shared/print-cells";
-import { parseQuantity, quantityString } from "../shared/quantity";
+import { parseQuantity, quantityString } from "../../../shared/quantity";
 import { addFinalizer, dropGeneration, specOf } from "../shared/prepare-helpers";
 import { asRecord, str } from "../../../shared/json";
 import { STORAGE_CLASS_ANNOTATION, accessModeCauses } from "./persistentvolume";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource } from "../meta";
 import { invalid, metadataNameCauses, notSupported, qualifiedNameCauses, type Cause } from "../shared/field-errors";
 import { resourceListSchema } from "../shared/common-schemas";
-import { parseQuantity, quantityString } from "../shared/quantity";
+import { parseQuantity, quantityString } from "../../../shared/quantity";
 import { dropGeneration } from "../shared/prepare-helpers";
 import { asArray, asRecord, str } from "../../../shared/json";
 

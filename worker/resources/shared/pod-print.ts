@@ -1,6 +1,6 @@
 // What `kubectl get pods` shows, computed as the server-side printer printPod does
 // (pkg/printers/internalversion/printers.go), and the pod's QoS class (GetPodQOS).
-import { parseQuantity } from "./quantity";
+import { parseQuantity } from "../../../shared/quantity";
 import { since } from "./print-cells";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
 import type { KubeObject } from "../types";

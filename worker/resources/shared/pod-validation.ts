@@ -2,7 +2,7 @@
 // and field paths, for Pods (`spec`) and pod templates (`spec.template.spec`) alike.
 import { metadataNameCauses, dns1123LabelCauses, dns1123SubdomainCauses, duplicate, forbidden, invalid, portNameCauses, portNumCauses, required, type Cause } from "./field-errors";
 import { asArray, asRecord, str, type Json } from "../../../shared/json";
-import { parseQuantity } from "./quantity";
+import { parseQuantity } from "../../../shared/quantity";
 import { VOLUME_SOURCES } from "./pod-volume-schema";
 
 export { metadataNameCauses };

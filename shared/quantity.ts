@@ -1,5 +1,5 @@
-// resource.Quantity arithmetic for validation only (PVC resize, LimitRange min/max):
-// a float is exact enough to compare storage sizes and CPU amounts.
+// resource.Quantity as a number, for the Worker (validation, scheduling) and the agent (container
+// limits): a float is exact enough to compare storage sizes and CPU amounts.
 const SUFFIX: Record<string, number> = {
   n: 1e-9,
   u: 1e-6,
@@ -37,4 +37,9 @@ export function quantityString(q: unknown): string {
   if (typeof q === "number") return String(q);
   if (typeof q === "string" && q !== "") return q;
   return "0";
+}
+
+/** CPU in millicores, rounded up as resource.Quantity.MilliValue does; 0 when it does not parse. */
+export function milliCpu(q: unknown): number {
+  return Math.ceil((parseQuantity(q) ?? 0) * 1000 - 1e-9);
 }
