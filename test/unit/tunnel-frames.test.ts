@@ -1,7 +1,7 @@
 // The node tunnel's own framing, kubectl's channel protocol helpers, and the pod-stream request
 // parsing (container defaulting and kube's error wording).
 import { describe, expect, it } from "vitest";
-import { parseExecOptions, parseLogOptions, resolveContainer } from "../../worker/api/verbs/pod-stream";
+import { parseExecOptions, parseLogOptions, resolveContainer } from "../../worker/api/subresources/pod-stream";
 import {
   Channel,
   channelMessage,

@@ -1,7 +1,8 @@
 // The controller manager's bulk path: the creates, bindings and event recounts of one pass go
 // through the same per-object admission as the verbs (admitNew), then ONE store batch (CAS per
 // row: a conflicting row fails alone) and ONE watch publish per resource, not N API requests.
-import { timestamp } from "../../shared/time";
+import { bindingRefused, boundPod } from "./subresources/binding";
+
 import type { Env } from "../env";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../store/types";
@@ -76,16 +77,12 @@ export async function bulkBind(base: BulkContext, def: ResourceDef, binds: reado
   const writes: { index: number; write: BatchWrite }[] = [];
   for (const [index, { pod, nodeName }] of binds.entries()) {
     const name = pod.metadata.name ?? "";
-    const spec = (pod.spec ?? {}) as { nodeName?: string };
     const expected = revisionOf(pod);
-    if (spec.nodeName) outcomes[index] = { status: 409, message: `pod ${name} is already assigned to node "${spec.nodeName}"` };
-    else if (pod.metadata.deletionTimestamp) outcomes[index] = { status: 409, message: "pod is being deleted" };
+    const refused = bindingRefused(pod);
+    if (refused) outcomes[index] = { status: 409, message: refused };
     else if (expected === undefined || expected < 0) outcomes[index] = { status: 409, message: "binding needs the pod's resourceVersion" };
     if (outcomes[index] || expected === undefined) continue;
-    const status = { ...((pod.status ?? {}) as { conditions?: { type: string }[] }) };
-    const conditions: unknown[] = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
-    conditions.unshift({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: timestamp(base.now) });
-    const value: KubeObject = { ...pod, spec: { ...spec, nodeName }, status: { ...status, conditions } };
+    const value = boundPod(pod, nodeName, base.now);
     writes.push({ index, write: { op: "update", key: keyOf(def, pod.metadata.namespace, name), value, expectedRevision: expected } });
   }
   await commit(base, def, writes, outcomes, "MODIFIED");

@@ -1,12 +1,12 @@
 // Subresources with a handler of their own, which a kind serves when its ResourceDef lists them
 // (status and scale are served by the generic verbs). How discovery shows each, and which handler
 // answers which method: kube-apiserver's per-kind storage map (PodStorage{Binding, Log, Exec, …}).
-import type { ServedSubresource } from "../resources/types";
-import type { ApiContext } from "./context";
-import { bindingVerb } from "./verbs/binding";
-import { podStreamVerb } from "./verbs/pod-stream";
-import { tokenRequestVerb } from "./verbs/token-request";
-import { updateVerb } from "./verbs/update";
+import type { ServedSubresource } from "../../resources/types";
+import type { ApiContext } from "../context";
+import { bindingVerb } from "./binding";
+import { podStreamVerb } from "./pod-stream";
+import { tokenRequestVerb } from "./token-request";
+import { updateVerb } from "../verbs/update";
 
 type Handler = (ctx: ApiContext) => Promise<Response>;
 

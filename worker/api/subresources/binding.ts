@@ -17,6 +17,22 @@ interface PodCondition {
   message?: string;
 }
 
+/** Why a pod cannot be bound (the Binding REST storage's checks), or undefined. */
+export function bindingRefused(pod: KubeObject): string | undefined {
+  const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  if (nodeName) return `pod ${pod.metadata.name ?? ""} is already assigned to node "${nodeName}"`;
+  if (pod.metadata.deletionTimestamp) return "pod is being deleted";
+  return undefined;
+}
+
+/** The pod as a binding writes it: spec.nodeName set, and PodScheduled True first among its conditions. */
+export function boundPod(pod: KubeObject, nodeName: string, now: Date): KubeObject {
+  const status = { ...((pod.status ?? {}) as { conditions?: PodCondition[] }) };
+  const conditions = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
+  conditions.unshift({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: timestamp(now) });
+  return { ...pod, spec: { ...((pod.spec ?? {}) as object), nodeName }, status: { ...status, conditions } };
+}
+
 export async function bindingVerb(ctx: ApiContext): Promise<Response> {
   const { def, namespace, name } = ctx.target;
   if (!name) throw badRequest("bindings are served only on pods/{name}/binding");
@@ -24,16 +40,8 @@ export async function bindingVerb(ctx: ApiContext): Promise<Response> {
   const target = body.target as { kind?: string; name?: string } | undefined;
   if (!target?.name || (target.kind && target.kind !== "Node")) throw badRequest("target: a Node name is required");
   const stored = await getObject(ctx, def, keyOf(def, namespace, name));
-  const pod = stored.value;
-  const spec = (pod.spec ?? {}) as { nodeName?: string };
-  if (spec.nodeName) {
-    throw conflict({ group: "", resource: "pods/binding" }, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-  }
-  if (pod.metadata.deletionTimestamp) throw conflict({ group: "", resource: "pods/binding" }, name, "pod is being deleted");
-  const status = { ...((pod.status ?? {}) as { conditions?: PodCondition[] }) };
-  const conditions = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
-  conditions.unshift({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: timestamp(ctx.now) });
-  const next: KubeObject = { ...pod, spec: { ...spec, nodeName: target.name }, status: { ...status, conditions } };
-  await updateObject(ctx, def, next, stored.revision);
+  const refused = bindingRefused(stored.value);
+  if (refused) throw conflict({ group: "", resource: "pods/binding" }, name, refused);
+  await updateObject(ctx, def, boundPod(stored.value, target.name, ctx.now), stored.revision);
   return respondJson({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 }, 201);
 }
