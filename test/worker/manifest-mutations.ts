@@ -216,7 +216,10 @@ export function applyMutation(doc: Json, m: Mutation): void {
 
 export function mutate(doc: JsonObject, mutations: Mutation[]): Json {
   const out = clone(doc);
-  for (const m of mutations) applyMutation(out, m);
+  // Each value goes in as a copy: fast-check keeps the generated values for later runs and for
+  // shrinking, and a value inserted as itself could have a later mutation set a key inside it to
+  // itself (a cycle, seen as "Converting circular structure to JSON" in the test, not the Worker).
+  for (const m of mutations) applyMutation(out, "value" in m && m.value !== undefined ? ({ ...m, value: clone(m.value) } as Mutation) : m);
   return out;
 }
 
