@@ -1,10 +1,9 @@
 // The kind table: every served resource, looked up by URL plural or by kind.
-// Adding a kind means adding its ResourceDef to one of the lists below.
-import { CLUSTER_RESOURCES } from "./cluster-resources";
+// Adding a kind means adding its ResourceDef to the lists in kinds.ts.
+import { BUILT_IN_KINDS } from "./kinds";
 import type { ResourceDef } from "./types";
-import { WORKLOAD_RESOURCES } from "./workloads";
 
-export const RESOURCES: readonly ResourceDef[] = [...WORKLOAD_RESOURCES, ...CLUSTER_RESOURCES];
+export const RESOURCES: readonly ResourceDef[] = BUILT_IN_KINDS;
 
 const byPlural = new Map<string, ResourceDef>();
 const byKind = new Map<string, ResourceDef>();

@@ -6,7 +6,7 @@ import { applyStrategicMergePatch, SchemaNode, type JsonSchema } from "../../../
 import { jsonSchemaOf } from "../../../worker/resources/json-schema";
 import { pods } from "../../../worker/resources/core/pod";
 import { deployments } from "../../../worker/resources/apps/deployment";
-import { WORKLOAD_RESOURCES } from "../../../worker/resources/workloads";
+import { WORKLOAD_KINDS } from "../../../worker/resources/kinds";
 import { create, manifest } from "./workloads-harness";
 
 const FULL_POD = manifest(`
@@ -213,7 +213,7 @@ describe("workload schemas", () => {
   });
 
   it("converts to JSON Schema for every kind", () => {
-    for (const def of WORKLOAD_RESOURCES) {
+    for (const def of WORKLOAD_KINDS) {
       expect(() => z.toJSONSchema(def.schema, { io: "input" }), def.kind).not.toThrow();
       expect(() => z.toJSONSchema(def.schema), def.kind).not.toThrow();
     }

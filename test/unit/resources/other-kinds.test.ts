@@ -1,20 +1,20 @@
-// Table-wide checks of CLUSTER_RESOURCES: names as upstream, a JSON Schema for every kind,
+// Table-wide checks of OTHER_KINDS: names as upstream, a JSON Schema for every kind,
 // one printRow cell per printer column, and the patch metadata kubectl reads.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { CLUSTER_RESOURCES } from "../../../worker/resources/cluster-resources";
+import { OTHER_KINDS } from "../../../worker/resources/kinds";
 import type { KubeObject, ResourceDef } from "../../../worker/resources/types";
 import { NOW } from "./cluster-resources-harness";
 
 const byPlural = (plural: string): ResourceDef => {
-  const def = CLUSTER_RESOURCES.find((d) => d.plural === plural);
+  const def = OTHER_KINDS.find((d) => d.plural === plural);
   if (!def) throw new Error(`no ${plural}`);
   return def;
 };
 
-describe("CLUSTER_RESOURCES", () => {
+describe("OTHER_KINDS", () => {
   it("names kinds, short names and scope as kube-apiserver's discovery does", () => {
-    const table = CLUSTER_RESOURCES.map((d) => [d.group, d.version, d.plural, d.kind, d.namespaced, d.shortNames ?? []]);
+    const table = OTHER_KINDS.map((d) => [d.group, d.version, d.plural, d.kind, d.namespaced, d.shortNames ?? []]);
     expect(table).toEqual([
       ["", "v1", "namespaces", "Namespace", false, ["ns"]],
       ["", "v1", "services", "Service", true, ["svc"]],
@@ -42,12 +42,12 @@ describe("CLUSTER_RESOURCES", () => {
     }
   });
 
-  it.each(CLUSTER_RESOURCES.map((d) => [d.plural, d] as const))("%s converts to JSON Schema", (_plural, def) => {
+  it.each(OTHER_KINDS.map((d) => [d.plural, d] as const))("%s converts to JSON Schema", (_plural, def) => {
     const schema = z.toJSONSchema(def.schema, { io: "input" }) as Record<string, unknown>;
     expect(schema.type).toBe("object");
   });
 
-  it.each(CLUSTER_RESOURCES.map((d) => [d.plural, d] as const))("%s prints one cell per column, even for an empty object", (_plural, def) => {
+  it.each(OTHER_KINDS.map((d) => [d.plural, d] as const))("%s prints one cell per column, even for an empty object", (_plural, def) => {
     const obj: KubeObject = { apiVersion: "v1", kind: def.kind, metadata: { name: "x", creationTimestamp: "2024-12-31T23:59:00Z" } };
     expect(def.printRow(obj, NOW)).toHaveLength(def.printerColumns.length);
   });

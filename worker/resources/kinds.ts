@@ -1,5 +1,9 @@
-// The non-workload kinds (core config, networking, storage, coordination, discovery),
-// listed once for the registry.
+// Every built-in kind, listed once for the registry: the workload kinds (Pods and the apps/v1
+// controllers' objects), then the rest (config, networking, storage, coordination, discovery).
+import { controllerrevisions } from "./apps/controller-revision";
+import { deployments } from "./apps/deployment";
+import { replicasets } from "./apps/replicaset";
+import { statefulsets } from "./apps/statefulset";
 import { leases } from "./coordination/lease";
 import { configmaps } from "./core/configmap";
 import { endpoints } from "./core/endpoints";
@@ -7,19 +11,22 @@ import { events } from "./core/event";
 import { limitranges } from "./core/limitrange";
 import { namespaces } from "./core/namespace";
 import { nodes } from "./core/node";
-import { persistentvolumeclaims } from "./core/persistentvolumeclaim";
 import { persistentvolumes } from "./core/persistentvolume";
+import { persistentvolumeclaims } from "./core/persistentvolumeclaim";
+import { pods } from "./core/pod";
 import { resourcequotas } from "./core/resourcequota";
 import { secrets } from "./core/secret";
-import { serviceaccounts } from "./core/serviceaccount";
 import { services } from "./core/service";
+import { serviceaccounts } from "./core/serviceaccount";
 import { endpointslices } from "./discovery/endpointslice";
-import { ingressclasses } from "./networking/ingressclass";
 import { ingresses } from "./networking/ingress";
+import { ingressclasses } from "./networking/ingressclass";
 import { storageclasses } from "./storage/storageclass";
 import type { ResourceDef } from "./types";
 
-export const CLUSTER_RESOURCES: ResourceDef[] = [
+export const WORKLOAD_KINDS: readonly ResourceDef[] = [pods, deployments, replicasets, statefulsets, controllerrevisions];
+
+export const OTHER_KINDS: readonly ResourceDef[] = [
   namespaces,
   services,
   endpoints,
@@ -38,3 +45,5 @@ export const CLUSTER_RESOURCES: ResourceDef[] = [
   leases,
   endpointslices,
 ];
+
+export const BUILT_IN_KINDS: readonly ResourceDef[] = [...WORKLOAD_KINDS, ...OTHER_KINDS];
