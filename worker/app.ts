@@ -1,5 +1,6 @@
-// The Hono application: health and discovery endpoints, then every resource URL
-// dispatched to the generic verbs. Every failure leaves as a Kubernetes Status.
+// The Hono application: health and discovery endpoints, then every resource URL dispatched to
+// the generic verbs, or to the handler of a subresource its kind serves (api/subresources/).
+// Every failure leaves as a Kubernetes Status.
 import { isNodeLeaseKey } from "./leases/lease-merge";
 import { isServedSubresource, SUBRESOURCES } from "./api/subresources";
 import { Hono } from "hono";

@@ -2,7 +2,6 @@
 // through the same per-object admission as the verbs (admitNew), then ONE store batch (CAS per
 // row: a conflicting row fails alone) and ONE watch publish per resource, not N API requests.
 import { bindingRefused, boundPod } from "./subresources/binding";
-
 import type { Env } from "../env";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../store/types";

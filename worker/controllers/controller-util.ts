@@ -1,5 +1,5 @@
-// Helpers shared by the cluster controllers (scheduler, service, endpoints, GC, namespace,
-// node lifecycle, volumes): resource refs, JSON narrowing, conditions and quantities.
+// Helpers every controller shares: resource refs, the kinds the loop caches (from the registry),
+// conditions, timestamps and quantities. (JSON narrowing is in shared/json.ts.)
 import { isRecord, rec, records, str, type Json } from "../../shared/json";
 import { timestamp } from "../../shared/time";
 import { parseQuantity } from "../../shared/quantity";

@@ -15,11 +15,6 @@ const LIFECYCLE_TAINTS = new Set([TAINT_UNREACHABLE, TAINT_NOT_READY]);
 const NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"];
 
 /**
- * Lease renewals as the NodeLeases Durable Object saw them (node name → ms): renewals are
- * not SQL writes, so the snapshot's Lease rows carry a stale renewTime (DESIGN decision 9).
- */
-
-/**
  * The newest sign of life: the Lease's renewal or the Ready condition's heartbeat (node
  * creation before either). `byLease` says the tracked lease renewal is that sign, so the
  * NodeLeases alarm, not a requeue, reports its expiry.

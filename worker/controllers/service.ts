@@ -9,12 +9,6 @@ import { records, rec, str, type Json } from "../../shared/json";
 import type { Action, Controller, ControllerConfig } from "./types";
 import { intToIp, parseCidr } from "../../shared/ipv4";
 
-/**
- * The `kubernetes` Service, identical to what worker/api/bootstrap.ts creates: port 443 named
- * https with targetPort 443, because the control plane (the Worker) serves HTTPS on 443 and
- * the agent's service proxy forwards the ClusterIP there. Its Endpoints are not ours (no selector).
- */
-
 /** Where a LoadBalancer Service's status.loadBalancer.ingress comes from. */
 export interface LoadBalancerProvider {
   ingress(service: KubeObject, nodes: readonly KubeObject[]): Json[];
@@ -35,7 +29,7 @@ export const nodeAddressLoadBalancer: LoadBalancerProvider = {
   },
 };
 
-/** The CIDR's network address and size; the first host (.1) is the `kubernetes` Service's. */
+/** The first host (.1) of the Service range: the `kubernetes` Service's address. */
 export function kubernetesServiceIp(config: ControllerConfig): string {
   return intToIp(parseCidr(config.serviceClusterIpCidr).base + 1);
 }

@@ -101,7 +101,10 @@ export interface CacheChange {
   current?: KubeObject;
 }
 
-/** Each node's latest Lease renewal (ms), from the NodeLeases object: renewals are not writes. */
+/**
+ * Lease renewals as the NodeLeases Durable Object saw them (node name → ms): renewals are not SQL
+ * writes, so the snapshot's Lease rows carry a stale renewTime (DESIGN decision 9).
+ */
 export type LeaseHeartbeats = Readonly<Record<string, number>>;
 
 /** Everything a reconcile reads (controller-runtime's Reconcile(ctx, req), for a whole pass). */

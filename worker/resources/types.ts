@@ -135,7 +135,7 @@ export interface ResourceDef {
 }
 
 /**
- * Subresources with a handler of their own (worker/api/subresources.ts), which a kind serves when
+ * Subresources with a handler of their own (worker/api/subresources/), which a kind serves when
  * its definition lists them: kube-apiserver's per-kind storage map (PodStorage{Binding, Log, Exec, …}).
  */
 export type ServedSubresource = "binding" | "log" | "exec" | "attach" | "portforward" | "token" | "finalize";

@@ -13,7 +13,6 @@ import {
   resource,
 } from "../meta";
 import { forbidden, invalid, type Cause } from "../shared/field-errors";
-
 import { asRecord, type Json } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import {

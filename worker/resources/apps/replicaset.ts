@@ -2,7 +2,6 @@
 import { formatLabelSelector } from "../../../shared/selectors";
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
-
 import { asRecord } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import { workloadConditionSchema } from "./deployment";

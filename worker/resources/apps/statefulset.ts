@@ -6,7 +6,6 @@ import { deepEqual } from "../../../shared/deep-equal";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, intOrString, labelSelectorSchema, mapList, objectSchema, resource } from "../meta";
 import { persistentVolumeClaimSchema } from "../core/persistentvolumeclaim";
 import { forbidden, invalid, type Cause } from "../shared/field-errors";
-
 import { asArray, asRecord, type Json } from "../../../shared/json";
 import { podTemplateSpecSchema } from "../shared/pod-spec-schema";
 import {
