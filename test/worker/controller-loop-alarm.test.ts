@@ -53,7 +53,7 @@ describe("the controller loop's alarm", () => {
     expect(await names(`/api/v1/namespaces/${NS}/pods`)).toHaveLength(2);
   });
 
-  it("collects an orphan on a later pass (the garbage collector's journal cursor moved past the first)", async () => {
+  it("collects an orphan created after the first pass, on the next alarm", async () => {
     const orphan = {
       apiVersion: "v1",
       kind: "ConfigMap",
