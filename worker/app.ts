@@ -26,6 +26,7 @@ import { watchVerb } from "./api/verbs/watch";
 import { openStore, prepareStore } from "./store/open";
 import type { AppEnv } from "./app-env";
 import { nodeLeaseVerb } from "./leases/lease-verb";
+import type { Registry } from "./resources/registry";
 import { nodeRoutes } from "./nodes/routes";
 import { tunnelRoutes } from "./tunnel/routes";
 
@@ -59,6 +60,8 @@ function isWatch(url: URL): boolean {
 }
 
 export interface AppOptions {
+  /** The kinds it serves: one registry per isolate, shared with the Durable Objects it runs. */
+  registry: Registry;
   /**
    * In-process callers (the controller loop) act as this principal without a token; the app
    * built with it is never reachable from the network.
@@ -66,14 +69,15 @@ export interface AppOptions {
   trustedPrincipal?: Principal;
 }
 
-export function createApp(options: AppOptions = {}) {
+export function createApp(options: AppOptions) {
+  const { registry } = options;
   const app = new Hono<AppEnv>();
   const authMiddleware = async (c: import("hono").Context<AppEnv>, next: () => Promise<void>) => {
     await prepareStore(c.env);
-    const store = openStore(c.env);
+    const store = openStore(c.env, registry);
     c.set("store", store);
     c.set("principal", options.trustedPrincipal ?? (await authenticate(c.req.raw, c.env, store)));
-    await ensureBootstrapped(store);
+    await ensureBootstrapped(store, registry);
     await next();
   };
 
@@ -86,8 +90,8 @@ export function createApp(options: AppOptions = {}) {
 
   for (const path of ["/healthz", "/readyz", "/livez"]) app.get(path, (c) => c.text("ok"));
   // Joining nodes (install script, agent bundle, join-token exchange) and their tunnels authenticate themselves.
-  app.route("/", nodeRoutes());
-  app.route("/", tunnelRoutes());
+  app.route("/", nodeRoutes(registry));
+  app.route("/", tunnelRoutes(registry));
   app.get("/version", (c) => c.json(versionInfo()));
 
   app.use("/api/*", authMiddleware);
@@ -97,15 +101,15 @@ export function createApp(options: AppOptions = {}) {
 
   app.use("/openapi/*", authMiddleware);
 
-  app.get("/api", (c) => aggregatedDiscovery("api", c.req.header("accept")) ?? c.json(coreVersions(new URL(c.req.url).host)));
-  app.get("/apis", (c) => aggregatedDiscovery("apis", c.req.header("accept")) ?? c.json(groupList()));
-  app.get("/openapi/v2", (c) => openapiV2(c.req.header("accept"), c.req.header("if-none-match")));
-  app.get("/openapi/v3", (c) => c.json(openapiV3Paths()));
+  app.get("/api", (c) => aggregatedDiscovery(registry, "api", c.req.header("accept")) ?? c.json(coreVersions(new URL(c.req.url).host)));
+  app.get("/apis", (c) => aggregatedDiscovery(registry, "apis", c.req.header("accept")) ?? c.json(groupList(registry)));
+  app.get("/openapi/v2", (c) => openapiV2(registry, c.req.header("accept"), c.req.header("if-none-match")));
+  app.get("/openapi/v3", (c) => c.json(openapiV3Paths(registry)));
   // Hashed URLs never change content: kube-apiserver marks them immutable so kubectl's disk cache keeps them.
   const openapiDocument = (group: string, version: string, hash: string | undefined) => {
-    const doc = openapiV3GroupVersion(group, version);
+    const doc = openapiV3GroupVersion(registry, group, version);
     if (!doc) return notFoundStatus();
-    const etag = openapiV3Hash(group, version);
+    const etag = openapiV3Hash(registry, group, version);
     const headers: Record<string, string> = { "content-type": "application/json", etag: `"${etag}"` };
     headers["cache-control"] = hash && hash === etag ? "public, immutable" : "no-cache, private";
     return new Response(JSON.stringify(doc), { headers });
@@ -113,21 +117,21 @@ export function createApp(options: AppOptions = {}) {
   app.get("/openapi/v3/api/:version", (c) => openapiDocument("", c.req.param("version"), c.req.query("hash")));
   app.get("/openapi/v3/apis/:group/:version", (c) => openapiDocument(c.req.param("group"), c.req.param("version"), c.req.query("hash")));
   app.get("/api/:version{v[0-9a-z]+}", (c) => {
-    const list = resourceList("", c.req.param("version"));
+    const list = resourceList(registry, "", c.req.param("version"));
     return list ? c.json(list) : notFoundStatus();
   });
   app.get("/apis/:group", (c) => {
-    const g = group(c.req.param("group"));
+    const g = group(registry, c.req.param("group"));
     return g ? c.json(g) : notFoundStatus();
   });
   app.get("/apis/:group/:version", (c) => {
-    const list = resourceList(c.req.param("group"), c.req.param("version"));
+    const list = resourceList(registry, c.req.param("group"), c.req.param("version"));
     return list ? c.json(list) : notFoundStatus();
   });
 
   const serveResource = async (c: import("hono").Context<AppEnv>) => {
     const url = new URL(c.req.url);
-    const parsed = parseResourcePath(url.pathname);
+    const parsed = parseResourcePath(url.pathname, registry);
     if (parsed.kind !== "resource") return notFoundStatus();
     const target = parsed.request;
     const watch = c.req.method === "GET" && isWatch(url);
@@ -144,6 +148,7 @@ export function createApp(options: AppOptions = {}) {
     const ctx: ApiContext = {
       env: c.env,
       store: c.get("store"),
+      registry,
       principal,
       now: new Date(),
       url,

@@ -423,7 +423,7 @@ export function runStoreCases(makeStore: MakeStore): void {
 
   describe("encryption at rest", () => {
     const keyBytes = crypto.getRandomValues(new Uint8Array(32));
-    const transformer = new SecretTransformer(btoa(String.fromCharCode(...keyBytes)), new Set(["/secrets"]));
+    const transformer = new SecretTransformer(btoa(String.fromCharCode(...keyBytes)), (key) => key.group === "" && key.resource === "secrets");
     const PLAINTEXT = "c3VwZXItc2VjcmV0LXBhc3N3b3Jk";
 
     it("encrypts Secrets in both tables and reads them back", async () => {

@@ -5,9 +5,12 @@ import { applyD1Migrations, env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../worker/env";
+import { builtInRegistry } from "../../worker/resources/registry";
 import { openStore } from "../../worker/store/open";
 import { SqlStore } from "../../worker/store/sql-store";
 import { runStoreCases, type MakeStore } from "./store-cases";
+
+const REGISTRY = builtInRegistry();
 
 declare module "cloudflare:test" {
   interface ProvidedEnv {
@@ -44,7 +47,7 @@ describe("SqlStore on D1", () => {
   it("openStore picks D1 and encrypts Secrets when SECRETS_ENCRYPTION_KEY is set", async () => {
     const db = await freshDatabase();
     const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-    const store = openStore({ DB: db, SECRETS_ENCRYPTION_KEY: key } as unknown as Env);
+    const store = openStore({ DB: db, SECRETS_ENCRYPTION_KEY: key } as unknown as Env, REGISTRY);
     const secretKey = { group: "", resource: "secrets", namespace: "default", name: "s" };
     await store.create(secretKey, { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "default" }, data: { k: "dG9wLXNlY3JldA==" } });
     expect((await store.get(secretKey))?.value.data).toEqual({ k: "dG9wLXNlY3JldA==" });

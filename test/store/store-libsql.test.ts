@@ -9,9 +9,12 @@ import { join } from "node:path";
 import type { Env } from "../../worker/env";
 import { applyMigrations } from "../../worker/store/migrate-libsql";
 import { readMigrations } from "../../worker/store/migrations-dir";
+import { builtInRegistry } from "../../worker/resources/registry";
 import { openStore } from "../../worker/store/open";
 import { SqlStore } from "../../worker/store/sql-store";
 import { runStoreCases, type MakeStore } from "./store-cases";
+
+const REGISTRY = builtInRegistry();
 
 const clients: Client[] = [];
 afterEach(() => {
@@ -54,14 +57,14 @@ describe("SqlStore on libSQL, the driver alone", () => {
       clients.push(client);
       await applyMigrations(client, readMigrations());
       const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-      const store = openStore({ LIBSQL_URL: url, SECRETS_ENCRYPTION_KEY: secret } as unknown as Env);
+      const store = openStore({ LIBSQL_URL: url, SECRETS_ENCRYPTION_KEY: secret } as unknown as Env, REGISTRY);
       const key = { group: "", resource: "secrets", namespace: "default", name: "s" };
       await store.create(key, { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "default" }, data: { k: "dG9wLXNlY3JldA==" } });
       expect((await store.get(key))?.value.data).toEqual({ k: "dG9wLXNlY3JldA==" });
       const raw = await client.execute("SELECT value FROM objects");
       expect(String(raw.rows[0]?.value)).toMatch(/^enc:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
       // Without the key the row is refused loudly, never handed out as garbage.
-      await expect(openStore({ LIBSQL_URL: url } as unknown as Env).get(key)).rejects.toThrow(/encrypted at rest/);
+      await expect(openStore({ LIBSQL_URL: url } as unknown as Env, REGISTRY).get(key)).rejects.toThrow(/encrypted at rest/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,12 +1,17 @@
 // Aggregated discovery: negotiation of kubectl's Accept header, the apidiscovery.k8s.io/v2
 // shape, and, converted back as client-go's SplitGroupsAndResources does, the same rows that
 // `kubectl api-resources` prints from legacy discovery.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { aggregatedDiscovery as aggregatedDiscoveryOf, aggregatedDiscoveryList as aggregatedDiscoveryListOf, negotiateDiscovery } from "../../worker/api/discovery-aggregated";
+import { coreVersions, groupList as groupListOf, resourceList as resourceListOf } from "../../worker/api/discovery";
+import { Registry } from "../../worker/resources/registry";
+import { FIXTURE_RESOURCES } from "./openapi-fixture";
 
-vi.mock("../../worker/resources/registry", async () => (await import("./openapi-registry-mock")).registryOver());
-
-const { aggregatedDiscovery, aggregatedDiscoveryList, negotiateDiscovery } = await import("../../worker/api/discovery-aggregated");
-const { coreVersions, groupList, resourceList } = await import("../../worker/api/discovery");
+const REGISTRY = new Registry(FIXTURE_RESOURCES);
+const aggregatedDiscovery = (scope: "api" | "apis", accept: string) => aggregatedDiscoveryOf(REGISTRY, scope, accept);
+const aggregatedDiscoveryList = (scope: "api" | "apis") => aggregatedDiscoveryListOf(REGISTRY, scope);
+const groupList = () => groupListOf(REGISTRY);
+const resourceList = (group: string, version: string) => resourceListOf(REGISTRY, group, version);
 
 const KUBECTL_132 =
   "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";

@@ -3,10 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { checkTypeMeta } from "../../worker/api/object-meta";
 import { StatusError } from "../../shared/status-error";
-import { resourceByPlural } from "../../worker/resources/registry";
+import { builtInRegistry } from "../../worker/resources/registry";
 import type { KubeObject } from "../../worker/resources/types";
 
-const configmaps = resourceByPlural("", "configmaps")!;
+const configmaps = builtInRegistry().byPlural("", "configmaps")!;
 
 function refusal(value: unknown): StatusError {
   try {

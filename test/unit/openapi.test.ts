@@ -1,14 +1,19 @@
 // The OpenAPI v3 documents read as kubectl reads them: the fieldValidation check on PATCH
 // (cli-runtime queryParamVerifierV3), strategic-merge metadata lookup (apimachinery
 // PatchMetaFromOpenAPIV3), explain's GVR → GVK → schema search, and OpenAPI 3.0 well-formedness.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isRecord, type Json } from "../../shared/json";
 import { GNOSTIC, type GnosticDocument } from "./fixtures/gnostic-openapi-v2";
 
-vi.mock("../../worker/resources/registry", async () => (await import("./openapi-registry-mock")).registryOver());
+import { contentHash, openapiV2 as openapiV2Of, openapiV3GroupVersion as openapiV3GroupVersionOf, openapiV3Paths as openapiV3PathsOf } from "../../worker/api/openapi";
+import { refsIn, REF_PREFIX } from "../../worker/api/openapi-schema";
+import { Registry } from "../../worker/resources/registry";
+import { FIXTURE_RESOURCES } from "./openapi-fixture";
 
-const { openapiV2, openapiV3GroupVersion, openapiV3Paths, contentHash } = await import("../../worker/api/openapi");
-const { refsIn, REF_PREFIX } = await import("../../worker/api/openapi-schema");
+const REGISTRY = new Registry(FIXTURE_RESOURCES);
+const openapiV3GroupVersion = (group: string, version: string) => openapiV3GroupVersionOf(REGISTRY, group, version);
+const openapiV3Paths = () => openapiV3PathsOf(REGISTRY);
+const openapiV2 = (accept: string, ifNoneMatch?: string) => openapiV2Of(REGISTRY, accept, ifNoneMatch);
 type Gvk = { group: string; version: string; kind: string };
 
 function doc(group: string, version: string): Json {

@@ -3,7 +3,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
-import { resourceByPlural } from "../../worker/resources/registry";
+import { registry } from "../../worker/index";
 import type { ResourceDef } from "../../worker/resources/types";
 import { KIND_CASES, type Json, type JsonObject, type KindCase } from "./manifest-arbitraries";
 
@@ -70,7 +70,7 @@ export function kindOf(key: string): KindCase {
 }
 
 export function defOf(kind: KindCase): ResourceDef {
-  const def = resourceByPlural(...(kind.key.split("/") as [string, string]));
+  const def = registry.byPlural(...(kind.key.split("/") as [string, string]));
   if (!def) throw new Error(`no kind ${kind.key}`);
   return def;
 }

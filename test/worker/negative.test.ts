@@ -4,7 +4,7 @@
 // credential's 403 — and the store is unchanged afterwards.
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { RESOURCES } from "../../worker/resources/registry";
+import { registry } from "../../worker/index";
 import type { ResourceDef } from "../../worker/resources/types";
 import { SAMPLES } from "./samples";
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
   nodeToken = joined.json.token;
 });
 
-describe.each(RESOURCES.map((def) => [`${def.group || "core"}/${def.plural}`, def] as const))("%s", (_label, def) => {
+describe.each(registry.all.map((def) => [`${def.group || "core"}/${def.plural}`, def] as const))("%s", (_label, def) => {
   it("creates a valid sample, then rejects bad requests without writing anything", async () => {
     const created = await call("POST", base(def), sample(def, "good"));
     expect(created.status, JSON.stringify(created.json)).toBe(201);

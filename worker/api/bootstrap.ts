@@ -3,7 +3,7 @@
 // default StorageClass and the default IngressClass. Checked once per isolate.
 import { timestamp } from "../../shared/time";
 import { LOCAL_PATH_PROVISIONER } from "../controllers/volume-provisioning";
-import { resourceByPlural } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { Store } from "../store/types";
 import { StoreError } from "../store/types";
@@ -16,8 +16,8 @@ export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube
 let bootstrapped: Promise<void> | undefined;
 
 /** Creates `obj` (with uid and creationTimestamp) unless an object of its key exists already. */
-async function createOnce(store: Store, now: Date, group: string, resource: string, obj: KubeObject): Promise<void> {
-  const def = resourceByPlural(group, resource);
+async function createOnce(store: Store, registry: Registry, now: Date, group: string, resource: string, obj: KubeObject): Promise<void> {
+  const def = registry.byPlural(group, resource);
   const key = { group, resource, namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" };
   if (!def || (await store.get(key))) return;
   obj.metadata = { ...obj.metadata, uid: crypto.randomUUID(), creationTimestamp: timestamp(now) };
@@ -29,15 +29,15 @@ async function createOnce(store: Store, now: Date, group: string, resource: stri
   }
 }
 
-async function ensureNamespaces(store: Store, now: Date): Promise<void> {
+async function ensureNamespaces(store: Store, registry: Registry, now: Date): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) {
-    await createOnce(store, now, "", "namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, generation: 1 } });
+    await createOnce(store, registry, now, "", "namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, generation: 1 } });
   }
 }
 
 /** The `kubernetes` Service in default, at the first address of the service range (as upstream). */
-function ensureKubernetesService(store: Store, now: Date): Promise<void> {
-  return createOnce(store, now, "", "services", kubernetesService());
+function ensureKubernetesService(store: Store, registry: Registry, now: Date): Promise<void> {
+  return createOnce(store, registry, now, "", "services", kubernetesService());
 }
 
 /**
@@ -45,8 +45,8 @@ function ensureKubernetesService(store: Store, now: Date): Promise<void> {
  * answers on its address itself (as NodeLocal DNSCache does), so it has no selector and no
  * endpoints; the labels are CoreDNS's, so `kubectl cluster-info` lists it.
  */
-function ensureClusterDnsService(store: Store, now: Date): Promise<void> {
-  return createOnce(store, now, "", "services", {
+function ensureClusterDnsService(store: Store, registry: Registry, now: Date): Promise<void> {
+  return createOnce(store, registry, now, "", "services", {
     apiVersion: "v1",
     kind: "Service",
     metadata: { name: "kube-dns", namespace: "kube-system", labels: { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" } },
@@ -68,10 +68,10 @@ function ensureClusterDnsService(store: Store, now: Date): Promise<void> {
  * binding when the first pod is scheduled. Created once, and only while no StorageClass exists;
  * an admin may change or delete it.
  */
-async function ensureDefaultStorageClass(store: Store, now: Date): Promise<void> {
+async function ensureDefaultStorageClass(store: Store, registry: Registry, now: Date): Promise<void> {
   const { items } = await store.list("storage.k8s.io", "storageclasses", { limit: 1 });
   if (items.length > 0) return;
-  await createOnce(store, now, "storage.k8s.io", "storageclasses", {
+  await createOnce(store, registry, now, "storage.k8s.io", "storageclasses", {
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",
     metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
@@ -89,10 +89,10 @@ export const INGRESS_CONTROLLER = "edgeplane.dev/ingress-controller";
  * `edgeplane`, the default IngressClass, as k3s has `traefik`: Ingresses that name no class are
  * served by the ingress controller in every node agent. Created only while no IngressClass exists.
  */
-async function ensureDefaultIngressClass(store: Store, now: Date): Promise<void> {
+async function ensureDefaultIngressClass(store: Store, registry: Registry, now: Date): Promise<void> {
   const { items } = await store.list("networking.k8s.io", "ingressclasses", { limit: 1 });
   if (items.length > 0) return;
-  await createOnce(store, now, "networking.k8s.io", "ingressclasses", {
+  await createOnce(store, registry, now, "networking.k8s.io", "ingressclasses", {
     apiVersion: "networking.k8s.io/v1",
     kind: "IngressClass",
     metadata: { name: INGRESS_CLASS, annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } },
@@ -101,11 +101,11 @@ async function ensureDefaultIngressClass(store: Store, now: Date): Promise<void>
 }
 
 /** Idempotent and cheap after the first call in an isolate. */
-export function ensureBootstrapped(store: Store, now = new Date()): Promise<void> {
-  bootstrapped ??= ensureNamespaces(store, now).then(() => ensureKubernetesService(store, now))
-    .then(() => ensureClusterDnsService(store, now))
-    .then(() => ensureDefaultStorageClass(store, now))
-    .then(() => ensureDefaultIngressClass(store, now)).catch((e) => {
+export function ensureBootstrapped(store: Store, registry: Registry, now = new Date()): Promise<void> {
+  bootstrapped ??= ensureNamespaces(store, registry, now).then(() => ensureKubernetesService(store, registry, now))
+    .then(() => ensureClusterDnsService(store, registry, now))
+    .then(() => ensureDefaultStorageClass(store, registry, now))
+    .then(() => ensureDefaultIngressClass(store, registry, now)).catch((e) => {
     bootstrapped = undefined;
     throw e;
   });

@@ -3,6 +3,7 @@
 // row: a conflicting row fails alone) and ONE watch publish per resource, not N API requests.
 import { bindingRefused, boundPod } from "./subresources/binding";
 import type { Env } from "../env";
+import type { Registry } from "../resources/registry";
 import type { KubeObject, ResourceDef } from "../resources/types";
 import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../store/types";
 import type { Principal } from "./access";
@@ -22,6 +23,7 @@ export interface BulkOutcome {
 export interface BulkContext {
   env: Env;
   store: Store;
+  registry: Registry;
   principal: Principal;
   now: Date;
   waitUntil(promise: Promise<unknown>): void;

@@ -1,7 +1,7 @@
 // Aggregated discovery (apidiscovery.k8s.io/v2, and v2beta1 for clients that ask only for
 // it): /api and /apis answer every group, version and resource in one response, so kubectl
 // ≥ 1.26 needs two requests instead of one per group version. Same rows as legacy discovery.
-import { apiGroups, groupVersions, resourcesAt } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 import type { ResourceDef } from "../resources/types";
 import { subresourcesOf } from "./discovery";
 
@@ -62,31 +62,31 @@ function resourceEntry(def: ResourceDef, version: string) {
   return entry;
 }
 
-function groupEntry(group: string) {
+function groupEntry(registry: Registry, group: string) {
   // The preferred (storage) version first: clients take the first as preferred.
-  const versions = groupVersions(group).map((version) => ({
+  const versions = registry.groupVersions(group).map((version) => ({
     version,
-    resources: resourcesAt(group, version).map((def) => resourceEntry(def, version)),
+    resources: registry.resourcesAt(group, version).map((def) => resourceEntry(def, version)),
     freshness: "Current",
   }));
   return { metadata: { name: group, creationTimestamp: null }, versions };
 }
 
-export function aggregatedDiscoveryList(scope: "api" | "apis", version: DiscoveryVersion = "v2") {
-  const groups = scope === "api" ? [""] : apiGroups();
+export function aggregatedDiscoveryList(registry: Registry, scope: "api" | "apis", version: DiscoveryVersion = "v2") {
+  const groups = scope === "api" ? [""] : registry.apiGroups();
   return {
     kind: "APIGroupDiscoveryList",
     apiVersion: `${GROUP}/${version}`,
     metadata: {},
-    items: groups.map(groupEntry),
+    items: groups.map((g) => groupEntry(registry, g)),
   };
 }
 
 /** GET /api or /apis in the aggregated form, or undefined when the client did not ask for it. */
-export function aggregatedDiscovery(scope: "api" | "apis", accept: string | undefined): Response | undefined {
+export function aggregatedDiscovery(registry: Registry, scope: "api" | "apis", accept: string | undefined): Response | undefined {
   const version = negotiateDiscovery(accept);
   if (!version) return undefined;
-  return new Response(JSON.stringify(aggregatedDiscoveryList(scope, version)), {
+  return new Response(JSON.stringify(aggregatedDiscoveryList(registry, scope, version)), {
     status: 200,
     headers: { "content-type": contentTypeOf(version), vary: "Accept" },
   });

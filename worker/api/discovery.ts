@@ -1,8 +1,8 @@
 // Discovery: /version, /api, /apis and each group version's APIResourceList, built
-// from the kind table so a new kind shows up in `kubectl api-resources` by itself.
+// from the registry so a new kind shows up in `kubectl api-resources` by itself.
 import type { ServedSubresource } from "../resources/types";
 import { SUBRESOURCES } from "./subresources";
-import { apiGroups, groupVersions, resourcesAt } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 import type { ResourceDef } from "../resources/types";
 
 /** What /version reports; charts check `kubeVersion: >=1.23` against it. */
@@ -28,18 +28,18 @@ export function coreVersions(host: string) {
   };
 }
 
-function groupEntry(group: string) {
-  const versions = groupVersions(group).map((version) => ({ groupVersion: `${group}/${version}`, version }));
+function groupEntry(registry: Registry, group: string) {
+  const versions = registry.groupVersions(group).map((version) => ({ groupVersion: `${group}/${version}`, version }));
   return { name: group, versions, preferredVersion: versions[0]! };
 }
 
-export function groupList() {
-  return { kind: "APIGroupList", apiVersion: "v1", groups: apiGroups().map(groupEntry) };
+export function groupList(registry: Registry) {
+  return { kind: "APIGroupList", apiVersion: "v1", groups: registry.apiGroups().map((g) => groupEntry(registry, g)) };
 }
 
-export function group(name: string) {
-  if (!apiGroups().includes(name)) return undefined;
-  return { kind: "APIGroup", apiVersion: "v1", ...groupEntry(name) };
+export function group(registry: Registry, name: string) {
+  if (!registry.apiGroups().includes(name)) return undefined;
+  return { kind: "APIGroup", apiVersion: "v1", ...groupEntry(registry, name) };
 }
 
 /** Subresources each kind serves, with the verbs kubectl looks for. */
@@ -53,8 +53,8 @@ export function subresourcesOf(def: ResourceDef): { name: string; kind: string; 
   return subs;
 }
 
-export function resourceList(groupName: string, version: string) {
-  const defs = resourcesAt(groupName, version);
+export function resourceList(registry: Registry, groupName: string, version: string) {
+  const defs = registry.resourcesAt(groupName, version);
   if (defs.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const def of defs) {

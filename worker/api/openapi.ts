@@ -1,7 +1,7 @@
 // /openapi/v3 and its per-group-version documents (what kubectl 1.27+ reads to learn that
 // the server validates fields and how to compute strategic merge patches), and /openapi/v2
-// in JSON and gnostic protobuf. Built once per isolate from the kind table: they never change at run time.
-import { apiGroups, groupVersions, resourcesAt } from "../resources/registry";
+// in JSON and gnostic protobuf. Built from the registry on first use, and again after a kind is added or removed.
+import type { Registry } from "../resources/registry";
 import { KUBERNETES_VERSION } from "./discovery";
 import { kindComponents } from "./openapi-kinds";
 import { sharedSchemas } from "./openapi-meta";
@@ -36,8 +36,8 @@ function closure(roots: Iterable<string>, available: Record<string, Json>): Reco
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
 }
 
-export function buildGroupVersionDocument(group: string, version: string): Json | undefined {
-  const defs = resourcesAt(group, version);
+export function buildGroupVersionDocument(registry: Registry, group: string, version: string): Json | undefined {
+  const defs = registry.resourcesAt(group, version);
   if (defs.length === 0) return undefined;
   const available: Record<string, Json> = { ...sharedSchemas().schemas };
   const roots = new Set<string>(SHARED_ALWAYS);
@@ -84,37 +84,35 @@ export function contentHash(text: string): string {
   return lanes.map((h) => h.toString(16).toUpperCase().padStart(8, "0")).join("");
 }
 
-let documents: Map<string, BuiltDocument> | undefined;
-
-/** Every served group version's document, built on first use and kept for the isolate's life. */
-function allDocuments(): Map<string, BuiltDocument> {
-  if (documents) return documents;
-  const built = new Map<string, BuiltDocument>();
-  for (const group of ["", ...apiGroups()]) {
-    for (const version of groupVersions(group)) {
-      const doc = buildGroupVersionDocument(group, version);
-      if (doc) built.set(groupVersionPath(group, version), { doc, hash: contentHash(JSON.stringify(doc)) });
+/** Every served group version's document, built on first use and kept while the kinds stay the same. */
+function allDocuments(registry: Registry): Map<string, BuiltDocument> {
+  return registry.memo("openapi/v3", () => {
+    const built = new Map<string, BuiltDocument>();
+    for (const group of ["", ...registry.apiGroups()]) {
+      for (const version of registry.groupVersions(group)) {
+        const doc = buildGroupVersionDocument(registry, group, version);
+        if (doc) built.set(groupVersionPath(group, version), { doc, hash: contentHash(JSON.stringify(doc)) });
+      }
     }
-  }
-  documents = built;
-  return built;
+    return built;
+  });
 }
 
 /** GET /openapi/v3: where each group version's document is, with a hash that changes with it. */
-export function openapiV3Paths(): { paths: Record<string, { serverRelativeURL: string }> } {
+export function openapiV3Paths(registry: Registry): { paths: Record<string, { serverRelativeURL: string }> } {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const [key, { hash }] of allDocuments()) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` };
+  for (const [key, { hash }] of allDocuments(registry)) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` };
   return { paths };
 }
 
 /** The content hash of a group version's document (its ETag). */
-export function openapiV3Hash(group: string, version: string): string | undefined {
-  return allDocuments().get(groupVersionPath(group, version))?.hash;
+export function openapiV3Hash(registry: Registry, group: string, version: string): string | undefined {
+  return allDocuments(registry).get(groupVersionPath(group, version))?.hash;
 }
 
 /** GET /openapi/v3/api/{v} and /openapi/v3/apis/{group}/{version}. */
-export function openapiV3GroupVersion(group: string, version: string): object | undefined {
-  return allDocuments().get(groupVersionPath(group, version))?.doc;
+export function openapiV3GroupVersion(registry: Registry, group: string, version: string): object | undefined {
+  return allDocuments(registry).get(groupVersionPath(group, version))?.doc;
 }
 
 interface BuiltV2 {
@@ -122,7 +120,6 @@ interface BuiltV2 {
   protobuf?: Uint8Array<ArrayBuffer>;
   etag: string;
 }
-let v2: BuiltV2 | undefined;
 
 /**
  * gnostic's protobuf form. kubectl ≤ 1.28 asks for the older "…v2@v1.0+protobuf" name; kube-openapi
@@ -132,25 +129,25 @@ const PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 const PROTOBUF_V2_PREFIX = "application/com.github.proto-openapi.spec.v2";
 const JSON_RANGES = new Set(["application/json", "application/*", "*/*", ""]);
 
-function builtV2(): BuiltV2 {
-  if (v2) return v2;
-  const json = JSON.stringify(swaggerV2([...allDocuments().values()].map((d) => d.doc)));
-  v2 = { json, etag: `"${contentHash(json)}"` };
-  return v2;
+function builtV2(registry: Registry): BuiltV2 {
+  return registry.memo("openapi/v2", () => {
+    const json = JSON.stringify(swaggerV2([...allDocuments(registry).values()].map((d) => d.doc)));
+    return { json, etag: `"${contentHash(json)}"` };
+  });
 }
 
 /**
  * GET /openapi/v2 in JSON or, when asked for, gnostic's protobuf, from the same document. The
  * first media range the client lists that we can serve wins; an ETag lets clients revalidate.
  */
-export function openapiV2(accept: string | undefined, ifNoneMatch?: string): Response {
+export function openapiV2(registry: Registry, accept: string | undefined, ifNoneMatch?: string): Response {
   const ranges = (accept ?? "*/*").split(",").map((r) => r.split(";")[0]!.trim().toLowerCase());
   const chosen = ranges.find((r) => r.startsWith(PROTOBUF_V2_PREFIX) || JSON_RANGES.has(r));
   if (chosen === undefined) {
     const err = notAcceptable(accept ?? "");
     return respondJson(err.toStatus(), err.code);
   }
-  const built = builtV2();
+  const built = builtV2(registry);
   const protobuf = chosen.startsWith(PROTOBUF_V2_PREFIX);
   const etag = protobuf ? built.etag.replace(/"$/, "-pb\"") : built.etag;
   const headers = { etag, "cache-control": "no-cache, private", vary: "Accept" };

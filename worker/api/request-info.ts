@@ -1,6 +1,6 @@
 // Parses a resource URL the way kube-apiserver's RequestInfoFactory does:
 // /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]] and /apis/{group}/{version}/…
-import { resourceByPlural } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 import type { ResourceDef } from "../resources/types";
 
 export interface ResourceRequest {
@@ -18,7 +18,7 @@ export type ParsedPath =
   | { kind: "unknown-resource"; group: string; version: string; resource: string }
   | { kind: "not-resource" };
 
-export function parseResourcePath(pathname: string): ParsedPath {
+export function parseResourcePath(pathname: string, registry: Registry): ParsedPath {
   const parts = pathname.split("/").filter((p) => p.length > 0).map(decodeURIComponent);
   let group: string;
   let version: string;
@@ -39,7 +39,7 @@ export function parseResourcePath(pathname: string): ParsedPath {
   // namespaces/{ns}/{resource}/… is a namespaced path unless what follows is a
   // subresource of the namespace itself (status, finalize).
   if (rest[0] === "namespaces" && rest.length >= 3) {
-    const maybe = resourceByPlural(group, rest[2]!);
+    const maybe = registry.byPlural(group, rest[2]!);
     if (maybe?.namespaced || (group !== "" || rest.length > 3 || !["status", "finalize"].includes(rest[2]!))) {
       namespace = rest[1]!;
       rest = rest.slice(2);
@@ -47,7 +47,7 @@ export function parseResourcePath(pathname: string): ParsedPath {
   }
   const [resource, name, subresource, ...extra] = rest;
   if (!resource || extra.length > 0) return { kind: "not-resource" };
-  const def = resourceByPlural(group, resource);
+  const def = registry.byPlural(group, resource);
   if (!def || !(def.version === version || (def.servedVersions ?? []).includes(version))) {
     return { kind: "unknown-resource", group, version, resource };
   }

@@ -1,7 +1,7 @@
 // meta.k8s.io Table output (`as=Table`): kubectl asks for it on `get` and prints the
 // columns the server defines, so each kind's columns live once, in its ResourceDef.
 import type { KubeObject, ResourceDef } from "../resources/types";
-import { apiVersionOf } from "../resources/registry";
+import { apiVersionOf } from "../resources/meta";
 import { badRequest } from "../../shared/status-error";
 
 export type IncludeObject = "None" | "Metadata" | "Object";

@@ -4,8 +4,8 @@
 // bindings take the bulk path when one is given; events are queued and written after a
 // controller's other writes, a capped number per flush, as client-go's recorder is asynchronous.
 import { timestamp } from "../../shared/time";
-import { resourceByPlural } from "../resources/registry";
-import type { KubeObject } from "../resources/types";
+import type { Registry } from "../resources/registry";
+import type { KubeObject, ResourceDef } from "../resources/types";
 import type { Action, EventType, ResourceRef } from "./types";
 
 export type ApiCaller = (method: string, path: string, body?: unknown, contentType?: string) => Promise<{ status: number; body: string }>;
@@ -54,8 +54,7 @@ interface QueuedEvent {
 
 const EVENTS: ResourceRef = { group: "", resource: "events" };
 
-export function apiPath(ref: ResourceRef, namespace: string | undefined, name?: string, subresource?: string): string {
-  const def = resourceByPlural(ref.group, ref.resource);
+export function apiPath(def: ResourceDef | undefined, ref: ResourceRef, namespace: string | undefined, name?: string, subresource?: string): string {
   const version = def?.version ?? "v1";
   let path = ref.group ? `/apis/${ref.group}/${version}` : `/api/${version}`;
   if (def?.namespaced !== false && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
@@ -90,6 +89,7 @@ export class ActionApplier {
   constructor(
     private readonly call: ApiCaller,
     private readonly component: string,
+    private readonly registry: Registry,
     options: ApplierOptions | (() => Date) = {},
   ) {
     const o = typeof options === "function" ? { now: options } : options;
@@ -97,6 +97,10 @@ export class ActionApplier {
     this.bulk = o.bulk;
     this.maxEventsPerFlush = o.maxEventsPerFlush ?? MAX_EVENTS_PER_FLUSH;
     this.deferEvents = o.deferEvents ?? false;
+  }
+
+  private path(ref: ResourceRef, namespace: string | undefined, name?: string, subresource?: string): string {
+    return apiPath(this.registry.byPlural(ref.group, ref.resource), ref, namespace, name, subresource);
   }
 
   /** Events queued and not yet written. */
@@ -243,16 +247,16 @@ export class ActionApplier {
   private applyOne(action: Exclude<Action, { type: "event" }>): Promise<{ status: number; body: string }> {
     switch (action.type) {
       case "create":
-        return this.call("POST", apiPath(action.ref, action.object.metadata.namespace), action.object);
+        return this.call("POST", this.path(action.ref, action.object.metadata.namespace), action.object);
       case "update": {
         const o = action.object;
         // Finalizers a kind keeps in spec (a terminating Namespace's) change only through /finalize.
-        const finalize = Boolean(o.metadata.deletionTimestamp && resourceByPlural(action.ref.group, action.ref.resource)?.specFinalizers);
-        return this.call("PUT", apiPath(action.ref, o.metadata.namespace, o.metadata.name, finalize ? "finalize" : undefined), o);
+        const finalize = Boolean(o.metadata.deletionTimestamp && this.registry.byPlural(action.ref.group, action.ref.resource)?.specFinalizers);
+        return this.call("PUT", this.path(action.ref, o.metadata.namespace, o.metadata.name, finalize ? "finalize" : undefined), o);
       }
       case "bind": {
         const pod = action.pod;
-        return this.call("POST", apiPath({ group: "", resource: "pods" }, pod.metadata.namespace, pod.metadata.name, "binding"), {
+        return this.call("POST", this.path({ group: "", resource: "pods" }, pod.metadata.namespace, pod.metadata.name, "binding"), {
           apiVersion: "v1",
           kind: "Binding",
           metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
@@ -261,14 +265,14 @@ export class ActionApplier {
       }
       case "updateStatus": {
         const o = action.object;
-        return this.call("PUT", apiPath(action.ref, o.metadata.namespace, o.metadata.name, "status"), o);
+        return this.call("PUT", this.path(action.ref, o.metadata.namespace, o.metadata.name, "status"), o);
       }
       case "delete": {
         const options: Record<string, unknown> = { kind: "DeleteOptions", apiVersion: "v1" };
         if (action.uid) options.preconditions = { uid: action.uid };
         if (action.propagationPolicy) options.propagationPolicy = action.propagationPolicy;
         if (action.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = action.gracePeriodSeconds;
-        return this.call("DELETE", apiPath(action.ref, action.namespace, action.name), options);
+        return this.call("DELETE", this.path(action.ref, action.namespace, action.name), options);
       }
     }
   }
@@ -280,12 +284,12 @@ export class ActionApplier {
     const seen = this.events.get(key);
     if (seen) {
       seen.count++;
-      const res = await this.call("PATCH", apiPath(EVENTS, seen.namespace, seen.name), { count: seen.count, lastTimestamp: ts }, "application/merge-patch+json");
+      const res = await this.call("PATCH", this.path(EVENTS, seen.namespace, seen.name), { count: seen.count, lastTimestamp: ts }, "application/merge-patch+json");
       if (res.status !== 404) return res;
       this.events.delete(key);
     }
     const event = this.eventObject(regarding, type, reason, message, ts);
-    const res = await this.call("POST", apiPath(EVENTS, namespace), event);
+    const res = await this.call("POST", this.path(EVENTS, namespace), event);
     if (res.status === 201) this.remember(key, { name: event.metadata.name ?? "", namespace, count: 1 });
     return res;
   }

@@ -1,9 +1,8 @@
-// Helpers every controller shares: resource refs, the kinds the loop caches (from the registry),
+// Helpers every controller shares: resource refs,
 // conditions, timestamps and quantities. (JSON narrowing is in shared/json.ts.)
 import { isRecord, rec, records, str, type Json } from "../../shared/json";
 import { timestamp } from "../../shared/time";
 import { parseQuantity } from "../../shared/quantity";
-import { RESOURCES } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 import type { ResourceRef } from "./types";
 
@@ -18,14 +17,6 @@ export const LEASES: ResourceRef = { group: "coordination.k8s.io", resource: "le
 export const PVS: ResourceRef = { group: "", resource: "persistentvolumes" };
 export const PVCS: ResourceRef = { group: "", resource: "persistentvolumeclaims" };
 export const STORAGE_CLASSES: ResourceRef = { group: "storage.k8s.io", resource: "storageclasses" };
-
-/** Every kind the loop caches, with its Kind and scope: what GC and namespace deletion walk. From the registry. */
-export const KNOWN_KINDS: readonly { ref: ResourceRef; kind: string; namespaced: boolean }[] = RESOURCES.map((def) => ({
-  ref: { group: def.group, resource: def.plural },
-  kind: def.kind,
-  namespaced: def.namespaced,
-}));
-
 
 export function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};

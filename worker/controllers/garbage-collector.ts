@@ -2,8 +2,8 @@
 // deletion of dependents whose owners are all gone, foreground deletion (foregroundDeletion
 // finalizer) and orphaning (orphan finalizer); each pass looks only at what changed since the last.
 import type { KubeObject, OwnerReference } from "../resources/types";
-import { isDeleting, KNOWN_KINDS } from "./controller-util";
-import type { Action, CacheChange, Controller, ResourceRef, Snapshot } from "./types";
+import { isDeleting } from "./controller-util";
+import type { Action, CacheChange, Controller, KindInfo, ResourceRef, Snapshot } from "./types";
 
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
 export const ORPHAN_FINALIZER = "orphan";
@@ -18,9 +18,6 @@ function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf("/");
   return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
-
-const KNOWN = new Set(KNOWN_KINDS.map((k) => `${k.ref.group}/${k.kind}`));
-const NAMESPACED = new Set(KNOWN_KINDS.filter((k) => k.namespaced).map((k) => `${k.ref.group}/${k.ref.resource}`));
 
 type OwnerState = "present" | "absent" | "deleting" | "foreground" | "unknown";
 
@@ -44,15 +41,12 @@ function deleteAction(n: Node, policy: "Background" | "Foreground"): Action {
 /** Owner lookup by uid: the informer's index, or one built from the lists (plain snapshots, full passes). */
 type UidLookup = (uid: string) => { ref: ResourceRef; object: KubeObject } | undefined;
 
-function lookupFromLists(snapshot: Snapshot): UidLookup {
+function lookupFromLists(snapshot: Snapshot, kinds: readonly KindInfo[]): UidLookup {
   const byUid = new Map<string, { ref: ResourceRef; object: KubeObject }>();
-  for (const k of KNOWN_KINDS) for (const object of snapshot.list(k.ref)) if (object.metadata.uid) byUid.set(object.metadata.uid, { ref: k.ref, object });
+  for (const k of kinds) for (const object of snapshot.list(k.ref)) if (object.metadata.uid) byUid.set(object.metadata.uid, { ref: k.ref, object });
   return (uid) => byUid.get(uid);
 }
 
-function nodeOf(entry: { ref: ResourceRef; object: KubeObject }): Node {
-  return { ...entry, namespaced: NAMESPACED.has(`${entry.ref.group}/${entry.ref.resource}`) };
-}
 
 /**
  * The objects a set of changes can affect, in change order: as dependents, each changed object
@@ -60,7 +54,7 @@ function nodeOf(entry: { ref: ResourceRef; object: KubeObject }): Node {
  * changed object and every owner a changed dependent names, before or after (a dependent that
  * left may have been the last one a foreground or orphan owner waited on).
  */
-function affected(snapshot: Snapshot, lookup: UidLookup, changes: readonly CacheChange[]): { dependents: Node[]; owners: Node[] } {
+function affected(snapshot: Snapshot, lookup: UidLookup, changes: readonly CacheChange[], nodeOf: (entry: { ref: ResourceRef; object: KubeObject }) => Node): { dependents: Node[]; owners: Node[] } {
   const dependents = new Map<string, Node>();
   const owners = new Map<string, Node>();
   const addDependent = (e: { ref: ResourceRef; object: KubeObject }) => {
@@ -89,21 +83,24 @@ function affected(snapshot: Snapshot, lookup: UidLookup, changes: readonly Cache
  * One pass of the collector. With `changes` it looks only at what they can affect (the loop's
  * informer journal); without, at every cached object (the first pass and the periodic resync).
  */
-export function collectGarbage(snapshot: Snapshot, changes?: readonly CacheChange[], lookupByUid?: UidLookup): Action[] {
-  const lookup = lookupByUid ?? lookupFromLists(snapshot);
+export function collectGarbage(snapshot: Snapshot, kinds: readonly KindInfo[], changes?: readonly CacheChange[], lookupByUid?: UidLookup): Action[] {
+  const known = new Set(kinds.map((k) => `${k.ref.group}/${k.kind}`));
+  const namespaced = new Set(kinds.filter((k) => k.namespaced).map((k) => `${k.ref.group}/${k.ref.resource}`));
+  const nodeOf = (entry: { ref: ResourceRef; object: KubeObject }): Node => ({ ...entry, namespaced: namespaced.has(`${entry.ref.group}/${entry.ref.resource}`) });
+  const lookup = lookupByUid ?? lookupFromLists(snapshot, kinds);
   let dependents: Node[];
   let owners: Node[];
   if (changes) {
-    ({ dependents, owners } = affected(snapshot, lookup, changes));
+    ({ dependents, owners } = affected(snapshot, lookup, changes, nodeOf));
   } else {
-    const all = KNOWN_KINDS.flatMap((k) => snapshot.list(k.ref).map((object) => ({ ref: k.ref, object, namespaced: k.namespaced })));
+    const all = kinds.flatMap((k) => snapshot.list(k.ref).map((object) => ({ ref: k.ref, object, namespaced: k.namespaced })));
     dependents = all;
     owners = all;
   }
 
   const ownerState = (dependent: Node, r: OwnerReference): OwnerState => {
     // A kind we do not cache (a CRD, a Job) is never judged gone: we cannot see it.
-    if (!KNOWN.has(`${groupOf(r.apiVersion)}/${r.kind}`)) return "unknown";
+    if (!known.has(`${groupOf(r.apiVersion)}/${r.kind}`)) return "unknown";
     const found = lookup(r.uid);
     const owner = found && nodeOf(found);
     // attemptToDeleteItem: an owner of another name or namespace is not this reference's owner.
@@ -155,10 +152,10 @@ export const GARBAGE_COLLECTOR = "garbage-collector";
 
 export const garbageCollectorController: Controller = {
   name: GARBAGE_COLLECTOR,
-  watches: KNOWN_KINDS.map((k) => k.ref),
+  watches: "every kind",
   incremental: true,
-  reconcile: ({ snapshot, changes }) => {
+  reconcile: ({ snapshot, changes, kinds }) => {
     const lookup: UidLookup | undefined = snapshot.byUid ? (uid) => snapshot.byUid!(uid) : undefined;
-    return { actions: collectGarbage(snapshot, changes === "all" ? undefined : changes, lookup) };
+    return { actions: collectGarbage(snapshot, kinds, changes === "all" ? undefined : changes, lookup) };
   },
 };

@@ -98,7 +98,7 @@ export class Informer implements Snapshot {
   private readonly kinds = new Map<string, KindCache>();
   private readonly owners = new Map<string, Map<string, { ref: ResourceRef; object: KubeObject }>>();
   private readonly uids = new Map<string, { ref: ResourceRef; object: KubeObject }>();
-  private readonly refs: ResourceRef[];
+  private refs: ResourceRef[] = [];
   /** Changes not yet read by every consumer; journal[0] has sequence number journalStart. */
   private journal: CacheChange[] = [];
   private journalStart = 0;
@@ -110,8 +110,20 @@ export class Informer implements Snapshot {
   private readonly written = new Map<number, KubeObject>();
 
   constructor(refs: readonly ResourceRef[]) {
+    this.watch(refs);
+  }
+
+  /**
+   * Caches exactly these kinds from now on. A changed set (a kind added or removed at run time)
+   * means a full re-list at the next sync: rare, and simpler than splicing one kind in.
+   */
+  watch(refs: readonly ResourceRef[]): void {
     const seen = new Set<string>();
-    this.refs = refs.filter((r) => !seen.has(refKey(r)) && seen.add(refKey(r)));
+    const next = refs.filter((r) => !seen.has(refKey(r)) && seen.add(refKey(r)));
+    const same = next.length === this.refs.length && next.every((r, i) => refKey(r) === refKey(this.refs[i]!));
+    if (same) return;
+    this.refs = next;
+    this.revision = 0;
   }
 
   get synced(): boolean {

@@ -3,20 +3,19 @@
 // get their `default` ServiceAccount (the serviceaccounts controller's job upstream). Active
 // namespaces are looked at only when they or their ServiceAccount changed.
 import type { KubeObject } from "../resources/types";
-import { isDeleting, KNOWN_KINDS, NAMESPACES, SERVICE_ACCOUNTS } from "./controller-util";
+import { isDeleting, NAMESPACES, SERVICE_ACCOUNTS } from "./controller-util";
 import { rec, strings } from "../../shared/json";
-import type { Action, CacheChange, Controller, ControllerConfig, Snapshot } from "./types";
+import type { Action, CacheChange, Controller, ControllerConfig, KindInfo, Snapshot } from "./types";
 
 export const KUBERNETES_FINALIZER = "kubernetes";
 /** While objects with finalizers of their own linger, look again this often. */
 const CONTENT_RECHECK_MS = 5_000;
 
-const NAMESPACED = KNOWN_KINDS.filter((k) => k.namespaced);
-
-function emptyNamespace(snapshot: Snapshot, ns: KubeObject, actions: Action[]): number {
+function emptyNamespace(snapshot: Snapshot, kinds: readonly KindInfo[], ns: KubeObject, actions: Action[]): number {
   const name = ns.metadata.name ?? "";
   let remaining = 0;
-  for (const k of NAMESPACED) {
+  for (const k of kinds) {
+    if (!k.namespaced) continue;
     for (const o of snapshot.list(k.ref, name)) {
       remaining++;
       if (isDeleting(o)) continue;
@@ -47,7 +46,7 @@ function touchedNamespaces(changes: readonly CacheChange[]): Set<string> {
  * One pass. With `changes` (the informer's journal) active namespaces are looked at only when
  * they or their `default` ServiceAccount changed; without, every namespace is (first pass, resync).
  */
-export function reconcileNamespaces(snapshot: Snapshot, config: ControllerConfig, changes?: readonly CacheChange[]): { actions: Action[]; requeueAfterMs?: number } {
+export function reconcileNamespaces(snapshot: Snapshot, kinds: readonly KindInfo[], config: ControllerConfig, changes?: readonly CacheChange[]): { actions: Action[]; requeueAfterMs?: number } {
   const actions: Action[] = [];
   let creates = config.maxCreatesPerPass;
   let requeueAfterMs: number | undefined;
@@ -68,7 +67,7 @@ export function reconcileNamespaces(snapshot: Snapshot, config: ControllerConfig
       actions.push({ type: "updateStatus", ref: NAMESPACES, object: { ...ns, status: { ...status, phase: "Terminating" } } });
       continue;
     }
-    const remaining = emptyNamespace(snapshot, ns, actions);
+    const remaining = emptyNamespace(snapshot, kinds, ns, actions);
     const finalizers = strings(rec(ns.spec).finalizers);
     if (remaining > 0) {
       requeueAfterMs = CONTENT_RECHECK_MS;
@@ -86,7 +85,8 @@ export const NAMESPACE_CONTROLLER = "namespace";
 
 export const namespaceController: Controller = {
   name: NAMESPACE_CONTROLLER,
-  watches: [NAMESPACES, ...NAMESPACED.map((k) => k.ref)],
+  // Namespaces, and what a terminating one waits to lose: objects of any namespaced kind.
+  watches: "every kind",
   incremental: true,
-  reconcile: ({ snapshot, changes, config }) => reconcileNamespaces(snapshot, config, changes === "all" ? undefined : changes),
+  reconcile: ({ snapshot, changes, config, kinds }) => reconcileNamespaces(snapshot, kinds, config, changes === "all" ? undefined : changes),
 };

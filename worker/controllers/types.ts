@@ -2,12 +2,20 @@
 // function from a snapshot of the cluster to the writes that move it toward the spec.
 // Only the controller loop (worker/durable/controller-loop.ts) performs I/O.
 import { CLUSTER_CIDR, NODE_CIDR_MASK_SIZE, NODE_PORT_RANGE, SERVICE_CIDR } from "../../shared/cluster-network";
+import type { Registry } from "../resources/registry";
 import type { KubeObject } from "../resources/types";
 
 export interface ResourceRef {
   group: string;
   /** Lower-case plural: `pods`. */
   resource: string;
+}
+
+/** A kind as the registry describes it: what the garbage collector and namespace deletion walk. */
+export interface KindInfo {
+  ref: ResourceRef;
+  kind: string;
+  namespaced: boolean;
 }
 
 /** A read-only view of the cluster as the loop's informer cache holds it. */
@@ -118,17 +126,29 @@ export interface ReconcileInput {
   changes: readonly CacheChange[] | "all";
   now: Date;
   config: ControllerConfig;
+  /** Every kind the registry serves, custom kinds included. */
+  kinds: readonly KindInfo[];
   /** Node heartbeats, when the loop could read them (undefined: the stored Leases are all there is). */
   heartbeats?: LeaseHeartbeats;
 }
 
 export interface Controller {
   name: string;
-  /** Kinds whose changes should re-run this controller. */
-  watches: ResourceRef[];
+  /** Kinds whose changes should re-run this controller; "every kind" follows the registry. */
+  watches: readonly ResourceRef[] | "every kind";
   /** It reads `changes`: the loop keeps a journal cursor for it, moved only once its actions are applied. */
   incremental?: boolean;
   /** It reads `heartbeats`: the loop fetches them for its pass, and runs it when a Lease runs out. */
   usesHeartbeats?: boolean;
   reconcile(input: ReconcileInput): ReconcileResult;
+}
+
+/** The kinds `controller` watches, given every kind the registry serves. */
+export function watchedRefs(controller: Controller, kinds: readonly KindInfo[]): readonly ResourceRef[] {
+  return controller.watches === "every kind" ? kinds.map((k) => k.ref) : controller.watches;
+}
+
+/** The registry's kinds as controllers see them. */
+export function kindsOf(registry: Registry): KindInfo[] {
+  return registry.all.map((def) => ({ ref: { group: def.group, resource: def.plural }, kind: def.kind, namespaced: def.namespaced }));
 }

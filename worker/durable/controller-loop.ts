@@ -7,10 +7,10 @@ import { createApp } from "../app";
 import { ActionApplier, type ApiCaller, type BulkResult, type BulkWriter } from "../controllers/apply-actions";
 import type { KubeObject } from "../resources/types";
 import { bulkBind, bulkCreate, bulkRewrite, type BulkContext } from "../api/bulk-writes";
-import { resourceByPlural } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 import { CONTROLLERS } from "../controllers";
 import { Informer } from "../controllers/informer";
-import { DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type LeaseHeartbeats } from "../controllers/types";
+import { DEFAULT_CONTROLLER_CONFIG, kindsOf, watchedRefs, type ControllerConfig, type KindInfo, type LeaseHeartbeats } from "../controllers/types";
 import type { Env } from "../env";
 import type { ControllerLoopRpc } from "./rpc";
 import { openStore, prepareStore } from "../store/open";
@@ -51,10 +51,10 @@ const CONTROLLER_AGENT = "kube-controller-manager";
  * The bulk path (worker/api/bulk-writes.ts) over this loop's store and runtime; what it wrote
  * goes to `wrote` too (the informer, which then need not read it back).
  */
-function bulkWriter(env: Env, waitUntil: (p: Promise<unknown>) => void, wrote: (objects: KubeObject[]) => void): BulkWriter {
-  const context = (): BulkContext => ({ env, store: openStore(env), principal: CONTROLLER_PRINCIPAL, now: new Date(), waitUntil, manager: CONTROLLER_AGENT });
+function bulkWriter(env: Env, registry: Registry, waitUntil: (p: Promise<unknown>) => void, wrote: (objects: KubeObject[]) => void): BulkWriter {
+  const context = (): BulkContext => ({ env, store: openStore(env, registry), registry, principal: CONTROLLER_PRINCIPAL, now: new Date(), waitUntil, manager: CONTROLLER_AGENT });
   const defOf = (group: string, resource: string) => {
-    const def = resourceByPlural(group, resource);
+    const def = registry.byPlural(group, resource);
     if (!def) throw new Error(`bulk write: unknown resource ${group}/${resource}`);
     return def;
   };
@@ -100,7 +100,10 @@ class PassTrace {
 }
 
 export class ControllerLoop extends DurableObject<Env> implements ControllerLoopRpc {
-  private readonly informer = new Informer(CONTROLLERS.flatMap((c) => c.watches));
+  private readonly informer = new Informer([]);
+  /** The registry generation `kinds` and the informer's kinds were taken at. */
+  private kindsGeneration = -1;
+  private kinds: readonly KindInfo[] = [];
   private readonly applier: ActionApplier;
   private failures = 0;
   /** When each controller asked to run again (requeueAfterMs), by name. */
@@ -113,9 +116,15 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
   /** The revision seen at the previous full resync: the next one compacts the change log to it. */
   private compactTo = 0;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  /** `registry`: the kinds of this isolate (the Worker's entry passes the one it serves). */
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    private readonly registry: Registry,
+  ) {
     super(ctx, env);
-    const app = createApp({ trustedPrincipal: CONTROLLER_PRINCIPAL });
+    this.followRegistry();
+    const app = createApp({ registry, trustedPrincipal: CONTROLLER_PRINCIPAL });
     const executionCtx = { waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), passThroughOnException() {}, props: {} };
     const call: ApiCaller = async (method, path, body, contentType = "application/json") => {
       const init: RequestInit = { method, headers: { accept: "application/json", "user-agent": CONTROLLER_AGENT } };
@@ -126,8 +135,16 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
       const res = await app.fetch(new Request(`https://controller-manager.internal${path}`, init), env, executionCtx as ExecutionContext);
       return { status: res.status, body: await res.text() };
     };
-    const bulk = bulkWriter(env, (p) => ctx.waitUntil(p), (objects) => this.informer.wrote(objects));
-    this.applier = new ActionApplier(call, "edgeplane-controller-manager", { bulk, deferEvents: true });
+    const bulk = bulkWriter(env, registry, (p) => ctx.waitUntil(p), (objects) => this.informer.wrote(objects));
+    this.applier = new ActionApplier(call, "edgeplane-controller-manager", registry, { bulk, deferEvents: true });
+  }
+
+  /** Caches every kind some controller watches; a kind added or removed since means a re-list. */
+  private followRegistry(): void {
+    if (this.kindsGeneration === this.registry.generation) return;
+    this.kindsGeneration = this.registry.generation;
+    this.kinds = kindsOf(this.registry);
+    this.informer.watch(CONTROLLERS.flatMap((c) => watchedRefs(c, this.kinds)));
   }
 
   /** RPC from the Worker after each write: run a pass soon, unless one is already due sooner. */
@@ -186,7 +203,7 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
 
   private markDirty(changedKinds: Set<string>): void {
     for (const controller of CONTROLLERS) {
-      if (controller.watches.some((w) => changedKinds.has(`${w.group}/${w.resource}`))) this.dirty.add(controller.name);
+      if (watchedRefs(controller, this.kinds).some((w) => changedKinds.has(`${w.group}/${w.resource}`))) this.dirty.add(controller.name);
     }
   }
 
@@ -198,7 +215,8 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
   private async pass(): Promise<number> {
     const trace = this.env.CONTROLLER_TRACE === "true" ? new PassTrace() : undefined;
     await prepareStore(this.env);
-    const store = openStore(this.env);
+    const store = openStore(this.env, this.registry);
+    this.followRegistry();
     this.markDirty(await this.informer.sync(store));
     trace?.mark("sync");
     const config = controllerConfig(this.env);
@@ -219,7 +237,7 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
       // An incremental controller's journal cursor moves only once its actions are applied.
       const pending = controller.incremental ? this.informer.pendingChanges(controller.name, started.getTime()) : undefined;
       const heartbeats = controller.usesHeartbeats ? await this.heartbeats() : undefined;
-      const result = controller.reconcile({ snapshot: this.informer, changes: pending?.changes ?? "all", now: started, config, heartbeats });
+      const result = controller.reconcile({ snapshot: this.informer, changes: pending?.changes ?? "all", now: started, config, kinds: this.kinds, heartbeats });
       trace?.mark(controller.name);
       if (result.requeueAfterMs !== undefined) this.dueAt.set(controller.name, now + Math.max(result.requeueAfterMs, ACTIVE_REQUEUE_MS));
       if (result.backlog) backlog = true;

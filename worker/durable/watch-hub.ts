@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { StatusError, badRequest } from "../../shared/status-error";
 import type { Env } from "../env";
 import type { WatchHubRpc } from "./rpc";
-import { resourceByPlural } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 import { openStore } from "../store/open";
 import type { ChangeEvent, Store } from "../store/types";
 import { CATCH_UP_INTERVAL_MS, WatchFanOut } from "./watch-fanout";
@@ -25,11 +25,20 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
   private store: Promise<Store> | undefined;
   private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
 
+  /** `registry`: the kinds of this isolate (the Worker's entry passes the one it serves). */
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    private readonly registry: Registry,
+  ) {
+    super(ctx, env);
+  }
+
   private fanoutFor(group: string, resource: string): WatchFanOut {
     this.fanout ??= new WatchFanOut({
       group,
       resource,
-      store: () => (this.store ??= Promise.resolve(openStore(this.env))),
+      store: () => (this.store ??= Promise.resolve(openStore(this.env, this.registry))),
       onClose: (id) => this.clearTimer(id),
     });
     return this.fanout;
@@ -48,7 +57,7 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
     let timeoutMs: number;
     try {
       const params = watchParamsFromUrl(request.url);
-      const def = resourceByPlural(params.group, params.resource);
+      const def = this.registry.byPlural(params.group, params.resource);
       spec = watchSpecFrom(params, def ?? {});
       fanout = this.fanoutFor(params.group, params.resource);
       timeoutMs = params.timeoutSeconds ? params.timeoutSeconds * 1000 : DEFAULT_WATCH_TIMEOUT_MS;

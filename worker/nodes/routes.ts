@@ -9,10 +9,11 @@ import { openStore, prepareStore } from "../store/open";
 import { agentBundle } from "./assets";
 import { installScript } from "./install-script";
 import { exchangeJoinToken } from "./join";
+import type { Registry } from "../resources/registry";
 
 export const AGENT_BUNDLE_PATH = "/edgeplane/v1/agent.mjs";
 
-export function nodeRoutes(): Hono<AppEnv> {
+export function nodeRoutes(registry: Registry): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/install.sh", (c) => {
@@ -26,7 +27,7 @@ export function nodeRoutes(): Hono<AppEnv> {
 
   app.post("/edgeplane/v1/join", async (c) => {
     await prepareStore(c.env);
-    const store = openStore(c.env);
+    const store = openStore(c.env, registry);
     const text = await readBodyText(c.req.raw);
     const body: unknown = text.trim() === "" ? {} : decodeBody(text, "json");
     const credential = await exchangeJoinToken(store, c.req.header("authorization") ?? null, body, new Date());

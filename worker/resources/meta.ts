@@ -196,3 +196,8 @@ export function bumpGenerationOnSpecChange(obj: KubeObject, old: KubeObject): vo
 export function resource(def: Omit<ResourceDef, "verbs"> & { verbs?: string[] }): ResourceDef {
   return { verbs: def.namespaced ? NAMESPACED_VERBS : CLUSTER_VERBS, ...def };
 }
+
+/** `group/version`, or `version` alone for the core group: what an object's apiVersion says. */
+export function apiVersionOf(def: ResourceDef, version = def.version): string {
+  return def.group ? `${def.group}/${version}` : version;
+}

@@ -1,6 +1,6 @@
 // Opens the Store for a Worker invocation: libSQL/Turso when LIBSQL_URL is set, else the D1
 // binding; Secrets are encrypted at rest when SECRETS_ENCRYPTION_KEY is set.
-import { RESOURCES } from "../resources/registry";
+import type { Registry } from "../resources/registry";
 import { createClient } from "@libsql/client";
 import { drizzle as drizzleD1 } from "drizzle-orm/d1";
 import { drizzle as drizzleLibsql } from "drizzle-orm/libsql";
@@ -19,17 +19,20 @@ export interface OpenStoreOptions {
 // openStore runs on every request: keep what is costly to build (the imported AES key, the
 // drizzle wrapper around a binding) for the isolate's lifetime. A libSQL client is not cached:
 // workerd forbids I/O objects (a WebSocket stream) to outlive the request that opened them.
-const transformers = new Map<string, ValueTransformer>();
+const transformers = new WeakMap<Registry, Map<string, ValueTransformer>>();
 const d1Stores = new WeakMap<D1Database, WeakMap<object, Store>>();
 const NO_TRANSFORMER = {};
 
-function transformerFor(env: Env): ValueTransformer | undefined {
+function transformerFor(env: Env, registry: Registry): ValueTransformer | undefined {
   const secret = env.SECRETS_ENCRYPTION_KEY;
   if (!secret) return undefined;
-  let transformer = transformers.get(secret);
+  let bySecret = transformers.get(registry);
+  if (!bySecret) transformers.set(registry, (bySecret = new Map()));
+  let transformer = bySecret.get(secret);
   if (!transformer) {
-    transformer = new SecretTransformer(secret, new Set(RESOURCES.filter((d) => d.encryptAtRest).map((d) => `${d.group}/${d.plural}`)));
-    transformers.set(secret, transformer);
+    // Asked per write and read, so a kind added later that encrypts at rest is covered too.
+    transformer = new SecretTransformer(secret, (key) => registry.byPlural(key.group, key.resource)?.encryptAtRest === true);
+    bySecret.set(secret, transformer);
   }
   return transformer;
 }
@@ -57,8 +60,9 @@ export function prepareStore(env: Env): Promise<unknown> {
   return done;
 }
 
-export function openStore(env: Env, options: OpenStoreOptions = {}): Store {
-  const transformer = options.transformer === undefined ? transformerFor(env) : (options.transformer ?? undefined);
+/** The store for `env`'s database; `registry` says which kinds are encrypted at rest. */
+export function openStore(env: Env, registry: Registry, options: OpenStoreOptions = {}): Store {
+  const transformer = options.transformer === undefined ? transformerFor(env, registry) : (options.transformer ?? undefined);
   if (env.LIBSQL_URL) {
     const client = createClient({ url: env.LIBSQL_URL, authToken: env.LIBSQL_AUTH_TOKEN });
     return new SqlStore(drizzleLibsql(client), { transformer });

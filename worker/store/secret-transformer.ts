@@ -24,12 +24,12 @@ export class SecretTransformer implements ValueTransformer {
   private readonly key: Promise<CryptoKey>;
 
   /**
-   * `keyBase64`: base64 of 32 random bytes (env.SECRETS_ENCRYPTION_KEY); `resources`: which kinds
-   * it encrypts ("group/resource"), as an EncryptionConfiguration lists them.
+   * `keyBase64`: base64 of 32 random bytes (env.SECRETS_ENCRYPTION_KEY); `encrypts`: which kinds
+   * it encrypts, as an EncryptionConfiguration lists them.
    */
   constructor(
     keyBase64: string,
-    private readonly resources: ReadonlySet<string>,
+    private readonly encrypts: (key: Pick<ObjectKey, "group" | "resource">) => boolean,
   ) {
     const raw = fromBase64(keyBase64.trim());
     if (raw.length !== KEY_BYTES) {
@@ -39,7 +39,7 @@ export class SecretTransformer implements ValueTransformer {
   }
 
   appliesTo(key: Pick<ObjectKey, "group" | "resource">): boolean {
-    return this.resources.has(`${key.group}/${key.resource}`);
+    return this.encrypts(key);
   }
 
   async encode(plaintext: string): Promise<string> {

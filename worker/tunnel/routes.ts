@@ -6,12 +6,13 @@ import { authenticate } from "../api/auth";
 import { badRequest, forbidden } from "../../shared/status-error";
 import { openStore, prepareStore } from "../store/open";
 import { internalHeaders, tunnelStub } from "./protocol";
+import type { Registry } from "../resources/registry";
 
-export function tunnelRoutes(): Hono<AppEnv> {
+export function tunnelRoutes(registry: Registry): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/edgeplane/v1/nodes/:node/tunnel", async (c) => {
     await prepareStore(c.env);
-    const principal = await authenticate(c.req.raw, c.env, openStore(c.env));
+    const principal = await authenticate(c.req.raw, c.env, openStore(c.env, registry));
     const node = c.req.param("node");
     const allowed = principal.kind === "admin" || (principal.kind === "node" && principal.scope === node);
     if (!allowed) throw forbidden(principal.user, "get", { group: "", resource: "nodes/tunnel" }, undefined, node);

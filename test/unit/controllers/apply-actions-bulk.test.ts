@@ -3,8 +3,11 @@
 // become recounts of the stored Event.
 import { describe, expect, it } from "vitest";
 import { ActionApplier, type ApiCaller, type BulkResult, type BulkWriter } from "../../../worker/controllers/apply-actions";
+import { builtInRegistry } from "../../../worker/resources/registry";
 import type { KubeObject } from "../../../worker/resources/types";
 import type { Action } from "../../../worker/controllers/types";
+
+const REGISTRY = builtInRegistry();
 
 const pod = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "ns", uid: `u-${name}`, resourceVersion: "7" } });
 
@@ -44,7 +47,7 @@ const scheduled = (name: string): Action => ({ type: "event", regarding: pod(nam
 describe("ActionApplier with a bulk writer", () => {
   it("groups consecutive binds and creates, keeps other writes in order, then writes events", async () => {
     const { log, calls, call, bulk } = fakes();
-    const applier = new ActionApplier(call, "c", { bulk });
+    const applier = new ActionApplier(call, "c", REGISTRY, { bulk });
     const outcome = await applier.apply([
       { type: "update", ref: { group: "", resource: "persistentvolumeclaims" }, object: pod("claim") },
       { type: "bind", pod: pod("a"), nodeName: "n1" },
@@ -72,7 +75,7 @@ describe("ActionApplier with a bulk writer", () => {
       if (ref.resource === "events") seen.push(...objects);
       return create(ref, objects);
     };
-    const applier = new ActionApplier(call, "c", { bulk });
+    const applier = new ActionApplier(call, "c", REGISTRY, { bulk });
     await applier.apply([
       {
         type: "create",
@@ -87,7 +90,7 @@ describe("ActionApplier with a bulk writer", () => {
 
   it("caps events per flush and keeps the rest for the next", async () => {
     const { log, call, bulk } = fakes();
-    const applier = new ActionApplier(call, "c", { bulk, maxEventsPerFlush: 2 });
+    const applier = new ActionApplier(call, "c", REGISTRY, { bulk, maxEventsPerFlush: 2 });
     await applier.apply([scheduled("a"), scheduled("b"), scheduled("c")]);
     expect(applier.pendingEvents).toBe(1);
     await applier.flushEvents();
@@ -97,7 +100,7 @@ describe("ActionApplier with a bulk writer", () => {
 
   it("with deferEvents, apply only queues events and the caller flushes them", async () => {
     const { log, call, bulk } = fakes();
-    const applier = new ActionApplier(call, "c", { bulk, deferEvents: true });
+    const applier = new ActionApplier(call, "c", REGISTRY, { bulk, deferEvents: true });
     await applier.apply([{ type: "bind", pod: pod("a"), nodeName: "n1" }, scheduled("a")]);
     expect(log).toEqual(["bind a->n1"]);
     expect(applier.pendingEvents).toBe(1);
@@ -107,7 +110,7 @@ describe("ActionApplier with a bulk writer", () => {
 
   it("recounts a repeated event as a rewrite of the stored one", async () => {
     const { log, call, bulk } = fakes();
-    const applier = new ActionApplier(call, "c", { bulk });
+    const applier = new ActionApplier(call, "c", REGISTRY, { bulk });
     await applier.apply([scheduled("a")]);
     await applier.apply([scheduled("a"), scheduled("a")]);
     expect(log[1]).toBe("rewrite events count=3");

@@ -2,7 +2,10 @@
 // binds go through pods/binding, deletes carry preconditions, repeated events aggregate.
 import { describe, expect, it } from "vitest";
 import { ActionApplier, type ApiCaller } from "../../../worker/controllers/apply-actions";
+import { builtInRegistry } from "../../../worker/resources/registry";
 import type { KubeObject } from "../../../worker/resources/types";
+
+const REGISTRY = builtInRegistry();
 
 function recorder(status = 201) {
   const calls: { method: string; path: string; body?: unknown; contentType?: string }[] = [];
@@ -18,7 +21,7 @@ const pod: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", 
 describe("ActionApplier", () => {
   it("maps each action to the API request kube-controller-manager would make", async () => {
     const { calls, call } = recorder();
-    const applier = new ActionApplier(call, "test-controller", () => new Date("2026-01-01T00:00:00Z"));
+    const applier = new ActionApplier(call, "test-controller", REGISTRY, () => new Date("2026-01-01T00:00:00Z"));
     const outcome = await applier.apply([
       { type: "create", ref: { group: "apps", resource: "replicasets" }, object: { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "rs", namespace: "ns" } } },
       { type: "update", ref: { group: "", resource: "pods" }, object: pod },
@@ -40,7 +43,7 @@ describe("ActionApplier", () => {
 
   it("records an event once, then bumps its count", async () => {
     const { calls, call } = recorder();
-    const applier = new ActionApplier(call, "test-controller");
+    const applier = new ActionApplier(call, "test-controller", REGISTRY);
     const event = { type: "event" as const, regarding: pod, eventType: "Warning" as const, reason: "FailedScheduling", message: "0/0 nodes are available" };
     await applier.apply([event]);
     await applier.apply([event]);
@@ -51,7 +54,7 @@ describe("ActionApplier", () => {
 
   it("writes queued events up to the flush limit, the oldest first, and keeps the rest", async () => {
     const { calls, call } = recorder();
-    const applier = new ActionApplier(call, "c", { deferEvents: true, maxEventsPerFlush: 3 });
+    const applier = new ActionApplier(call, "c", REGISTRY, { deferEvents: true, maxEventsPerFlush: 3 });
     const events = ["one", "two", "three", "four"].map((message) => ({ type: "event" as const, regarding: pod, eventType: "Normal" as const, reason: "Test", message }));
     await applier.apply(events);
     expect(calls).toHaveLength(0);
@@ -64,7 +67,7 @@ describe("ActionApplier", () => {
 
   it("counts 409 and 404 as conflicts to retry, other failures as failures", async () => {
     const call: ApiCaller = async (method) => ({ status: method === "PUT" ? 409 : 500, body: "x" });
-    const applier = new ActionApplier(call, "c");
+    const applier = new ActionApplier(call, "c", REGISTRY);
     const outcome = await applier.apply([
       { type: "update", ref: { group: "", resource: "pods" }, object: pod },
       { type: "create", ref: { group: "", resource: "pods" }, object: pod },

@@ -2,12 +2,12 @@
 // incrementally from the changes the informer journals.
 import { describe, expect, it } from "vitest";
 import { collectGarbage, garbageCollectorController } from "../../../worker/controllers/garbage-collector";
-import { FEED_RESYNC_MS, Informer } from "../../../worker/controllers/informer";
+import { FEED_RESYNC_MS } from "../../../worker/controllers/informer";
 import type { CacheChange } from "../../../worker/controllers/types";
 import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
 import { NOW, REF, obj, pod } from "./cluster-fixtures";
 import { FakeStore } from "../fake-store";
-import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
+import { BUILT_IN_KIND_INFOS, informerFor, snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]): Action[] {
   return reconcileOnce(garbageCollectorController, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
@@ -69,7 +69,7 @@ describe("garbage collector, incremental (only what changed since the last pass)
   const cm = obj(REF.configmaps, "ConfigMap", "cfg", {}, { namespace: "default" });
   const created = (e: SnapshotEntry): CacheChange => ({ ref: e.ref, current: e.object });
   const removed = (e: SnapshotEntry): CacheChange => ({ ref: e.ref, previous: e.object });
-  const incremental = (objects: SnapshotEntry[], changes: CacheChange[]) => collectGarbage(snapshotOf(objects), changes);
+  const incremental = (objects: SnapshotEntry[], changes: CacheChange[]) => collectGarbage(snapshotOf(objects), BUILT_IN_KIND_INFOS, changes);
 
   const rows: { name: string; objects: SnapshotEntry[]; changes: CacheChange[]; expect: string[] }[] = [
     { name: "an unrelated change leaves an orphan it was not told about", objects: [pod("p", { owner: "web" }), cm], changes: [created(cm)], expect: [] },
@@ -113,7 +113,7 @@ describe("garbage collector, incremental (only what changed since the last pass)
       [rs(), pod("p", { owner: "web" })],
     ];
     for (const objects of scenarios) {
-      const full = collectGarbage(snapshotOf(objects));
+      const full = collectGarbage(snapshotOf(objects), BUILT_IN_KIND_INFOS);
       expect(incremental(objects, objects.map(created))).toEqual(expect.arrayContaining(full));
       expect(incremental(objects, objects.map(created))).toHaveLength(full.length);
     }
@@ -123,7 +123,7 @@ describe("garbage collector, incremental (only what changed since the last pass)
     const store = new FakeStore();
     const key = (resource: string, name: string, group = "") => ({ group, resource, namespace: "default", name });
     await store.create(key("pods", "p"), pod("p", { owner: "web" }).object);
-    const informer = new Informer(garbageCollectorController.watches);
+    const informer = informerFor(garbageCollectorController);
     await informer.sync(store);
     const reconcile = (at: Date) => reconcileOnce(garbageCollectorController, informer, at, DEFAULT_CONTROLLER_CONFIG).actions;
     expect(reconcile(NOW)).toHaveLength(1); // first pass: everything, the orphan included

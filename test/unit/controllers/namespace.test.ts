@@ -1,12 +1,11 @@
 // Namespace controller tables: Terminating, emptying, finalize; default ServiceAccounts.
 import { describe, expect, it } from "vitest";
-import { Informer } from "../../../worker/controllers/informer";
 import type { CacheChange } from "../../../worker/controllers/types";
 import { namespaceController, reconcileNamespaces } from "../../../worker/controllers/namespace";
 import { DEFAULT_CONTROLLER_CONFIG } from "../../../worker/controllers/types";
 import { NOW, REF, obj, pod } from "./cluster-fixtures";
 import { FakeStore } from "../fake-store";
-import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
+import { BUILT_IN_KIND_INFOS, informerFor, snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]) {
   return reconcileOnce(namespaceController, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG);
@@ -45,7 +44,7 @@ describe("namespace controller", () => {
 describe("namespace controller, incremental", () => {
   const created = (e: SnapshotEntry): CacheChange => ({ ref: e.ref, current: e.object });
   const actionsFor = (objects: SnapshotEntry[], changes: CacheChange[]) =>
-    reconcileNamespaces(snapshotOf(objects), DEFAULT_CONTROLLER_CONFIG, changes).actions.map((a) => `${a.type} ${a.type === "create" || a.type === "update" || a.type === "updateStatus" ? a.object.metadata.namespace ?? a.object.metadata.name : a.type === "delete" ? a.name : ""}`);
+    reconcileNamespaces(snapshotOf(objects), BUILT_IN_KIND_INFOS, DEFAULT_CONTROLLER_CONFIG, changes).actions.map((a) => `${a.type} ${a.type === "create" || a.type === "update" || a.type === "updateStatus" ? a.object.metadata.namespace ?? a.object.metadata.name : a.type === "delete" ? a.name : ""}`);
 
   it("looks at an active namespace only when it or its default ServiceAccount changed", () => {
     const objects = [ns("a"), ns("b")];
@@ -61,7 +60,7 @@ describe("namespace controller, incremental", () => {
   it("reads the informer's journal: everything first, then only the changes", async () => {
     const store = new FakeStore();
     await store.create({ group: "", resource: "namespaces", namespace: "", name: "a" }, ns("a").object);
-    const informer = new Informer(namespaceController.watches);
+    const informer = informerFor(namespaceController);
     await informer.sync(store);
     expect(reconcileOnce(namespaceController, informer, NOW, DEFAULT_CONTROLLER_CONFIG).actions).toHaveLength(1);
     await store.create({ group: "", resource: "configmaps", namespace: "a", name: "cfg" }, obj(REF.configmaps, "ConfigMap", "cfg", {}, { namespace: "a" }).object);

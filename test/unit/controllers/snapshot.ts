@@ -1,8 +1,17 @@
 // In-memory Snapshot for controller tests (snapshotOf), plus a tiny fake cluster that applies
 // actions the way the loop's applier would (names from generateName, uids, resourceVersion checks).
 import { Informer } from "../../../worker/controllers/informer";
-import { DEFAULT_CONTROLLER_CONFIG, type Action, type Controller, type ControllerConfig, type ReconcileResult, type ResourceRef, type Snapshot } from "../../../worker/controllers/types";
+import { DEFAULT_CONTROLLER_CONFIG, kindsOf, watchedRefs, type Action, type Controller, type ControllerConfig, type KindInfo, type ReconcileResult, type ResourceRef, type Snapshot } from "../../../worker/controllers/types";
+import { builtInRegistry } from "../../../worker/resources/registry";
 import type { KubeObject } from "../../../worker/resources/types";
+
+/** Every built-in kind, as the loop passes them to a reconcile. */
+export const BUILT_IN_KIND_INFOS: readonly KindInfo[] = kindsOf(builtInRegistry());
+
+/** The kinds an informer caches for `controller` (its watches, "every kind" resolved). */
+export function informerFor(controller: Controller): Informer {
+  return new Informer(watchedRefs(controller, BUILT_IN_KIND_INFOS));
+}
 
 export interface SnapshotEntry {
   ref: ResourceRef;
@@ -178,7 +187,7 @@ export class FakeCluster {
  */
 export function reconcileOnce(controller: Controller, snapshot: Snapshot, now: Date, config: ControllerConfig = DEFAULT_CONTROLLER_CONFIG): ReconcileResult {
   const pending = controller.incremental && snapshot instanceof Informer ? snapshot.pendingChanges(controller.name, now.getTime()) : undefined;
-  const result = controller.reconcile({ snapshot, changes: pending?.changes ?? "all", now, config });
+  const result = controller.reconcile({ snapshot, changes: pending?.changes ?? "all", now, config, kinds: BUILT_IN_KIND_INFOS });
   if (pending && snapshot instanceof Informer) snapshot.commitChanges(controller.name, pending, now.getTime());
   return result;
 }

@@ -10,7 +10,7 @@ import { respondJson, respondObject } from "../respond";
 import { badRequest, conflict, StatusError } from "../../../shared/status-error";
 import { listFilterFrom, readPage } from "./list";
 import { deleteObject, getObject, keyOf, updateObject } from "../writes";
-import { apiVersionOf } from "../../resources/registry";
+import { apiVersionOf } from "../../resources/meta";
 
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
 

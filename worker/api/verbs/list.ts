@@ -1,7 +1,7 @@
 // LIST with label/field selectors and limit/continue paging. Unpaged JSON lists stream
 // page by page so 10,000 objects never sit in the Worker's memory at once.
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { apiVersionOf } from "../../resources/registry";
+import { apiVersionOf } from "../../resources/meta";
 import type { Store, StoredObject } from "../../store/types";
 import type { ApiContext } from "../context";
 import { query } from "../context";

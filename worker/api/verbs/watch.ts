@@ -1,7 +1,7 @@
 // WATCH: validates the request, then streams from the resource's WatchHub Durable
 // Object (one fan-out point per kind, no per-watcher SQL polling). Table and
 // PartialObjectMetadata watches are re-encoded line by line here.
-import { apiVersionOf } from "../../resources/registry";
+import { apiVersionOf } from "../../resources/meta";
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { watchParamsToUrl, type WatchParams } from "../../durable/watch-params";
 import type { ApiContext } from "../context";
