@@ -4,7 +4,6 @@
 import { isNodeLeaseKey } from "./leases/lease-merge";
 import { isServedSubresource, SUBRESOURCES } from "./api/subresources";
 import { Hono } from "hono";
-import type { Principal } from "./api/access";
 import { authenticate, authorizeRequest } from "./api/auth";
 import { ensureBootstrapped } from "./api/bootstrap";
 import type { ApiContext } from "./api/context";
@@ -62,11 +61,6 @@ function isWatch(url: URL): boolean {
 export interface AppOptions {
   /** The kinds it serves: one registry per isolate, shared with the Durable Objects it runs. */
   registry: Registry;
-  /**
-   * In-process callers (the controller loop) act as this principal without a token; the app
-   * built with it is never reachable from the network.
-   */
-  trustedPrincipal?: Principal;
 }
 
 export function createApp(options: AppOptions) {
@@ -76,7 +70,7 @@ export function createApp(options: AppOptions) {
     await prepareStore(c.env);
     const store = openStore(c.env, registry);
     c.set("store", store);
-    c.set("principal", options.trustedPrincipal ?? (await authenticate(c.req.raw, c.env, store)));
+    c.set("principal", await authenticate(c.req.raw, c.env, store));
     await ensureBootstrapped(store, registry);
     await next();
   };

@@ -3,9 +3,11 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
-import { registry } from "../../worker/index";
+import { builtInRegistry } from "../../worker/resources/registry";
 import type { ResourceDef } from "../../worker/resources/types";
 import { KIND_CASES, type Json, type JsonObject, type KindCase } from "./manifest-arbitraries";
+
+const registry = builtInRegistry();
 
 declare module "cloudflare:test" {
   interface ProvidedEnv extends Env {

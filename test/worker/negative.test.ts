@@ -4,9 +4,11 @@
 // credential's 403 — and the store is unchanged afterwards.
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { registry } from "../../worker/index";
+import { builtInRegistry } from "../../worker/resources/registry";
 import type { ResourceDef } from "../../worker/resources/types";
 import { SAMPLES } from "./samples";
+
+const registry = builtInRegistry();
 
 const ADMIN = { authorization: "Bearer test-admin-token" };
 const NS = "neg";

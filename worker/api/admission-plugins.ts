@@ -2,7 +2,7 @@
 // operations it handles, and the write path runs the chain after validation for every kind. A new
 // plugin is one entry here; the verbs never branch on a kind for admission.
 import type { KubeObject, ResourceDef } from "../resources/types";
-import type { ApiContext } from "./context";
+import type { WriteContext } from "./write/context";
 import { applyDefaultIngressClass } from "./default-ingress-class";
 import { applyDefaultStorageClass } from "./default-storage-class";
 import { admitNodeWrite } from "./node-restriction";
@@ -18,7 +18,7 @@ interface AdmissionPlugin {
   operations: readonly Operation[];
   /** Whether writes to subresources (status, finalize) go through it too; most act on spec only. */
   subresources?: boolean;
-  admit(ctx: ApiContext, obj: KubeObject, old: KubeObject | null): Promise<void> | void;
+  admit(ctx: WriteContext, obj: KubeObject, old: KubeObject | null): Promise<void> | void;
 }
 
 const PLUGINS: readonly AdmissionPlugin[] = [
@@ -32,7 +32,7 @@ const PLUGINS: readonly AdmissionPlugin[] = [
 ];
 
 /** Runs every plugin that handles this write; `old` is null for a create. Throws the plugin's Status. */
-export async function admit(ctx: ApiContext, def: ResourceDef, obj: KubeObject, old: KubeObject | null, subresource?: string): Promise<void> {
+export async function admit(ctx: WriteContext, def: ResourceDef, obj: KubeObject, old: KubeObject | null, subresource?: string): Promise<void> {
   const operation: Operation = old ? "UPDATE" : "CREATE";
   for (const plugin of PLUGINS) {
     if (plugin.group !== def.group || plugin.resource !== def.plural || !plugin.operations.includes(operation)) continue;

@@ -1,11 +1,12 @@
 // Checks kube-apiserver's admission chain makes before any write: the namespace exists
 // and is not terminating (NamespaceLifecycle), and dry runs are recognised.
 import type { ResourceDef } from "../resources/types";
+import type { Store } from "../store/types";
 import type { ApiContext } from "./context";
 import { query } from "./context";
 import { badRequest, notFound, StatusError } from "../../shared/status-error";
 
-export async function requireActiveNamespace(ctx: ApiContext, def: ResourceDef, namespace: string | undefined, name = ""): Promise<void> {
+export async function requireActiveNamespace(ctx: { store: Store }, def: ResourceDef, namespace: string | undefined, name = ""): Promise<void> {
   if (!def.namespaced || !namespace) return;
   const ns = await ctx.store.get({ group: "", resource: "namespaces", namespace: "", name: namespace });
   if (!ns) throw notFound({ group: "", resource: "namespaces" }, namespace);

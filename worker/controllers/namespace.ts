@@ -72,10 +72,10 @@ export function reconcileNamespaces(snapshot: Snapshot, kinds: readonly KindInfo
     if (remaining > 0) {
       requeueAfterMs = CONTENT_RECHECK_MS;
     } else if (finalizers.includes(KUBERNETES_FINALIZER)) {
-      // The loop writes this through the namespace's `finalize` subresource (spec.finalizers
-      // is writable only there); once metadata.finalizers is empty too, the API removes it.
+      // Through the namespace's `finalize` subresource (spec.finalizers is writable only there);
+      // once metadata.finalizers is empty too, the API removes it.
       const spec = { ...rec(ns.spec), finalizers: finalizers.filter((f) => f !== KUBERNETES_FINALIZER) };
-      actions.push({ type: "update", ref: NAMESPACES, object: { ...ns, spec } });
+      actions.push({ type: "update", ref: NAMESPACES, object: { ...ns, spec }, subresource: "finalize" });
     }
   }
   return requeueAfterMs === undefined ? { actions } : { actions, requeueAfterMs };

@@ -43,7 +43,8 @@ export type Action =
       /** Recorded once the create succeeds; `{name}` in the message becomes the created name (generateName). */
       event?: { regarding: KubeObject; eventType: EventType; reason: string; message: string };
     }
-  | { type: "update"; ref: ResourceRef; object: KubeObject }
+  /** "finalize": the finalizers a kind keeps in spec (a terminating Namespace's), writable only there. */
+  | { type: "update"; ref: ResourceRef; object: KubeObject; subresource?: "finalize" }
   | { type: "updateStatus"; ref: ResourceRef; object: KubeObject }
   /** The scheduler's decision, written through pods/binding (spec.nodeName is otherwise immutable). */
   | { type: "bind"; pod: KubeObject; nodeName: string }

@@ -3,10 +3,7 @@
 // the API's code (creates, bindings and events in bulk), and a periodic resync catches anything
 // missed. Alarms are serial, so two passes never overlap; the schedule survives restarts.
 import { DurableObject } from "cloudflare:workers";
-import { createApp } from "../app";
-import { ActionApplier, type ApiCaller, type BulkResult, type BulkWriter } from "../controllers/apply-actions";
-import type { KubeObject } from "../resources/types";
-import { bulkBind, bulkCreate, bulkRewrite, type BulkContext } from "../api/bulk-writes";
+import { ActionApplier } from "../controllers/apply-actions";
 import type { Registry } from "../resources/registry";
 import { CONTROLLERS } from "../controllers";
 import { Informer } from "../controllers/informer";
@@ -15,7 +12,7 @@ import type { Env } from "../env";
 import type { ControllerLoopRpc } from "./rpc";
 import { openStore, prepareStore } from "../store/open";
 import type { Store } from "../store/types";
-import { CONTROLLER_USER } from "../api/writes";
+import { controllerWrites } from "./controller-writes";
 import { nodeLeases } from "./node-leases";
 
 /**
@@ -42,33 +39,6 @@ export const ACTIVE_REQUEUE_MS = 20;
 export const RESYNC_INTERVAL_MS = 5 * 60_000;
 /** A pass that failed (store outage) is retried after this, doubling up to the resync interval. */
 export const ERROR_BACKOFF_MS = 1_000;
-
-const CONTROLLER_PRINCIPAL = { user: CONTROLLER_USER, kind: "admin", scope: "" } as const;
-/** kube-controller-manager's user agent: what kube-apiserver names its managedFields manager after. */
-const CONTROLLER_AGENT = "kube-controller-manager";
-
-/**
- * The bulk path (worker/api/bulk-writes.ts) over this loop's store and runtime; what it wrote
- * goes to `wrote` too (the informer, which then need not read it back).
- */
-function bulkWriter(env: Env, registry: Registry, waitUntil: (p: Promise<unknown>) => void, wrote: (objects: KubeObject[]) => void): BulkWriter {
-  const context = (): BulkContext => ({ env, store: openStore(env, registry), registry, principal: CONTROLLER_PRINCIPAL, now: new Date(), waitUntil, manager: CONTROLLER_AGENT });
-  const defOf = (group: string, resource: string) => {
-    const def = registry.byPlural(group, resource);
-    if (!def) throw new Error(`bulk write: unknown resource ${group}/${resource}`);
-    return def;
-  };
-  const noting = async (results: Promise<BulkResult[]>): Promise<BulkResult[]> => {
-    const out = await results;
-    wrote(out.flatMap((r) => (r.object && r.status < 300 ? [r.object] : [])));
-    return out;
-  };
-  return {
-    create: (ref, objects) => noting(bulkCreate(context(), defOf(ref.group, ref.resource), objects)),
-    bind: (binds) => noting(bulkBind(context(), defOf("", "pods"), binds)),
-    rewrite: (ref, objects) => noting(bulkRewrite(context(), defOf(ref.group, ref.resource), objects)),
-  };
-}
 
 export function controllerConfig(env: Env): ControllerConfig {
   const seconds = (v: string | undefined, fallbackMs: number) => (v && Number(v) > 0 ? Number(v) * 1000 : fallbackMs);
@@ -124,19 +94,8 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
   ) {
     super(ctx, env);
     this.followRegistry();
-    const app = createApp({ registry, trustedPrincipal: CONTROLLER_PRINCIPAL });
-    const executionCtx = { waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), passThroughOnException() {}, props: {} };
-    const call: ApiCaller = async (method, path, body, contentType = "application/json") => {
-      const init: RequestInit = { method, headers: { accept: "application/json", "user-agent": CONTROLLER_AGENT } };
-      if (body !== undefined) {
-        init.body = JSON.stringify(body);
-        (init.headers as Record<string, string>)["content-type"] = contentType;
-      }
-      const res = await app.fetch(new Request(`https://controller-manager.internal${path}`, init), env, executionCtx as ExecutionContext);
-      return { status: res.status, body: await res.text() };
-    };
-    const bulk = bulkWriter(env, registry, (p) => ctx.waitUntil(p), (objects) => this.informer.wrote(objects));
-    this.applier = new ActionApplier(call, "edgeplane-controller-manager", registry, { bulk, deferEvents: true });
+    const writes = controllerWrites({ env, registry, waitUntil: (p) => ctx.waitUntil(p), wrote: (objects) => this.informer.wrote(objects) });
+    this.applier = new ActionApplier(writes, "edgeplane-controller-manager", { deferEvents: true });
   }
 
   /** Caches every kind some controller watches; a kind added or removed since means a re-list. */

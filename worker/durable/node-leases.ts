@@ -2,7 +2,7 @@
 // One instance holds every node's latest renewal in memory (LeaseTable), persists it to its own
 // storage at most once a minute, and alarms at the earliest expiry to wake node lifecycle.
 import { DurableObject } from "cloudflare:workers";
-import { controllerLoop } from "../api/writes";
+import { controllerLoop } from "../api/write/store-writes";
 import type { Env } from "../env";
 import type { NodeLeasesRpc } from "./rpc";
 import { LeaseTable, type LeaseOutcome, type LeaseView, type PersistedLease } from "../leases/lease-table";

@@ -13,7 +13,7 @@ import { getVerb } from "../api/verbs/get";
 import { listVerb } from "../api/verbs/list";
 import { patchVerb } from "../api/verbs/patch";
 import { updateVerb } from "../api/verbs/update";
-import { keyOf, revisionOf } from "../api/writes";
+import { keyOf, revisionOf } from "../api/write/store-writes";
 import { nodeLeases } from "../durable/node-leases";
 import type { KubeObject } from "../resources/types";
 import { mergeLease, renewalOf } from "./lease-merge";

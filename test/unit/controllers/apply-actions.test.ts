@@ -1,78 +1,143 @@
-// Actions become API requests: creates POST, updates PUT with their resourceVersion,
-// binds go through pods/binding, deletes carry preconditions, repeated events aggregate.
+// Actions become typed calls of the write service: updates and status updates carry their
+// resourceVersion, deletes their preconditions; runs of binds and creates become one batch each,
+// events are written after the other writes (created names substituted), capped per flush, and
+// a repeated event is a recount of the stored one.
 import { describe, expect, it } from "vitest";
-import { ActionApplier, type ApiCaller } from "../../../worker/controllers/apply-actions";
-import { builtInRegistry } from "../../../worker/resources/registry";
+import { ActionApplier, type ControllerWrites, type WriteResult } from "../../../worker/controllers/apply-actions";
+import type { Action } from "../../../worker/controllers/types";
 import type { KubeObject } from "../../../worker/resources/types";
 
-const REGISTRY = builtInRegistry();
+const pod = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "ns", uid: `u-${name}`, resourceVersion: "7" } });
 
-function recorder(status = 201) {
-  const calls: { method: string; path: string; body?: unknown; contentType?: string }[] = [];
-  const call: ApiCaller = async (method, path, body, contentType) => {
-    calls.push({ method, path, body, contentType });
-    return { status: method === "POST" ? status : 200, body: "{}" };
+/** A write service that records each call and answers as the store would. */
+function fakeWrites(answer: (call: string) => number = () => 200) {
+  const log: string[] = [];
+  const created: KubeObject[] = [];
+  let revision = 100;
+  const stored = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: String(++revision) } });
+  const writes: ControllerWrites = {
+    async update(ref, object, subresource) {
+      const call = `update ${ref.resource}${subresource ? `/${subresource}` : ""} ${object.metadata.name}@${object.metadata.resourceVersion}`;
+      log.push(call);
+      return { status: answer(call), object: stored(object) };
+    },
+    async delete(ref, request) {
+      const call = `delete ${ref.resource} ${request.namespace}/${request.name} uid=${request.uid} ${request.propagationPolicy}`;
+      log.push(call);
+      return { status: answer(call) };
+    },
+    async createMany(ref, objects) {
+      const label = (o: KubeObject) => (ref.resource === "events" ? (o.involvedObject as { name: string }).name : (o.metadata.name ?? o.metadata.generateName));
+      log.push(`create ${ref.resource} ${objects.map(label).join(",")}`);
+      if (ref.resource === "events") created.push(...objects);
+      return objects.map((o): WriteResult => {
+        if (o.metadata.name === "taken") return { status: 409, message: "exists" };
+        if (o.metadata.name === "broken") return { status: 500, message: "broken" };
+        const named = o.metadata.name ? o : { ...o, metadata: { ...o.metadata, name: `${o.metadata.generateName}xyz` } };
+        return { status: 201, object: stored(named) };
+      });
+    },
+    async bindMany(binds) {
+      log.push(`bind ${binds.map((b) => `${b.pod.metadata.name}->${b.nodeName}`).join(",")}`);
+      return binds.map(() => ({ status: 200 }));
+    },
+    async rewriteMany(ref, objects) {
+      log.push(`rewrite ${ref.resource} count=${objects.map((o) => o.count).join(",")}`);
+      return objects.map((o) => ({ status: 200, object: stored(o) }));
+    },
   };
-  return { calls, call };
+  return { log, created, writes };
 }
 
-const pod: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "ns", uid: "u1", resourceVersion: "7" } };
+const scheduled = (name: string): Action => ({ type: "event", regarding: pod(name), eventType: "Normal", reason: "Scheduled", message: `assigned ${name}` });
 
 describe("ActionApplier", () => {
-  it("maps each action to the API request kube-controller-manager would make", async () => {
-    const { calls, call } = recorder();
-    const applier = new ActionApplier(call, "test-controller", REGISTRY, () => new Date("2026-01-01T00:00:00Z"));
+  it("maps each action to its write, in order, with its precondition", async () => {
+    const { log, writes } = fakeWrites();
+    const applier = new ActionApplier(writes, "test-controller", { now: () => new Date("2026-01-01T00:00:00Z") });
     const outcome = await applier.apply([
-      { type: "create", ref: { group: "apps", resource: "replicasets" }, object: { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "rs", namespace: "ns" } } },
-      { type: "update", ref: { group: "", resource: "pods" }, object: pod },
-      { type: "updateStatus", ref: { group: "", resource: "pods" }, object: pod },
-      { type: "bind", pod, nodeName: "node-1" },
+      { type: "update", ref: { group: "", resource: "pods" }, object: pod("p") },
+      { type: "updateStatus", ref: { group: "", resource: "pods" }, object: pod("p") },
+      { type: "update", ref: { group: "", resource: "namespaces" }, object: { ...pod("gone"), kind: "Namespace" }, subresource: "finalize" },
       { type: "delete", ref: { group: "", resource: "pods" }, namespace: "ns", name: "p", uid: "u1", propagationPolicy: "Background" },
     ]);
-    expect(outcome).toEqual({ applied: 5, conflicts: 0, failures: [] });
-    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
-      "POST /apis/apps/v1/namespaces/ns/replicasets",
-      "PUT /api/v1/namespaces/ns/pods/p",
-      "PUT /api/v1/namespaces/ns/pods/p/status",
-      "POST /api/v1/namespaces/ns/pods/p/binding",
-      "DELETE /api/v1/namespaces/ns/pods/p",
+    expect(outcome).toEqual({ applied: 4, conflicts: 0, failures: [] });
+    expect(log).toEqual(["update pods p@7", "update pods/status p@7", "update namespaces/finalize gone@7", "delete pods ns/p uid=u1 Background"]);
+  });
+
+  it("groups consecutive binds and creates, keeps other writes in order, then writes events", async () => {
+    const { log, writes } = fakeWrites();
+    const applier = new ActionApplier(writes, "c");
+    const outcome = await applier.apply([
+      { type: "update", ref: { group: "", resource: "persistentvolumeclaims" }, object: pod("claim") },
+      { type: "bind", pod: pod("a"), nodeName: "n1" },
+      scheduled("a"),
+      { type: "bind", pod: pod("b"), nodeName: "n2" },
+      scheduled("b"),
+      {
+        type: "create",
+        ref: { group: "", resource: "pods" },
+        object: { apiVersion: "v1", kind: "Pod", metadata: { generateName: "web-", namespace: "ns" } },
+        event: { regarding: pod("rs"), eventType: "Normal", reason: "SuccessfulCreate", message: "Created pod: {name}" },
+      },
+      { type: "create", ref: { group: "", resource: "pods" }, object: pod("taken") },
     ]);
-    expect(calls[3]!.body).toMatchObject({ kind: "Binding", target: { kind: "Node", name: "node-1" } });
-    expect(calls[4]!.body).toMatchObject({ preconditions: { uid: "u1" }, propagationPolicy: "Background" });
+    expect(log).toEqual(["update persistentvolumeclaims claim@7", "bind a->n1,b->n2", "create pods web-,taken", "create events a,b,rs"]);
+    expect(outcome).toEqual({ applied: 7, conflicts: 1, failures: [] });
   });
 
-  it("records an event once, then bumps its count", async () => {
-    const { calls, call } = recorder();
-    const applier = new ActionApplier(call, "test-controller", REGISTRY);
-    const event = { type: "event" as const, regarding: pod, eventType: "Warning" as const, reason: "FailedScheduling", message: "0/0 nodes are available" };
-    await applier.apply([event]);
-    await applier.apply([event]);
-    expect(calls[0]).toMatchObject({ method: "POST", path: "/api/v1/namespaces/ns/events" });
-    expect(calls[0]!.body).toMatchObject({ reason: "FailedScheduling", count: 1, involvedObject: { kind: "Pod", name: "p", uid: "u1" }, source: { component: "test-controller" } });
-    expect(calls[1]).toMatchObject({ method: "PATCH", contentType: "application/merge-patch+json", body: { count: 2 } });
+  it("substitutes the created name into the create's event", async () => {
+    const { created, writes } = fakeWrites();
+    const applier = new ActionApplier(writes, "c");
+    await applier.apply([
+      {
+        type: "create",
+        ref: { group: "", resource: "pods" },
+        object: { apiVersion: "v1", kind: "Pod", metadata: { generateName: "web-", namespace: "ns" } },
+        event: { regarding: pod("rs"), eventType: "Normal", reason: "SuccessfulCreate", message: "Created pod: {name}" },
+      },
+    ]);
+    expect(created.map((e) => e.message)).toEqual(["Created pod: web-xyz"]);
+    expect(created[0]).toMatchObject({ reason: "SuccessfulCreate", count: 1, involvedObject: { kind: "Pod", name: "rs", uid: "u-rs" }, source: { component: "c" } });
   });
 
-  it("writes queued events up to the flush limit, the oldest first, and keeps the rest", async () => {
-    const { calls, call } = recorder();
-    const applier = new ActionApplier(call, "c", REGISTRY, { deferEvents: true, maxEventsPerFlush: 3 });
-    const events = ["one", "two", "three", "four"].map((message) => ({ type: "event" as const, regarding: pod, eventType: "Normal" as const, reason: "Test", message }));
-    await applier.apply(events);
-    expect(calls).toHaveLength(0);
-    await applier.flushEvents(1);
-    expect(calls.map((c) => (c.body as { message: string }).message)).toEqual(["one"]);
-    await applier.flushEvents(10); // capped at maxEventsPerFlush (3): the three left
-    expect(calls.map((c) => (c.body as { message: string }).message)).toEqual(["one", "two", "three", "four"]);
+  it("caps events per flush, the oldest first, and keeps the rest for the next", async () => {
+    const { log, writes } = fakeWrites();
+    const applier = new ActionApplier(writes, "c", { maxEventsPerFlush: 2 });
+    await applier.apply([scheduled("a"), scheduled("b"), scheduled("c")]);
+    expect(applier.pendingEvents).toBe(1);
+    await applier.flushEvents();
     expect(applier.pendingEvents).toBe(0);
+    expect(log).toEqual(["create events a,b", "create events c"]);
+  });
+
+  it("with deferEvents, apply only queues events and the caller flushes them", async () => {
+    const { log, writes } = fakeWrites();
+    const applier = new ActionApplier(writes, "c", { deferEvents: true });
+    await applier.apply([{ type: "bind", pod: pod("a"), nodeName: "n1" }, scheduled("a")]);
+    expect(log).toEqual(["bind a->n1"]);
+    expect(applier.pendingEvents).toBe(1);
+    await applier.flushEvents(1);
+    expect(log).toEqual(["bind a->n1", "create events a"]);
+  });
+
+  it("recounts a repeated event as a rewrite of the stored one", async () => {
+    const { log, writes } = fakeWrites();
+    const applier = new ActionApplier(writes, "c");
+    await applier.apply([scheduled("a")]);
+    await applier.apply([scheduled("a"), scheduled("a")]);
+    expect(log[1]).toBe("rewrite events count=3");
   });
 
   it("counts 409 and 404 as conflicts to retry, other failures as failures", async () => {
-    const call: ApiCaller = async (method) => ({ status: method === "PUT" ? 409 : 500, body: "x" });
-    const applier = new ActionApplier(call, "c", REGISTRY);
+    const { writes } = fakeWrites((call) => (call.startsWith("update") ? 409 : 404));
+    const applier = new ActionApplier(writes, "c");
     const outcome = await applier.apply([
-      { type: "update", ref: { group: "", resource: "pods" }, object: pod },
-      { type: "create", ref: { group: "", resource: "pods" }, object: pod },
+      { type: "update", ref: { group: "", resource: "pods" }, object: pod("p") },
+      { type: "delete", ref: { group: "", resource: "pods" }, namespace: "ns", name: "p" },
+      { type: "create", ref: { group: "", resource: "pods" }, object: pod("broken") },
     ]);
-    expect(outcome.conflicts).toBe(1);
-    expect(outcome.failures.map((f) => f.status)).toEqual([500]);
+    expect(outcome.conflicts).toBe(2);
+    expect(outcome.failures.map((f) => [f.status, f.message])).toEqual([[500, "broken"]]);
   });
 });

@@ -6,7 +6,7 @@ import { sha256Hex } from "../auth";
 import type { ApiContext } from "../context";
 import { respondObject } from "../respond";
 import { badRequest, invalid } from "../../../shared/status-error";
-import { getObject, keyOf } from "../writes";
+import { getObject, keyOf } from "../write/store-writes";
 
 const DEFAULT_EXPIRATION_SECONDS = 3600;
 /** kube-apiserver's lower bound for spec.expirationSeconds. */

@@ -4,7 +4,7 @@ import { query } from "../context";
 import { respondJson, respondObject } from "../respond";
 import { badRequest } from "../../../shared/status-error";
 import { parseIncludeObject, toTable } from "../table";
-import { getObject, keyOf } from "../writes";
+import { getObject, keyOf } from "../write/store-writes";
 
 export async function getVerb(ctx: ApiContext): Promise<Response> {
   const { def, namespace, name, subresource } = ctx.target;

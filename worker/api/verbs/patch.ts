@@ -4,7 +4,7 @@
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { jsonSchemaOf } from "../../resources/json-schema";
 import { applyPatch, applyServerSide, PatchError } from "../patch";
-import { fieldManagerOf, isDryRun } from "../admission";
+import { fieldManagerOf } from "../admission";
 import { decodeObject, withWarnings } from "../body";
 import { withoutNulls } from "../validate";
 import type { ApiContext } from "../context";
@@ -13,11 +13,13 @@ import { bodyTypeOf, decodeBody, readBodyText, type BodyType } from "../negotiat
 import { checkTypeMeta } from "../object-meta";
 import { presentAs, respondObject } from "../respond";
 import { badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from "../../../shared/status-error";
-import { createObject, keyOf, revisionOf } from "../writes";
-import { admitNew, userAgentManager } from "./create";
+import { createObject, keyOf, revisionOf } from "../write/store-writes";
+import { userAgentManager } from "./create";
+import { writeContextOf } from "../write/context";
+import { admitNew } from "../write/create";
 import { applyScale, toScale } from "./scale";
-import { createRaceLost, guaranteedUpdate } from "./guaranteed-update";
-import { commitUpdate } from "./commit-update";
+import { createRaceLost, guaranteedUpdate } from "../write/guaranteed-update";
+import { commitUpdate } from "../write/update";
 
 function patchErrorToStatus(e: unknown, def: ResourceDef, name: string): unknown {
   if (!(e instanceof PatchError)) return e;
@@ -78,7 +80,7 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
       const wanted = revisionOf(next);
       if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
       const warnings = type === "apply-patch" ? [] : decoded.warnings;
-      const updated = await commitUpdate(ctx, def, stored.value, next, {
+      const updated = await commitUpdate(writeContextOf(ctx), def, stored.value, next, {
         manager,
         subresource,
         expectedRevision: stored.revision,
@@ -101,9 +103,10 @@ async function createByApply(ctx: ApiContext, patch: unknown, manager: string, f
   }
   input.metadata.name = name;
   const managedFields = input.metadata.managedFields;
-  const obj = await admitNew(ctx, def, input, manager);
+  const write = writeContextOf(ctx);
+  const obj = await admitNew(write, def, input, manager, ctx.target.namespace);
   if (managedFields) obj.metadata.managedFields = managedFields;
-  const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj).catch(createRaceLost);
+  const created = write.dryRun ? obj : await createObject(write, def, obj).catch(createRaceLost);
   return respondObject(ctx, created, 201);
 }
 

@@ -8,10 +8,11 @@ import { readObjectBody } from "../body";
 import type { ApiContext } from "../context";
 import { respondObject } from "../respond";
 import { badRequest, conflict, invalid, notFound } from "../../../shared/status-error";
-import { getObject, keyOf, revisionOf } from "../writes";
+import { getObject, keyOf, revisionOf } from "../write/store-writes";
 import { userAgentManager } from "./create";
-import { guaranteedUpdate } from "./guaranteed-update";
-import { commitUpdate } from "./commit-update";
+import { guaranteedUpdate } from "../write/guaranteed-update";
+import { commitUpdate } from "../write/update";
+import { writeContextOf } from "../write/context";
 
 export function toScale(def: ResourceDef, obj: KubeObject): KubeObject {
   const m = obj.metadata;
@@ -58,7 +59,7 @@ export async function applyScale(ctx: ApiContext, def: ResourceDef, live: KubeOb
     throw conflict({ group: def.group, resource: def.plural }, name);
   }
   const next: KubeObject = { ...live, spec: { ...(live.spec as Record<string, unknown>), replicas } };
-  const updated = await commitUpdate(ctx, def, live, next, {
+  const updated = await commitUpdate(writeContextOf(ctx), def, live, next, {
     manager: fieldManagerOf(ctx, userAgentManager(ctx)),
     subresource: "scale",
   });

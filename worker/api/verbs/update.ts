@@ -1,17 +1,16 @@
-// PUT: replace an object (or only its status) under a resourceVersion precondition.
+// PUT: replace an object (or only its status) from the request body, through the write service.
 import type { KubeObject } from "../../resources/types";
-import { fieldManagerOf, isDryRun } from "../admission";
+import { fieldManagerOf } from "../admission";
 import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
 import { checkTypeMeta } from "../object-meta";
 import { respondObject } from "../respond";
-import { badRequest, conflict, notFound } from "../../../shared/status-error";
-import { createObject, getObject, keyOf, revisionOf } from "../writes";
-import { admitNew, userAgentManager } from "./create";
-import { commitUpdate } from "./commit-update";
-import { createRaceLost, guaranteedUpdate } from "./guaranteed-update";
+import { badRequest, conflict } from "../../../shared/status-error";
+import { writeContextOf } from "../write/context";
+import { getObject, keyOf, revisionOf } from "../write/store-writes";
+import { commitUpdate, replaceObject } from "../write/update";
+import { userAgentManager } from "./create";
 import { putScale } from "./scale";
-
 
 export async function updateVerb(ctx: ApiContext): Promise<Response> {
   const { def, version, namespace, name, subresource } = ctx.target;
@@ -35,30 +34,12 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
     }
     input.metadata.namespace = namespace;
   }
-  const manager = fieldManagerOf(ctx, userAgentManager(ctx));
-  const key = keyOf(def, namespace, name);
-  const wanted = revisionOf(input);
-  if (wanted === -1) throw badRequest(`metadata.resourceVersion: Invalid value: "${input.metadata.resourceVersion}": must be a positive integer`);
-  // Every kind here allows an unconditional update (AllowUnconditionalUpdate): a PUT without a
-  // resourceVersion replaces whatever is stored when it lands, retried if another write lands first.
-  return guaranteedUpdate(async () => {
-    const stored = await ctx.store.get(key);
-    if (!stored) {
-      if (subresource || !def.allowCreateOnUpdate) {
-        throw notFound({ group: def.group, resource: def.plural }, name);
-      }
-      const obj = await admitNew(ctx, def, structuredClone(input), manager);
-      const created = isDryRun(ctx) ? obj : await createObject(ctx, def, obj).catch(createRaceLost);
-      return withWarnings(respondObject(ctx, created, 201), warnings);
-    }
-    if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
-    const updated = await commitUpdate(ctx, def, stored.value, structuredClone(input), {
-      manager,
-      subresource,
-      expectedRevision: stored.revision,
-    });
-    return withWarnings(respondObject(ctx, updated), warnings);
-  }, wanted === undefined);
+  const { object, created } = await replaceObject(writeContextOf(ctx), def, input, {
+    manager: fieldManagerOf(ctx, userAgentManager(ctx)),
+    subresource,
+    allowCreate: !subresource && def.allowCreateOnUpdate === true,
+  });
+  return withWarnings(respondObject(ctx, object, created ? 201 : 200), warnings);
 }
 
 /**
@@ -76,7 +57,7 @@ async function putFinalize(ctx: ApiContext): Promise<Response> {
   const next: KubeObject = { ...stored.value, spec: { ...((stored.value.spec as object | undefined) ?? {}), finalizers: finalizers ?? [] } };
   const wanted = revisionOf(body);
   if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name ?? "");
-  const updated = await commitUpdate(ctx, def, stored.value, next, {
+  const updated = await commitUpdate(writeContextOf(ctx), def, stored.value, next, {
     manager: fieldManagerOf(ctx, userAgentManager(ctx)),
     subresource: "finalize",
     expectedRevision: stored.revision,

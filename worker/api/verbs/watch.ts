@@ -10,7 +10,7 @@ import { parseFieldSelector, parseLabelSelector, requiredFieldValue, validateFie
 import { presentAs } from "../respond";
 import { badRequest } from "../../../shared/status-error";
 import { parseIncludeObject, partialObjectMetadata, toTable, type IncludeObject } from "../table";
-import { watchHub } from "../writes";
+import { watchHub } from "../write/store-writes";
 
 /**
  * A watch stream must not be compressed: gzip holds events back until its buffer fills, and

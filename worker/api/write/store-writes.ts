@@ -1,10 +1,10 @@
 // The one path from a verb to the store: CAS writes with store errors translated to
 // Kubernetes Status errors, and each committed change handed to the watch hub.
-import type { Env } from "../env";
-import type { KubeObject, ResourceDef } from "../resources/types";
-import { StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../store/types";
-import type { ApiContext } from "./context";
-import { alreadyExists, conflict, gone, notFound, StatusError } from "../../shared/status-error";
+import type { Env } from "../../env";
+import type { KubeObject, ResourceDef } from "../../resources/types";
+import { StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../../store/types";
+import type { WriteContext } from "./context";
+import { alreadyExists, conflict, gone, notFound, StatusError } from "../../../shared/status-error";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
   return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };
@@ -89,7 +89,7 @@ function nudgeCoalesced(env: Env): Promise<unknown> | undefined {
  * After the response: the watch hub fans the change out (it fills any gap from the change
  * log itself) and the controller loop is nudged to reconcile.
  */
-function publish(ctx: WriteContext, def: ResourceDef, type: ChangeType, stored: StoredObject): void {
+function publish(ctx: StoreWriteContext, def: ResourceDef, type: ChangeType, stored: StoredObject): void {
   const event: ChangeEvent = { revision: stored.revision, type, key: stored.key, value: stored.value };
   ctx.waitUntil(
     watchHub(ctx.env, stored.key.group, stored.key.resource)
@@ -102,9 +102,10 @@ function publish(ctx: WriteContext, def: ResourceDef, type: ChangeType, stored: 
   }
 }
 
-type WriteContext = Pick<ApiContext, "env" | "store" | "waitUntil" | "principal">;
+/** What a store write and its publish need (a lease verb's ApiContext has it too). */
+export type StoreWriteContext = Pick<WriteContext, "env" | "store" | "waitUntil" | "principal">;
 
-export async function createObject(ctx: WriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
+export async function createObject(ctx: StoreWriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
   const stored = await guarded(def, key.name, () => ctx.store.create(key, obj));
   publish(ctx, def, "ADDED", stored);
@@ -112,7 +113,7 @@ export async function createObject(ctx: WriteContext, def: ResourceDef, obj: Kub
 }
 
 export async function updateObject(
-  ctx: WriteContext,
+  ctx: StoreWriteContext,
   def: ResourceDef,
   obj: KubeObject,
   expectedRevision: number,
@@ -124,7 +125,7 @@ export async function updateObject(
 }
 
 export async function deleteObject(
-  ctx: WriteContext,
+  ctx: StoreWriteContext,
   def: ResourceDef,
   key: ObjectKey,
   expectedRevision?: number,
@@ -134,7 +135,7 @@ export async function deleteObject(
   return stored.value;
 }
 
-export async function getObject(ctx: Pick<ApiContext, "store">, def: ResourceDef, key: ObjectKey): Promise<StoredObject> {
+export async function getObject(ctx: Pick<WriteContext, "store">, def: ResourceDef, key: ObjectKey): Promise<StoredObject> {
   const stored = await ctx.store.get(key);
   if (!stored) throw notFound({ group: def.group, resource: def.plural }, key.name);
   return stored;

@@ -1,15 +1,17 @@
-// The common tail of PUT, PATCH and /scale: the new state of an object goes through the kind's
-// update strategy, validation, admission and managedFields, then one compare-and-swap.
+// Update: the new state of an object goes through the kind's update strategy, validation,
+// admission and managedFields, then one compare-and-swap. commitUpdate is the common tail of PUT,
+// PATCH, /scale and /finalize; replaceObject is PUT's semantics for verbs and controllers alike.
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { deepEqual } from "../../../shared/deep-equal";
-import { isDryRun } from "../admission";
 import { admit } from "../admission-plugins";
-import type { ApiContext } from "../context";
+import type { WriteContext } from "./context";
+import { admitNew } from "./create";
+import { createRaceLost, guaranteedUpdate } from "./guaranteed-update";
 import { recordManagedFields } from "../managed";
 import { keepSystemMeta } from "../object-meta";
-import { conflict } from "../../../shared/status-error";
+import { badRequest, conflict, notFound } from "../../../shared/status-error";
 import { validateObject } from "../validate";
-import { deleteObject, keyOf, updateObject } from "../writes";
+import { createObject, deleteObject, keyOf, revisionOf, updateObject } from "./store-writes";
 
 export interface UpdateOptions {
   manager: string;
@@ -26,7 +28,7 @@ export interface UpdateOptions {
  * rest of the object; main-resource writes keep status when the kind has a status subresource.
  */
 export async function commitUpdate(
-  ctx: ApiContext,
+  ctx: WriteContext,
   def: ResourceDef,
   old: KubeObject,
   next: KubeObject,
@@ -65,7 +67,7 @@ export async function commitUpdate(
   }
   const expected = options.expectedRevision ?? Number(old.metadata.resourceVersion);
   const oldRevision = Number(old.metadata.resourceVersion);
-  if (isDryRun(ctx)) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
+  if (ctx.dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
 
   // A no-op write keeps the resourceVersion, as kube-apiserver does (no event either).
   const unchanged = { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
@@ -81,4 +83,40 @@ export async function commitUpdate(
     return deleteObject(ctx, def, keyOf(def, obj.metadata.namespace, obj.metadata.name ?? ""), expected);
   }
   return updateObject(ctx, def, obj, expected);
+}
+
+export interface ReplaceOptions {
+  manager: string;
+  /** "status" or "finalize": only that part of the object changes. */
+  subresource?: string;
+  /** A missing object is created (the kind's AllowCreateOnUpdate, for the main resource only). */
+  allowCreate?: boolean;
+}
+
+/**
+ * PUT: `input` replaces the stored object of its name. Its resourceVersion, when set, is a
+ * precondition (a stale one is a 409); without one, a write that lost the race is redone on
+ * the new state (GuaranteedUpdate). Returns what was stored and whether it was a create.
+ */
+export async function replaceObject(ctx: WriteContext, def: ResourceDef, input: KubeObject, options: ReplaceOptions): Promise<{ object: KubeObject; created: boolean }> {
+  const name = input.metadata.name ?? "";
+  const ref = { group: def.group, resource: def.plural };
+  const key = keyOf(def, input.metadata.namespace, name);
+  const wanted = revisionOf(input);
+  if (wanted === -1) throw badRequest(`metadata.resourceVersion: Invalid value: "${input.metadata.resourceVersion}": must be a positive integer`);
+  return guaranteedUpdate(async () => {
+    const stored = await ctx.store.get(key);
+    if (!stored) {
+      if (!options.allowCreate) throw notFound(ref, name);
+      const obj = await admitNew(ctx, def, structuredClone(input), options.manager, input.metadata.namespace);
+      return { object: ctx.dryRun ? obj : await createObject(ctx, def, obj).catch(createRaceLost), created: true };
+    }
+    if (wanted !== undefined && wanted !== stored.revision) throw conflict(ref, name);
+    const object = await commitUpdate(ctx, def, stored.value, structuredClone(input), {
+      manager: options.manager,
+      subresource: options.subresource,
+      expectedRevision: stored.revision,
+    });
+    return { object, created: false };
+  }, wanted === undefined);
 }

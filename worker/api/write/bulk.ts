@@ -1,17 +1,14 @@
 // The controller manager's bulk path: the creates, bindings and event recounts of one pass go
 // through the same per-object admission as the verbs (admitNew), then ONE store batch (CAS per
 // row: a conflicting row fails alone) and ONE watch publish per resource, not N API requests.
-import { bindingRefused, boundPod } from "./subresources/binding";
-import type { Env } from "../env";
-import type { Registry } from "../resources/registry";
-import type { KubeObject, ResourceDef } from "../resources/types";
-import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../store/types";
-import type { Principal } from "./access";
-import type { ApiContext } from "./context";
-import { StatusError } from "../../shared/status-error";
-import { admitNew } from "./verbs/create";
-import { validateObject } from "./validate";
-import { keyOf, revisionOf, translateStoreError, watchHub } from "./writes";
+import { bindingRefused, boundPod } from "./bind";
+import type { KubeObject, ResourceDef } from "../../resources/types";
+import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../../store/types";
+import type { WriteContext } from "./context";
+import { StatusError } from "../../../shared/status-error";
+import { admitNew } from "./create";
+import { validateObject } from "../validate";
+import { keyOf, revisionOf, translateStoreError, watchHub } from "./store-writes";
 
 /** What happened to one object of a bulk call, as the equivalent API request would answer. */
 export interface BulkOutcome {
@@ -20,18 +17,12 @@ export interface BulkOutcome {
   message?: string;
 }
 
-export interface BulkContext {
-  env: Env;
-  store: Store;
-  registry: Registry;
-  principal: Principal;
-  now: Date;
-  waitUntil(promise: Promise<unknown>): void;
+/** A bulk call's writer: the controller loop, with the field manager its objects record. */
+export interface BulkContext extends Omit<WriteContext, "dryRun"> {
   /** managedFields manager of the created objects (kube-apiserver: the client's user agent). */
   manager: string;
 }
 
-const BULK_URL = "https://controller-manager.internal/";
 /**
  * Admission is CPU work with no I/O in between (the namespace lookups are cached): yield to the
  * event loop after this many objects, so API requests sharing the isolate are not held for a
@@ -43,22 +34,14 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
 
 /** POST of each object (defaults, validation, admission), committed together. */
 export async function bulkCreate(base: BulkContext, def: ResourceDef, objects: readonly KubeObject[]): Promise<BulkOutcome[]> {
-  const store = cachingNamespaces(base.store);
-  const ctx: ApiContext = {
-    ...base,
-    store,
-    url: new URL(BULK_URL),
-    request: new Request(BULK_URL),
-    output: { type: "json" },
-    target: { group: def.group, version: def.version, def },
-  };
+  const ctx: WriteContext = { ...base, store: cachingNamespaces(base.store), dryRun: false };
   const outcomes: BulkOutcome[] = new Array(objects.length);
   const writes: { index: number; write: BatchWrite }[] = [];
   for (const [index, input] of objects.entries()) {
     if (index > 0 && index % ADMISSION_SLICE === 0) await yieldToEventLoop();
     try {
       const copy = structuredClone(input);
-      const obj = await admitNew({ ...ctx, target: { ...ctx.target, namespace: copy.metadata.namespace } }, def, copy, base.manager);
+      const obj = await admitNew(ctx, def, copy, base.manager, copy.metadata.namespace);
       writes.push({ index, write: { op: "create", key: keyOf(def, obj.metadata.namespace, obj.metadata.name ?? ""), value: obj } });
     } catch (e) {
       outcomes[index] = failure(e, def, input.metadata.name ?? "");

@@ -2,7 +2,7 @@
 // compare-and-swap race to another writer is read again, redone and tried again, so many
 // writers to one object all land. Only a stale precondition the client sent answers 409.
 import { StatusError } from "../../../shared/status-error";
-import { LostRaceError } from "../writes";
+import { LostRaceError } from "./store-writes";
 
 /** Tries before giving up with the 409 (upstream retries without a bound; a Worker request must end). */
 export const MAX_UPDATE_ATTEMPTS = 60;

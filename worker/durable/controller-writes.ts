@@ -1,0 +1,97 @@
+// The write service bound for the controller loop: each typed call is authorized as
+// system:kube-controller-manager and goes through the same admission, validation, CAS and watch
+// publish as the API request it stands for, with no HTTP in between. Creates, bindings and
+// event recounts come in runs and go to the bulk path (one store batch per run).
+import type { AccessRequest, Principal } from "../api/access";
+import { authorizeRequest } from "../api/auth";
+import { bulkBind, bulkCreate, bulkRewrite, type BulkContext } from "../api/write/bulk";
+import type { WriteContext } from "../api/write/context";
+import { deleteByKey } from "../api/write/delete";
+import { CONTROLLER_USER, keyOf } from "../api/write/store-writes";
+import { replaceObject } from "../api/write/update";
+import type { ControllerWrites, WriteResult } from "../controllers/apply-actions";
+import type { ResourceRef } from "../controllers/types";
+import type { Env } from "../env";
+import type { Registry } from "../resources/registry";
+import type { KubeObject, ResourceDef } from "../resources/types";
+import { StatusError } from "../../shared/status-error";
+import { openStore } from "../store/open";
+
+export const CONTROLLER_PRINCIPAL: Principal = { user: CONTROLLER_USER, kind: "admin", scope: "" };
+/** kube-controller-manager's user agent: what kube-apiserver names its managedFields manager after. */
+export const CONTROLLER_AGENT = "kube-controller-manager";
+
+export interface ControllerWritesOptions {
+  env: Env;
+  registry: Registry;
+  waitUntil(promise: Promise<unknown>): void;
+  /** Objects a bulk call stored (the informer takes them instead of reading them back). */
+  wrote(objects: KubeObject[]): void;
+}
+
+function failure(error: unknown): WriteResult {
+  if (error instanceof StatusError) return { status: error.code, message: error.message };
+  return { status: 500, message: error instanceof Error ? error.message : String(error) };
+}
+
+export function controllerWrites(options: ControllerWritesOptions): ControllerWrites {
+  const { env, registry, waitUntil, wrote } = options;
+  const context = (): BulkContext & WriteContext => ({
+    env,
+    store: openStore(env, registry),
+    registry,
+    principal: CONTROLLER_PRINCIPAL,
+    now: new Date(),
+    waitUntil,
+    dryRun: false,
+    manager: CONTROLLER_AGENT,
+  });
+  const defOf = (ref: ResourceRef): ResourceDef => {
+    const def = registry.byPlural(ref.group, ref.resource);
+    if (!def) throw new StatusError(404, "NotFound", `the server could not find the requested resource (${ref.group}/${ref.resource})`);
+    return def;
+  };
+  /** The controller manager passes authorization like any client (its own rules, upstream). */
+  const authorized = async (ctx: WriteContext, access: AccessRequest) => authorizeRequest(ctx.store, ctx.principal, access);
+  const one = async (ref: ResourceRef, access: Omit<AccessRequest, "group" | "resource">, write: (ctx: WriteContext, def: ResourceDef) => Promise<WriteResult>): Promise<WriteResult> => {
+    try {
+      const ctx = context();
+      await authorized(ctx, { ...access, group: ref.group, resource: ref.resource });
+      return await write(ctx, defOf(ref));
+    } catch (e) {
+      return failure(e);
+    }
+  };
+  const many = async (ref: ResourceRef, verb: string, count: number, write: (ctx: BulkContext, def: ResourceDef) => Promise<WriteResult[]>, subresource?: string): Promise<WriteResult[]> => {
+    try {
+      const ctx = context();
+      await authorized(ctx, { verb, group: ref.group, resource: ref.resource, subresource });
+      const results = await write(ctx, defOf(ref));
+      wrote(results.flatMap((r) => (r.object && r.status < 300 ? [r.object] : [])));
+      return results;
+    } catch (e) {
+      // A refusal is each object's answer; anything else (the store is down) fails the pass.
+      if (!(e instanceof StatusError)) throw e;
+      return new Array<WriteResult>(count).fill(failure(e));
+    }
+  };
+  return {
+    update: (ref, object, subresource) =>
+      one(ref, { verb: "update", namespace: object.metadata.namespace, name: object.metadata.name, subresource }, async (ctx, def) => {
+        const { object: stored } = await replaceObject(ctx, def, object, { manager: CONTROLLER_AGENT, subresource });
+        return { status: 200, object: stored };
+      }),
+    delete: (ref, request) =>
+      one(ref, { verb: "delete", namespace: request.namespace, name: request.name }, async (ctx, def) => {
+        const { object, gone } = await deleteByKey(ctx, def, keyOf(def, request.namespace, request.name), {
+          preconditions: request.uid ? { uid: request.uid } : undefined,
+          propagationPolicy: request.propagationPolicy,
+          gracePeriodSeconds: request.gracePeriodSeconds,
+        });
+        return { status: gone ? 200 : 202, object };
+      }),
+    createMany: (ref, objects) => many(ref, "create", objects.length, (ctx, def) => bulkCreate(ctx, def, objects)),
+    bindMany: (binds) => many({ group: "", resource: "pods" }, "create", binds.length, (ctx, def) => bulkBind(ctx, def, binds), "binding"),
+    rewriteMany: (ref, objects) => many(ref, "update", objects.length, (ctx, def) => bulkRewrite(ctx, def, objects)),
+  };
+}
