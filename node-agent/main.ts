@@ -1,23 +1,8 @@
-// The node agent's entry point (`node agent.mjs --config <file>`): join, register the Node, renew
-// its Lease, run the pods bound here on Docker, open the tunnel. SIGTERM/SIGINT stop the agent
-// but never its containers: the next start adopts them.
-import { mkdir, readFile } from "node:fs/promises";
-import Dockerode from "dockerode";
-import { ApiClient } from "./api-client";
+// The node agent's entry point (`node agent.mjs --config <file>`): one agent on Docker (agent.ts).
+// SIGTERM/SIGINT stop the agent but never its containers: the next start adopts them.
+import { startAgent } from "./agent";
 import { configPathFromArgs, loadConfig } from "./config";
-import { obtainToken } from "./join";
-import { EventRecorder } from "./kubelet/events";
-import { PodManager } from "./kubelet/pod-manager";
-import { LeaseRenewer } from "./node/lease";
-import { AGENT_VERSION, NodeStatusReporter } from "./node/node-status";
 import { tearDownHost } from "./network/host";
-import { PodNetwork } from "./network/pod-network";
-import { ServiceCatalog } from "./network/service-catalog";
-import { IngressController } from "./ingress/ingress-controller";
-import { DockerRuntime } from "./runtime/docker";
-import { startTunnel } from "./tunnel/client";
-
-export const REGISTER_RETRY_MS = 5_000;
 
 function log(message: string): void {
   process.stderr.write(`${new Date().toISOString()} ${message}\n`);
@@ -30,76 +15,13 @@ async function main(): Promise<void> {
     if (config.network.enabled) await tearDownHost(config.network);
     return;
   }
-  const ca = config.caFile ? await readFile(config.caFile, "utf8") : undefined;
-  await mkdir(config.dataDir, { recursive: true });
-  log(`edgeplane node agent ${AGENT_VERSION} starting as node ${config.nodeName}`);
-  const token = await obtainToken(config, ca, log);
-  const api = new ApiClient({ server: config.server, token, ca });
-  const docker = new Dockerode(config.dockerSocket ? { socketPath: config.dockerSocket } : undefined);
-
-  let network: PodNetwork | undefined;
-  if (config.network.enabled) {
-    try {
-      const started = new PodNetwork(api, config.network, config.nodeName, config.dataDir, log);
-      await started.start();
-      network = started;
-      log(`pod network: cluster ${config.network.clusterCIDR}, services ${config.network.serviceCIDR}, DNS ${config.network.clusterDNS}`);
-    } catch (error) {
-      // Not root, or no nft/ip: pods still run, on a plain Docker bridge.
-      log(`pod network unavailable (${error instanceof Error ? error.message : String(error)}): pods run on a plain Docker bridge, with no Services or cluster DNS on this node; run the agent as root with nftables and iproute2 installed`);
-    }
-  } else {
-    log("pod network: off (pods on a plain Docker bridge; no Services or cluster DNS on this node)");
-  }
-  const runtime = new DockerRuntime(docker, config.nodeName, network ? config.network.bridge : undefined);
-  const node = new NodeStatusReporter(api, runtime, config, log, network?.nodeAnnotations() ?? {});
-  for (;;) {
-    try {
-      await node.register();
-      break;
-    } catch (error) {
-      log(`registering node ${config.nodeName}: ${error instanceof Error ? error.message : String(error)}; retrying`);
-      await new Promise((r) => setTimeout(r, REGISTER_RETRY_MS));
-    }
-  }
-  log(`node ${config.nodeName} registered (Ready=${node.runtimeState.ok})`);
-  node.start();
-  const lease = new LeaseRenewer(api, config.nodeName, () => node.uid, log);
-  lease.start();
-  const pods = new PodManager({
-    network,
-    api,
-    runtime,
-    events: new EventRecorder(api, config.nodeName, log),
-    nodeName: config.nodeName,
-    dataDir: config.dataDir,
-    hostIP: () => node.hostIP,
-    podCIDR: () => node.podCIDR,
-    log,
-  });
-  pods.start();
-  let ingress: IngressController | undefined;
-  if (config.ingress.enabled) {
-    // Without the pod network there is no Service catalog yet: the ingress keeps its own.
-    const catalog = network?.catalog ?? new ServiceCatalog(api, log);
-    if (!network) catalog.start();
-    const started = new IngressController(api, catalog, config.ingress, config.dataDir, log);
-    if (await started.start()) ingress = started;
-  } else {
-    log("ingress: off");
-  }
-  const tunnel = startTunnel({ server: config.server, token, ca, nodeName: config.nodeName, docker, log });
-
+  const agent = await startAgent({ config, log });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping the agent (containers keep running)`);
-    pods.stop();
-    network?.stop();
-    lease.stop();
-    node.stop();
-    void Promise.all([tunnel.stop(), ingress?.stop()]).finally(() => process.exit(0));
+    void agent.stop().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3_000).unref();
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));

@@ -1,14 +1,14 @@
-// What every pod worker shares: the API client, the Docker runtime, the event recorder and the
+// What every pod worker shares: the API client, the container runtime, the event recorder and the
 // node's facts. Passed as one object so workers are built without long parameter lists.
 import type { ApiClient } from "../api-client";
 import type { PodNetwork } from "../network/pod-network";
-import type { DockerRuntime } from "../runtime/docker";
+import type { PodRuntime } from "../runtime/types";
 import type { EventRecorder } from "./events";
 import type { ObjectWatches } from "./object-watches";
 
 export interface KubeletContext {
   api: ApiClient;
-  runtime: DockerRuntime;
+  runtime: PodRuntime;
   events: EventRecorder;
   nodeName: string;
   dataDir: string;

@@ -1,19 +1,17 @@
-// Docker's view of a pod's containers turned into the kubelet's terms: per spec container the
-// newest Docker container (current) and the one before it (lastState), with exit codes and times.
+// The runtime's view of a pod's containers turned into the kubelet's terms: per spec container the
+// newest container (current) and the one before it (lastState), with exit codes and times.
 import { timestamp } from "../../shared/time";
-import type Dockerode from "dockerode";
 import type { ManagedContainer } from "../runtime/labels";
+import type { ContainerState } from "../runtime/types";
 import { terminatedReason } from "./status";
 import type { ContainerStateTerminated } from "./types";
 
 export interface Seen {
   managed: ManagedContainer;
-  info: Dockerode.ContainerInspectInfo | undefined;
+  info: ContainerState | undefined;
 }
 
-const ZERO_TIME = "0001-01-01T00:00:00Z";
-
-/** Docker's nanosecond timestamps → RFC3339 seconds, as the API's metav1.Time; undefined for zero. */
+/** A runtime's timestamps (Docker's have nanoseconds) → RFC3339 seconds, as the API's metav1.Time; undefined for zero. */
 export function rfc3339(time: string | undefined): string | undefined {
   if (!time || time.startsWith("0001-01-01")) return undefined;
   const ms = Date.parse(time);
@@ -21,43 +19,43 @@ export function rfc3339(time: string | undefined): string | undefined {
 }
 
 export function isRunning(seen: Seen): boolean {
-  return seen.info?.State.Running === true || (seen.info === undefined && seen.managed.state === "running");
+  return seen.info?.running === true || (seen.info === undefined && seen.managed.state === "running");
 }
 
 /** Exited, dead, or created with a start error: a container that is over. */
 export function isFinished(seen: Seen): boolean {
-  const state = seen.info?.State;
+  const state = seen.info;
   if (!state) return seen.managed.state === "exited" || seen.managed.state === "dead";
-  if (state.Running || state.Restarting) return false;
-  if (state.Status === "created") return Boolean(state.Error);
-  return state.Status === "exited" || state.Status === "dead";
+  if (state.running || state.restarting) return false;
+  if (state.status === "created") return Boolean(state.error);
+  return state.status === "exited" || state.status === "dead";
 }
 
 export function terminatedOf(seen: Seen): ContainerStateTerminated {
-  const state = seen.info?.State;
-  const exitCode = state?.ExitCode ?? 0;
+  const state = seen.info;
+  const exitCode = state?.exitCode ?? 0;
   const out: ContainerStateTerminated = {
-    exitCode: state?.Status === "created" && exitCode === 0 ? 128 : exitCode,
-    reason: state?.Status === "created" ? "StartError" : terminatedReason(exitCode, state?.OOMKilled ?? false),
+    exitCode: state?.status === "created" && exitCode === 0 ? 128 : exitCode,
+    reason: state?.status === "created" ? "StartError" : terminatedReason(exitCode, state?.oomKilled ?? false),
     containerID: `docker://${seen.managed.id}`,
   };
-  const started = rfc3339(state?.StartedAt);
-  const finished = rfc3339(state?.FinishedAt && state.FinishedAt !== ZERO_TIME ? state.FinishedAt : undefined);
+  const started = rfc3339(state?.startedAt);
+  const finished = rfc3339(state?.finishedAt);
   out.startedAt = started ?? finished ?? timestamp(new Date(seen.managed.createdMs));
   out.finishedAt = finished ?? out.startedAt;
-  if (state?.Error) out.message = state.Error;
+  if (state?.error) out.message = state.error;
   return out;
 }
 
 export function finishedMs(seen: Seen): number {
-  const finished = seen.info?.State.FinishedAt;
-  const ms = finished && !finished.startsWith("0001") ? Date.parse(finished) : NaN;
+  const finished = seen.info?.finishedAt;
+  const ms = finished ? Date.parse(finished) : NaN;
   return Number.isNaN(ms) ? seen.managed.createdMs : ms;
 }
 
 export function startedMs(seen: Seen): number {
-  const started = seen.info?.State.StartedAt;
-  const ms = started && !started.startsWith("0001") ? Date.parse(started) : NaN;
+  const started = seen.info?.startedAt;
+  const ms = started ? Date.parse(started) : NaN;
   return Number.isNaN(ms) ? seen.managed.createdMs : ms;
 }
 

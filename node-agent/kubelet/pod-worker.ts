@@ -1,5 +1,5 @@
 // One pod's worker (kubelet's podWorkers + syncPod): syncs are serialised and coalesced; each
-// sync plans from the pod spec against what Docker holds (so adoption after an agent restart is
+// sync plans from the pod spec against what the runtime holds (so adoption after an agent restart is
 // the same code path), starts what is missing, restarts per restartPolicy with back-off, then
 // reports status only when it changed. A pod with deletionTimestamp is torn down gracefully.
 import { timestamp } from "../../shared/time";
@@ -13,7 +13,6 @@ import { byNewest, finishedMs, isFinished, isRunning, rfc3339, startedMs, termin
 import type { ObjectKind } from "./object-watches";
 import { ProbeSet } from "./probe-set";
 import { writePodHosts, writePodResolvConf } from "./resolv-conf-file";
-import { LABEL_POD_IP } from "../network/pod-interfaces";
 import { computePodStatus, stableJson, type ObservedContainer } from "./status";
 import { fieldPathOf, pullPolicyOf, startContainer } from "./start-container";
 import { killContainers } from "./teardown";
@@ -224,11 +223,11 @@ export class PodWorker {
     // The sandbox: reuse the running one; a dead one takes its containers with it (kubelet's SandboxChanged).
     let sandbox = sandboxes.find(isRunning);
     let sandboxId = sandbox?.managed.id;
-    const wiredIP = sandbox?.info?.Config.Labels?.[LABEL_POD_IP];
+    const wiredIP = sandbox?.info?.podIP;
     if (sandbox && wiredIP && this.ctx.network && !(await this.ctx.network.attached(sandbox.managed.id))) {
       // Started by an agent that stopped before it wired the sandbox: wire it now, or start over.
       try {
-        await this.ctx.network.attach(sandbox.info!.State.Pid, wiredIP, sandbox.managed.id, true);
+        await this.ctx.network.attach(sandbox.info!.pid, wiredIP, sandbox.managed.id, true);
       } catch (error) {
         await this.ctx.runtime.remove(sandbox.managed.id).catch(() => undefined);
         throw error;
@@ -295,7 +294,7 @@ export class PodWorker {
         initDone = false;
         break;
       }
-      if (current && isFinished(current) && (current.info?.State.ExitCode ?? 1) === 0 && current.info?.State.Status !== "created") continue;
+      if (current && isFinished(current) && (current.info?.exitCode ?? 1) === 0 && current.info?.status !== "created") continue;
       initDone = false;
       if (current && isFinished(current) && this.pod.spec.restartPolicy === "Never") break; // the pod failed
       changed = (await this.ensureStarted(container, true, current, inputs)) || changed;
@@ -337,7 +336,7 @@ export class PodWorker {
     const key = container.name;
     let restartCount = 0;
     if (current) {
-      if (current.info?.State.Status === "created" && !current.info.State.Error) {
+      if (current.info?.status === "created" && !current.info.error) {
         await this.ctx.runtime.start(current.managed.id).catch(() => undefined);
         return true;
       }
@@ -397,10 +396,10 @@ export class PodWorker {
     };
     if (current) {
       out.containerID = `docker://${current.managed.id}`;
-      out.imageID = current.info?.Image ?? "";
+      out.imageID = current.info?.imageId ?? "";
       if (previous && isFinished(previous)) out.previous = terminatedOf(previous);
       if (isRunning(current)) {
-        out.running = { startedAt: rfc3339(current.info?.State.StartedAt) ?? timestamp(new Date(startedMs(current))) };
+        out.running = { startedAt: rfc3339(current.info?.startedAt) ?? timestamp(new Date(startedMs(current))) };
         out.started = this.probes.started(container.name, current.managed.id);
         out.ready = out.started && this.probes.ready(container.name, current.managed.id);
       } else if (isFinished(current)) {

@@ -4,13 +4,13 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
-import type { DockerRuntime } from "../runtime/docker";
+import type { PodRuntime } from "../runtime/types";
 import type { Container, Probe } from "./types";
 
 export type ProbeKind = "liveness" | "readiness" | "startup";
 
 export interface ProbeTarget {
-  runtime: DockerRuntime;
+  runtime: PodRuntime;
   containerId: string;
   podIP: string;
   container: Container;

@@ -1,7 +1,7 @@
 // Starting one container of a pod, as kubelet's startContainer: pull per imagePullPolicy (with
 // the pod's imagePullSecrets), resolve env, create with labels and binds, start; each failure
 // becomes a waiting reason (ErrImagePull, CreateContainerConfigError…) and an Event, not a throw.
-import { ImageNeverPullError, ImagePullError, type RegistryAuth } from "../runtime/docker";
+import { ImageNeverPullError, ImagePullError, type RegistryAuth } from "../runtime/types";
 import { bindsFor } from "../volumes/volumes";
 import { dockerCommand, resourceLimits } from "./command";
 import type { KubeletContext } from "./context";

@@ -4,7 +4,7 @@
 import { timestamp } from "../../shared/time";
 import { isNotFound, type ApiClient } from "../api-client";
 import type { AgentConfig } from "../config";
-import type { DockerRuntime } from "../runtime/docker";
+import type { PodRuntime } from "../runtime/types";
 import { machineInfo, pressure, type MachineInfo, type Pressure } from "./machine";
 
 export const AGENT_VERSION = "v1.32.0-edgeplane";
@@ -78,7 +78,7 @@ export class NodeStatusReporter {
 
   constructor(
     private readonly api: ApiClient,
-    private readonly runtime: DockerRuntime,
+    private readonly runtime: PodRuntime,
     private readonly config: AgentConfig,
     private readonly log: (message: string) => void,
     /** Merged into the Node's annotations on registration (how to reach this node's pods). */

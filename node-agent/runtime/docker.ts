@@ -1,60 +1,13 @@
-// The Docker Engine side of the agent: the node's bridge network, sandboxes (pause containers
-// holding the pod's network namespace), app containers, image pulls and `docker exec`. Every
-// container carries the node label, and every lookup filters by it.
+// The Docker Engine as the agent's PodRuntime: the node's bridge network, sandboxes (pause
+// containers holding the pod's network namespace), app containers, image pulls and `docker exec`.
+// Every container carries the node label, and every lookup filters by it.
 import type Dockerode from "dockerode";
 import { LABEL_POD_IP, splitBlock } from "../network/pod-interfaces";
 import { ensurePauseImage } from "./pause-image";
-import { containerLabels, containerName, fromContainerInfo, LABEL_INIT, LABEL_NODE, LABEL_POD_UID, SANDBOX_CONTAINER_NAME, type ManagedContainer, type PodRef } from "./labels";
+import { containerLabels, containerName, LABEL_CONTAINER_NAME, LABEL_DOCKER_TYPE, LABEL_INIT, LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RESTART_COUNT, SANDBOX_CONTAINER_NAME, type ManagedContainer } from "./labels";
+import { ImageNeverPullError, ImagePullError, type ContainerOptions, type ContainerState, type ExecResult, type PodRuntime, type RegistryAuth, type SandboxOptions } from "./types";
 
 export const EVENTS_RECONNECT_MS = 2_000;
-
-export interface RegistryAuth {
-  username?: string;
-  password?: string;
-  auth?: string;
-  serveraddress: string;
-}
-
-export class ImagePullError extends Error {}
-export class ImageNeverPullError extends Error {}
-
-export interface SandboxOptions {
-  pod: PodRef;
-  hostname: string;
-  hostNetwork: boolean;
-  /** containerPort → hostPort, protocol tcp/udp. */
-  hostPorts: { containerPort: number; hostPort: number; protocol: string }[];
-  /**
-   * The address the agent chose for the pod: the sandbox gets Docker's `none` network and the
-   * agent plumbs its interface (network/pod-interfaces.ts). Absent: Docker attaches it to the bridge.
-   */
-  podIP?: string;
-}
-
-export interface ContainerOptions {
-  pod: PodRef;
-  name: string;
-  init: boolean;
-  restartCount: number;
-  sandboxId: string;
-  image: string;
-  entrypoint?: string[];
-  cmd?: string[];
-  env: string[];
-  workingDir?: string;
-  binds: string[];
-  memoryBytes?: number;
-  nanoCpus?: number;
-  tty: boolean;
-  stdin: boolean;
-  privileged: boolean;
-  user?: string;
-}
-
-export interface ExecResult {
-  exitCode: number;
-  output: string;
-}
 
 /** The registry host an image reference pulls from, as Docker resolves it. */
 export function registryOf(image: string): string {
@@ -69,7 +22,26 @@ export function withDefaultTag(image: string): string {
   return last.includes(":") || last.includes("@") ? image : `${image}:latest`;
 }
 
-export class DockerRuntime {
+/** A container of `docker ps`, by its labels; undefined for one the agent did not make. */
+export function fromContainerInfo(info: Dockerode.ContainerInfo): ManagedContainer | undefined {
+  const labels = info.Labels ?? {};
+  const uid = labels[LABEL_POD_UID];
+  const name = labels[LABEL_CONTAINER_NAME];
+  if (!uid || !name) return undefined;
+  const restartCount = Number(labels[LABEL_RESTART_COUNT] ?? "0");
+  return {
+    id: info.Id,
+    type: labels[LABEL_DOCKER_TYPE] === "podsandbox" ? "podsandbox" : "container",
+    pod: { uid, name: labels[LABEL_POD_NAME] ?? "", namespace: labels[LABEL_POD_NAMESPACE] ?? "" },
+    containerName: name,
+    restartCount: Number.isFinite(restartCount) ? restartCount : 0,
+    state: info.State,
+    image: info.Image,
+    createdMs: info.Created * 1000,
+  };
+}
+
+export class DockerRuntime implements PodRuntime {
   readonly network: string;
   private networkReady: Promise<void> | undefined;
   private networkExists = false;
@@ -172,7 +144,6 @@ export class DockerRuntime {
     return this.pauseImage;
   }
 
-  /** The agent's containers (all states), optionally of one pod. */
   async list(podUid?: string): Promise<ManagedContainer[]> {
     const label = [`${LABEL_NODE}=${this.node}`];
     if (podUid) label.push(`${LABEL_POD_UID}=${podUid}`);
@@ -180,7 +151,27 @@ export class DockerRuntime {
     return infos.map(fromContainerInfo).filter((c): c is ManagedContainer => c !== undefined);
   }
 
-  async inspect(id: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+  async inspect(id: string): Promise<ContainerState | undefined> {
+    const info = await this.inspectRaw(id);
+    if (!info) return undefined;
+    const state = info.State;
+    const zero = (t: string | undefined) => (!t || t.startsWith("0001-01-01") ? undefined : t);
+    return {
+      status: state.Status,
+      running: state.Running,
+      restarting: state.Restarting,
+      exitCode: state.ExitCode,
+      oomKilled: state.OOMKilled,
+      error: state.Error || undefined,
+      startedAt: zero(state.StartedAt),
+      finishedAt: zero(state.FinishedAt),
+      imageId: info.Image,
+      pid: state.Pid,
+      podIP: info.Config.Labels?.[LABEL_POD_IP],
+    };
+  }
+
+  private async inspectRaw(id: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
     try {
       return await this.docker.getContainer(id).inspect();
     } catch {
@@ -197,7 +188,6 @@ export class DockerRuntime {
     }
   }
 
-  /** Pulls per imagePullPolicy; throws ImagePullError / ImageNeverPullError. Returns whether it pulled. */
   async ensureImage(image: string, policy: string, auths: RegistryAuth[], knownPresent?: boolean): Promise<boolean> {
     const present = knownPresent ?? (await this.imageId(image)) !== undefined;
     if (policy === "Never") {
@@ -223,7 +213,6 @@ export class DockerRuntime {
     }
   }
 
-  /** Creates the pod's sandbox (not started: see start()); returns its id. */
   async createSandbox(options: SandboxOptions): Promise<string> {
     const image = await this.ensurePauseImage();
     const exposed: Record<string, object> = {};
@@ -273,9 +262,8 @@ export class DockerRuntime {
     });
   }
 
-  /** The sandbox's address on the node network ("" for host-network pods). */
   async sandboxIp(id: string): Promise<string> {
-    const info = await this.inspect(id);
+    const info = await this.inspectRaw(id);
     const chosen = info?.Config.Labels?.[LABEL_POD_IP];
     if (chosen) return chosen;
     const networks = info?.NetworkSettings.Networks ?? {};
@@ -290,9 +278,8 @@ export class DockerRuntime {
     this.networkExists = false;
   }
 
-  /** The sandbox's main process, whose network namespace the pod's interface goes into. */
   async sandboxPid(id: string): Promise<number> {
-    const pid = (await this.inspect(id))?.State.Pid ?? 0;
+    const pid = (await this.inspect(id))?.pid ?? 0;
     if (!pid) throw new Error(`the pod sandbox ${id.slice(0, 12)} is not running`);
     return pid;
   }
@@ -334,7 +321,6 @@ export class DockerRuntime {
     await this.docker.getContainer(id).start();
   }
 
-  /** SIGTERM, then SIGKILL after `graceSeconds`; a stopped or missing container is fine. */
   async stop(id: string, graceSeconds: number): Promise<void> {
     try {
       await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
@@ -343,7 +329,6 @@ export class DockerRuntime {
     }
   }
 
-  /** Idempotent: a missing container is already removed. */
   async remove(id: string): Promise<void> {
     try {
       await this.docker.getContainer(id).remove({ force: true, v: false });

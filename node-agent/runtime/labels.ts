@@ -1,6 +1,5 @@
 // dockershim's container labels and names: how the agent finds its pods' containers again after
 // a restart (pod uid + container name + restart count), and keeps two agents on one engine apart.
-import type Dockerode from "dockerode";
 
 export const LABEL_POD_NAMESPACE = "io.kubernetes.pod.namespace";
 export const LABEL_POD_NAME = "io.kubernetes.pod.name";
@@ -21,14 +20,14 @@ export interface PodRef {
   uid: string;
 }
 
-/** What the agent knows about one of its containers from `docker ps` alone. */
+/** What the agent knows about one of its containers from the runtime's list alone (`docker ps`). */
 export interface ManagedContainer {
   id: string;
   type: ContainerType;
   pod: PodRef;
   containerName: string;
   restartCount: number;
-  /** Docker's state: created, running, exited, dead… */
+  /** The runtime's state: created, running, exited, dead… */
   state: string;
   image: string;
   createdMs: number;
@@ -49,22 +48,4 @@ export function containerLabels(node: string, pod: PodRef, containerName: string
 /** `k8s_<container>_<pod>_<namespace>_<uid>_<restartCount>`, the dockershim name. */
 export function containerName(pod: PodRef, name: string, restartCount: number): string {
   return `k8s_${name}_${pod.name}_${pod.namespace}_${pod.uid}_${restartCount}`;
-}
-
-export function fromContainerInfo(info: Dockerode.ContainerInfo): ManagedContainer | undefined {
-  const labels = info.Labels ?? {};
-  const uid = labels[LABEL_POD_UID];
-  const name = labels[LABEL_CONTAINER_NAME];
-  if (!uid || !name) return undefined;
-  const restartCount = Number(labels[LABEL_RESTART_COUNT] ?? "0");
-  return {
-    id: info.Id,
-    type: labels[LABEL_DOCKER_TYPE] === "podsandbox" ? "podsandbox" : "container",
-    pod: { uid, name: labels[LABEL_POD_NAME] ?? "", namespace: labels[LABEL_POD_NAMESPACE] ?? "" },
-    containerName: name,
-    restartCount: Number.isFinite(restartCount) ? restartCount : 0,
-    state: info.State,
-    image: info.Image,
-    createdMs: info.Created * 1000,
-  };
 }

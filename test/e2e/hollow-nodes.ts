@@ -1,144 +1,97 @@
-// Hollow nodes (as KWOK does): a test harness that acts as kubelets through the API — it
-// registers Nodes, renews their Leases and reports the pods bound to them Running and Ready,
-// without running containers. For controller tests at any scale; real nodes are the agent's.
-import { clientFromKubeconfig, type ApiClient } from "../../bench/lib/client";
-
-const SYNC_INTERVAL_MS = 200;
-const LEASE_RENEW_MS = 5_000;
-
-interface Pod {
-  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string; resourceVersion: string };
-  spec: { nodeName?: string; containers: { name: string; image: string }[] };
-  status?: { phase?: string; startTime?: string; conditions?: { type: string; status: string }[] };
-}
+// Hollow nodes (as KWOK does, but with the real agent): each is the node agent itself (agent.ts),
+// in this process, on the hollow runtime, which runs no containers. It registers its Node, renews
+// its Lease, watches its pods and reports their status exactly as on a real machine; only the
+// containers are records. For controller tests at any scale; real nodes are the agent on Docker.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { startAgent, type RunningAgent } from "../../node-agent/agent";
+import { DEFAULT_NETWORK, type AgentConfig } from "../../node-agent/config";
+import { HollowRuntime } from "../../node-agent/runtime/hollow";
 
 export interface HollowNodeOptions {
   /**
-   * A new pod is reported Running but not Ready for this long first, as a readiness probe
-   * would hold it, so the order in which controllers wait on readiness shows. Default 0.
+   * Each container takes this long to start, so a new pod is not Ready at once and the order in
+   * which controllers wait on readiness shows. Default 0.
    */
-  readyDelayMs?: number;
+  startDelayMs?: number;
 }
 
 export interface HollowNodes {
-  stop(): void;
-  /** Stop one node's heartbeats and pod reports, as if its machine died. */
-  kill(name: string): void;
+  stop(): Promise<void>;
+  /** Stop one node's agent (heartbeats, pod reports), as if its machine died. */
+  kill(name: string): Promise<void>;
   /**
    * Talk to the control plane named by this kubeconfig from now on (a restarted local cluster
-   * listens on a new port); the nodes carry on with what they already reported.
+   * listens on a new port): each agent restarts and adopts the containers its runtime still holds.
    */
-  reconnect(kubeconfig: string): void;
+  reconnect(kubeconfig: string): Promise<void>;
 }
 
-function nodeObject(name: string, index: number) {
-  return {
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: { name, labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "hollow" } },
-    spec: { podCIDR: `10.244.${index}.0/24` },
-    status: {
-      capacity: { cpu: "4", memory: "8Gi", pods: "110" },
-      allocatable: { cpu: "4", memory: "8Gi", pods: "110" },
-      addresses: [{ type: "InternalIP", address: `192.0.2.${index + 10}` }, { type: "Hostname", address: name }],
-      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "hollow node is ready", lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"), lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z") }],
-      nodeInfo: { architecture: "amd64", operatingSystem: "linux", osImage: "hollow", kernelVersion: "0", containerRuntimeVersion: "hollow://1", kubeletVersion: "v1.32.0-hollow", kubeProxyVersion: "", machineID: name, systemUUID: name, bootID: name },
-    },
-  };
+interface Kubeconfig {
+  clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+  users: { user: { token: string } }[];
 }
 
-function now(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, "Z");
-}
-
-async function renewLease(api: ApiClient, name: string): Promise<void> {
-  const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
-  const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace: "kube-node-lease" }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace(/Z$/, "000Z") } };
-  const res = await api.call("PUT", path, lease);
-  if (res.status >= 300) throw new Error(`lease ${name}: ${res.status} ${res.body}`);
-}
-
-/** When each pod (by uid) was first seen, for the readiness delay. */
-type FirstSeen = Map<string, number>;
-
-function readyAfterDelay(pod: Pod, firstSeen: FirstSeen, readyDelayMs: number): boolean {
-  if (readyDelayMs <= 0) return true;
-  const seen = firstSeen.get(pod.metadata.uid);
-  if (seen === undefined) {
-    firstSeen.set(pod.metadata.uid, Date.now());
-    return false;
-  }
-  return Date.now() - seen >= readyDelayMs;
-}
-
-async function reportPods(api: ApiClient, node: string, index: number, firstSeen: FirstSeen = new Map(), readyDelayMs = 0): Promise<void> {
-  const res = await api.call("GET", `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`);
-  const pods = (JSON.parse(res.body) as { items: Pod[] }).items;
-  for (const [i, pod] of pods.entries()) {
-    const base = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`;
-    if (pod.metadata.deletionTimestamp) {
-      await api.call("DELETE", `${base}?gracePeriodSeconds=0`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0 });
-      continue;
-    }
-    const running = pod.status?.phase === "Running";
-    const ready = readyAfterDelay(pod, firstSeen, readyDelayMs);
-    const reportedReady = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-    if (running && (reportedReady || !ready)) continue;
-    const started = now();
-    const status = {
-      phase: "Running",
-      hostIP: `192.0.2.${index + 10}`,
-      podIP: `10.244.${index}.${(i % 250) + 2}`,
-      podIPs: [{ ip: `10.244.${index}.${(i % 250) + 2}` }],
-      startTime: pod.status?.startTime ?? started,
-      conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: ready || type === "PodScheduled" || type === "Initialized" ? "True" : "False", lastProbeTime: null, lastTransitionTime: started })),
-      containerStatuses: pod.spec.containers.map((c) => ({ name: c.name, image: c.image, imageID: `hollow://${c.image}`, containerID: `hollow://${pod.metadata.name}/${c.name}`, ready, started: true, restartCount: 0, state: { running: { startedAt: started } } })),
-    };
-    await api.call("PUT", `${base}/status`, { ...pod, status });
-  }
+interface HollowNode {
+  runtime: HollowRuntime;
+  config: AgentConfig;
+  agent?: RunningAgent;
 }
 
 export async function startHollowNodes(kubeconfig: string, names: string[], options: HollowNodeOptions = {}): Promise<HollowNodes> {
-  let api = clientFromKubeconfig(kubeconfig, 4);
-  const firstSeen: FirstSeen = new Map();
-  const readyDelayMs = options.readyDelayMs ?? 0;
-  const dead = new Set<string>();
-  for (const [i, name] of names.entries()) {
-    const res = await api.call("POST", "/api/v1/nodes", nodeObject(name, i));
-    if (res.status !== 201) throw new Error(`register ${name}: ${res.status} ${res.body}`);
-    await renewLease(api, name);
-  }
-  let stopped = false;
-  let lastLease = Date.now();
-  const tick = async () => {
-    while (!stopped) {
-      const renew = Date.now() - lastLease >= LEASE_RENEW_MS;
-      if (renew) lastLease = Date.now();
-      for (const [i, name] of names.entries()) {
-        if (dead.has(name)) continue;
-        try {
-          if (renew) await renewLease(api, name);
-          await reportPods(api, name, i, firstSeen, readyDelayMs);
-        } catch {
-          // The control plane restarting or a conflict: the next tick tries again.
-        }
-      }
-      await new Promise((r) => setTimeout(r, SYNC_INTERVAL_MS));
-    }
+  const root = mkdtempSync(join(tmpdir(), "edgeplane-hollow-"));
+  const output: string[] = [];
+  const log = (name: string) => (message: string) => {
+    output.push(`${name}: ${message}`);
+    if (output.length > 200) output.shift();
   };
-  void tick();
+  const connection = (path: string) => {
+    const kc = parse(readFileSync(path, "utf8")) as Kubeconfig;
+    const caFile = join(root, `ca-${Date.now()}.pem`);
+    writeFileSync(caFile, Buffer.from(kc.clusters[0]!.cluster["certificate-authority-data"], "base64"));
+    return { server: kc.clusters[0]!.cluster.server, caFile, token: kc.users[0]!.user.token };
+  };
+  const start = async (node: HollowNode) => {
+    node.agent = await startAgent({ config: node.config, runtime: node.runtime, log: log(node.config.nodeName) });
+  };
+  const first = connection(kubeconfig);
+  const nodes = new Map<string, HollowNode>();
+  for (const [i, name] of names.entries()) {
+    const config: AgentConfig = {
+      ...first,
+      nodeName: name,
+      dataDir: join(root, name),
+      // A documentation address: hollow nodes are never sent traffic.
+      nodeIP: `192.0.2.${i + 10}`,
+      labels: { type: "hollow" },
+      network: { ...DEFAULT_NETWORK, enabled: false },
+      ingress: { enabled: false, httpPort: 80, httpsPort: 443 },
+    };
+    nodes.set(name, { runtime: new HollowRuntime(name, options.startDelayMs ?? 0), config });
+  }
+  await Promise.all([...nodes.values()].map(start));
+  const stopAll = () => Promise.all([...nodes.values()].map(async (n) => n.agent?.stop())).then(() => undefined);
   return {
-    stop() {
-      stopped = true;
-      api.agent.destroy();
+    async stop() {
+      await stopAll();
+      rmSync(root, { recursive: true, force: true });
     },
-    kill(name) {
-      dead.add(name);
+    async kill(name) {
+      const node = nodes.get(name);
+      await node?.agent?.stop();
+      if (node) node.agent = undefined;
     },
-    reconnect(next) {
-      const old = api;
-      api = clientFromKubeconfig(next, 4);
-      old.agent.destroy();
+    async reconnect(next) {
+      const moved = connection(next);
+      await stopAll();
+      for (const node of nodes.values()) {
+        if (!node.agent) continue;
+        node.config = { ...node.config, ...moved };
+        await start(node);
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 // The only node of a cluster stops heartbeating and nothing else happens: no other renewal or
 // write keeps the NodeLeases object in memory, so it is evicted and reloaded in between; the
-// node must still turn NotReady once its grace period (10 s here) has passed.
+// node must still turn NotReady once its grace period (20 s here: twice the agent's renewal
+// interval) has passed.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./harness";
 import { eventually, kubectlOk } from "./helpers";
@@ -10,12 +11,12 @@ let cluster: Cluster;
 let nodes: HollowNodes;
 
 beforeAll(async () => {
-  cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: "10", POD_EVICTION_TIMEOUT_SECONDS: "5" } });
+  cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: "20", POD_EVICTION_TIMEOUT_SECONDS: "5" } });
   nodes = await startHollowNodes(cluster.kubeconfig, ["lonely"]);
 }, 120_000);
 
 afterAll(async () => {
-  nodes?.stop();
+  await nodes?.stop();
   await cluster?.stop();
 });
 
@@ -24,7 +25,7 @@ it("a lone node whose heartbeats stop goes NotReady", async () => {
   // Heartbeats go on for a while first, so the lease has been renewed (and saved) several times.
   await new Promise((r) => setTimeout(r, 15_000));
   expect(await kubectlOk(cluster, ["get", "nodes"])).toMatch(/^lonely\s+Ready\s/m);
-  nodes.kill("lonely");
+  await nodes.kill("lonely");
   await eventually(async () => /^lonely\s+NotReady\s/m.test(await kubectlOk(cluster, ["get", "nodes"])), "lonely NotReady", 60_000, 1_000);
   expect(await kubectlOk(cluster, ["describe", "node", "lonely"])).toContain("node.kubernetes.io/unreachable");
 }, 150_000);

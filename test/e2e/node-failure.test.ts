@@ -1,6 +1,6 @@
 // A node that stops heartbeating goes NotReady (Unknown) and, after the eviction timeout,
-// its pods are recreated on the nodes still alive. Timings are shortened (10 s grace,
-// 5 s eviction) as the controllers' issue asks for its benchmark.
+// its pods are recreated on the nodes still alive. Timings are shortened (20 s grace, twice the
+// agent's renewal interval; 5 s eviction) as the controllers' issue asks for its benchmark.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./harness";
 import { eventually, kubectlOk } from "./helpers";
@@ -10,12 +10,12 @@ let cluster: Cluster;
 let nodes: HollowNodes;
 
 beforeAll(async () => {
-  cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: "10", POD_EVICTION_TIMEOUT_SECONDS: "5" } });
+  cluster = await startCluster({ vars: { NODE_MONITOR_GRACE_PERIOD_SECONDS: "20", POD_EVICTION_TIMEOUT_SECONDS: "5" } });
   nodes = await startHollowNodes(cluster.kubeconfig, ["alive", "doomed"]);
 }, 120_000);
 
 afterAll(async () => {
-  nodes?.stop();
+  await nodes?.stop();
   await cluster?.stop();
 });
 
@@ -28,7 +28,7 @@ it("a dead node goes NotReady and its pods move to the living one", async () => 
   const before = await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}");
   expect(before.split(" ")).toContain("doomed");
 
-  nodes.kill("doomed");
+  await nodes.kill("doomed");
   await eventually(async () => /^doomed\s+NotReady\s/m.test(await kubectl("get", "nodes")), "doomed NotReady", 40_000);
   expect(await kubectl("describe", "node", "doomed")).toContain("node.kubernetes.io/unreachable");
 

@@ -102,7 +102,7 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
 
   afterAll(async () => {
     await tunnel?.stop();
-    hollow?.stop();
+    await hollow?.stop();
     const ids = await docker(["ps", "-aq", "--filter", `label=${TEST_LABEL}`, "--filter", `label=io.edgeplane.node=${node}`]).catch(() => "");
     if (ids) await docker(["rm", "-f", ...ids.split("\n")]);
     await cluster?.stop();

@@ -32,7 +32,7 @@ let cluster: Cluster | undefined;
 let nodes: HollowNodes | undefined;
 
 afterAll(async () => {
-  nodes?.stop();
+  await nodes?.stop();
   await cluster?.stop();
   rmSync(root, { recursive: true, force: true });
 });
@@ -47,7 +47,7 @@ async function replicaSets(c: Cluster): Promise<Map<string, [number, number]>> {
 
 it("a rollout interrupted by a control-plane restart finishes on the new template", async () => {
   const first = (cluster = await startCluster({ root }));
-  nodes = await startHollowNodes(first.kubeconfig, ["hollow-a", "hollow-b"], { readyDelayMs: READY_DELAY_MS });
+  nodes = await startHollowNodes(first.kubeconfig, ["hollow-a", "hollow-b"], { startDelayMs: READY_DELAY_MS });
   const created = await first.kubectl(["apply", "-f", "-"], { stdin: DEPLOYMENT });
   expect(created.code, created.stderr).toBe(0);
   expect(await kubectlOk(first, ["rollout", "status", "deployment/web", "--timeout=60s"])).toContain("successfully rolled out");
@@ -64,7 +64,7 @@ it("a rollout interrupted by a control-plane restart finishes on the new templat
   cluster = undefined;
 
   const second = (cluster = await startCluster({ root }));
-  nodes.reconnect(second.kubeconfig);
+  await nodes.reconnect(second.kubeconfig);
   // The restart really landed mid-rollout: the old ReplicaSet still has pods.
   const after = await replicaSets(second);
   expect(after.get("nginx:1.25")?.[0]).toBeGreaterThan(0);

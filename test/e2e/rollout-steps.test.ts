@@ -88,12 +88,12 @@ let api: ApiClient;
 
 beforeAll(async () => {
   cluster = await startCluster();
-  nodes = await startHollowNodes(cluster.kubeconfig, ["hollow-a", "hollow-b"], { readyDelayMs: READY_DELAY_MS });
+  nodes = await startHollowNodes(cluster.kubeconfig, ["hollow-a", "hollow-b"], { startDelayMs: READY_DELAY_MS });
   api = clientFromKubeconfig(cluster.kubeconfig, 2);
 }, 120_000);
 
 afterAll(async () => {
-  nodes?.stop();
+  await nodes?.stop();
   api?.agent.destroy();
   await cluster?.stop();
 });

@@ -15,7 +15,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  nodes?.stop();
+  await nodes?.stop();
   await cluster?.stop();
 });
 
@@ -39,7 +39,8 @@ async function expectImages(image: string): Promise<void> {
 describe("rollouts on hollow nodes", () => {
   it("nodes are Ready", async () => {
     const out = await kubectl("get", "nodes");
-    expect(out).toMatch(/^hollow-a\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-hollow$/m);
+    // The real agent's kubelet version, on the hollow runtime.
+    expect(out).toMatch(/^hollow-a\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-edgeplane$/m);
     expect(out).toMatch(/^hollow-b\s+Ready\s+/m);
   });
 
@@ -58,10 +59,10 @@ describe("rollouts on hollow nodes", () => {
     let out = "";
     while (Date.now() < deadline) {
       out = (await cluster.kubectl(["get", "endpoints", "web"])).stdout;
-      if (/^web\s+10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80 \+ 1 more\.\.\.\s+\S+$/m.test(out)) break;
+      if (/^web\s+\d+\.\d+\.\d+\.\d+:80,\d+\.\d+\.\d+\.\d+:80,\d+\.\d+\.\d+\.\d+:80 \+ 1 more\.\.\.\s+\S+$/m.test(out)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(out).toMatch(/^web\s+10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80 \+ 1 more\.\.\.\s+\S+$/m);
+    expect(out).toMatch(/^web\s+\d+\.\d+\.\d+\.\d+:80,\d+\.\d+\.\d+\.\d+:80,\d+\.\d+\.\d+\.\d+:80 \+ 1 more\.\.\.\s+\S+$/m);
   }, 30_000);
 
   it("set image rolls every pod, and rollout undo goes back", async () => {

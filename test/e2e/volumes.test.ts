@@ -52,7 +52,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  nodes?.stop();
+  await nodes?.stop();
   await cluster?.stop();
 });
 

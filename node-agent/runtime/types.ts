@@ -1,0 +1,112 @@
+// The container runtime as the kubelet sees it (kubelet's kubecontainer.Runtime, in small): pod
+// sandboxes, containers, images, exec and lifecycle events, with no engine's types in it. Docker
+// implements it (docker.ts), and so does a hollow runtime that runs nothing (hollow.ts).
+import type { ManagedContainer, PodRef } from "./labels";
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serveraddress: string;
+}
+
+export class ImagePullError extends Error {}
+export class ImageNeverPullError extends Error {}
+
+export interface SandboxOptions {
+  pod: PodRef;
+  hostname: string;
+  hostNetwork: boolean;
+  /** containerPort → hostPort, protocol tcp/udp. */
+  hostPorts: { containerPort: number; hostPort: number; protocol: string }[];
+  /**
+   * The address the agent chose for the pod: the sandbox gets no network of the runtime's and the
+   * agent plumbs its interface (network/pod-interfaces.ts). Absent: the runtime gives it one.
+   */
+  podIP?: string;
+}
+
+export interface ContainerOptions {
+  pod: PodRef;
+  name: string;
+  init: boolean;
+  restartCount: number;
+  sandboxId: string;
+  image: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  env: string[];
+  workingDir?: string;
+  binds: string[];
+  memoryBytes?: number;
+  nanoCpus?: number;
+  tty: boolean;
+  stdin: boolean;
+  privileged: boolean;
+  user?: string;
+}
+
+/** One container's state as the runtime reports it (CRI's ContainerStatus). */
+export interface ContainerState {
+  /** created, running, restarting, exited or dead. */
+  status: string;
+  running: boolean;
+  restarting: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  /** Why it could not be started (a created container that is over). */
+  error?: string;
+  /** RFC 3339 (any precision); absent when it never started or finished. */
+  startedAt?: string;
+  finishedAt?: string;
+  imageId: string;
+  /** Its main process while it runs (a sandbox's network namespace is that process's), else 0. */
+  pid: number;
+  /** The address the agent gave a sandbox (SandboxOptions.podIP). */
+  podIP?: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+export interface PodRuntime {
+  /**
+   * Whether the agent may give out pod addresses itself: the runtime's own addressing keeps to
+   * the upper half of the node's block. Known once ensureNetwork has run.
+   */
+  readonly agentAddressing: boolean;
+  /** The runtime's version, or throws when it does not answer (the node is then NotReady). */
+  version(): Promise<string>;
+  /** The node's pod network on the runtime's side (a bridge), made once. */
+  ensureNetwork(podCIDR?: string): Promise<void>;
+  /** That network was lost: the next ensureNetwork makes it again. */
+  forgetNetwork(): void;
+  /** This node's containers and sandboxes (all states), optionally of one pod. */
+  list(podUid?: string): Promise<ManagedContainer[]>;
+  /** undefined when it is gone. */
+  inspect(id: string): Promise<ContainerState | undefined>;
+  /** The image's id as the pod status reports it (imageID), or undefined when it is not present. */
+  imageId(image: string): Promise<string | undefined>;
+  /** Pulls per imagePullPolicy; throws ImagePullError / ImageNeverPullError. Returns whether it pulled. */
+  ensureImage(image: string, policy: string, auths: RegistryAuth[], knownPresent?: boolean): Promise<boolean>;
+  /** Creates the pod's sandbox, not started (the caller starts it); returns its id. */
+  createSandbox(options: SandboxOptions): Promise<string>;
+  /** The sandbox's address on the node network ("" for host-network pods). */
+  sandboxIp(id: string): Promise<string>;
+  /** The sandbox's main process, whose network namespace the pod's interface goes into. */
+  sandboxPid(id: string): Promise<number>;
+  /** Addresses the agent gave to this node's running sandboxes. */
+  podIPsInUse(): Promise<string[]>;
+  createContainer(options: ContainerOptions): Promise<string>;
+  start(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceSeconds`; a stopped or missing container is fine. */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  /** Idempotent: a missing container is already removed. */
+  remove(id: string): Promise<void>;
+  /** Runs `command` in the container (exec probes, preStop hooks). */
+  exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Calls `onPod` with the pod uid when one of this node's containers starts, dies or goes; returns a stop function. */
+  watchEvents(onPod: (podUid: string) => void, onError: (error: unknown) => void): () => void;
+}

@@ -1,0 +1,163 @@
+// What every PodRuntime must do, the same for Docker and for the hollow runtime: the lifecycle the
+// kubelet drives (sandbox, then containers in it: created → running → exited → removed), lookups by
+// pod, exec, events, and idempotent stop and remove. Each implementation's test file runs it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PodRef } from "../../node-agent/runtime/labels";
+import type { ContainerOptions, PodRuntime } from "../../node-agent/runtime/types";
+
+export interface RuntimeUnderTest {
+  runtime: PodRuntime;
+  /** An image the runtime has (Docker: the locally built busybox). */
+  image: string;
+  /** Whether exec runs the command (Docker) or only answers for it (hollow: exit 0, no output). */
+  runsCommands: boolean;
+  /** Removes whatever the run left (Docker: the node's containers and network). */
+  cleanup(): Promise<void>;
+}
+
+async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function runtimeConformance(name: string, make: () => Promise<RuntimeUnderTest>): void {
+  describe(`PodRuntime conformance: ${name}`, () => {
+    let t: RuntimeUnderTest;
+    let n = 0;
+    const pod = (): PodRef => ({ namespace: "conformance", name: `p${++n}`, uid: `uid-${name}-${process.pid}-${n}` });
+    const container = (ref: PodRef, sandboxId: string, over: Partial<ContainerOptions> = {}): ContainerOptions => ({
+      pod: ref,
+      name: "app",
+      init: false,
+      restartCount: 0,
+      sandboxId,
+      image: t.image,
+      cmd: ["sleep", "3600"],
+      env: ["GREETING=hello"],
+      binds: [],
+      tty: false,
+      stdin: false,
+      privileged: false,
+      ...over,
+    });
+    const runningSandbox = async (ref: PodRef) => {
+      const id = await t.runtime.createSandbox({ pod: ref, hostname: ref.name, hostNetwork: false, hostPorts: [] });
+      await t.runtime.start(id);
+      return id;
+    };
+
+    beforeAll(async () => {
+      t = await make();
+      await t.runtime.ensureNetwork();
+    }, 120_000);
+
+    afterAll(async () => {
+      await t?.cleanup();
+    }, 120_000);
+
+    it("answers with its version", async () => {
+      expect(await t.runtime.version()).toMatch(/\S/);
+    });
+
+    it("creates a sandbox stopped, starts it, and reports its process and address", async () => {
+      const ref = pod();
+      const id = await t.runtime.createSandbox({ pod: ref, hostname: ref.name, hostNetwork: false, hostPorts: [] });
+      expect((await t.runtime.inspect(id))?.status).toBe("created");
+      expect(await t.runtime.list(ref.uid)).toEqual([expect.objectContaining({ id, type: "podsandbox", pod: ref, containerName: "POD", restartCount: 0, state: "created" })]);
+      await t.runtime.start(id);
+      const state = await t.runtime.inspect(id);
+      expect(state).toMatchObject({ status: "running", running: true });
+      expect(state!.pid).toBeGreaterThan(0);
+      expect(await t.runtime.sandboxPid(id)).toBe(state!.pid);
+      expect(await t.runtime.sandboxIp(id)).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    });
+
+    it("runs a container in the sandbox, then stops it with an exit status and its times", async () => {
+      const ref = pod();
+      const sandbox = await runningSandbox(ref);
+      const id = await t.runtime.createContainer(container(ref, sandbox, { restartCount: 2 }));
+      expect(await t.runtime.inspect(id)).toMatchObject({ status: "created", running: false });
+      await t.runtime.start(id);
+      const running = await t.runtime.inspect(id);
+      expect(running).toMatchObject({ status: "running", running: true });
+      expect(Date.parse(running!.startedAt!)).not.toBeNaN();
+      expect(running!.imageId).toMatch(/\S/);
+      const listed = (await t.runtime.list(ref.uid)).find((c) => c.id === id);
+      expect(listed).toMatchObject({ type: "container", containerName: "app", restartCount: 2, state: "running", pod: ref });
+      await t.runtime.stop(id, 1);
+      const stopped = await t.runtime.inspect(id);
+      expect(stopped).toMatchObject({ status: "exited", running: false, pid: 0 });
+      expect(stopped!.exitCode).toBeGreaterThan(128); // ended by a signal
+      expect(Date.parse(stopped!.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(running!.startedAt!) - 1000);
+    });
+
+    it("lists containers by pod and all of the node's together", async () => {
+      const a = pod();
+      const b = pod();
+      const sa = await runningSandbox(a);
+      await runningSandbox(b);
+      await t.runtime.createContainer(container(a, sa));
+      expect((await t.runtime.list(a.uid)).map((c) => c.type).sort()).toEqual(["container", "podsandbox"]);
+      expect((await t.runtime.list(b.uid)).map((c) => c.type)).toEqual(["podsandbox"]);
+      const all = new Set((await t.runtime.list()).map((c) => c.pod.uid));
+      expect(all.has(a.uid) && all.has(b.uid)).toBe(true);
+    });
+
+    it("execs in a running container", async () => {
+      const ref = pod();
+      const sandbox = await runningSandbox(ref);
+      const id = await t.runtime.createContainer(container(ref, sandbox));
+      await t.runtime.start(id);
+      const result = await t.runtime.exec(id, ["sh", "-c", 'echo "$GREETING"; exit 3'], 10_000);
+      if (t.runsCommands) expect(result).toEqual({ exitCode: 3, output: "hello\n" });
+      else expect(result).toEqual({ exitCode: 0, output: "" });
+    });
+
+    it("stops and removes idempotently; a removed container is gone", async () => {
+      const ref = pod();
+      const sandbox = await runningSandbox(ref);
+      const id = await t.runtime.createContainer(container(ref, sandbox));
+      await t.runtime.start(id);
+      await t.runtime.stop(id, 0);
+      await t.runtime.stop(id, 0);
+      await t.runtime.remove(id);
+      await t.runtime.remove(id);
+      await t.runtime.stop(id, 0);
+      expect(await t.runtime.inspect(id)).toBeUndefined();
+      expect((await t.runtime.list(ref.uid)).map((c) => c.id)).toEqual([sandbox]);
+    });
+
+    it("has the images it runs, and pulls nothing for IfNotPresent", async () => {
+      expect(await t.runtime.imageId(t.image)).toMatch(/\S/);
+      expect(await t.runtime.ensureImage(t.image, "IfNotPresent", [])).toBe(false);
+      expect(await t.runtime.ensureImage(t.image, "Never", [])).toBe(false);
+    });
+
+    it("reports a pod's container starting and being removed as events of that pod", async () => {
+      const seen: string[] = [];
+      const stop = t.runtime.watchEvents((uid) => seen.push(uid), () => undefined);
+      try {
+        // The engine's stream may take a moment to open: restart the container until an event arrives.
+        const ref = pod();
+        const sandbox = await runningSandbox(ref);
+        const id = await t.runtime.createContainer(container(ref, sandbox));
+        await t.runtime.start(id);
+        await eventually(async () => {
+          if (seen.includes(ref.uid)) return true;
+          await t.runtime.stop(id, 0);
+          await t.runtime.start(id);
+          return false;
+        }, "an event for the pod");
+        seen.length = 0;
+        await t.runtime.remove(id);
+        await eventually(async () => seen.includes(ref.uid), "an event for the removal");
+      } finally {
+        stop();
+      }
+    });
+  });
+}
