@@ -26,6 +26,8 @@ export interface AgentOptions {
    * exec, attach and port-forward (which still talk to Docker directly, so another runtime has none).
    */
   runtime?: PodRuntime;
+  /** The machine's filesystem for hostPath and local volumes: "/" unless a hollow node's is a directory. */
+  hostRoot?: string;
   log(message: string): void;
 }
 
@@ -80,6 +82,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     events: new EventRecorder(api, config.nodeName, log),
     nodeName: config.nodeName,
     dataDir: config.dataDir,
+    hostRoot: options.hostRoot,
     hostIP: () => node.hostIP,
     podCIDR: () => node.podCIDR,
     log,

@@ -12,6 +12,8 @@ export interface KubeletContext {
   events: EventRecorder;
   nodeName: string;
   dataDir: string;
+  /** Where hostPath and local volumes live: "/" (undefined) on a real node, a directory for a hollow one. */
+  hostRoot?: string;
   hostIP: () => string;
   podCIDR: () => string | undefined;
   /** The agent's pod network (Services, cluster DNS); absent when the config turns it off. */

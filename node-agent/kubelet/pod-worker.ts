@@ -209,7 +209,7 @@ export class PodWorker {
     const objects = await this.fetchObjects();
     let volumePaths: Map<string, string>;
     try {
-      volumePaths = await prepareVolumes({ api: this.ctx.api, dataDir: this.ctx.dataDir, nodeName: this.ctx.nodeName, pod: this.pod, ...objects });
+      volumePaths = await prepareVolumes({ api: this.ctx.api, dataDir: this.ctx.dataDir, nodeName: this.ctx.nodeName, pod: this.pod, hostRoot: this.ctx.hostRoot, ...objects });
       this.lastMountError = undefined;
     } catch (error) {
       if (!(error instanceof VolumeError)) throw error;

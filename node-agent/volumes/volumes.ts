@@ -31,6 +31,13 @@ export interface VolumeContext {
   pod: Pod;
   configMaps: Map<string, ConfigMap>;
   secrets: Map<string, Secret>;
+  /** Where the machine's filesystem is: "/" on a real node, a directory for a hollow one. */
+  hostRoot?: string;
+}
+
+/** A hostPath or local path on this node's filesystem. */
+function onHost(ctx: VolumeContext, path: string): string {
+  return ctx.hostRoot ? join(ctx.hostRoot, path) : path;
 }
 
 interface PersistentVolume {
@@ -144,12 +151,14 @@ async function claimPath(ctx: VolumeContext, volume: Volume, claimName: string):
   const pv = await ctx.api.get<PersistentVolume>(`/api/v1/persistentvolumes/${pvName}`);
   const spec = pv.spec ?? {};
   if (spec.hostPath) {
-    await checkHostPath(spec.hostPath.path, spec.hostPath.type === undefined || spec.hostPath.type === "" ? "DirectoryOrCreate" : spec.hostPath.type);
-    return spec.hostPath.path;
+    const path = onHost(ctx, spec.hostPath.path);
+    await checkHostPath(path, spec.hostPath.type === undefined || spec.hostPath.type === "" ? "DirectoryOrCreate" : spec.hostPath.type);
+    return path;
   }
   if (spec.local) {
-    await mkdir(spec.local.path, { recursive: true });
-    return spec.local.path;
+    const path = onHost(ctx, spec.local.path);
+    await mkdir(path, { recursive: true });
+    return path;
   }
   if (spec.nfs) return mountNfs(ctx, volume.name, spec.nfs, spec.mountOptions);
   throw new VolumeError("FailedMount", `persistentvolume "${pvName}" has a volume source this node cannot mount`);
@@ -164,8 +173,9 @@ async function setUp(ctx: VolumeContext, volume: Volume): Promise<string | undef
     return dir;
   }
   if (volume.hostPath) {
-    await checkHostPath(volume.hostPath.path, volume.hostPath.type);
-    return volume.hostPath.path;
+    const path = onHost(ctx, volume.hostPath.path);
+    await checkHostPath(path, volume.hostPath.type);
+    return path;
   }
   if (volume.configMap) {
     const source = volume.configMap;

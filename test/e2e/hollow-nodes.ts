@@ -2,10 +2,9 @@
 // in this process, on the hollow runtime, which runs no containers. It registers its Node, renews
 // its Lease, watches its pods and reports their status exactly as on a real machine; only the
 // containers are records. For controller tests at any scale; real nodes are the agent on Docker.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { startAgent, type RunningAgent } from "../../node-agent/agent";
 import { DEFAULT_NETWORK, type AgentConfig } from "../../node-agent/config";
@@ -55,7 +54,9 @@ export async function startHollowNodes(kubeconfig: string, names: string[], opti
     return { server: kc.clusters[0]!.cluster.server, caFile, token: kc.users[0]!.user.token };
   };
   const start = async (node: HollowNode) => {
-    node.agent = await startAgent({ config: node.config, runtime: node.runtime, log: log(node.config.nodeName) });
+    // hostPath and local volumes land in the node's own directory, not on this machine's /.
+    const hostRoot = join(node.config.dataDir, "host");
+    node.agent = await startAgent({ config: node.config, runtime: node.runtime, hostRoot, log: log(node.config.nodeName) });
   };
   const first = connection(kubeconfig);
   const nodes = new Map<string, HollowNode>();
