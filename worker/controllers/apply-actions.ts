@@ -33,6 +33,8 @@ export interface ControllerWrites {
   update(ref: ResourceRef, object: KubeObject, subresource?: "status" | "finalize"): Promise<WriteResult>;
   delete(ref: ResourceRef, request: DeleteRequest): Promise<WriteResult>;
   createMany(ref: ResourceRef, objects: KubeObject[]): Promise<WriteResult[]>;
+  /** Status writes of objects as the loop's cache holds them (CAS on each one's resourceVersion). */
+  updateStatusMany(ref: ResourceRef, objects: KubeObject[]): Promise<WriteResult[]>;
   /** pods/binding for each pod as the scheduler saw it (CAS on its resourceVersion). */
   bindMany(binds: { pod: KubeObject; nodeName: string }[]): Promise<WriteResult[]>;
   /** Whole rewrites of objects this client wrote (Event recounts), CAS on their resourceVersion. */
@@ -119,7 +121,7 @@ export class ActionApplier {
         i++;
         continue;
       }
-      if (action.type === "bind" || action.type === "create") {
+      if (action.type === "bind" || action.type === "create" || action.type === "updateStatus") {
         const run: Action[] = [];
         for (; i < actions.length && sameRun(action, actions[i]!); i++) {
           const next = actions[i]!;
@@ -143,6 +145,7 @@ export class ActionApplier {
       const binds = run.flatMap((a) => (a.type === "bind" ? [{ pod: a.pod, nodeName: a.nodeName }] : []));
       return this.writes.bindMany(binds);
     }
+    if (first.type === "updateStatus") return this.writes.updateStatusMany(first.ref, run.flatMap((a) => (a.type === "updateStatus" ? [a.object] : [])));
     const creates = run.flatMap((a) => (a.type === "create" ? [a] : []));
     if (first.type !== "create") return [];
     const results = await this.writes.createMany(first.ref, creates.map((a) => a.object));
@@ -230,12 +233,10 @@ export class ActionApplier {
     this.events.set(key, recorded);
   }
 
-  private applyOne(action: Extract<Action, { type: "update" | "updateStatus" | "delete" }>): Promise<WriteResult> {
+  private applyOne(action: Extract<Action, { type: "update" | "delete" }>): Promise<WriteResult> {
     switch (action.type) {
       case "update":
         return this.writes.update(action.ref, action.object, action.subresource);
-      case "updateStatus":
-        return this.writes.update(action.ref, action.object, "status");
       case "delete":
         return this.writes.delete(action.ref, action);
     }
@@ -270,9 +271,10 @@ export class ActionApplier {
   }
 }
 
-/** A bulk run: consecutive binds, or consecutive creates of one kind; events in between are queued. */
+/** A bulk run: consecutive binds, or consecutive creates or status writes of one kind; events in between are queued. */
 function sameRun(first: Action, next: Action): boolean {
   if (next.type === "event") return true;
   if (first.type === "bind") return next.type === "bind";
-  return first.type === "create" && next.type === "create" && next.ref.group === first.ref.group && next.ref.resource === first.ref.resource;
+  if ((first.type === "create" || first.type === "updateStatus") && next.type === first.type) return next.ref.group === first.ref.group && next.ref.resource === first.ref.resource;
+  return false;
 }

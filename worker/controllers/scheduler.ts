@@ -1,6 +1,8 @@
 // kube-scheduler as a pure pass: every pending pod is filtered against every node (node-static
 // predicates cached per distinct pod constraints), scored by least-allocated + owner spreading,
-// and bound; node usage is computed once per pass and updated as pods are placed.
+// and bound; node usage is computed once per pass and updated as pods are placed. A pod found
+// Unschedulable waits, as in kube-scheduler's unschedulable queue, until something that could
+// make room or a place for it changes.
 import type { KubeObject } from "../resources/types";
 import { canonicalJson, isDeleting, NODES, nsName, PODS, PVCS, PVS, STORAGE_CLASSES, timeMs, withCondition } from "./controller-util";
 import { records, rec, str, type Json } from "../../shared/json";
@@ -19,7 +21,7 @@ import {
   untoleratedTaint,
   type NodeInfo,
 } from "./scheduler-nodes";
-import type { Action, Controller, ReconcileResult, Snapshot } from "./types";
+import type { Action, CacheChange, Controller, ReconcileResult, ResourceRef, Snapshot } from "./types";
 
 export const SELECTED_NODE_ANNOTATION = "volume.kubernetes.io/selected-node";
 /** PodTopologySpread's default weight relative to NodeResourcesFit (1). */
@@ -157,7 +159,41 @@ export interface SchedulerBudget {
   others: number;
 }
 
-export function schedule(snapshot: Snapshot, now: Date, budget: SchedulerBudget): ReconcileResult {
+const same = (a: ResourceRef, b: ResourceRef) => a.group === b.group && a.resource === b.resource;
+
+/** The pod's last attempt found no node (its PodScheduled condition says so). */
+function markedUnschedulable(pod: KubeObject): boolean {
+  return records(rec(pod.status).conditions).some((c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "Unschedulable");
+}
+
+/** A pod change that can let another pod fit: one going, gone, or finished (its resources are free). */
+function freesResources(change: CacheChange): boolean {
+  const { previous, current } = change;
+  if (!current) return true;
+  if (!previous) return false;
+  return (isDeleting(current) && !isDeleting(previous)) || rec(current.status).phase !== rec(previous.status).phase;
+}
+
+/**
+ * Which pending pods this pass tries, from what changed since the last (kube-scheduler's queueing
+ * hints): every one after a change to a node, a volume, a claim, a storage class or a pod that freed
+ * resources, and on a full pass; otherwise the pods that changed and those never found
+ * Unschedulable. undefined: all of them.
+ */
+export function podsToTry(changes: readonly CacheChange[] | "all"): ((pod: KubeObject) => boolean) | undefined {
+  if (changes === "all") return undefined;
+  const changedPods = new Set<string>();
+  for (const change of changes) {
+    if (same(change.ref, NODES) || same(change.ref, PVS) || same(change.ref, PVCS) || same(change.ref, STORAGE_CLASSES)) return undefined;
+    if (!same(change.ref, PODS)) continue;
+    if (freesResources(change)) return undefined;
+    const uid = (change.current ?? change.previous)?.metadata.uid;
+    if (uid) changedPods.add(uid);
+  }
+  return (pod) => changedPods.has(pod.metadata.uid ?? "") || !markedUnschedulable(pod);
+}
+
+export function schedule(snapshot: Snapshot, now: Date, budget: SchedulerBudget, tryPod?: (pod: KubeObject) => boolean): ReconcileResult {
   const actions: Action[] = [];
   // Events go after every binding: the loop applies actions in order, and upstream's event
   // recorder is asynchronous too, so a pod's Scheduled event never holds back the next binding.
@@ -168,7 +204,7 @@ export function schedule(snapshot: Snapshot, now: Date, budget: SchedulerBudget)
   const pending: KubeObject[] = [];
   for (const pod of snapshot.list(PODS)) {
     if (schedulable(pod)) {
-      pending.push(pod);
+      if (!tryPod || tryPod(pod)) pending.push(pod);
       continue;
     }
     if (!holdsResources(pod)) continue;
@@ -263,5 +299,6 @@ export function schedule(snapshot: Snapshot, now: Date, budget: SchedulerBudget)
 export const schedulerController: Controller = {
   name: "scheduler",
   watches: [PODS, NODES, PVCS, PVS, STORAGE_CLASSES],
-  reconcile: ({ snapshot, now, config }) => schedule(snapshot, now, { binds: config.maxBindsPerPass, others: config.maxCreatesPerPass }),
+  incremental: true,
+  reconcile: ({ snapshot, changes, now, config }) => schedule(snapshot, now, { binds: config.maxBindsPerPass, others: config.maxCreatesPerPass }, podsToTry(changes)),
 };

@@ -94,7 +94,13 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
   ) {
     super(ctx, env);
     this.followRegistry();
-    const writes = controllerWrites({ env, registry, waitUntil: (p) => ctx.waitUntil(p), wrote: (objects) => this.informer.wrote(objects) });
+    const writes = controllerWrites({
+      env,
+      registry,
+      waitUntil: (p) => ctx.waitUntil(p),
+      wrote: (objects) => this.informer.wrote(objects),
+      cached: (ref, namespace, name) => this.informer.get(ref, namespace, name),
+    });
     this.applier = new ActionApplier(writes, "edgeplane-controller-manager", { deferEvents: true });
   }
 

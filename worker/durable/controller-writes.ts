@@ -4,7 +4,7 @@
 // event recounts come in runs and go to the bulk path (one store batch per run).
 import type { AccessRequest, Principal } from "../api/access";
 import { authorizeRequest } from "../api/auth";
-import { bulkBind, bulkCreate, bulkRewrite, type BulkContext } from "../api/write/bulk";
+import { bulkBind, bulkCreate, bulkRewrite, bulkUpdateStatus, type BulkContext } from "../api/write/bulk";
 import type { WriteContext } from "../api/write/context";
 import { deleteByKey } from "../api/write/delete";
 import { CONTROLLER_USER, keyOf } from "../api/write/store-writes";
@@ -27,6 +27,8 @@ export interface ControllerWritesOptions {
   waitUntil(promise: Promise<unknown>): void;
   /** Objects a bulk call stored (the informer takes them instead of reading them back). */
   wrote(objects: KubeObject[]): void;
+  /** The object as the loop's cache holds it (what a status write's controller read). */
+  cached(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
 }
 
 function failure(error: unknown): WriteResult {
@@ -35,7 +37,7 @@ function failure(error: unknown): WriteResult {
 }
 
 export function controllerWrites(options: ControllerWritesOptions): ControllerWrites {
-  const { env, registry, waitUntil, wrote } = options;
+  const { env, registry, waitUntil, wrote, cached } = options;
   const context = (): BulkContext & WriteContext => ({
     env,
     store: openStore(env, registry),
@@ -92,6 +94,13 @@ export function controllerWrites(options: ControllerWritesOptions): ControllerWr
       }),
     createMany: (ref, objects) => many(ref, "create", objects.length, (ctx, def) => bulkCreate(ctx, def, objects)),
     bindMany: (binds) => many({ group: "", resource: "pods" }, "create", binds.length, (ctx, def) => bulkBind(ctx, def, binds), "binding"),
+    updateStatusMany: (ref, objects) =>
+      many(ref, "update", objects.length, (ctx, def) => {
+        // The cache holds what each controller read; an object it lost meanwhile is its own old
+        // state (the CAS on its resourceVersion still refuses a stale one).
+        const updates = objects.map((next) => ({ old: cached(ref, next.metadata.namespace, next.metadata.name ?? "") ?? next, next }));
+        return bulkUpdateStatus(ctx, def, updates);
+      }, "status"),
     rewriteMany: (ref, objects) => many(ref, "update", objects.length, (ctx, def) => bulkRewrite(ctx, def, objects)),
   };
 }

@@ -37,6 +37,10 @@ function fakeWrites(answer: (call: string) => number = () => 200) {
         return { status: 201, object: stored(named) };
       });
     },
+    async updateStatusMany(ref, objects) {
+      log.push(`status ${ref.resource} ${objects.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).join(",")}`);
+      return objects.map((o) => ({ status: 200, object: stored(o) }));
+    },
     async bindMany(binds) {
       log.push(`bind ${binds.map((b) => `${b.pod.metadata.name}->${b.nodeName}`).join(",")}`);
       return binds.map(() => ({ status: 200 }));
@@ -62,7 +66,19 @@ describe("ActionApplier", () => {
       { type: "delete", ref: { group: "", resource: "pods" }, namespace: "ns", name: "p", uid: "u1", propagationPolicy: "Background" },
     ]);
     expect(outcome).toEqual({ applied: 4, conflicts: 0, failures: [] });
-    expect(log).toEqual(["update pods p@7", "update pods/status p@7", "update namespaces/finalize gone@7", "delete pods ns/p uid=u1 Background"]);
+    expect(log).toEqual(["update pods p@7", "status pods p@7", "update namespaces/finalize gone@7", "delete pods ns/p uid=u1 Background"]);
+  });
+
+  it("groups consecutive status writes of one kind into one call", async () => {
+    const { log, writes } = fakeWrites();
+    const applier = new ActionApplier(writes, "c");
+    await applier.apply([
+      { type: "updateStatus", ref: { group: "", resource: "pods" }, object: pod("a") },
+      scheduled("a"),
+      { type: "updateStatus", ref: { group: "", resource: "pods" }, object: pod("b") },
+      { type: "updateStatus", ref: { group: "", resource: "nodes" }, object: { ...pod("n"), kind: "Node" } },
+    ]);
+    expect(log).toEqual(["status pods a@7,b@7", "status nodes n@7", "create events a"]);
   });
 
   it("groups consecutive binds and creates, keeps other writes in order, then writes events", async () => {

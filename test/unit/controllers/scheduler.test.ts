@@ -1,9 +1,10 @@
 // Scheduler tables: given nodes and pods, expect these bindings or this FailedScheduling message.
 import { describe, expect, it } from "vitest";
-import { schedule, schedulerController } from "../../../worker/controllers/scheduler";
-import { DEFAULT_CONTROLLER_CONFIG, type Action } from "../../../worker/controllers/types";
+import { podsToTry, schedule, schedulerController } from "../../../worker/controllers/scheduler";
+import { DEFAULT_CONTROLLER_CONFIG, type Action, type CacheChange } from "../../../worker/controllers/types";
 import { NOW, REF, node, obj, pod } from "./cluster-fixtures";
-import { snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
+import { FakeStore } from "../fake-store";
+import { informerFor, snapshotOf, type SnapshotEntry, reconcileOnce } from "./snapshot";
 
 function run(objects: SnapshotEntry[]): Action[] {
   return reconcileOnce(schedulerController, snapshotOf(objects), NOW, DEFAULT_CONTROLLER_CONFIG).actions;
@@ -158,5 +159,52 @@ describe("scheduler", () => {
     expect([...perNode.values()].reduce((x, y) => x + y, 0)).toBe(10_000);
     // Least-allocated scoring and owner spreading keep the load even.
     expect(Math.max(...perNode.values()) - Math.min(...perNode.values())).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("scheduler's unschedulable queue (which pending pods a pass tries)", () => {
+  const unschedulable = (name: string) => pod(name, { status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/0 nodes are available." }] } });
+  const waiting = unschedulable("waiting").object;
+  const fresh = pod("fresh").object;
+  const added = (e: SnapshotEntry): CacheChange => ({ ref: e.ref, current: e.object });
+
+  it("tries every pending pod on a full pass", () => {
+    expect(podsToTry("all")).toBeUndefined();
+  });
+
+  it("after only new pods, tries them and pods never found Unschedulable, not the waiting ones", () => {
+    const tryPod = podsToTry([added(pod("fresh")), { ref: REF.configmaps, current: obj(REF.configmaps, "ConfigMap", "c").object }])!;
+    expect(tryPod(fresh)).toBe(true);
+    expect(tryPod(pod("never-tried").object)).toBe(true);
+    expect(tryPod(waiting)).toBe(false);
+  });
+
+  it("a waiting pod that changed itself is tried again", () => {
+    expect(podsToTry([{ ref: REF.pods, previous: waiting, current: { ...waiting, metadata: { ...waiting.metadata, labels: { x: "y" } } } }])!(waiting)).toBe(true);
+  });
+
+  it("tries every pod again after a node, volume, claim or storage-class change, or a pod that freed resources", () => {
+    expect(podsToTry([added(node("n2"))])).toBeUndefined();
+    expect(podsToTry([{ ref: REF.pvs, current: obj(REF.pvs, "PersistentVolume", "pv").object }])).toBeUndefined();
+    const running = pod("busy", { node: "n1" }).object;
+    expect(podsToTry([{ ref: REF.pods, previous: running }])).toBeUndefined();
+    expect(podsToTry([{ ref: REF.pods, previous: running, current: { ...running, metadata: { ...running.metadata, deletionTimestamp: "2025-01-01T00:00:00Z" } } }])).toBeUndefined();
+    expect(podsToTry([{ ref: REF.pods, previous: running, current: { ...running, status: { phase: "Succeeded" } } }])).toBeUndefined();
+  });
+
+  it("in the loop: a waiting pod stays unwritten while new pods come, and is bound once a node appears", async () => {
+    const store = new FakeStore();
+    const key = (name: string) => ({ group: "", resource: "pods", namespace: "default", name });
+    await store.create(key("waiting"), waiting);
+    const informer = informerFor(schedulerController);
+    await informer.sync(store);
+    reconcileOnce(schedulerController, informer, NOW); // the first pass: everything
+    await store.create(key("fresh"), fresh);
+    await informer.sync(store);
+    const actions = reconcileOnce(schedulerController, informer, NOW).actions;
+    expect(actions.filter((a) => a.type === "updateStatus").map((a) => (a.type === "updateStatus" ? a.object.metadata.name : ""))).toEqual(["fresh"]);
+    await store.create({ group: "", resource: "nodes", namespace: "", name: "n1" }, node("n1").object);
+    await informer.sync(store);
+    expect(binds(reconcileOnce(schedulerController, informer, NOW).actions)).toEqual({ fresh: "n1", waiting: "n1" });
   });
 });

@@ -3,12 +3,14 @@
 // row: a conflicting row fails alone) and ONE watch publish per resource, not N API requests.
 import { bindingRefused, boundPod } from "./bind";
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type ObjectKey, type Store, type StoredObject } from "../../store/types";
+import { StoreError, writeSingly, type BatchResult, type BatchWrite, type ChangeEvent, type Store } from "../../store/types";
 import type { WriteContext } from "./context";
 import { StatusError } from "../../../shared/status-error";
 import { admitNew } from "./create";
 import { validateObject } from "../validate";
-import { keyOf, revisionOf, translateStoreError, watchHub } from "./store-writes";
+import { deleteObject, keyOf, revisionOf, translateStoreError, watchHub } from "./store-writes";
+import { prepareUpdate } from "./update";
+import { noteWritten } from "../namespace-lifecycle";
 
 /** What happened to one object of a bulk call, as the equivalent API request would answer. */
 export interface BulkOutcome {
@@ -24,7 +26,7 @@ export interface BulkContext extends Omit<WriteContext, "dryRun"> {
 }
 
 /**
- * Admission is CPU work with no I/O in between (the namespace lookups are cached): yield to the
+ * Admission is CPU work with no I/O in between (namespace-lifecycle.ts caches the lookups): yield to the
  * event loop after this many objects, so API requests sharing the isolate are not held for a
  * whole pass's worth of validation.
  */
@@ -34,7 +36,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
 
 /** POST of each object (defaults, validation, admission), committed together. */
 export async function bulkCreate(base: BulkContext, def: ResourceDef, objects: readonly KubeObject[]): Promise<BulkOutcome[]> {
-  const ctx: WriteContext = { ...base, store: cachingNamespaces(base.store), dryRun: false };
+  const ctx: WriteContext = { ...base, dryRun: false };
   const outcomes: BulkOutcome[] = new Array(objects.length);
   const writes: { index: number; write: BatchWrite }[] = [];
   for (const [index, input] of objects.entries()) {
@@ -68,6 +70,35 @@ export async function bulkBind(base: BulkContext, def: ResourceDef, binds: reado
     if (outcomes[index] || expected === undefined) continue;
     const value = boundPod(pod, nodeName, base.now);
     writes.push({ index, write: { op: "update", key: keyOf(def, pod.metadata.namespace, name), value, expectedRevision: expected } });
+  }
+  await commit(base, def, writes, outcomes, "MODIFIED");
+  return outcomes;
+}
+
+/**
+ * Status writes (PUT …/status) of objects as the caller's cache holds them: `old` is that cached
+ * object, and the write is a CAS on its resourceVersion, so it lands only if the store still holds
+ * exactly it (else a 409 for that object alone, as a stale single write would get). Each goes
+ * through the update strategy, validation, admission and managedFields as the verb's would; a
+ * no-op writes nothing, and one that completes a deletion is written on its own.
+ */
+export async function bulkUpdateStatus(base: BulkContext, def: ResourceDef, updates: readonly { old: KubeObject; next: KubeObject }[]): Promise<BulkOutcome[]> {
+  const ctx: WriteContext = { ...base, dryRun: false };
+  const outcomes: BulkOutcome[] = new Array(updates.length);
+  const writes: { index: number; write: BatchWrite }[] = [];
+  for (const [index, { old, next }] of updates.entries()) {
+    if (index > 0 && index % ADMISSION_SLICE === 0) await yieldToEventLoop();
+    const name = old.metadata.name ?? "";
+    try {
+      const expected = revisionOf(old);
+      if (expected === undefined || expected < 0) throw new StatusError(409, "Conflict", `${name}: a status write needs the resourceVersion`);
+      const prepared = await prepareUpdate(ctx, def, old, structuredClone(next), { manager: base.manager, subresource: "status", expectedRevision: expected });
+      if (prepared.outcome === "unchanged") outcomes[index] = { status: 200, object: prepared.object };
+      else if (prepared.outcome === "delete") outcomes[index] = { status: 200, object: await deleteObject(ctx, def, keyOf(def, old.metadata.namespace, name), expected) };
+      else writes.push({ index, write: { op: "update", key: keyOf(def, old.metadata.namespace, name), value: prepared.object, expectedRevision: expected } });
+    } catch (e) {
+      outcomes[index] = failure(e, def, name);
+    }
   }
   await commit(base, def, writes, outcomes, "MODIFIED");
   return outcomes;
@@ -111,6 +142,7 @@ async function commit(
     if (result.ok) {
       outcomes[index] = { status: type === "ADDED" ? 201 : 200, object: result.stored.value };
       events.push({ revision: result.stored.revision, type, key: result.stored.key, value: result.stored.value });
+      noteWritten(result.stored.key);
     } else {
       outcomes[index] = failure(translateStoreError(new StoreError(result.code, write.key), def, write.key.name), def, write.key.name);
     }
@@ -134,26 +166,4 @@ async function singly(store: Store, writes: readonly BatchWrite[]): Promise<Batc
 function failure(error: unknown, def: ResourceDef, name: string): BulkOutcome {
   if (error instanceof StatusError) return { status: error.code, message: error.message };
   return { status: 500, message: `${def.plural} ${name}: ${error instanceof Error ? error.message : String(error)}` };
-}
-
-/**
- * Namespace lookups (NamespaceLifecycle admission) once per namespace per bulk call, not per object.
- * A kind name outside worker/resources on purpose: every write reads its Namespace, so this caches
- * the Namespace kind itself, whatever kind is being written.
- */
-function cachingNamespaces(store: Store): Store {
-  const seen = new Map<string, Promise<StoredObject | null>>();
-  const get = (key: ObjectKey): Promise<StoredObject | null> => {
-    if (key.group !== "" || key.resource !== "namespaces") return store.get(key);
-    let found = seen.get(key.name);
-    if (!found) seen.set(key.name, (found = store.get(key)));
-    return found;
-  };
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop === "get") return get;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

@@ -2,7 +2,7 @@
 // managedFields, then one CAS insert. POST, PUT or apply of an absent object, the bulk path and
 // the controller loop all create through here.
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { requireActiveNamespace } from "../admission";
+import { requireActiveNamespace } from "../namespace-lifecycle";
 import { admit } from "../admission-plugins";
 import { recordManagedFields } from "../managed";
 import { checkNamespace, initCreateMeta } from "../object-meta";

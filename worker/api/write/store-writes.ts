@@ -5,6 +5,7 @@ import type { KubeObject, ResourceDef } from "../../resources/types";
 import { StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../../store/types";
 import type { WriteContext } from "./context";
 import { alreadyExists, conflict, gone, notFound, StatusError } from "../../../shared/status-error";
+import { noteWritten } from "../namespace-lifecycle";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
   return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };
@@ -90,6 +91,7 @@ function nudgeCoalesced(env: Env): Promise<unknown> | undefined {
  * log itself) and the controller loop is nudged to reconcile.
  */
 function publish(ctx: StoreWriteContext, def: ResourceDef, type: ChangeType, stored: StoredObject): void {
+  noteWritten(stored.key);
   const event: ChangeEvent = { revision: stored.revision, type, key: stored.key, value: stored.value };
   ctx.waitUntil(
     watchHub(ctx.env, stored.key.group, stored.key.resource)

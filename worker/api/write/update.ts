@@ -23,17 +23,18 @@ export interface UpdateOptions {
   managedFieldsDone?: boolean;
 }
 
+/** What an update comes to: nothing (a no-op, or a dry run), a write, or the delete it completes. */
+export type PreparedUpdate =
+  | { outcome: "unchanged"; object: KubeObject }
+  | { outcome: "update"; object: KubeObject; expectedRevision: number }
+  | { outcome: "delete"; object: KubeObject; expectedRevision: number };
+
 /**
- * Validates and stores `next` as the new state of `old`. Status-only writes keep the
- * rest of the object; main-resource writes keep status when the kind has a status subresource.
+ * `next` as the new state of `old`, through the update strategy, validation, admission and
+ * managedFields, and what writing it means. Status-only writes keep the rest of the object;
+ * main-resource writes keep status when the kind has a status subresource. Writes nothing.
  */
-export async function commitUpdate(
-  ctx: WriteContext,
-  def: ResourceDef,
-  old: KubeObject,
-  next: KubeObject,
-  options: UpdateOptions,
-): Promise<KubeObject> {
+export async function prepareUpdate(ctx: WriteContext, def: ResourceDef, old: KubeObject, next: KubeObject, options: UpdateOptions): Promise<PreparedUpdate> {
   // A uid in the body is a precondition (kube-apiserver's UID check): a writer that still holds
   // a deleted object cannot overwrite a new one of the same name (a StatefulSet's web-0).
   const uid = next.metadata.uid;
@@ -67,11 +68,11 @@ export async function commitUpdate(
   }
   const expected = options.expectedRevision ?? Number(old.metadata.resourceVersion);
   const oldRevision = Number(old.metadata.resourceVersion);
-  if (ctx.dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
+  if (ctx.dryRun) return { outcome: "unchanged", object: { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } } };
 
   // A no-op write keeps the resourceVersion, as kube-apiserver does (no event either).
   const unchanged = { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
-  if (expected === oldRevision && deepEqual(unchanged, old)) return old;
+  if (expected === oldRevision && deepEqual(unchanged, old)) return { outcome: "unchanged", object: old };
 
   // The last finalizer removed from an object being deleted completes the delete (for a
   // namespace, its spec.finalizers too: those are removed through /finalize), unless a graceful
@@ -80,9 +81,22 @@ export async function commitUpdate(
   const specFinalizers = def.specFinalizers?.(obj) ?? [];
   const gracePending = (old.metadata.deletionGracePeriodSeconds ?? 0) > 0;
   if (obj.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && specFinalizers.length === 0 && !gracePending) {
-    return deleteObject(ctx, def, keyOf(def, obj.metadata.namespace, obj.metadata.name ?? ""), expected);
+    return { outcome: "delete", object: obj, expectedRevision: expected };
   }
-  return updateObject(ctx, def, obj, expected);
+  return { outcome: "update", object: obj, expectedRevision: expected };
+}
+
+/** Validates and stores `next` as the new state of `old` (prepareUpdate, then its write). */
+export async function commitUpdate(ctx: WriteContext, def: ResourceDef, old: KubeObject, next: KubeObject, options: UpdateOptions): Promise<KubeObject> {
+  const prepared = await prepareUpdate(ctx, def, old, next, options);
+  switch (prepared.outcome) {
+    case "unchanged":
+      return prepared.object;
+    case "delete":
+      return deleteObject(ctx, def, keyOf(def, prepared.object.metadata.namespace, prepared.object.metadata.name ?? ""), prepared.expectedRevision);
+    case "update":
+      return updateObject(ctx, def, prepared.object, prepared.expectedRevision);
+  }
 }
 
 export interface ReplaceOptions {
