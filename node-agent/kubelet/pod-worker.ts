@@ -1,7 +1,8 @@
 // One pod's worker (kubelet's podWorkers + syncPod): syncs are serialised and coalesced; each
-// sync plans from the pod spec against what the runtime holds (so adoption after an agent restart is
-// the same code path), starts what is missing, restarts per restartPolicy with back-off, then
-// reports status only when it changed. A pod with deletionTimestamp is torn down gracefully.
+// sync plans from the pod spec against what the runtime holds (pod-actions.ts, so adoption after
+// an agent restart is the same code path), applies the plan: the sandbox, then what is missing,
+// restarts per restartPolicy with back-off; then reports status only when it changed. A pod with
+// deletionTimestamp is torn down gracefully.
 import { timestamp } from "../../shared/time";
 import { isNotFound } from "../api-client";
 import type { ManagedContainer, PodRef } from "../runtime/labels";
@@ -10,6 +11,7 @@ import { backoffRemaining, nextBackoff, type BackoffEntry } from "./backoff";
 import type { KubeletContext } from "./context";
 import { referencedObjects } from "./env";
 import { byNewest, finishedMs, isFinished, isRunning, rfc3339, startedMs, terminatedOf, type Seen } from "./observe";
+import { planContainers, planPrune, planSandbox, type ContainerStep } from "./pod-actions";
 import type { ObjectKind } from "./object-watches";
 import { ProbeSet } from "./probe-set";
 import { writePodHosts, writePodResolvConf } from "./resolv-conf-file";
@@ -221,7 +223,8 @@ export class PodWorker {
     }
 
     // The sandbox: reuse the running one; a dead one takes its containers with it (kubelet's SandboxChanged).
-    let sandbox = sandboxes.find(isRunning);
+    const sandboxPlan = planSandbox({ sandboxes, byName });
+    let sandbox = "keep" in sandboxPlan ? sandboxPlan.keep : undefined;
     let sandboxId = sandbox?.managed.id;
     const wiredIP = sandbox?.info?.podIP;
     if (sandbox && wiredIP && this.ctx.network && !(await this.ctx.network.attached(sandbox.managed.id))) {
@@ -237,12 +240,11 @@ export class PodWorker {
     let sandboxStarted: Promise<void> | undefined;
     /** The address the agent gave a new sandbox (known before it starts). */
     let chosenIP: string | undefined;
-    if (!sandbox) {
-      const hadSandbox = sandboxes.length > 0;
-      const fresh = !hadSandbox && byName.size === 0;
-      for (const s of sandboxes) await this.ctx.runtime.remove(s.managed.id);
-      for (const list of byName.values()) for (const s of list) if (isRunning(s)) await this.ctx.runtime.stop(s.managed.id, this.graceSeconds());
-      if (hadSandbox) this.ctx.events.record(this.pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+    if ("create" in sandboxPlan) {
+      const fresh = sandboxPlan.fresh;
+      for (const id of sandboxPlan.remove) await this.ctx.runtime.remove(id);
+      for (const id of sandboxPlan.stop) await this.ctx.runtime.stop(id, this.graceSeconds());
+      if (sandboxPlan.changed) this.ctx.events.record(this.pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
       await this.ctx.runtime.ensureNetwork(this.ctx.network ? await this.ctx.network.podCIDR(POD_CIDR_WAIT_MS) : this.ctx.podCIDR());
       const hostPorts = this.pod.spec.containers.flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({ containerPort: p.containerPort, hostPort: p.hostPort as number, protocol: p.protocol ?? "TCP" })));
       const hostNetwork = this.pod.spec.hostNetwork ?? false;
@@ -286,31 +288,10 @@ export class PodWorker {
     }
     const inputs = { pod: this.pod, sandboxId: sandboxId!, podIP, volumePaths, extraBinds, sandboxStarted, ...objects };
 
+    const plan = planContainers(this.pod, byName, { now: Date.now(), backoff: this.backoff, killedByLiveness: (id) => this.probes.killedByLiveness(id) });
+    for (const name of plan.running) this.waiting.delete(name);
     let changed = false;
-    let initDone = true;
-    for (const container of this.pod.spec.initContainers ?? []) {
-      const current = byName.get(container.name)?.[0];
-      if (current && isRunning(current)) {
-        initDone = false;
-        break;
-      }
-      if (current && isFinished(current) && (current.info?.exitCode ?? 1) === 0 && current.info?.status !== "created") continue;
-      initDone = false;
-      if (current && isFinished(current) && this.pod.spec.restartPolicy === "Never") break; // the pod failed
-      changed = (await this.ensureStarted(container, true, current, inputs)) || changed;
-      break;
-    }
-    if (initDone) {
-      for (const container of this.pod.spec.containers) {
-        const current = byName.get(container.name)?.[0];
-        if (current && isRunning(current)) {
-          this.waiting.delete(container.name);
-          continue;
-        }
-        if (current && isFinished(current) && !this.shouldRestart(current)) continue;
-        changed = (await this.ensureStarted(container, false, current, inputs)) || changed;
-      }
-    }
+    for (const step of plan.steps) changed = (await this.apply(step, inputs)) || changed;
     if (sandboxStarted) {
       // Nothing was started (an image failed, say): the sandbox must still be up before the report.
       await sandboxStarted;
@@ -318,41 +299,29 @@ export class PodWorker {
     }
     if (changed) ({ sandboxes, byName } = await this.observe());
     const reportedIP = sandboxStarted ? await podIPOf() : podIP;
-    await this.pruneOld(byName);
+    for (const id of planPrune(byName)) await this.ctx.runtime.remove(id);
     this.probes.sync(byName, reportedIP);
     await this.report(sandboxes, byName, reportedIP);
   }
 
-  private shouldRestart(current: Seen): boolean {
-    const policy = this.pod.spec.restartPolicy ?? "Always";
-    if (policy === "Always") return true;
-    if (policy === "Never") return false;
-    return terminatedOf(current).exitCode !== 0 || this.probes.killedByLiveness(current.managed.id);
-  }
-
-  /** Starts `container` if it has no container yet, or restarts a finished one after its back-off. */
-  private async ensureStarted(container: Container, init: boolean, current: Seen | undefined, inputs: { pod: Pod; sandboxId: string; podIP: string; volumePaths: Map<string, string>; extraBinds: string[]; configMaps: Map<string, ConfigMap>; secrets: Map<string, Secret> }): Promise<boolean> {
-    const now = Date.now();
+  /** One planned step: start a created container, wait out its back-off, or (re)create and start it. Returns whether anything started. */
+  private async apply(step: ContainerStep, inputs: { pod: Pod; sandboxId: string; podIP: string; volumePaths: Map<string, string>; extraBinds: string[]; configMaps: Map<string, ConfigMap>; secrets: Map<string, Secret> }): Promise<boolean> {
+    const { container, init } = step;
     const key = container.name;
-    let restartCount = 0;
-    if (current) {
-      if (current.info?.status === "created" && !current.info.error) {
-        await this.ctx.runtime.start(current.managed.id).catch(() => undefined);
-        return true;
-      }
-      const finished = finishedMs(current);
-      const remaining = backoffRemaining(this.backoff.get(key), finished, now);
-      if (remaining > 0) {
-        const delay = Math.round((this.backoff.get(key)?.delayMs ?? 0) / 1000);
-        const message = `back-off ${delay}s restarting failed container=${container.name} pod=${this.pod.metadata.name}_${this.ref.namespace}(${this.uid})`;
-        if (this.waiting.get(key)?.reason !== "CrashLoopBackOff") this.ctx.events.record(this.pod, "Warning", "BackOff", "Back-off restarting failed container", fieldPathOf(container, init));
-        this.waiting.set(key, { reason: "CrashLoopBackOff", message });
-        this.wakeIn(remaining);
-        return false;
-      }
-      this.backoff.set(key, nextBackoff(this.backoff.get(key), finished));
-      restartCount = current.managed.restartCount + 1;
+    if (step.action === "start-created") {
+      await this.ctx.runtime.start(step.id).catch(() => undefined);
+      return true;
     }
+    if (step.action === "back-off") {
+      const message = `back-off ${Math.round(step.delayMs / 1000)}s restarting failed container=${container.name} pod=${this.pod.metadata.name}_${this.ref.namespace}(${this.uid})`;
+      if (this.waiting.get(key)?.reason !== "CrashLoopBackOff") this.ctx.events.record(this.pod, "Warning", "BackOff", "Back-off restarting failed container", fieldPathOf(container, init));
+      this.waiting.set(key, { reason: "CrashLoopBackOff", message });
+      this.wakeIn(step.remainingMs);
+      return false;
+    }
+    const now = Date.now();
+    const { current, restartCount } = step;
+    if (current) this.backoff.set(key, nextBackoff(this.backoff.get(key), finishedMs(current)));
     const pullKey = `pull:${container.image}`;
     const pullRemaining = backoffRemaining(this.backoff.get(pullKey), this.backoff.get(pullKey)?.lastUpdateMs ?? 0, now);
     if (pullRemaining > 0 && (this.waiting.get(key)?.reason === "ErrImagePull" || this.waiting.get(key)?.reason === "ImagePullBackOff")) {
@@ -375,11 +344,6 @@ export class PodWorker {
       this.wakeIn(this.backoff.get(pullKey)?.delayMs ?? RETRY_MS);
     } else this.wakeIn(RETRY_MS);
     return false;
-  }
-
-  /** Keeps the newest two containers per name (current + the one `logs --previous` reads). */
-  private async pruneOld(byName: Map<string, Seen[]>): Promise<void> {
-    for (const list of byName.values()) for (const old of list.slice(2)) if (!isRunning(old)) await this.ctx.runtime.remove(old.managed.id);
   }
 
   private observed(container: Container, list: Seen[] | undefined, initPhase: boolean): ObservedContainer {
