@@ -73,6 +73,7 @@ export class NodeStatusReporter {
   private previous: NodeCondition[] = [];
   private timer: NodeJS.Timeout | undefined;
   private podCIDRValue: string | undefined;
+  private stopped = false;
   uid: string | undefined;
   runtimeState: RuntimeState = { ok: false };
 
@@ -171,7 +172,8 @@ export class NodeStatusReporter {
       } catch (error) {
         this.log(`node status: ${error instanceof Error ? error.message : String(error)}`);
       }
-      this.timer = setTimeout(() => void tick(), NODE_STATUS_CHECK_MS);
+      // A stop during the check above must not be undone by re-arming.
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), NODE_STATUS_CHECK_MS);
     };
     this.timer = setTimeout(() => void tick(), NODE_STATUS_CHECK_MS);
   }
@@ -182,6 +184,7 @@ export class NodeStatusReporter {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
   }
 }

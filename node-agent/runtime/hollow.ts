@@ -150,9 +150,17 @@ export class HollowRuntime implements PodRuntime {
     });
   }
 
-  /** The next address of the node's block (its .1 is the gateway), else a documentation range. */
+  /** The next free address of the node's block (its .1 is the gateway), else of a documentation range. */
   private address(): string {
     const base = this.podCIDR?.split("/")[0]?.split(".").slice(0, 3).join(".") ?? "198.51.100";
-    return `${base}.${2 + (this.hosts++ % 253)}`;
+    const used = new Set([...this.containers.values()].map((c) => c.ip));
+    for (let n = 0; n < 253; n++) {
+      const ip = `${base}.${2 + ((this.hosts + n) % 253)}`;
+      if (!used.has(ip)) {
+        this.hosts += n + 1;
+        return ip;
+      }
+    }
+    throw new Error(`no free pod address in ${base}.0/24`);
   }
 }

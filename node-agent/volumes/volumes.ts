@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import { existsSync, mkdirSync, realpathSync } from "node:fs";
-import { isAbsolute, join, sep } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import type { ApiClient } from "../api-client";
 import { configMapData, secretData } from "../kubelet/env";
@@ -35,9 +35,13 @@ export interface VolumeContext {
   hostRoot?: string;
 }
 
-/** A hostPath or local path on this node's filesystem. */
+/** A hostPath or local path on this node's filesystem; with a hostRoot, never outside it. */
 function onHost(ctx: VolumeContext, path: string): string {
-  return ctx.hostRoot ? join(ctx.hostRoot, path) : path;
+  if (!ctx.hostRoot) return path;
+  const root = resolve(ctx.hostRoot);
+  const inside = resolve(root, `.${resolve("/", path)}`);
+  if (inside !== root && !inside.startsWith(root + sep)) throw new VolumeError("FailedMount", `hostPath ${path} leaves the node's filesystem`);
+  return inside;
 }
 
 interface PersistentVolume {

@@ -12,19 +12,6 @@ const TOKEN_CACHE_TTL_MS = 10_000;
 const TOKEN_CACHE_MAX = 1_000;
 const tokenCache = new Map<string, { record: TokenRecord | null; until: number }>();
 
-/** Digests of the bearer tokens seen lately: a client sends the same one with every request. */
-const digests = new Map<string, string>();
-
-async function tokenDigest(token: string): Promise<string> {
-  let digest = digests.get(token);
-  if (digest === undefined) {
-    digest = await sha256Hex(token);
-    if (digests.size >= TOKEN_CACHE_MAX) digests.clear();
-    digests.set(token, digest);
-  }
-  return digest;
-}
-
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -42,7 +29,7 @@ export async function authenticate(request: Request, env: Env, store: Store, now
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw unauthorized();
-  const hash = await tokenDigest(match[1]!);
+  const hash = await sha256Hex(match[1]!);
   if (env.ADMIN_TOKEN_SHA256 && sameDigest(hash, env.ADMIN_TOKEN_SHA256.toLowerCase())) {
     return { user: "admin", kind: "admin", scope: "" };
   }

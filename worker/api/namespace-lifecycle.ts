@@ -1,35 +1,45 @@
 // NamespaceLifecycle admission: new content only in a namespace that exists and is not
-// terminating. Like kube-apiserver's plugin, it reads namespaces from a cache (here per isolate,
-// a second at most), since every create would otherwise read its Namespace from the store; a
-// namespace written through this isolate leaves the cache at once, so a delete here is seen by
-// the next create here. The kind name is spelled here on purpose: this caches the Namespace kind
-// itself, whatever kind is being written.
+// terminating. Like kube-apiserver's plugin, it reads namespaces from a cache (here per isolate
+// and store, a second at most), since every create would otherwise read its Namespace from the
+// store. A namespace written through this isolate leaves the cache at once, so a delete here is
+// seen by the next create here; another isolate may admit content for up to
+// NAMESPACE_ADMISSION_CACHE_MS more (upstream's informer lags by about as much), which is why the namespace controller finalizes a namespace only once that has passed
+// (worker/controllers/namespace.ts). The kind name is spelled here on purpose: this caches the
+// Namespace kind itself, whatever kind is being written.
 import type { ResourceDef } from "../resources/types";
 import type { ObjectKey, Store, StoredObject } from "../store/types";
 import { notFound, StatusError } from "../../shared/status-error";
 
-/** How long a looked-up namespace is trusted (upstream's informer lags by about as much). */
-export const NAMESPACE_CACHE_TTL_MS = 1_000;
+import { NAMESPACE_ADMISSION_CACHE_MS } from "../resources/core/namespace";
 const NAMESPACE_CACHE_MAX = 1_000;
 const NAMESPACES = { group: "", resource: "namespaces" } as const;
 
-const cache = new Map<string, { namespace: StoredObject | null; until: number }>();
+const caches = new WeakMap<Store, Map<string, { namespace: StoredObject; until: number; writes: number }>>();
+/**
+ * Counts namespace writes through this isolate. An entry is good only while the count is the
+ * one it was looked up under: any namespace write here drops them all (such writes are rare), and
+ * a lookup that raced one is not trusted.
+ */
+let namespaceWrites = 0;
 
 async function lookUp(store: Store, name: string, now: number): Promise<StoredObject | null> {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new Map()));
   const hit = cache.get(name);
-  if (hit && hit.until > now) return hit.namespace;
+  if (hit && hit.until > now && hit.writes === namespaceWrites) return hit.namespace;
+  const writesBefore = namespaceWrites;
   const namespace = await store.get({ ...NAMESPACES, namespace: "", name });
   // Only a usable namespace is kept: a missing or terminating one is asked for again each time.
-  if (namespace && !namespace.value.metadata.deletionTimestamp) {
+  if (namespace && !namespace.value.metadata.deletionTimestamp && namespaceWrites === writesBefore) {
     if (cache.size >= NAMESPACE_CACHE_MAX) cache.clear();
-    cache.set(name, { namespace, until: now + NAMESPACE_CACHE_TTL_MS });
+    cache.set(name, { namespace, until: now + NAMESPACE_ADMISSION_CACHE_MS, writes: writesBefore });
   }
   return namespace;
 }
 
 /** A write of `key` went through this isolate: a cached namespace of that name is stale. */
 export function noteWritten(key: Pick<ObjectKey, "group" | "resource" | "name">): void {
-  if (key.group === NAMESPACES.group && key.resource === NAMESPACES.resource) cache.delete(key.name);
+  if (key.group === NAMESPACES.group && key.resource === NAMESPACES.resource) namespaceWrites++;
 }
 
 export async function requireActiveNamespace(ctx: { store: Store }, def: ResourceDef, namespace: string | undefined, name = "", now = Date.now()): Promise<void> {

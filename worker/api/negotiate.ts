@@ -93,7 +93,7 @@ export async function readBodyBytes(request: Request): Promise<Uint8Array> {
   if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
   if (!request.body) return new Uint8Array();
   // A declared length is held to by the runtime: one read, no chunk copying.
-  if (length !== null && Number.isSafeInteger(declared)) return new Uint8Array(await request.arrayBuffer());
+  if (length !== null && /^\d+$/.test(length.trim())) return new Uint8Array(await request.arrayBuffer());
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

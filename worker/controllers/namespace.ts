@@ -2,6 +2,7 @@
 // is emptied of every namespaced kind, then loses its `kubernetes` finalizer; active namespaces
 // get their `default` ServiceAccount (the serviceaccounts controller's job upstream). Active
 // namespaces are looked at only when they or their ServiceAccount changed.
+import { NAMESPACE_ADMISSION_CACHE_MS } from "../resources/core/namespace";
 import type { KubeObject } from "../resources/types";
 import { isDeleting, NAMESPACES, SERVICE_ACCOUNTS } from "./controller-util";
 import { rec, strings } from "../../shared/json";
@@ -46,7 +47,7 @@ function touchedNamespaces(changes: readonly CacheChange[]): Set<string> {
  * One pass. With `changes` (the informer's journal) active namespaces are looked at only when
  * they or their `default` ServiceAccount changed; without, every namespace is (first pass, resync).
  */
-export function reconcileNamespaces(snapshot: Snapshot, kinds: readonly KindInfo[], config: ControllerConfig, changes?: readonly CacheChange[]): { actions: Action[]; requeueAfterMs?: number } {
+export function reconcileNamespaces(snapshot: Snapshot, kinds: readonly KindInfo[], config: ControllerConfig, now: Date, changes?: readonly CacheChange[]): { actions: Action[]; requeueAfterMs?: number } {
   const actions: Action[] = [];
   let creates = config.maxCreatesPerPass;
   let requeueAfterMs: number | undefined;
@@ -69,8 +70,12 @@ export function reconcileNamespaces(snapshot: Snapshot, kinds: readonly KindInfo
     }
     const remaining = emptyNamespace(snapshot, kinds, ns, actions);
     const finalizers = strings(rec(ns.spec).finalizers);
+    // An API isolate that last saw the namespace active may admit content a moment longer.
+    const lateContentUntil = Date.parse(ns.metadata.deletionTimestamp ?? "") + 2 * NAMESPACE_ADMISSION_CACHE_MS;
     if (remaining > 0) {
       requeueAfterMs = CONTENT_RECHECK_MS;
+    } else if (finalizers.includes(KUBERNETES_FINALIZER) && now.getTime() < lateContentUntil) {
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, lateContentUntil - now.getTime());
     } else if (finalizers.includes(KUBERNETES_FINALIZER)) {
       // Through the namespace's `finalize` subresource (spec.finalizers is writable only there);
       // once metadata.finalizers is empty too, the API removes it.
@@ -88,5 +93,5 @@ export const namespaceController: Controller = {
   // Namespaces, and what a terminating one waits to lose: objects of any namespaced kind.
   watches: "every kind",
   incremental: true,
-  reconcile: ({ snapshot, changes, config, kinds }) => reconcileNamespaces(snapshot, kinds, config, changes === "all" ? undefined : changes),
+  reconcile: ({ snapshot, changes, config, kinds, now }) => reconcileNamespaces(snapshot, kinds, config, now, changes === "all" ? undefined : changes),
 };

@@ -148,6 +148,8 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
     } catch (e) {
       this.failures++;
       next = Math.min(ERROR_BACKOFF_MS * 2 ** (this.failures - 1), RESYNC_INTERVAL_MS);
+      // What the failed pass was doing is not done: every controller runs on the retry.
+      for (const controller of CONTROLLERS) this.dirty.add(controller.name);
       console.error(`controller pass failed (${this.failures}): ${e instanceof Error ? e.stack : String(e)}`);
     }
     // A nudge that arrived during the pass may already have set an earlier alarm.
@@ -206,8 +208,11 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
       trace?.mark(controller.name);
       if (result.requeueAfterMs !== undefined) this.dueAt.set(controller.name, now + Math.max(result.requeueAfterMs, ACTIVE_REQUEUE_MS));
       if (result.backlog) backlog = true;
+      // A pass cut short by its write budget has not acted on all it was shown (a node that
+      // joined makes every waiting pod worth another try): it sees those changes again.
+      const consumed = pending && !result.backlog ? pending : undefined;
       if (result.actions.length === 0) {
-        if (pending) this.informer.commitChanges(controller.name, pending, started.getTime());
+        if (consumed) this.informer.commitChanges(controller.name, consumed, started.getTime());
         continue;
       }
       const outcome = await this.applier.apply(result.actions);
@@ -216,7 +221,7 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
       for (const f of outcome.failures) {
         console.error(`${controller.name}: ${f.action.type} failed with ${f.status}: ${f.message}`);
       }
-      if (pending) this.informer.commitChanges(controller.name, pending, started.getTime());
+      if (consumed) this.informer.commitChanges(controller.name, consumed, started.getTime());
       // Later controllers see this one's writes (e.g. the pods a ReplicaSet just made), and
       // every controller watching what it wrote runs again.
       this.markDirty(await this.informer.sync(store));

@@ -95,11 +95,23 @@ export function controllerWrites(options: ControllerWritesOptions): ControllerWr
     createMany: (ref, objects) => many(ref, "create", objects.length, (ctx, def) => bulkCreate(ctx, def, objects)),
     bindMany: (binds) => many({ group: "", resource: "pods" }, "create", binds.length, (ctx, def) => bulkBind(ctx, def, binds), "binding"),
     updateStatusMany: (ref, objects) =>
-      many(ref, "update", objects.length, (ctx, def) => {
-        // The cache holds what each controller read; an object it lost meanwhile is its own old
-        // state (the CAS on its resourceVersion still refuses a stale one).
-        const updates = objects.map((next) => ({ old: cached(ref, next.metadata.namespace, next.metadata.name ?? "") ?? next, next }));
-        return bulkUpdateStatus(ctx, def, updates);
+      many(ref, "update", objects.length, async (ctx, def) => {
+        // The cache holds what each controller read; the object's own resourceVersion must be that
+        // one's, as a PUT's precondition must match (else it is stale: a 409, run again).
+        const results: WriteResult[] = new Array(objects.length);
+        const updates: { old: KubeObject; next: KubeObject }[] = [];
+        const at: number[] = [];
+        objects.forEach((next, i) => {
+          const old = cached(ref, next.metadata.namespace, next.metadata.name ?? "");
+          if (!old || old.metadata.resourceVersion !== next.metadata.resourceVersion) {
+            results[i] = { status: 409, message: `${ref.resource} ${next.metadata.name ?? ""}: the object has been modified` };
+            return;
+          }
+          updates.push({ old, next });
+          at.push(i);
+        });
+        (await bulkUpdateStatus(ctx, def, updates)).forEach((r, k) => (results[at[k]!] = r));
+        return results;
       }, "status"),
     rewriteMany: (ref, objects) => many(ref, "update", objects.length, (ctx, def) => bulkRewrite(ctx, def, objects)),
   };

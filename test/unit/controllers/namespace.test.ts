@@ -39,12 +39,21 @@ describe("namespace controller", () => {
     const done = run([ns("gone", "terminating"), pod("keep")]);
     expect(done.actions).toEqual([expect.objectContaining({ type: "update", ref: REF.namespaces, object: expect.objectContaining({ spec: { finalizers: [] } }) })]);
   });
+
+  it("finalizes an emptied namespace only once API isolates that cached it active cannot admit more", () => {
+    const justDeleted = obj(REF.namespaces, "Namespace", "gone", { spec: { finalizers: ["kubernetes"] }, status: { phase: "Terminating" } }, { deletionTimestamp: new Date(NOW.getTime() - 500).toISOString() });
+    const early = run([justDeleted]);
+    expect(early.actions).toEqual([]);
+    expect(early.requeueAfterMs).toBe(1_500);
+    const later = reconcileOnce(namespaceController, snapshotOf([justDeleted]), new Date(NOW.getTime() + 1_500), DEFAULT_CONTROLLER_CONFIG);
+    expect(later.actions).toEqual([expect.objectContaining({ type: "update", subresource: "finalize" })]);
+  });
 });
 
 describe("namespace controller, incremental", () => {
   const created = (e: SnapshotEntry): CacheChange => ({ ref: e.ref, current: e.object });
   const actionsFor = (objects: SnapshotEntry[], changes: CacheChange[]) =>
-    reconcileNamespaces(snapshotOf(objects), BUILT_IN_KIND_INFOS, DEFAULT_CONTROLLER_CONFIG, changes).actions.map((a) => `${a.type} ${a.type === "create" || a.type === "update" || a.type === "updateStatus" ? a.object.metadata.namespace ?? a.object.metadata.name : a.type === "delete" ? a.name : ""}`);
+    reconcileNamespaces(snapshotOf(objects), BUILT_IN_KIND_INFOS, DEFAULT_CONTROLLER_CONFIG, NOW, changes).actions.map((a) => `${a.type} ${a.type === "create" || a.type === "update" || a.type === "updateStatus" ? a.object.metadata.namespace ?? a.object.metadata.name : a.type === "delete" ? a.name : ""}`);
 
   it("looks at an active namespace only when it or its default ServiceAccount changed", () => {
     const objects = [ns("a"), ns("b")];

@@ -188,6 +188,6 @@ export class FakeCluster {
 export function reconcileOnce(controller: Controller, snapshot: Snapshot, now: Date, config: ControllerConfig = DEFAULT_CONTROLLER_CONFIG): ReconcileResult {
   const pending = controller.incremental && snapshot instanceof Informer ? snapshot.pendingChanges(controller.name, now.getTime()) : undefined;
   const result = controller.reconcile({ snapshot, changes: pending?.changes ?? "all", now, config, kinds: BUILT_IN_KIND_INFOS });
-  if (pending && snapshot instanceof Informer) snapshot.commitChanges(controller.name, pending, now.getTime());
+  if (pending && !result.backlog && snapshot instanceof Informer) snapshot.commitChanges(controller.name, pending, now.getTime());
   return result;
 }

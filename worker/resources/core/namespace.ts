@@ -19,6 +19,13 @@ const namespaceConditionSchema = z.object({
   message: z.string().optional(),
 });
 
+/**
+ * How long an API isolate may go on admitting new content into a namespace it last saw active
+ * (NamespaceLifecycle's cache, worker/api/namespace-lifecycle.ts); the namespace controller
+ * finalizes a terminating namespace no sooner than twice this after its deletion.
+ */
+export const NAMESPACE_ADMISSION_CACHE_MS = 1_000;
+
 export const namespaceSchema = objectSchema({
   spec: z.object({ finalizers: atomicList(z.string()).optional() }).optional(),
   status: z
