@@ -207,4 +207,21 @@ describe("scheduler's unschedulable queue (which pending pods a pass tries)", ()
     await informer.sync(store);
     expect(binds(reconcileOnce(schedulerController, informer, NOW).actions)).toEqual({ fresh: "n1", waiting: "n1" });
   });
+
+  it("a pass cut short by its budget leaves the node's arrival for the next pass to act on", async () => {
+    const store = new FakeStore();
+    const key = (name: string) => ({ group: "", resource: "pods", namespace: "default", name });
+    for (const name of ["w1", "w2", "w3"]) await store.create(key(name), unschedulable(name).object);
+    const informer = informerFor(schedulerController);
+    await informer.sync(store);
+    reconcileOnce(schedulerController, informer, NOW);
+    await store.create({ group: "", resource: "nodes", namespace: "", name: "n1" }, node("n1").object);
+    await informer.sync(store);
+    const oneBind = { ...DEFAULT_CONTROLLER_CONFIG, maxBindsPerPass: 1 };
+    const first = reconcileOnce(schedulerController, informer, NOW, oneBind);
+    expect(first.backlog).toBe(true);
+    expect(Object.keys(binds(first.actions))).toHaveLength(1);
+    // Nothing was written in between (in the loop: the bind's own change, which frees nothing).
+    expect(Object.keys(binds(reconcileOnce(schedulerController, informer, NOW, oneBind).actions))).toHaveLength(1);
+  });
 });
