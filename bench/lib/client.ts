@@ -1,8 +1,7 @@
 // A small keep-alive HTTPS client for benchmarks: trusts the cluster's CA, sends the
 // bearer token, and times each request with the monotonic clock.
 import { Agent, request } from "node:https";
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { readKubeconfig } from "../../scripts/lib/kubeconfig";
 
 export interface ApiClient {
   call(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: string; ms: number }>;
@@ -10,16 +9,11 @@ export interface ApiClient {
   agent: Agent;
 }
 
-interface Kubeconfig {
-  clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
-  users: { user: { token: string } }[];
-}
-
 export function clientFromKubeconfig(path: string, maxSockets = 16): ApiClient {
-  const kc = parse(readFileSync(path, "utf8")) as Kubeconfig;
-  const server = new URL(kc.clusters[0]!.cluster.server);
-  const ca = Buffer.from(kc.clusters[0]!.cluster["certificate-authority-data"], "base64");
-  const token = kc.users[0]!.user.token;
+  const kc = readKubeconfig(path);
+  const server = new URL(kc.server);
+  const ca = kc.caPem;
+  const token = kc.token;
   const agent = new Agent({ keepAlive: true, maxSockets, ca });
   const base = { host: server.hostname, port: Number(server.port), agent, ca };
 

@@ -1,8 +1,7 @@
 // One cluster-wide pod watch for benchmarks: every event goes to each listener, and a stream
 // the server ends is re-opened from the last resourceVersion seen (as a reflector does).
 import { Agent, request } from "node:https";
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { readKubeconfig } from "../../scripts/lib/kubeconfig";
 
 export interface WatchedPod {
   metadata: { name: string; namespace: string; uid: string; resourceVersion: string; deletionTimestamp?: string; labels?: Record<string, string> };
@@ -21,18 +20,13 @@ export interface PodWatch {
   close(): void;
 }
 
-interface Kubeconfig {
-  clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
-  users: { user: { token: string } }[];
-}
-
 const REOPEN_DELAY_MS = 200;
 
 export function watchPods(kubeconfig: string, fromResourceVersion: string): PodWatch {
-  const kc = parse(readFileSync(kubeconfig, "utf8")) as Kubeconfig;
-  const server = new URL(kc.clusters[0]!.cluster.server);
-  const ca = Buffer.from(kc.clusters[0]!.cluster["certificate-authority-data"], "base64");
-  const token = kc.users[0]!.user.token;
+  const kc = readKubeconfig(kubeconfig);
+  const server = new URL(kc.server);
+  const ca = kc.caPem;
+  const token = kc.token;
   const listeners = new Set<PodListener>();
   let rv = fromResourceVersion;
   let closed = false;

@@ -2,10 +2,10 @@
 // in this process, on the hollow runtime, which runs no containers. It registers its Node, renews
 // its Lease, watches its pods and reports their status exactly as on a real machine; only the
 // containers are records. For controller tests at any scale; real nodes are the agent on Docker.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { readKubeconfig } from "../../scripts/lib/kubeconfig";
 import { startAgent, type RunningAgent } from "../../node-agent/agent";
 import { DEFAULT_NETWORK, type AgentConfig } from "../../node-agent/config";
 import { HollowRuntime } from "../../node-agent/runtime/hollow";
@@ -29,11 +29,6 @@ export interface HollowNodes {
   reconnect(kubeconfig: string): Promise<void>;
 }
 
-interface Kubeconfig {
-  clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
-  users: { user: { token: string } }[];
-}
-
 interface HollowNode {
   runtime: HollowRuntime;
   config: AgentConfig;
@@ -48,10 +43,10 @@ export async function startHollowNodes(kubeconfig: string, names: string[], opti
     if (output.length > 200) output.shift();
   };
   const connection = (path: string) => {
-    const kc = parse(readFileSync(path, "utf8")) as Kubeconfig;
+    const kc = readKubeconfig(path);
     const caFile = join(root, `ca-${Date.now()}.pem`);
-    writeFileSync(caFile, Buffer.from(kc.clusters[0]!.cluster["certificate-authority-data"], "base64"));
-    return { server: kc.clusters[0]!.cluster.server, caFile, token: kc.users[0]!.user.token };
+    writeFileSync(caFile, kc.caPem);
+    return { server: kc.server, caFile, token: kc.token };
   };
   const start = async (node: HollowNode) => {
     // hostPath and local volumes land in the node's own directory, not on this machine's /.

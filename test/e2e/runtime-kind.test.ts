@@ -120,6 +120,9 @@ describe.skipIf(!requireTool("kubectl"))("a kind registered at run time", () => 
     expect((await apply(widget("stock", "red", 2, "shop"))).code).toBe(0);
     await kubectl("delete", "namespace", "shop", "--timeout=60s");
     expect((await cluster.kubectl(["get", "namespace", "shop"])).code).not.toBe(0);
+    // Gone with it, not left behind in a namespace that no longer exists.
+    const left = JSON.parse(await kubectl("get", "--raw", "/apis/example.edgeplane.dev/v1/namespaces/shop/widgets")) as { items: unknown[] };
+    expect(left.items).toEqual([]);
   }, 90_000);
 
   it("is gone from discovery, OpenAPI and the API once removed", async () => {
