@@ -21,11 +21,13 @@ export const REGISTER_RETRY_MS = 5_000;
 
 export interface AgentOptions {
   config: AgentConfig;
-  /**
-   * The runtime pods run on. Default: Docker at config.dockerSocket, with the tunnel for logs,
-   * exec, attach and port-forward (which still talk to Docker directly, so another runtime has none).
-   */
+  /** The runtime pods run on. Default: Docker at config.dockerSocket. */
   runtime?: PodRuntime;
+  /**
+   * Whether to open the tunnel for logs, exec, attach and port-forward (default true). A fleet of
+   * hollow nodes in a scale benchmark may go without: a WebSocket per node is not what it measures.
+   */
+  tunnel?: boolean;
   /** The machine's filesystem for hostPath and local volumes: "/" unless a hollow node's is a directory. */
   hostRoot?: string;
   log(message: string): void;
@@ -98,7 +100,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   } else {
     log("ingress: off");
   }
-  const tunnel: Tunnel | undefined = docker ? startTunnel({ server: config.server, token, ca, nodeName: config.nodeName, docker, log }) : undefined;
+  const tunnel: Tunnel | undefined = options.tunnel === false ? undefined : startTunnel({ server: config.server, token, ca, nodeName: config.nodeName, runtime, log });
 
   return {
     nodeName: config.nodeName,

@@ -1,13 +1,18 @@
 // The Docker Engine as the agent's PodRuntime: the node's bridge network, sandboxes (pause
 // containers holding the pod's network namespace), app containers, image pulls and `docker exec`.
 // Every container carries the node label, and every lookup filters by it.
+import { connect } from "node:net";
+import type { Duplex, Readable } from "node:stream";
 import type Dockerode from "dockerode";
 import { LABEL_POD_IP, splitBlock } from "../network/pod-interfaces";
 import { ensurePauseImage } from "./pause-image";
 import { containerLabels, containerName, LABEL_CONTAINER_NAME, LABEL_DOCKER_TYPE, LABEL_INIT, LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RESTART_COUNT, SANDBOX_CONTAINER_NAME, type ManagedContainer } from "./labels";
-import { ImageNeverPullError, ImagePullError, type ContainerOptions, type ContainerState, type ExecResult, type PodRuntime, type RegistryAuth, type SandboxOptions } from "./types";
+import { dockerAttach, dockerExec, dockerLog } from "./docker-streams";
+import { ImageNeverPullError, ImagePullError, type ContainerOptions, type ContainerState, type ExecResult, type IoRequest, type IoSession, type LogRequest, type PodRuntime, type RegistryAuth, type SandboxOptions } from "./types";
 
 export const EVENTS_RECONNECT_MS = 2_000;
+/** A port-forward connection the pod does not answer (no SYN-ACK, no reset) fails after this. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The registry host an image reference pulls from, as Docker resolves it. */
 export function registryOf(image: string): string {
@@ -267,7 +272,8 @@ export class DockerRuntime implements PodRuntime {
     const chosen = info?.Config.Labels?.[LABEL_POD_IP];
     if (chosen) return chosen;
     const networks = info?.NetworkSettings.Networks ?? {};
-    return networks[this.network]?.IPAddress ?? "";
+    // Its address on the node network; else (a sandbox another tool made) on whichever it has.
+    return networks[this.network]?.IPAddress || Object.values(networks).find((n) => n.IPAddress)?.IPAddress || "";
   }
 
   /**
@@ -363,6 +369,37 @@ export class DockerRuntime implements PodRuntime {
     });
     const info = await exec.inspect();
     return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
+  }
+
+  containerLog(id: string, request: LogRequest): Promise<Readable> {
+    return dockerLog(this.docker, id, request);
+  }
+
+  execStream(id: string, command: string[], io: IoRequest & { tty: boolean }): Promise<IoSession> {
+    return dockerExec(this.docker.getContainer(id), command, io);
+  }
+
+  attach(id: string, io: IoRequest): Promise<IoSession> {
+    return dockerAttach(this.docker.getContainer(id), io);
+  }
+
+  /** The pod's address on the node network; a host-network pod's ports are the machine's own. */
+  async connectPort(sandboxId: string, port: number): Promise<Duplex> {
+    const info = await this.inspectRaw(sandboxId);
+    if (!info?.State.Running) throw new Error("the pod's sandbox is not running");
+    const host = info.HostConfig.NetworkMode === "host" ? "127.0.0.1" : await this.sandboxIp(sandboxId);
+    if (!host) throw new Error("the pod has no IP address on this node");
+    return await new Promise<Duplex>((resolve, reject) => {
+      const socket = connect({ host, port, timeout: CONNECT_TIMEOUT_MS });
+      const failed = (error: Error) => reject(new Error(`failed to connect to ${host}:${port}: ${error.message}`));
+      socket.once("error", failed);
+      socket.once("timeout", () => socket.destroy(new Error("timed out")));
+      socket.once("connect", () => {
+        socket.off("error", failed);
+        socket.setTimeout(0);
+        resolve(socket);
+      });
+    });
   }
 
   /** Container die/start/destroy events of this node's containers, as pod uids; reconnects. */

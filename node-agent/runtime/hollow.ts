@@ -2,8 +2,9 @@
 // records that go through created → running → exited as the kubelet drives them. Init containers
 // complete at once and app containers run until stopped, so the agent reports pods Running and
 // Ready and its API traffic is the real one. For scale tests and benchmarks, never for users.
+import { Readable, type Duplex } from "node:stream";
 import { SANDBOX_CONTAINER_NAME, type ManagedContainer, type PodRef } from "./labels";
-import type { ContainerOptions, ContainerState, ExecResult, PodRuntime, SandboxOptions } from "./types";
+import type { ContainerOptions, ContainerState, ExecResult, IoRequest, IoSession, LogRequest, PodRuntime, SandboxOptions } from "./types";
 
 interface HollowContainer {
   managed: ManagedContainer;
@@ -11,6 +12,15 @@ interface HollowContainer {
   init: boolean;
   /** The sandbox's address: SandboxOptions.podIP, or one from the node's block. */
   ip?: string;
+  /** Followed logs and attachments: they end when the container stops. */
+  readers: Set<Readable>;
+}
+
+/** A stream with nothing in it, ended now or left open for `open` to hold. */
+function silent(objectMode: boolean, ended: boolean): Readable {
+  const stream = new Readable({ objectMode, read() {} });
+  if (ended) stream.push(null);
+  return stream;
 }
 
 /** SIGTERM's exit status (128 + 15): what a process that honours it ends with. */
@@ -106,6 +116,7 @@ export class HollowRuntime implements PodRuntime {
     const c = this.containers.get(id);
     if (!c?.state.running) return;
     c.state = { ...c.state, status: "exited", running: false, exitCode: TERMINATED_EXIT_CODE, finishedAt: new Date().toISOString(), pid: 0 };
+    this.endReaders(c);
     this.emit(c);
   }
 
@@ -113,12 +124,35 @@ export class HollowRuntime implements PodRuntime {
     const c = this.containers.get(id);
     if (!c) return;
     this.containers.delete(id);
+    this.endReaders(c);
     this.emit(c);
+  }
+
+  /** Hollow containers write nothing: a log is empty, and a followed one ends when the container stops. */
+  async containerLog(id: string, request: LogRequest): Promise<Readable> {
+    const c = this.must(id);
+    return request.follow && c.state.running ? this.held(c, silent(false, false)) : silent(false, true);
+  }
+
+  /** As exec: the command "succeeds" at once with no output. */
+  async execStream(id: string, _command: string[], io: IoRequest & { tty: boolean }): Promise<IoSession> {
+    this.running(id);
+    return this.session(io.tty, silent(true, true), 0);
+  }
+
+  /** The main process prints nothing and reads nothing; the attachment ends when the container stops. */
+  async attach(id: string): Promise<IoSession> {
+    const c = this.running(id);
+    return this.session(false, this.held(c, silent(true, false)), undefined);
+  }
+
+  async connectPort(): Promise<Duplex> {
+    throw new Error("a hollow pod has no network to connect to");
   }
 
   /** Commands "succeed" with no output: probes pass, preStop hooks return at once. */
   async exec(id: string): Promise<ExecResult> {
-    if (!this.containers.get(id)?.state.running) throw new Error(`container ${id} is not running`);
+    this.running(id);
     return { exitCode: 0, output: "" };
   }
 
@@ -133,8 +167,38 @@ export class HollowRuntime implements PodRuntime {
       managed: { id, type, pod, containerName: name, restartCount, state: "created", image, createdMs: Date.now() },
       state: { status: "created", running: false, restarting: false, exitCode: 0, oomKilled: false, imageId: `hollow://${image}`, pid: 0 },
       init,
+      readers: new Set(),
     });
     return id;
+  }
+
+  private running(id: string): HollowContainer {
+    const c = this.containers.get(id);
+    if (!c?.state.running) throw new Error(`container ${id} is not running`);
+    return c;
+  }
+
+  private held(c: HollowContainer, stream: Readable): Readable {
+    c.readers.add(stream);
+    stream.once("close", () => c.readers.delete(stream));
+    return stream;
+  }
+
+  private endReaders(c: HollowContainer): void {
+    for (const reader of c.readers) reader.push(null);
+    c.readers.clear();
+  }
+
+  private session(tty: boolean, output: Readable, exitCode: number | undefined): IoSession {
+    return {
+      tty,
+      output,
+      write: () => undefined,
+      endInput: () => undefined,
+      resize: async () => undefined,
+      exitCode: async () => exitCode,
+      close: () => void output.destroy(),
+    };
   }
 
   private must(id: string): HollowContainer {

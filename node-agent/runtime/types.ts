@@ -1,6 +1,7 @@
 // The container runtime as the kubelet sees it (kubelet's kubecontainer.Runtime, in small): pod
 // sandboxes, containers, images, exec and lifecycle events, with no engine's types in it. Docker
 // implements it (docker.ts), and so does a hollow runtime that runs nothing (hollow.ts).
+import type { Duplex, Readable } from "node:stream";
 import type { ManagedContainer, PodRef } from "./labels";
 
 export interface RegistryAuth {
@@ -71,6 +72,44 @@ export interface ExecResult {
   output: string;
 }
 
+export interface LogRequest {
+  follow: boolean;
+  timestamps: boolean;
+  tailLines?: number;
+  /** Only lines written at or after this time (Unix seconds, fractions allowed). */
+  sinceUnixSeconds?: number;
+}
+
+/** One piece of a process's output: 1 stdout, 2 stderr (the numbers of Kubernetes' channels). */
+export interface OutputChunk {
+  stream: 1 | 2;
+  bytes: Buffer;
+}
+
+export interface IoRequest {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/**
+ * A process attached to: an exec'd command or a container's main process. `output` is an
+ * object-mode Readable of OutputChunk that ends when the process's output closes; pausing it
+ * pauses the runtime (backpressure reaches the process).
+ */
+export interface IoSession {
+  readonly tty: boolean;
+  readonly output: Readable;
+  write(bytes: Uint8Array): void;
+  /** The client closed its stdin: the process reads EOF. */
+  endInput(): void;
+  resize(width: number, height: number): Promise<void>;
+  /** An exec's exit code once its output has ended; undefined for an attach or when unknown. */
+  exitCode(): Promise<number | undefined>;
+  /** Detaches (an exec's process may go on, as with Docker and CRI). */
+  close(): void;
+}
+
 export interface PodRuntime {
   /**
    * Whether the agent may give out pod addresses itself: the runtime's own addressing keeps to
@@ -107,6 +146,17 @@ export interface PodRuntime {
   remove(id: string): Promise<void>;
   /** Runs `command` in the container (exec probes, preStop hooks). */
   exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
+  /**
+   * The container's log as bytes (stdout and stderr merged, as `kubectl logs` shows them), ending
+   * with the log unless followed; a followed log ends when the container stops.
+   */
+  containerLog(id: string, request: LogRequest): Promise<Readable>;
+  /** Runs `command` in the running container with its standard streams attached (`kubectl exec`). */
+  execStream(id: string, command: string[], io: IoRequest & { tty: boolean }): Promise<IoSession>;
+  /** Attaches to the running container's main process (`kubectl attach`); its TTY is the container's. */
+  attach(id: string, io: IoRequest): Promise<IoSession>;
+  /** A TCP connection to `port` in the pod's network (`kubectl port-forward`), given its sandbox. */
+  connectPort(sandboxId: string, port: number): Promise<Duplex>;
   /** Calls `onPod` with the pod uid when one of this node's containers starts, dies or goes; returns a stop function. */
   watchEvents(onPod: (podUid: string) => void, onError: (error: unknown) => void): () => void;
 }

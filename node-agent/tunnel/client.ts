@@ -1,6 +1,5 @@
 // The agent's end of the node tunnel: one outbound WebSocket to the control plane over which
 // logs, exec, attach and port-forward streams arrive (nodes behind NAT need no inbound port).
-import type Dockerode from "dockerode";
 import WebSocket from "ws";
 import {
   dataFrames,
@@ -16,6 +15,7 @@ import {
 import { startExec } from "./exec";
 import { startLogs } from "./logs";
 import { startPortForward } from "./port-forward";
+import type { PodRuntime } from "../runtime/types";
 import type { StreamContext, StreamHandler, StreamSink } from "./stream";
 
 export interface TunnelOptions {
@@ -26,7 +26,7 @@ export interface TunnelOptions {
   /** PEM of the CA that signs the server's certificate; system trust when absent. */
   ca?: string;
   nodeName: string;
-  docker: Dockerode;
+  runtime: PodRuntime;
   log?: (message: string) => void;
 }
 
@@ -74,7 +74,7 @@ function startStream(open: StreamOpen, sink: StreamSink, ctx: StreamContext): St
 
 export function startTunnel(options: TunnelOptions): Tunnel {
   const log = options.log ?? (() => {});
-  const ctx: StreamContext = { docker: options.docker, node: options.nodeName, log };
+  const ctx: StreamContext = { runtime: options.runtime, log };
   const url = tunnelUrl(options.server, options.nodeName);
   let stopped = false;
   let attempt = 0;

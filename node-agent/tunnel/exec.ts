@@ -1,7 +1,5 @@
-// `kubectl exec` and `kubectl attach` on the agent: Docker exec / attach pumped to and from the
-// remotecommand channels (0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close in v5).
-import type { Duplex } from "node:stream";
-import type Dockerode from "dockerode";
+// `kubectl exec` and `kubectl attach` on the agent: the runtime's exec / attach pumped to and from
+// the remotecommand channels (0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close in v5).
 import {
   Channel,
   channelMessage,
@@ -12,66 +10,28 @@ import {
   type ChannelStatus,
 } from "../../shared/tunnel/channels";
 import type { StreamOpen } from "../../shared/tunnel/frames";
+import type { IoSession, OutputChunk } from "../runtime/types";
 import { currentContainer } from "./containers";
-import { DockerDemuxer } from "./docker-frames";
 import { applyBackpressure, type StreamContext, type StreamHandler, type StreamSink } from "./stream";
 
 type ExecOpen = Extract<StreamOpen, { kind: "exec" | "attach" }>;
-
-/** Docker reports an exec as running a moment after its output closed: poll this long for the exit code. */
-const EXIT_CODE_POLL_MS = 50;
-const EXIT_CODE_POLL_ATTEMPTS = 40;
-
-interface Started {
-  io: Duplex;
-  tty: boolean;
-  resize(width: number, height: number): Promise<unknown>;
-  /** The Status for channel 3 once the output has ended. */
-  outcome(): Promise<ChannelStatus>;
-}
 
 function failure(message: string): ChannelStatus {
   return { status: "Failure", reason: "InternalError", code: 500, message };
 }
 
-async function startDockerExec(container: Dockerode.Container, open: ExecOpen): Promise<Started> {
-  const { command, stdin, stdout, stderr, tty } = open.exec;
-  const exec = await container.exec({ Cmd: command, AttachStdin: stdin, AttachStdout: stdout, AttachStderr: stderr, Tty: tty });
-  const io = (await exec.start({ hijack: true, stdin, Tty: tty })) as Duplex;
-  return {
-    io,
-    tty,
-    resize: (w, h) => exec.resize({ w, h }),
-    async outcome() {
-      for (let i = 0; i < EXIT_CODE_POLL_ATTEMPTS; i++) {
-        const state = await exec.inspect();
-        if (!state.Running && state.ExitCode !== null) return exitStatus(command, state.ExitCode);
-        await new Promise((r) => setTimeout(r, EXIT_CODE_POLL_MS));
-      }
-      return failure(`error executing command [${command.join(" ")}]: exit code unknown`);
-    },
-  };
-}
-
-async function startDockerAttach(container: Dockerode.Container, open: ExecOpen): Promise<Started> {
-  const { stdin, stdout, stderr } = open.exec;
-  const tty = (await container.inspect()).Config.Tty;
-  const io = (await container.attach({ stream: true, stdin, stdout, stderr, hijack: true })) as Duplex;
-  return { io, tty, resize: (w, h) => container.resize({ w, h }), outcome: async () => ({ status: "Success" }) };
-}
-
 export function startExec(open: ExecOpen, sink: StreamSink, ctx: StreamContext): StreamHandler {
   const v5 = open.protocol.startsWith("v5.");
   let closed = false;
-  let started: Started | undefined;
-  // Client messages that arrive while Docker is still setting up (kubectl sends the size at once).
+  let started: IoSession | undefined;
+  // Client messages that arrive while the runtime is still setting up (kubectl sends the size at once).
   const early: Uint8Array[] = [];
 
   const finish = (status?: ChannelStatus) => {
     if (closed) return;
     closed = true;
     if (status) sink.data(channelStatusMessage(status));
-    started?.io.destroy();
+    started?.close();
     sink.close();
   };
 
@@ -80,7 +40,7 @@ export function startExec(open: ExecOpen, sink: StreamSink, ctx: StreamContext):
     if (!message || !started) return;
     switch (message.channel) {
       case Channel.Stdin:
-        if (message.body.byteLength > 0) started.io.write(Buffer.from(message.body));
+        if (message.body.byteLength > 0) started.write(message.body);
         break;
       case Channel.Resize: {
         const size = parseResize(message.body);
@@ -90,40 +50,43 @@ export function startExec(open: ExecOpen, sink: StreamSink, ctx: StreamContext):
       case Channel.Close:
         // v5: the client closed its stdin. An exec's process then reads EOF; an attach keeps the
         // container's stdin open for other attachers, as kubelet does.
-        if (v5 && message.body[0] === Channel.Stdin && open.kind === "exec") started.io.end();
+        if (v5 && message.body[0] === Channel.Stdin && open.kind === "exec") started.endInput();
         break;
     }
   };
 
   const run = async () => {
-    const info = await currentContainer(ctx.docker, { node: ctx.node, namespace: open.namespace, pod: open.pod, uid: open.uid }, open.container);
-    if (!info || info.State !== "running") {
+    const info = await currentContainer(ctx.runtime, { namespace: open.namespace, pod: open.pod, uid: open.uid }, open.container);
+    if (!info || info.state !== "running") {
       finish(failure(`container "${open.container}" in pod "${open.pod}" is not running`));
       return;
     }
-    const container = ctx.docker.getContainer(info.Id);
-    const s = open.kind === "exec" ? await startDockerExec(container, open) : await startDockerAttach(container, open);
+    const { command, stdin, stdout, stderr, tty } = open.exec;
+    const s = open.kind === "exec" ? await ctx.runtime.execStream(info.id, command, { stdin, stdout, stderr, tty }) : await ctx.runtime.attach(info.id, { stdin, stdout, stderr });
     if (closed) {
-      s.io.destroy();
+      s.close();
       return;
     }
     started = s;
-    const demux = s.tty ? undefined : new DockerDemuxer();
-    s.io.on("data", (chunk: Buffer) => {
+    s.output.on("data", (chunk: OutputChunk) => {
       if (closed) return;
-      if (!demux) sink.data(channelMessage(Channel.Stdout, chunk));
-      else for (const c of demux.push(chunk)) sink.data(channelMessage(c.stream === 2 ? Channel.Stderr : Channel.Stdout, c.payload));
-      applyBackpressure(sink, s.io);
+      sink.data(channelMessage(chunk.stream === 2 ? Channel.Stderr : Channel.Stdout, chunk.bytes));
+      applyBackpressure(sink, s.output);
     });
     let ended = false;
     const onEnd = () => {
       if (ended) return;
       ended = true;
-      s.outcome().then(finish, (error: unknown) => finish(failure(error instanceof Error ? error.message : String(error))));
+      const outcome = async (): Promise<ChannelStatus> => {
+        if (open.kind === "attach") return { status: "Success" };
+        const code = await s.exitCode();
+        return code === undefined ? failure(`error executing command [${command.join(" ")}]: exit code unknown`) : exitStatus(command, code);
+      };
+      outcome().then(finish, (error: unknown) => finish(failure(error instanceof Error ? error.message : String(error))));
     };
-    s.io.on("end", onEnd);
-    s.io.on("close", onEnd);
-    s.io.on("error", onEnd);
+    s.output.on("end", onEnd);
+    s.output.on("close", onEnd);
+    s.output.on("error", onEnd);
     for (const bytes of early.splice(0)) fromClient(bytes);
   };
   run().catch((error: unknown) => {
@@ -140,7 +103,7 @@ export function startExec(open: ExecOpen, sink: StreamSink, ctx: StreamContext):
     },
     close: () => {
       closed = true;
-      started?.io.destroy();
+      started?.close();
     },
   };
 }

@@ -1,9 +1,8 @@
-// `kubectl logs` on the agent: the container's Docker log stream (follow, tail, since, timestamps,
-// previous, limitBytes), demultiplexed when it has no TTY, sent as the body of the log response.
+// `kubectl logs` on the agent: the container's log from the runtime (follow, tail, since,
+// timestamps, previous, limitBytes), sent as the body of the log response.
 import type { Readable } from "node:stream";
 import type { LogOptions, StreamOpen } from "../../shared/tunnel/frames";
 import { currentContainer, previousContainer } from "./containers";
-import { DockerDemuxer } from "./docker-frames";
 import { applyBackpressure, type StreamContext, type StreamHandler, type StreamSink } from "./stream";
 
 type LogOpen = Extract<StreamOpen, { kind: "log" }>;
@@ -15,7 +14,7 @@ function sinceUnixSeconds(options: LogOptions, now = Date.now()): number | undef
 }
 
 /**
- * Docker sends a log as one HTTP chunk per line; a tunnel frame per line would cost the tunnel
+ * A runtime sends a log as one chunk per line; a tunnel frame per line would cost the tunnel
  * and the control plane a message each (a 200,000-line log took minutes). Bytes are sent in
  * frames of up to LOG_FRAME_BYTES, and a followed line waits at most LOG_FLUSH_MS for company.
  */
@@ -57,23 +56,6 @@ export class FrameBatcher {
   }
 }
 
-function isReadable(value: unknown): value is Readable {
-  return typeof value === "object" && value !== null && typeof (value as { on?: unknown }).on === "function";
-}
-
-/**
- * The container's log as a stream, followed or not. dockerode buffers a non-followed log whole
- * (a large log would then sit in the agent's memory), so the request goes through its modem.
- */
-function logStream(ctx: StreamContext, id: string, options: Record<string, unknown>): Promise<Readable> {
-  return new Promise((resolve, reject) => {
-    ctx.docker.modem.dial(
-      { path: `/containers/${id}/logs?`, method: "GET", isStream: true, statusCodes: { 200: true, 404: "no such container", 500: "server error" }, options },
-      (error, stream) => (error ? reject(error) : isReadable(stream) ? resolve(stream) : reject(new Error("the Docker engine sent no log stream"))),
-    );
-  });
-}
-
 export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): StreamHandler {
   let closed = false;
   let started = false;
@@ -87,10 +69,10 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
     sink.close();
   };
   const run = async () => {
-    const ref = { node: ctx.node, namespace: open.namespace, pod: open.pod, uid: open.uid };
+    const target = { namespace: open.namespace, pod: open.pod, uid: open.uid };
     const info = open.log.previous
-      ? await previousContainer(ctx.docker, ref, open.container)
-      : await currentContainer(ctx.docker, ref, open.container);
+      ? await previousContainer(ctx.runtime, target, open.container)
+      : await currentContainer(ctx.runtime, target, open.container);
     if (!info) {
       // kubelet's wording (pkg/kubelet/kubelet_pods.go validateContainerLogStatus).
       const message = open.log.previous
@@ -100,34 +82,25 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
       sink.error({ code: 400, reason: "BadRequest", message });
       return;
     }
-    const container = ctx.docker.getContainer(info.Id);
-    const tty = (await container.inspect()).Config.Tty;
     const since = sinceUnixSeconds(open.log);
-    const base = {
-      stdout: true,
-      stderr: true,
+    const raw = await ctx.runtime.containerLog(info.id, {
+      follow: open.log.follow === true && !open.log.previous,
       timestamps: open.log.timestamps,
-      ...(open.log.tailLines !== undefined ? { tail: open.log.tailLines } : {}),
-      ...(since !== undefined ? { since } : {}),
-    };
-    const raw = await logStream(ctx, info.Id, { ...base, follow: open.log.follow === true && !open.log.previous });
+      ...(open.log.tailLines !== undefined ? { tailLines: open.log.tailLines } : {}),
+      ...(since !== undefined ? { sinceUnixSeconds: since } : {}),
+    });
     if (closed) {
-      if (isReadable(raw)) raw.destroy();
+      raw.destroy();
       return;
     }
     sink.ready();
     started = true;
     let remaining = open.log.limitBytes ?? Number.POSITIVE_INFINITY;
-    const demux = tty ? undefined : new DockerDemuxer();
-    const emit = (bytes: Buffer): boolean => {
-      const chunks = demux ? demux.push(bytes).map((c) => c.payload) : [bytes];
-      for (const chunk of chunks) {
-        const part = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
-        remaining -= part.length;
-        batcher.push(part);
-        if (remaining <= 0) return false;
-      }
-      return true;
+    const emit = (chunk: Buffer): boolean => {
+      const part = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
+      remaining -= part.length;
+      batcher.push(part);
+      return remaining > 0;
     };
     source = raw;
     raw.on("data", (chunk: Buffer) => {

@@ -1,9 +1,10 @@
 // `kubectl port-forward` on the agent: kubectl's SPDY/3.1 session arrives as raw bytes; per local
 // connection it opens an error stream and a data stream (headers streamType, port, requestID),
-// and the data stream is joined to podIP:port, as kubelet's SPDY port-forward server does.
-import { connect, type Socket } from "node:net";
+// and the data stream is joined to the pod's port through the runtime, as kubelet's SPDY
+// port-forward server does.
+import type { Duplex } from "node:stream";
 import type { StreamOpen } from "../../shared/tunnel/frames";
-import { podIP } from "./containers";
+import { runningSandbox } from "./containers";
 import {
   controlStreamId,
   ControlType,
@@ -29,7 +30,7 @@ interface Pair {
   port: number;
   error?: number;
   data?: number;
-  socket?: Socket;
+  socket?: Duplex;
   /** Error text waiting for the error stream (kubectl usually opens it first). */
   failure?: string;
   done?: boolean;
@@ -41,7 +42,7 @@ export function startPortForward(open: PortForwardOpen, sink: StreamSink, ctx: S
   const pairs = new Map<string, Pair>();
   const streamPair = new Map<number, Pair>();
   let closed = false;
-  let ip: Promise<string | undefined> | undefined;
+  let sandbox: Promise<string | undefined> | undefined;
   // Frames are handled and sent strictly in order; header (de)compression makes some steps async.
   let queue: Promise<void> = Promise.resolve();
   const enqueue = (step: () => Promise<void> | void) => {
@@ -78,13 +79,23 @@ export function startPortForward(open: PortForwardOpen, sink: StreamSink, ctx: S
   };
 
   const connectData = async (pair: Pair, stream: number) => {
-    ip ??= podIP(ctx.docker, { node: ctx.node, namespace: open.namespace, pod: open.pod, uid: open.uid });
-    const address = await ip;
-    if (!address) {
-      fail(pair, "the pod has no IP address on this node");
+    sandbox ??= runningSandbox(ctx.runtime, { namespace: open.namespace, pod: open.pod, uid: open.uid }).then((c) => c?.id);
+    const id = await sandbox;
+    if (!id) {
+      fail(pair, "the pod is not running on this node");
       return;
     }
-    const socket = connect({ host: address, port: pair.port });
+    let socket: Duplex;
+    try {
+      socket = await ctx.runtime.connectPort(id, pair.port);
+    } catch (error) {
+      fail(pair, error instanceof Error ? error.message : String(error));
+      return;
+    }
+    if (closed) {
+      socket.destroy();
+      return;
+    }
     pair.socket = socket;
     socket.on("data", (chunk: Buffer) => {
       for (let at = 0; at < chunk.length; at += MAX_DATA_FRAME_BYTES) {
@@ -96,7 +107,7 @@ export function startPortForward(open: PortForwardOpen, sink: StreamSink, ctx: S
       send(dataFrame(stream, Buffer.alloc(0), true));
       finishPair(pair);
     });
-    socket.on("error", (error) => fail(pair, `failed to connect to ${address}:${pair.port}: ${error.message}`));
+    socket.on("error", (error) => fail(pair, error.message));
   };
 
   const onSynStream = async (frame: Extract<SpdyFrame, { kind: "control" }>) => {

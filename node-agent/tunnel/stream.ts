@@ -1,7 +1,7 @@
 // The seam between the tunnel connection and one stream's handler (logs, exec, attach,
 // port-forward): the handler writes through a sink and receives the client's bytes and close.
-import type Dockerode from "dockerode";
 import type { StatusBody } from "../../shared/status";
+import type { PodRuntime } from "../runtime/types";
 
 export interface StreamSink {
   /** Logs only: the container was found, the response body follows. */
@@ -24,12 +24,11 @@ export interface StreamHandler {
 }
 
 export interface StreamContext {
-  docker: Dockerode;
-  node: string;
+  runtime: PodRuntime;
   log: (message: string) => void;
 }
 
-/** Node's Readable with the two methods the pumps need (dockerode types streams loosely). */
+/** Node's Readable with the two methods the pumps need. */
 export interface PausableSource {
   pause(): unknown;
   resume(): unknown;

@@ -1,9 +1,11 @@
 // What every PodRuntime must do, the same for Docker and for the hollow runtime: the lifecycle the
 // kubelet drives (sandbox, then containers in it: created → running → exited → removed), lookups by
 // pod, exec, events, and idempotent stop and remove. Each implementation's test file runs it.
+import type { Duplex, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PodRef } from "../../node-agent/runtime/labels";
-import type { ContainerOptions, PodRuntime } from "../../node-agent/runtime/types";
+import type { ContainerOptions, OutputChunk, PodRuntime } from "../../node-agent/runtime/types";
+import { findFreePort } from "../../scripts/lib/local-cluster";
 
 export interface RuntimeUnderTest {
   runtime: PodRuntime;
@@ -22,6 +24,22 @@ async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Everything a stream yields until it ends (bytes, or OutputChunks by stream). */
+function collect(stream: Readable): { text: () => string; byStream: (n: 1 | 2) => string; ended: Promise<void> } {
+  const parts: (Buffer | OutputChunk)[] = [];
+  stream.on("data", (p: Buffer | OutputChunk) => parts.push(p));
+  const ended = new Promise<void>((resolve, reject) => {
+    stream.once("end", resolve);
+    stream.once("error", reject);
+  });
+  const bytes = (p: Buffer | OutputChunk) => (Buffer.isBuffer(p) ? p : p.bytes);
+  return {
+    text: () => Buffer.concat(parts.map(bytes)).toString("utf8"),
+    byStream: (n) => Buffer.concat(parts.filter((p): p is OutputChunk => !Buffer.isBuffer(p) && p.stream === n).map((p) => p.bytes)).toString("utf8"),
+    ended,
+  };
 }
 
 export function runtimeConformance(name: string, make: () => Promise<RuntimeUnderTest>): void {
@@ -115,6 +133,98 @@ export function runtimeConformance(name: string, make: () => Promise<RuntimeUnde
       const result = await t.runtime.exec(id, ["sh", "-c", 'echo "$GREETING"; exit 3'], 10_000);
       if (t.runsCommands) expect(result).toEqual({ exitCode: 3, output: "hello\n" });
       else expect(result).toEqual({ exitCode: 0, output: "" });
+    });
+
+    it("serves a container's log whole, by tail, and followed until the container stops", async () => {
+      const ref = pod();
+      const sandbox = await runningSandbox(ref);
+      const id = await t.runtime.createContainer(container(ref, sandbox, { cmd: ["sh", "-c", "echo one; echo two; sleep 0.3; echo three >&2; exec sleep 3600"] }));
+      await t.runtime.start(id);
+      // stdout and stderr are two pipes, merged in the order the lines arrived: stderr's comes later.
+      const expected = t.runsCommands ? "one\ntwo\nthree\n" : "";
+      let seen = "";
+      await eventually(async () => {
+        const whole = collect(await t.runtime.containerLog(id, { follow: false, timestamps: false }));
+        await whole.ended;
+        seen = whole.text();
+        return seen === expected;
+      }, "the whole log").catch((error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(seen)}`);
+      });
+      const tail = collect(await t.runtime.containerLog(id, { follow: false, timestamps: false, tailLines: 1 }));
+      await tail.ended;
+      expect(tail.text()).toBe(t.runsCommands ? "three\n" : "");
+      const followed = collect(await t.runtime.containerLog(id, { follow: true, timestamps: true }));
+      if (t.runsCommands) await eventually(async () => followed.text().includes("three"), "the followed log");
+      await t.runtime.stop(id, 0);
+      await followed.ended;
+      if (t.runsCommands) expect(followed.text()).toMatch(/^\d{4}-\d\d-\d\dT\S+ one\n/);
+    });
+
+    it("execs with standard streams: input, stdout and stderr apart, the exit code", async () => {
+      const ref = pod();
+      const sandbox = await runningSandbox(ref);
+      const id = await t.runtime.createContainer(container(ref, sandbox));
+      await t.runtime.start(id);
+      const session = await t.runtime.execStream(id, ["sh", "-c", "echo out; echo err >&2; read x; echo got $x; exit 4"], { stdin: true, stdout: true, stderr: true, tty: false });
+      expect(session.tty).toBe(false);
+      const output = collect(session.output);
+      session.write(Buffer.from("abc\n"));
+      session.endInput();
+      await output.ended;
+      if (t.runsCommands) {
+        expect(output.byStream(1)).toBe("out\ngot abc\n");
+        expect(output.byStream(2)).toBe("err\n");
+        expect(await session.exitCode()).toBe(4);
+      } else {
+        expect(output.text()).toBe("");
+        expect(await session.exitCode()).toBe(0);
+      }
+      session.close();
+    });
+
+    it("attaches to the main process until the container stops", async () => {
+      const ref = pod();
+      const sandbox = await runningSandbox(ref);
+      const id = await t.runtime.createContainer(container(ref, sandbox, { stdin: true, cmd: ["sh", "-c", 'while read l; do echo "got $l"; done; sleep 3600'] }));
+      await t.runtime.start(id);
+      const session = await t.runtime.attach(id, { stdin: true, stdout: true, stderr: true });
+      const output = collect(session.output);
+      if (t.runsCommands) {
+        // The first line can race the attachment: say it until it is heard.
+        await eventually(async () => {
+          session.write(Buffer.from("hi\n"));
+          await new Promise((r) => setTimeout(r, 100));
+          return output.byStream(1).includes("got hi\n");
+        }, "the attached process's answer");
+      }
+      await t.runtime.stop(id, 0);
+      await output.ended;
+      expect(await session.exitCode()).toBeUndefined();
+      session.close();
+    });
+
+    it("connects to a port in the pod's network, or says why it cannot", async () => {
+      const ref = pod();
+      // Host network: the pod's ports are this machine's loopback ports, the only place a test may send.
+      const sandbox = await t.runtime.createSandbox({ pod: ref, hostname: ref.name, hostNetwork: true, hostPorts: [] });
+      await t.runtime.start(sandbox);
+      if (!t.runsCommands) {
+        await expect(t.runtime.connectPort(sandbox, 80)).rejects.toThrow(/no network/);
+        return;
+      }
+      const port = await findFreePort();
+      const id = await t.runtime.createContainer(container(ref, sandbox, { cmd: ["sh", "-c", `echo pong | nc -l -p ${port}`] }));
+      await t.runtime.start(id);
+      let socket: Duplex | undefined;
+      await eventually(async () => {
+        socket = await t.runtime.connectPort(sandbox, port).catch(() => undefined);
+        return socket !== undefined;
+      }, "the pod's port to listen");
+      const answer = collect(socket!);
+      await answer.ended;
+      expect(answer.text()).toBe("pong\n");
+      await expect(t.runtime.connectPort(sandbox, port)).rejects.toThrow(new RegExp(`failed to connect to 127\\.0\\.0\\.1:${port}`));
     });
 
     it("stops and removes idempotently; a removed container is gone", async () => {

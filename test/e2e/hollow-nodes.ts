@@ -16,6 +16,8 @@ export interface HollowNodeOptions {
    * which controllers wait on readiness shows. Default 0.
    */
   startDelayMs?: number;
+  /** Open each node's tunnel for logs, exec, attach and port-forward (default true). */
+  tunnel?: boolean;
 }
 
 export interface HollowNodes {
@@ -51,7 +53,7 @@ export async function startHollowNodes(kubeconfig: string, names: string[], opti
   const start = async (node: HollowNode) => {
     // hostPath and local volumes land in the node's own directory, not on this machine's /.
     const hostRoot = join(node.config.dataDir, "host");
-    node.agent = await startAgent({ config: node.config, runtime: node.runtime, hostRoot, log: log(node.config.nodeName) });
+    node.agent = await startAgent({ config: node.config, runtime: node.runtime, hostRoot, tunnel: options.tunnel, log: log(node.config.nodeName) });
   };
   const first = connection(kubeconfig);
   const nodes = new Map<string, HollowNode>();

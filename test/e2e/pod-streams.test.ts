@@ -7,6 +7,7 @@ import { EventEmitter } from "node:events";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DockerRuntime } from "../../node-agent/runtime/docker";
 import { startTunnel, type Tunnel } from "../../node-agent/tunnel/client";
 import { findFreePort } from "../../scripts/lib/local-cluster";
 import { dockerAvailable, ensureBusyboxImage } from "./docker-images";
@@ -82,7 +83,8 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
     if (!(await dockerAvailable())) throw new Error("a Docker engine is required by this test");
     await ensureBusyboxImage();
     cluster = await startCluster();
-    hollow = await startHollowNodes(cluster.kubeconfig, [node]);
+    // The hollow node registers the Node; this test's own tunnel (on Docker) is the node's tunnel.
+    hollow = await startHollowNodes(cluster.kubeconfig, [node], { tunnel: false });
     const manifests = [podYaml("web", node, ["main", "side", "bulk"]), podYaml("lonely", "no-such-node", ["c"])].join("---\n");
     const applied = await cluster.kubectl(["apply", "-f", "-"], { stdin: manifests });
     if (applied.code !== 0) throw new Error(applied.stderr);
@@ -95,7 +97,7 @@ describe.skipIf(!haveTools)("pod streams through the node tunnel", () => {
       "echo one; echo two; echo three; httpd -p 80 -h /var/www; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.4; done"], net);
     await runLabelled(node, "web", uid, "side", 0, ["sh", "-c", "echo side says hi; exec sleep 3600"], net);
     await runLabelled(node, "web", uid, "bulk", 0, ["sh", "-c", "seq 1 200000; exec sleep 3600"], net);
-    tunnel = startTunnel({ server: cluster.url, token: cluster.token, ca: cluster.caPem, nodeName: node, docker: agentDocker.docker });
+    tunnel = startTunnel({ server: cluster.url, token: cluster.token, ca: cluster.caPem, nodeName: node, runtime: new DockerRuntime(agentDocker.docker, node) });
     await eventually(async () => (await cluster.kubectl(["get", "pod", "web", "-o", "jsonpath={.status.phase}"])).stdout === "Running", "pod web Running", 30_000);
     await eventually(async () => (await cluster.kubectl(["logs", "web", "-c", "side"])).code === 0, "the tunnel to connect", 30_000, 500);
   }, 180_000);

@@ -14,7 +14,7 @@ import {
 } from "../../shared/tunnel/channels";
 import { dataFrames, decodeFrame, encodeFrame, FrameType, jsonPayload, MAX_FRAME_PAYLOAD_BYTES, parseStreamOpen } from "../../shared/tunnel/frames";
 import { backoffMs, RECONNECT_MAX_MS, RECONNECT_MIN_MS, tunnelUrl } from "../../node-agent/tunnel/client";
-import { DockerDemuxer } from "../../node-agent/tunnel/docker-frames";
+import { DockerDemuxer } from "../../node-agent/runtime/docker-frames";
 
 describe("tunnel frames", () => {
   it("round-trips type, stream id and payload", () => {

@@ -1,7 +1,7 @@
 // The agent's SPDY/3.1 port-forward server, driven as kubectl's spdystream drives it: an error
 // stream and a data stream per connection, zlib header blocks, pings; the pod is a local TCP server.
-import { createServer, type Server } from "node:net";
-import type Dockerode from "dockerode";
+import { connect, createServer, type Server } from "node:net";
+import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPortForward } from "../../node-agent/tunnel/port-forward";
 import {
@@ -18,13 +18,22 @@ import {
   type SpdyFrame,
 } from "../../node-agent/tunnel/spdy";
 import type { StreamSink } from "../../node-agent/tunnel/stream";
+import type { PodRuntime } from "../../node-agent/runtime/types";
 
-function fakeDocker(ip: string): Dockerode {
-  const docker = {
-    listContainers: async () => [{ Id: "sandbox" }],
-    getContainer: () => ({ inspect: async () => ({ NetworkSettings: { IPAddress: ip, Networks: {} } }) }),
+/** A runtime with one running pod, "web", whose ports are this machine's loopback ports. */
+function loopbackRuntime(): PodRuntime {
+  const runtime: Pick<PodRuntime, "list" | "connectPort"> = {
+    list: async () => [
+      { id: "sandbox", type: "podsandbox", pod: { namespace: "default", name: "web", uid: "u1" }, containerName: "POD", restartCount: 0, state: "running", image: "pause", createdMs: 0 },
+    ],
+    connectPort: (_id, port) =>
+      new Promise<Duplex>((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port });
+        socket.once("error", (e) => reject(new Error(`failed to connect to 127.0.0.1:${port}: ${e.message}`)));
+        socket.once("connect", () => resolve(socket));
+      }),
   };
-  return docker as unknown as Dockerode;
+  return runtime as PodRuntime;
 }
 
 /** kubectl's side: builds SYN_STREAMs with its own header compressor and reads the agent's frames. */
@@ -119,7 +128,7 @@ describe("port-forward session", () => {
     const handler = startPortForward(
       { kind: "portforward", namespace: "default", pod: "web", container: "", protocol: "SPDY/3.1+portforward.k8s.io" },
       client.sink(),
-      { docker: fakeDocker("127.0.0.1"), node: "n1", log: () => {} },
+      { runtime: loopbackRuntime(), log: () => {} },
     );
     handler.data(await client.synStream(1, { streamtype: "error", port: String(port), requestid: "0" }));
     handler.data(await client.synStream(3, { streamtype: "data", port: String(port), requestid: "0" }));
@@ -142,7 +151,7 @@ describe("port-forward session", () => {
     const handler = startPortForward(
       { kind: "portforward", namespace: "default", pod: "web", container: "", protocol: "SPDY/3.1+portforward.k8s.io" },
       client.sink(),
-      { docker: fakeDocker("127.0.0.1"), node: "n1", log: () => {} },
+      { runtime: loopbackRuntime(), log: () => {} },
     );
     handler.data(await client.synStream(1, { streamtype: "error", port: "1", requestid: "7" }));
     handler.data(await client.synStream(3, { streamtype: "data", port: "1", requestid: "7" }));
