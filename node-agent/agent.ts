@@ -75,7 +75,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   }
   log(`node ${config.nodeName} registered (Ready=${node.runtimeState.ok})`);
   node.start();
-  const lease = new LeaseRenewer(api, config.nodeName, () => node.uid, log);
+  const lease = new LeaseRenewer(api, config.nodeName, () => node.uid, log, config.nodeLeaseDurationSeconds);
   lease.start();
   const pods = new PodManager({
     network,

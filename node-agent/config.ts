@@ -20,6 +20,8 @@ export interface AgentConfig {
   network: NetworkConfig;
   /** The ingress controller (HAProxy, configured from the cluster's Ingresses). */
   ingress: IngressConfig;
+  /** kubelet's nodeLeaseDurationSeconds: the Lease is renewed every quarter of it. Default 40. */
+  nodeLeaseDurationSeconds?: number;
 }
 
 /**
@@ -158,6 +160,11 @@ export function parseConfig(raw: unknown): AgentConfig {
     ingress: parseIngress(obj.ingress),
   };
   if (config.nodeIP !== undefined && !IPV4.test(config.nodeIP)) throw new Error(`config: "nodeIP" must be an IPv4 address`);
+  const lease = obj.nodeLeaseDurationSeconds;
+  if (lease !== undefined) {
+    if (typeof lease !== "number" || !Number.isInteger(lease) || lease < 1) throw new Error(`config: "nodeLeaseDurationSeconds" must be a positive whole number of seconds`);
+    config.nodeLeaseDurationSeconds = lease;
+  }
   return config;
 }
 

@@ -1,11 +1,18 @@
-// The node's heartbeat: Lease kube-node-lease/<node>, created on start and renewed every
-// LEASE_RENEW_MS with a PUT that changes only spec.renewTime (the Worker absorbs those without a
+// The node's heartbeat: Lease kube-node-lease/<node>, created on start and renewed every quarter
+// of its duration (kubelet's renewInterval), give or take kubelet's 4 % jitter, with a PUT that changes only spec.renewTime (the Worker absorbs those without a
 // SQL write). On 409 the Lease is read again; on 404 it is created again.
 import { microTime } from "../../shared/time";
 import { isConflict, isNotFound, type ApiClient } from "../api-client";
 
-export const LEASE_RENEW_MS = 10_000;
+/** kubelet's default nodeLeaseDurationSeconds: renewed every 10 s. */
 export const LEASE_DURATION_SECONDS = 40;
+const RENEW_FRACTION = 0.25;
+const RENEW_JITTER = 0.04;
+
+/** The wait before the next renewal: a quarter of the duration, up to 4 % more (wait.JitterUntil). */
+export function renewIntervalMs(durationSeconds: number, random = Math.random()): number {
+  return durationSeconds * 1000 * RENEW_FRACTION * (1 + RENEW_JITTER * random);
+}
 const NAMESPACE = "kube-node-lease";
 
 interface Lease {
@@ -26,6 +33,7 @@ export class LeaseRenewer {
     private readonly nodeName: string,
     private readonly nodeUid: () => string | undefined,
     private readonly log: (message: string) => void,
+    private readonly durationSeconds = LEASE_DURATION_SECONDS,
   ) {}
 
   private get path(): string {
@@ -42,7 +50,7 @@ export class LeaseRenewer {
         namespace: NAMESPACE,
         ...(uid ? { ownerReferences: [{ apiVersion: "v1", kind: "Node", name: this.nodeName, uid }] } : {}),
       },
-      spec: { holderIdentity: this.nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTime() },
+      spec: { holderIdentity: this.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: microTime() },
     };
   }
 
@@ -58,7 +66,7 @@ export class LeaseRenewer {
     }
     const next: Lease = {
       ...this.lease,
-      spec: { ...this.lease.spec, holderIdentity: this.nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTime() },
+      spec: { ...this.lease.spec, holderIdentity: this.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: microTime() },
     };
     try {
       this.lease = await this.api.update<Lease>(this.path, next);
@@ -77,7 +85,7 @@ export class LeaseRenewer {
       } catch (error) {
         this.log(`lease: ${error instanceof Error ? error.message : String(error)}`);
       }
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), LEASE_RENEW_MS);
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), renewIntervalMs(this.durationSeconds));
     };
     void tick();
   }

@@ -4,11 +4,15 @@
 // containers are records. For controller tests at any scale; real nodes are the agent on Docker.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join as joinPath } from "node:path";
 import { readKubeconfig } from "../../scripts/lib/kubeconfig";
 import { startAgent, type RunningAgent } from "../../node-agent/agent";
+import { ApiClient } from "../../node-agent/api-client";
+import { newJoinToken } from "../../scripts/create-join-token";
 import { DEFAULT_NETWORK, type AgentConfig } from "../../node-agent/config";
 import { HollowRuntime } from "../../node-agent/runtime/hollow";
+
+const JOIN_TOKEN_TTL_MS = 24 * 3_600_000;
 
 export interface HollowNodeOptions {
   /**
@@ -18,6 +22,12 @@ export interface HollowNodeOptions {
   startDelayMs?: number;
   /** Open each node's tunnel for logs, exec, attach and port-forward (default true). */
   tunnel?: boolean;
+  /** Each node's Lease duration (renewed every quarter of it); default the agent's 40 s. */
+  nodeLeaseDurationSeconds?: number;
+  /** Quiet: keep no log lines (a fleet of a thousand nodes logs a lot). */
+  quiet?: boolean;
+  /** Each agent log line, "node: message", as it is written. */
+  onLog?: (line: string) => void;
 }
 
 export interface HollowNodes {
@@ -38,21 +48,34 @@ interface HollowNode {
 }
 
 export async function startHollowNodes(kubeconfig: string, names: string[], options: HollowNodeOptions = {}): Promise<HollowNodes> {
-  const root = mkdtempSync(join(tmpdir(), "edgeplane-hollow-"));
+  const root = mkdtempSync(joinPath(tmpdir(), "edgeplane-hollow-"));
   const output: string[] = [];
   const log = (name: string) => (message: string) => {
+    options.onLog?.(`${name}: ${message}`);
+    if (options.quiet) return;
     output.push(`${name}: ${message}`);
     if (output.length > 200) output.shift();
   };
   const connection = (path: string) => {
     const kc = readKubeconfig(path);
-    const caFile = join(root, `ca-${Date.now()}.pem`);
+    const caFile = joinPath(root, `ca-${Date.now()}.pem`);
     writeFileSync(caFile, kc.caPem);
-    return { server: kc.server, caFile, token: kc.token };
+    return { server: kc.server, caFile };
   };
+  // The nodes join as real ones do: one join token, exchanged by each agent for its own node
+  // credential (kept in its data directory), so the node authorizer judges every request.
+  const kc = readKubeconfig(kubeconfig);
+  const admin = new ApiClient({ server: kc.server, token: kc.token, ca: kc.caPem });
+  const join = newJoinToken(JOIN_TOKEN_TTL_MS, "hollow nodes");
+  try {
+    await admin.create("/api/v1/namespaces/kube-system/secrets", join.manifest);
+  } finally {
+    admin.close();
+  }
+  const joinToken = `${join.id}.${join.secret}`;
   const start = async (node: HollowNode) => {
     // hostPath and local volumes land in the node's own directory, not on this machine's /.
-    const hostRoot = join(node.config.dataDir, "host");
+    const hostRoot = joinPath(node.config.dataDir, "host");
     node.agent = await startAgent({ config: node.config, runtime: node.runtime, hostRoot, tunnel: options.tunnel, log: log(node.config.nodeName) });
   };
   const first = connection(kubeconfig);
@@ -60,8 +83,10 @@ export async function startHollowNodes(kubeconfig: string, names: string[], opti
   for (const [i, name] of names.entries()) {
     const config: AgentConfig = {
       ...first,
+      joinToken,
+      ...(options.nodeLeaseDurationSeconds ? { nodeLeaseDurationSeconds: options.nodeLeaseDurationSeconds } : {}),
       nodeName: name,
-      dataDir: join(root, name),
+      dataDir: joinPath(root, name),
       // A documentation address: hollow nodes are never sent traffic.
       nodeIP: `192.0.2.${i + 10}`,
       labels: { type: "hollow" },

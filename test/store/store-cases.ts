@@ -213,6 +213,33 @@ export function runStoreCases(makeStore: MakeStore): void {
       expect(names(afterGap.items)).toEqual(["b/p3", "c/p1"]);
     });
 
+    it("lists by a field (pods by spec.nodeName), within a namespace or across, in pages", async () => {
+      const { store } = await makeStore();
+      const place = async (namespace: string, name: string, nodeName?: string) => {
+        const key = pods(namespace, name);
+        await store.create(key, { ...pod(key), spec: nodeName === undefined ? {} : { nodeName } });
+      };
+      await place("a", "p1", "n1");
+      await place("a", "p2", "n2");
+      await place("a", "p3", "n1");
+      await place("b", "p1", "n1");
+      await place("b", "p2");
+      await place("c", "p1", "n10");
+      const onN1 = { path: "spec.nodeName", value: "n1" };
+      expect(names((await store.list("", "pods", { field: onN1 })).items)).toEqual(["a/p1", "a/p3", "b/p1"]);
+      expect(names((await store.list("", "pods", { namespace: "a", field: onN1 })).items)).toEqual(["a/p1", "a/p3"]);
+      expect(names((await store.list("", "pods", { field: { path: "spec.nodeName", value: "" } })).items)).toEqual(["b/p2"]);
+      const first = await store.list("", "pods", { field: onN1, limit: 2 });
+      expect([names(first.items), first.more]).toEqual([["a/p1", "a/p3"], true]);
+      const rest = await store.list("", "pods", { field: onN1, after: { namespace: "a", name: "p3" } });
+      expect(names(rest.items)).toEqual(["b/p1"]);
+      // A moved pod is found under its new node only.
+      const moved = await store.get(pods("a", "p1"));
+      await store.update(pods("a", "p1"), { ...moved!.value, spec: { nodeName: "n2" } }, moved!.revision);
+      expect(names((await store.list("", "pods", { field: onN1 })).items)).toEqual(["a/p3", "b/p1"]);
+      expect(names((await store.list("", "pods", { field: { path: "spec.nodeName", value: "n2" } })).items)).toEqual(["a/p1", "a/p2"]);
+    });
+
     it("lists cluster-scoped objects under namespace \"\"", async () => {
       const { store } = await makeStore();
       const node = { group: "", resource: "nodes", namespace: "", name: "n1" };

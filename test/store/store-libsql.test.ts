@@ -46,7 +46,30 @@ describe("SqlStore on libSQL, the driver alone", () => {
     const client = await migratedClient();
     expect(await applyMigrations(client, readMigrations())).toEqual([]);
     const applied = await client.execute("SELECT name FROM d1_migrations ORDER BY id");
-    expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql", "0002_objects_follow_changes.sql"]);
+    expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql", "0002_objects_follow_changes.sql", "0003_pods_by_node.sql"]);
+  });
+
+  it("finds a node's pods through the spec.nodeName index, not by reading every pod", async () => {
+    const client = await migratedClient();
+    const queries: { sql: string; args: unknown }[] = [];
+    // drizzle sends a list as a batch (the revision, then the page): record the batch's statements.
+    const batch = client.batch.bind(client);
+    client.batch = ((statements: { sql: string; args: unknown }[], mode?: never) => {
+      queries.push(...statements);
+      return batch(statements as never, mode);
+    }) as typeof client.batch;
+    const store = new SqlStore(drizzle(client));
+    for (const [name, nodeName] of [["p1", "n1"], ["p2", "n2"]] as const) {
+      await store.create({ group: "", resource: "pods", namespace: "a", name }, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "a" }, spec: { nodeName } });
+    }
+    for (const namespace of [undefined, "a"]) {
+      queries.length = 0;
+      const listed = await store.list("", "pods", { namespace, field: { path: "spec.nodeName", value: "n1" } });
+      expect(listed.items.map((i) => i.key.name)).toEqual(["p1"]);
+      const list = queries.find((q) => /from "objects"/.test(q.sql))!;
+      const plan = await client.execute({ sql: `EXPLAIN QUERY PLAN ${list.sql}`, args: list.args as never });
+      expect(plan.rows.map((r) => String(r.detail)).join("; ")).toMatch(/USING INDEX objects_pods_by_node/);
+    }
   });
 
   it("openStore picks libSQL when LIBSQL_URL is set, and encrypts Secrets with the env key", async () => {

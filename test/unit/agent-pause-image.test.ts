@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../node-agent/config";
 import { microTime } from "../../shared/time";
 import { nodeConditions } from "../../node-agent/node/node-status";
+import { renewIntervalMs } from "../../node-agent/node/lease";
 import { hostElfArch, pauseElf, singleFileTar } from "../../node-agent/runtime/pause-image";
 
 describe("pauseElf", () => {
@@ -55,6 +56,13 @@ describe("agent config, lease time, node conditions", () => {
     expect(() => parseConfig({ server: "h", nodeName: "vm1" })).toThrow(/server/);
     expect(() => parseConfig({ server: "https://h", nodeName: "VM_1" })).toThrow(/nodeName/);
     expect(() => parseConfig({ server: "https://h", nodeName: "vm1", labels: { a: 1 } })).toThrow(/labels/);
+    expect(parseConfig({ server: "https://h", nodeName: "vm1", nodeLeaseDurationSeconds: 120 }).nodeLeaseDurationSeconds).toBe(120);
+    expect(() => parseConfig({ server: "https://h", nodeName: "vm1", nodeLeaseDurationSeconds: 0 })).toThrow(/nodeLeaseDurationSeconds/);
+  });
+  it("renews the Lease every quarter of its duration, up to 4 % later", () => {
+    expect(renewIntervalMs(40, 0)).toBe(10_000);
+    expect(renewIntervalMs(40, 1)).toBe(10_400);
+    expect(renewIntervalMs(3600, 0)).toBe(900_000);
   });
   it("renewTime is a MicroTime", () => {
     expect(microTime(new Date("2026-01-02T03:04:05.678Z"))).toBe("2026-01-02T03:04:05.678000Z");

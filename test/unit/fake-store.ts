@@ -12,6 +12,13 @@ function withRevision(value: KubeObject, revision: number): KubeObject {
   return { ...value, metadata: { ...value.metadata, resourceVersion: String(revision) } };
 }
 
+/** The value at a dotted path as the SQL store compares it: a string, "" when missing. */
+function fieldAt(value: unknown, path: string): string {
+  let at: unknown = value;
+  for (const part of path.split(".")) at = typeof at === "object" && at !== null ? (at as Record<string, unknown>)[part] : undefined;
+  return at === undefined || at === null ? "" : String(at);
+}
+
 export class FakeStore implements Store {
   revision = 0;
   private compacted = 0;
@@ -30,6 +37,7 @@ export class FakeStore implements Store {
     const rows = [...this.objects.values()]
       .filter((o) => o.key.group === group && o.key.resource === resource)
       .filter((o) => options.namespace === undefined || o.key.namespace === options.namespace)
+      .filter((o) => !options.field || fieldAt(o.value, options.field.path) === options.field.value)
       .sort((a, b) => (a.key.namespace + "/" + a.key.name < b.key.namespace + "/" + b.key.name ? -1 : 1))
       .filter((o) => !options.after || o.key.namespace + "/" + o.key.name > options.after.namespace + "/" + options.after.name);
     const limit = options.limit ?? rows.length;

@@ -77,8 +77,9 @@ async function createdName(access: AccessRequest): Promise<string | undefined> {
   }
 }
 
+/** Through the store's spec.nodeName index: a node's pods, not every pod of the namespace. */
 async function podsOnNode(store: Store, nodeName: string, namespace: string): Promise<KubeObject[]> {
-  const { items } = await store.list("", "pods", { namespace });
+  const { items } = await store.list("", "pods", { namespace, field: { path: "spec.nodeName", value: nodeName } });
   return items.map((item) => item.value).filter((pod) => podNodeName(pod) === nodeName);
 }
 

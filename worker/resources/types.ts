@@ -94,6 +94,11 @@ export interface ResourceDef {
   } & { [name in ServedSubresource]?: true };
   /** Field selectors this kind supports beyond metadata.name / metadata.namespace. */
   selectableFields?: Record<string, (obj: KubeObject) => string | undefined>;
+  /**
+   * Selectable fields the store finds objects by (ListOptions.field; an index in SQL): a list with
+   * an equality on one reads only the matching rows. Pods: spec.nodeName, as kube-apiserver.
+   */
+  indexedFields?: readonly string[];
   printerColumns: PrinterColumn[];
   /** One Table row's cells, in printerColumns order. */
   printRow(obj: KubeObject, now: Date): unknown[];

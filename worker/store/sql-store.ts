@@ -86,6 +86,16 @@ function objectIs(key: ObjectKey): SQL {
   return sql`${objects.apiGroup} = ${key.group} AND ${objects.resource} = ${key.resource} AND ${objects.namespace} = ${key.namespace} AND ${objects.name} = ${key.name}`;
 }
 
+/**
+ * The stored value's field at `path`, "" when missing, as SQL. The path is spelled as a literal,
+ * never a parameter: SQLite uses an expression index (0003_pods_by_node.sql) only for the very
+ * expression it was built on.
+ */
+function fieldValue(path: string): SQL {
+  if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(path)) throw new Error(`not a field path: ${path}`);
+  return sql.raw(`coalesce(json_extract("value", '$.${path}'), '')`);
+}
+
 export class SqlStore implements Store {
   private readonly codec: ValueCodec;
 
@@ -130,8 +140,9 @@ export class SqlStore implements Store {
 
   private async listRows(group: string, resource: string, options: ListOptions) {
     const conditions: SQL[] = [eq(objects.apiGroup, group), eq(objects.resource, resource)];
-    const { namespace, after } = options;
+    const { namespace, after, field } = options;
     if (namespace !== undefined) conditions.push(eq(objects.namespace, namespace));
+    if (field) conditions.push(sql`${fieldValue(field.path)} = ${field.value}`);
     if (after && namespace === undefined) {
       // A row-value comparison keeps the scan on the primary key's index (SQLite ≥ 3.15).
       conditions.push(sql`(${objects.namespace}, ${objects.name}) > (${after.namespace}, ${after.name})`);

@@ -36,6 +36,12 @@ export interface ListOptions {
   after?: { namespace: string; name: string };
   /** At most this many rows. */
   limit?: number;
+  /**
+   * Only objects whose field at this dotted path (letters, digits, `_`, `.`) equals `value`; a
+   * missing field equals "". Pods' spec.nodeName has an index (kube-apiserver indexes it too), so
+   * a node's pods are found without reading the others.
+   */
+  field?: { path: string; value: string };
 }
 
 export interface ListResult {

@@ -11,6 +11,7 @@ import {
   matchLabels,
   parseFieldSelector,
   parseLabelSelector,
+  requiredFieldValue,
   validateFieldSelector,
 } from "../../../shared/selectors";
 import { badRequest, gone } from "../../../shared/status-error";
@@ -65,6 +66,16 @@ function decodeContinue(text: string): ContinueToken {
   throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
 }
 
+/** The first of the kind's indexed fields the selector requires a value of: the store reads only those rows. */
+function indexedEquality(def: ResourceDef, filter: ListFilter): { path: string; value: string } | undefined {
+  if (!filter.fields) return undefined;
+  for (const path of def.indexedFields ?? []) {
+    const value = requiredFieldValue(filter.fields, path);
+    if (value !== undefined) return { path, value };
+  }
+  return undefined;
+}
+
 export interface Page {
   items: KubeObject[];
   revision: number;
@@ -83,10 +94,12 @@ export async function readPage(
   let after = start ? { namespace: start.ns, name: start.name } : undefined;
   let revision = start?.rv ?? 0;
   let last: StoredObject | undefined;
+  const field = indexedEquality(def, filter);
   for (;;) {
     const want = Math.max(limit - items.length, 1);
     const page = await store.list(def.group, def.plural, {
       namespace: filter.namespace,
+      field,
       after,
       limit: Math.min(filter.labels || filter.fields ? Math.max(want, STORE_PAGE_ROWS) : want, MAX_STORE_PAGE_ROWS),
     });

@@ -75,6 +75,7 @@ export const pods = resource({
   namespaced: true,
   schema: podSchema,
   subresources: { status: true, binding: true, log: true, exec: true, attach: true, portforward: true },
+  indexedFields: ["spec.nodeName"],
   selectableFields: {
     "spec.nodeName": (o) => specStr(o, "nodeName"),
     "spec.restartPolicy": (o) => specStr(o, "restartPolicy"),
