@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../worker/resources/types";
 import { SecretTransformer } from "../../worker/store/secret-transformer";
 import type { ObjectKey, Store, StoreErrorCode, ValueTransformer } from "../../worker/store/types";
-import { StoreError } from "../../worker/store/types";
+import { MAX_OBJECT_BYTES, StoreError } from "../../worker/store/types";
 
 export interface StoreHarness {
   store: Store;
@@ -330,6 +330,34 @@ export function runStoreCases(makeStore: MakeStore): void {
       // Compaction is capped at the current revision.
       await store.compact(r4 + 100);
       expect(await store.compactedRevision()).toBe(r4);
+    });
+  });
+
+  describe("object size", () => {
+    // Multi-byte characters: the limit is on UTF-8 bytes, not on string length.
+    const sized = (key: ObjectKey, bytes: number) => pod(key, { note: "é".repeat(Math.ceil(bytes / 2)) });
+
+    it("refuses an object over the limit with TooLarge and writes nothing; one under it is stored", async () => {
+      const { store } = await makeStore();
+      const before = await store.currentRevision();
+      await expectStoreError(store.create(pods("a", "big"), sized(pods("a", "big"), MAX_OBJECT_BYTES + 10)), "TooLarge");
+      expect(await store.get(pods("a", "big"))).toBeNull();
+      expect(await store.currentRevision()).toBe(before);
+      const small = await store.create(pods("a", "small"), sized(pods("a", "small"), MAX_OBJECT_BYTES - 1000));
+      await expectStoreError(store.update(pods("a", "small"), sized(pods("a", "small"), MAX_OBJECT_BYTES + 10), small.revision), "TooLarge");
+      expect((await store.get(pods("a", "small")))?.revision).toBe(small.revision);
+    });
+
+    it("fails only the oversized row of a batch", async () => {
+      const { store } = await makeStore();
+      if (!store.batch) return;
+      const results = await store.batch([
+        { op: "create", key: pods("a", "p1"), value: pod(pods("a", "p1")) },
+        { op: "create", key: pods("a", "big"), value: sized(pods("a", "big"), MAX_OBJECT_BYTES + 10) },
+        { op: "create", key: pods("a", "p2"), value: pod(pods("a", "p2")) },
+      ]);
+      expect(results.map((r) => (r.ok ? "ok" : r.code))).toEqual(["ok", "TooLarge", "ok"]);
+      expect(await store.get(pods("a", "big"))).toBeNull();
     });
   });
 

@@ -167,6 +167,20 @@ describe("request limits", () => {
     expect(await revision()).toBe(before);
   });
 
+  it("refuses a 2 MiB ConfigMap with 422 at its data, and any object over 1.5 MiB with 413, writing nothing", async () => {
+    const before = await revision();
+    const configMap = await call("POST", `/api/v1/namespaces/${NS}/configmaps`, { metadata: { name: "two-mib" }, data: { blob: "x".repeat(2 * 1024 * 1024) } });
+    expect(configMap.status).toBe(422);
+    expect(configMap.json.message).toContain("Too long: must have at most 1048576 bytes");
+    // A kind with no size rule of its own: the store's limit (etcd's 1.5 MiB request limit) applies.
+    const env = [{ name: "BIG", value: "x".repeat(1600 * 1024) }];
+    const pod = { metadata: { name: "huge" }, spec: { containers: [{ name: "c", image: "busybox", env }] } };
+    const created = await call("POST", `/api/v1/namespaces/${NS}/pods`, pod);
+    expect(created.status).toBe(413);
+    expect(created.json).toMatchObject({ kind: "Status", reason: "RequestEntityTooLarge" });
+    expect(await revision()).toBe(before);
+  });
+
   it("rejects a body nested thousands of levels deep with 400 and writes nothing", async () => {
     const before = await revision();
     const deep = `{"metadata":{"name":"deep"},"data":${"[".repeat(20_000)}${"]".repeat(20_000)}}`;

@@ -3,7 +3,16 @@
 // a driver error raised by the CAS guard (migrations/0001_cas_guard.sql) becomes a StoreError.
 import type { KubeObject } from "../resources/types";
 import type { ObjectKey, StoreErrorCode, ValueTransformer } from "./types";
-import { StoreError } from "./types";
+import { MAX_OBJECT_BYTES, StoreError } from "./types";
+
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of `text`, counted only when its length alone cannot settle the limit. */
+function overLimit(text: string): boolean {
+  if (text.length * 3 <= MAX_OBJECT_BYTES) return false;
+  if (text.length > MAX_OBJECT_BYTES) return true;
+  return encoder.encode(text).length > MAX_OBJECT_BYTES;
+}
 
 /** Any transformer's self-describing prefix (secret-transformer.ts writes `enc:v1:`). */
 const ENCRYPTED_PREFIX = "enc:";
@@ -11,9 +20,11 @@ const ENCRYPTED_PREFIX = "enc:";
 export class ValueCodec {
   constructor(private readonly transformer?: ValueTransformer) {}
 
-  async encode(key: Pick<ObjectKey, "group" | "resource">, value: KubeObject): Promise<string> {
+  /** Throws StoreError TooLarge for an object over MAX_OBJECT_BYTES (before encryption). */
+  async encode(key: ObjectKey, value: KubeObject): Promise<string> {
     const { resourceVersion: _ignored, ...metadata } = value.metadata;
     const json = JSON.stringify({ ...value, metadata });
+    if (overLimit(json)) throw new StoreError("TooLarge", key, `the object is over the store's limit of ${MAX_OBJECT_BYTES} bytes`);
     return this.transformer?.appliesTo(key) ? this.transformer.encode(json) : json;
   }
 

@@ -242,14 +242,24 @@ export class SqlStore implements Store {
    * statements per pass stay few: 5,000 bindings are a handful of statements, not 10,000.
    */
   async batch(writes: readonly BatchWrite[]): Promise<BatchResult[]> {
-    const encoded = await Promise.all(writes.map((w) => this.codec.encode(w.key, w.value)));
     const results: BatchResult[] = new Array(writes.length);
+    // A row too large to store fails alone (TooLarge), as its single write would.
+    const encoded = await Promise.all(
+      writes.map((w, index) =>
+        this.codec.encode(w.key, w.value).catch((error: unknown) => {
+          if (!(error instanceof StoreError) || error.code !== "TooLarge") throw error;
+          results[index] = { ok: false, code: "TooLarge" };
+          return undefined;
+        }),
+      ),
+    );
     let group: BulkGroup | undefined;
     const flush = async () => {
       if (group) await this.bulkStatement(group, writes, results);
       group = undefined;
     };
     for (const [index, w] of writes.entries()) {
+      if (encoded[index] === undefined) continue;
       const { group: g, resource, namespace, name } = w.key;
       const row = JSON.stringify(w.op === "update" ? [g, resource, namespace, name, encoded[index], w.expectedRevision] : [g, resource, namespace, name, encoded[index]]);
       const key = keyText(w.key);

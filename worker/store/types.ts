@@ -59,7 +59,14 @@ export interface StoredText {
   text: string;
 }
 
-export type StoreErrorCode = "NotFound" | "AlreadyExists" | "Conflict" | "Compacted";
+/** TooLarge: the stored form of the object is over MAX_OBJECT_BYTES. */
+export type StoreErrorCode = "NotFound" | "AlreadyExists" | "Conflict" | "Compacted" | "TooLarge";
+
+/**
+ * The largest object the store keeps, as etcd's default request limit (1.5 MiB) bounds what
+ * kube-apiserver can store; the 3 MiB request body limit is the API's, not the store's.
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
 /** Typed sentinel raised by drivers; translated into a StatusError at the API boundary. */
 export class StoreError extends Error {

@@ -2,9 +2,9 @@
 // Kubernetes Status errors, and each committed change handed to the watch hub.
 import type { Env } from "../../env";
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../../store/types";
+import { MAX_OBJECT_BYTES, StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../../store/types";
 import type { WriteContext } from "./context";
-import { alreadyExists, conflict, gone, notFound, StatusError } from "../../../shared/status-error";
+import { alreadyExists, conflict, gone, notFound, StatusError, tooLarge } from "../../../shared/status-error";
 import { noteWritten } from "../namespace-lifecycle";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
@@ -33,6 +33,8 @@ export function translateStoreError(error: unknown, def: ResourceDef, name: stri
       return LostRaceError.from(conflict(ref, name));
     case "Compacted":
       return gone();
+    case "TooLarge":
+      return tooLarge(MAX_OBJECT_BYTES);
   }
 }
 
