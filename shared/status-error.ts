@@ -145,3 +145,13 @@ export function tooLarge(limitBytes: number): StatusError {
 export function internalError(message: string): StatusError {
   return new StatusError(500, "InternalError", `Internal error occurred: ${message}`);
 }
+
+/**
+ * What a client sees of an unexpected failure: a plain 500 Status. The detail (a driver's
+ * message, a stack) can name tables, keys or other tenants' objects, so it goes to the log only.
+ */
+export function unexpectedError(error: unknown, where: string): StatusError {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(`internal error in ${where}: ${detail}`);
+  return internalError("an unexpected error occurred; its detail is in the control plane's log");
+}

@@ -13,7 +13,7 @@ import { negotiateOutput } from "./api/negotiate";
 import { openapiV2, openapiV3GroupVersion, openapiV3Hash, openapiV3Paths } from "./api/openapi";
 import { parseResourcePath } from "./api/request-info";
 import { respondJson } from "./api/respond";
-import { internalError, methodNotAllowed, StatusError } from "../shared/status-error";
+import { methodNotAllowed, StatusError, unexpectedError } from "../shared/status-error";
 import { createVerb } from "./api/verbs/create";
 import { deleteVerb } from "./api/verbs/delete";
 import { getVerb } from "./api/verbs/get";
@@ -75,10 +75,9 @@ export function createApp(options: AppOptions) {
     await next();
   };
 
-  app.onError((err) => {
+  app.onError((err, c) => {
     if (err instanceof StatusError) return respondJson(err.toStatus(), err.code);
-    const message = err instanceof Error ? err.message : String(err);
-    return respondJson(internalError(message).toStatus(), 500);
+    return respondJson(unexpectedError(err, `${c.req.method} ${new URL(c.req.url).pathname}`).toStatus(), 500);
   });
   app.notFound(() => notFoundStatus());
 

@@ -21,6 +21,19 @@ export function registryOf(image: string): string {
   return "docker.io";
 }
 
+const DOCKER_HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+
+/**
+ * The credentials for pulling `image`: those whose server is the image's registry host, exactly
+ * (Docker's ConvertToHostname, case-insensitive; Docker Hub under any of its names). Never a
+ * substring match: credentials for notevil.example must not go to evil.example.
+ */
+export function credentialFor(auths: readonly RegistryAuth[], image: string): RegistryAuth | undefined {
+  const canonical = (host: string) => (DOCKER_HUB_ALIASES.has(host.toLowerCase()) ? "docker.io" : host.toLowerCase());
+  const registry = canonical(registryOf(image));
+  return auths.find((a) => canonical(a.serveraddress.replace(/^https?:\/\//, "").replace(/\/.*$/, "")) === registry);
+}
+
 /** Docker's `image` → `image:latest` when it names no tag or digest. */
 export function withDefaultTag(image: string): string {
   const last = image.split("/").pop() ?? image;
@@ -200,8 +213,7 @@ export class DockerRuntime implements PodRuntime {
       throw new ImageNeverPullError(`Container image "${image}" is not present with pull policy of Never`);
     }
     if (present && policy !== "Always") return false;
-    const registry = registryOf(image);
-    const auth = auths.find((a) => a.serveraddress === registry || a.serveraddress.includes(registry === "docker.io" ? "index.docker.io" : registry));
+    const auth = credentialFor(auths, image);
     try {
       const stream = await this.docker.pull(withDefaultTag(image), auth ? { authconfig: auth } : {});
       await new Promise<void>((resolve, reject) =>

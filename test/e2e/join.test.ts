@@ -112,7 +112,7 @@ describe.skipIf(!requireTool("kubectl"))("joining a node with a bootstrap token"
     expect(status.details?.causes?.[0]?.field).toBe("nodeName");
   });
 
-  it("does not hand the name of a Ready node to another machine", async () => {
+  it("does not hand the name of an existing node to another machine, Ready or not", async () => {
     await cluster.kubectl(["apply", "-f", "-"], { stdin: node("join-taken") });
     const ready = { status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "ready" }] } };
     const patched = await cluster.kubectl(["patch", "node", "join-taken", "--subresource=status", "--type=merge", "-p", JSON.stringify(ready)]);
@@ -121,6 +121,15 @@ describe.skipIf(!requireTool("kubectl"))("joining a node with a bootstrap token"
     const taken = await exchange(token, "join-taken");
     expect(taken.status).toBe(409);
     expect(((await taken.json()) as { message: string }).message).toContain('a Node with name "join-taken" and status "Ready" already exists');
+    // A node that stopped heartbeating keeps its name too: a stolen join token cannot take it over.
+    const notReady = { status: { conditions: [{ type: "Ready", status: "Unknown", reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status." }] } };
+    expect((await cluster.kubectl(["patch", "node", "join-taken", "--subresource=status", "--type=merge", "-p", JSON.stringify(notReady)])).code).toBe(0);
+    const stale = await exchange(token, "join-taken");
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as { message: string }).message).toContain("You must delete the existing Node");
+    // Once the Node is deleted, the name is free to join again.
+    expect((await cluster.kubectl(["delete", "node", "join-taken"])).code).toBe(0);
+    expect((await exchange(token, "join-taken")).status).toBe(200);
   });
 
   it("rejects an expired token with 401", async () => {

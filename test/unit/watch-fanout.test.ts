@@ -263,4 +263,23 @@ describe("WatchFanOut", () => {
     expect(sinks[0]?.chunks[0]).toBe(sinks[99]?.chunks[0]);
     expect(sinks.every((s) => s.chunks.length === 100)).toBe(true);
   });
+
+  it("ends a watch whose store fails with a plain 500, keeping the driver's message for the log", async () => {
+    const t = setup();
+    t.store.list = async () => {
+      throw new Error("D1_ERROR: no such table: objects_secret_internal");
+    };
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => void logged.push(line);
+    try {
+      const { sink } = await t.open();
+      expect(sink.summary).toEqual(["ERROR 500"]);
+      expect(sink.events[0]?.object).toMatchObject({ reason: "InternalError" });
+      expect(sink.events[0]?.object.message).not.toContain("objects_secret_internal");
+      expect(logged.join("\n")).toContain("objects_secret_internal");
+    } finally {
+      console.error = original;
+    }
+  });
 });

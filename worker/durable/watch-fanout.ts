@@ -1,7 +1,7 @@
 // The watch hub's logic without Durable Object APIs (so it tests in Node): orders the
 // published changes of one resource, checks them against the change log, keeps the recent
 // ones in a ring, and fans each out to every matching watcher (kube's cacher, in small).
-import { gone, internalError } from "../../shared/status-error";
+import { gone, StatusError, unexpectedError } from "../../shared/status-error";
 import type { KubeObject } from "../resources/types";
 import type { ChangeEvent, Store } from "../store/types";
 import { StoreError } from "../store/types";
@@ -132,7 +132,7 @@ export class WatchFanOut {
     this.watchers.set(watcher.id, watcher);
     const started = this.run(watcher).catch((err: unknown) => {
       if (watcher.closed) return;
-      const status = err instanceof Error ? internalError(err.message) : internalError(String(err));
+      const status = err instanceof StatusError ? err : unexpectedError(err, "a watch");
       watcher.sink.write(errorChunk(status));
       this.close(watcher.id);
     });

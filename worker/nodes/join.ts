@@ -54,15 +54,19 @@ export async function exchangeJoinToken(store: Store, authorization: string | nu
   const stored = await store.get({ group: "", resource: "secrets", namespace: BOOTSTRAP_TOKEN_NAMESPACE, name: bootstrapSecretName(token.id) });
   if (rejectReason(stored?.value ?? null, token, now) !== undefined) throw unauthorized();
   const nodeName = nodeNameOf(body);
-  // As kubeadm join: a name held by a Ready node is not handed to a second machine (its
-  // credential would take over that node's pods and its exec/logs tunnel).
+  // A name that has a Node is claimable only by that node's own credential: a join token (which
+  // may be stolen, or shared by many machines) never mints a second credential for it, Ready or
+  // not, since that credential would take over the node's pods and its exec/logs tunnel. kubeadm
+  // refuses only a Ready node's name; the wording is its.
   const existing = await store.get({ group: "", resource: "nodes", namespace: "", name: nodeName });
-  const conditions = (existing?.value.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
-  if (conditions.some((c) => c.type === "Ready" && c.status === "True")) {
+  if (existing) {
+    const conditions = (existing.value.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+    const ready = conditions.find((c) => c.type === "Ready")?.status;
+    const status = ready === "True" ? "Ready" : ready === "False" ? "NotReady" : "Unknown";
     throw conflict(
       { group: "", resource: "nodes" },
       nodeName,
-      `a Node with name "${nodeName}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`,
+      `a Node with name "${nodeName}" and status "${status}" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`,
     );
   }
   const credential = base64url(crypto.getRandomValues(new Uint8Array(NODE_CREDENTIAL_BYTES)));
