@@ -9,11 +9,12 @@ import { ensureBootstrapped } from "./api/bootstrap";
 import type { ApiContext } from "./api/context";
 import { aggregatedDiscovery } from "./api/discovery-aggregated";
 import { coreVersions, group, groupList, resourceList, versionInfo } from "./api/discovery";
-import { negotiateOutput } from "./api/negotiate";
 import { openapiV2, openapiV3GroupVersion, openapiV3Hash, openapiV3Paths } from "./api/openapi";
 import { parseResourcePath } from "./api/request-info";
 import { respondJson } from "./api/respond";
-import { methodNotAllowed, StatusError, unexpectedError } from "../shared/status-error";
+import { badRequest, methodNotAllowed, StatusError, unexpectedError, unsupportedMediaType } from "../shared/status-error";
+import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, negotiateOutput, readBodyBytes, readBodyText } from "./api/negotiate";
+import { selfSubjectAccessReview, selfSubjectRulesReview, selfSubjectReview } from "./api/rbac/reviews";
 import { createVerb } from "./api/verbs/create";
 import { deleteVerb } from "./api/verbs/delete";
 import { getVerb } from "./api/verbs/get";
@@ -93,6 +94,25 @@ export function createApp(options: AppOptions) {
   app.use("/apis", authMiddleware);
 
   app.use("/openapi/*", authMiddleware);
+
+  // kubectl auth can-i / whoami: reviews answered for the requester, nothing stored.
+  const reviewBody = async (c: import("hono").Context<AppEnv>) => {
+    const type = bodyTypeOf(c.req.header("content-type"));
+    if (type !== "json" && type !== "yaml" && type !== "protobuf") throw unsupportedMediaType(c.req.header("content-type") ?? "");
+    const body = type === "protobuf" ? decodeProtobufBody(await readBodyBytes(c.req.raw)) : decodeBody(await readBodyText(c.req.raw), type);
+    if (!isPlainObject(body)) throw badRequest("the request body must be an object");
+    return body;
+  };
+  app.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", async (c) =>
+    c.json(await selfSubjectAccessReview(c.get("store"), c.get("principal"), await reviewBody(c)), 201),
+  );
+  app.post("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", async (c) =>
+    c.json(await selfSubjectRulesReview(c.get("store"), c.get("principal"), await reviewBody(c)), 201),
+  );
+  app.post("/apis/authentication.k8s.io/v1/selfsubjectreviews", async (c) => {
+    await reviewBody(c);
+    return c.json(selfSubjectReview(c.get("principal")), 201);
+  });
 
   app.get("/api", (c) => aggregatedDiscovery(registry, "api", c.req.header("accept")) ?? c.json(coreVersions(new URL(c.req.url).host)));
   app.get("/apis", (c) => aggregatedDiscovery(registry, "apis", c.req.header("accept")) ?? c.json(groupList(registry)));

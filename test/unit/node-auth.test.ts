@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AccessRequest, Principal } from "../../worker/api/access";
 import { authorizeRequest } from "../../worker/api/auth";
+import { notePolicyWritten } from "../../worker/api/rbac/policy";
 import { podReferences } from "../../worker/api/node-authorizer-refs";
 import type { KubeObject } from "../../worker/resources/types";
 import { StatusError } from "../../shared/status-error";
@@ -203,9 +204,26 @@ describe("node authorizer", () => {
     expect(await req.json()).toEqual({ metadata: { name: "vm1" } });
   });
 
-  it("keeps the admin and service-account rules", async () => {
+  it("lets the admin do anything, and a service account only what RBAC grants it", async () => {
     await authorizeRequest(store, { user: "admin", kind: "admin", scope: "" }, core("delete", "nodes", undefined, "vm1"));
     const sa: Principal = { user: "system:serviceaccount:team:default", kind: "serviceaccount", scope: "team" };
+    // No binding: nothing, not even in its own namespace.
+    await expect(authorizeRequest(store, sa, core("list", "secrets", "team"))).rejects.toBeInstanceOf(StatusError);
+    await store.create(
+      { group: "rbac.authorization.k8s.io", resource: "clusterroles", namespace: "", name: "edit" },
+      { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "edit" }, rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }] },
+    );
+    await store.create(
+      { group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: "team", name: "default-edit" },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "default-edit", namespace: "team" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+        subjects: [{ kind: "ServiceAccount", name: "default", namespace: "team" }],
+      },
+    );
+    notePolicyWritten({ group: "rbac.authorization.k8s.io" });
     await authorizeRequest(store, sa, core("list", "secrets", "team"));
     await expect(authorizeRequest(store, sa, core("list", "secrets", "default"))).rejects.toBeInstanceOf(StatusError);
   });

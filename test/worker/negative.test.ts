@@ -86,7 +86,8 @@ describe.each(registry.all.map((def) => [`${def.group || "core"}/${def.plural}`,
     expect(malformed.status).toBe(400);
     expect(malformed.json).toMatchObject({ kind: "Status", reason: "BadRequest" });
 
-    const badName = await call("POST", base(def), sample(def, "Not_A_Name"));
+    // RBAC names are path segments (any character but "/" and "%"), the rest DNS names.
+    const badName = await call("POST", base(def), sample(def, def.nameFormat === "path-segment" ? "a%b" : "Not_A_Name"));
     expect(badName.status).toBe(422);
     expect(badName.json.details.causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: "metadata.name" })]));
 
@@ -148,8 +149,20 @@ describe.each(registry.all.map((def) => [`${def.group || "core"}/${def.plural}`,
 });
 
 describe("service-account tokens", () => {
-  it("act inside their own namespace only", async () => {
+  it("may do what RBAC grants them and nothing else", async () => {
     const sa = { authorization: `Bearer ${saToken}` };
+    // No binding yet: not even its own namespace.
+    const before = await revision();
+    const refused = await call("POST", "/api/v1/namespaces/other/configmaps", { metadata: { name: "mine" } }, sa);
+    expect(refused.status).toBe(403);
+    expect(refused.json.message).toBe('configmaps is forbidden: User "system:serviceaccount:other:robot" cannot create resource "configmaps" in API group "" in the namespace "other"');
+    expect(await revision()).toBe(before);
+    const binding = {
+      metadata: { name: "robot-edit" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+      subjects: [{ kind: "ServiceAccount", name: "robot", namespace: "other" }],
+    };
+    expect((await call("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/other/rolebindings", binding)).status).toBe(201);
     expect((await call("POST", "/api/v1/namespaces/other/configmaps", { metadata: { name: "mine" } }, sa)).status).toBe(201);
     expect((await call("GET", "/api/v1/namespaces/other/configmaps/mine", undefined, sa)).status).toBe(200);
     expect((await call("GET", "/api/v1/namespaces/neg/configmaps", undefined, sa)).status).toBe(403);

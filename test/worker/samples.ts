@@ -28,4 +28,14 @@ export const SAMPLES: Record<string, Record<string, unknown>> = {
   "storage.k8s.io/storageclasses": { provisioner: "edgeplane.io/local-path" },
   "coordination.k8s.io/leases": { spec: { holderIdentity: "x", leaseDurationSeconds: 40 } },
   "discovery.k8s.io/endpointslices": { addressType: "IPv4", endpoints: [] },
+  "rbac.authorization.k8s.io/roles": { rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] },
+  "rbac.authorization.k8s.io/clusterroles": { rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }] },
+  "rbac.authorization.k8s.io/rolebindings": {
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+    subjects: [{ kind: "ServiceAccount", name: "x", namespace: "neg" }],
+  },
+  "rbac.authorization.k8s.io/clusterrolebindings": {
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+    subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "x" }],
+  },
 };

@@ -7,6 +7,7 @@ import { applyDefaultIngressClass } from "./default-ingress-class";
 import { applyDefaultStorageClass } from "./default-storage-class";
 import { admitNodeWrite } from "./node-restriction";
 import { allocateServiceAddresses } from "./service-allocation";
+import { confirmBindingAllowed, confirmNoEscalation } from "./rbac/escalation";
 
 type Operation = "CREATE" | "UPDATE";
 
@@ -29,6 +30,9 @@ const PLUGINS: readonly AdmissionPlugin[] = [
   { name: "ServiceAllocation", group: "", resource: "services", operations: ["CREATE", "UPDATE"], admit: (ctx, obj) => allocateServiceAddresses(ctx.store, obj) },
   { name: "DefaultStorageClass", group: "", resource: "persistentvolumeclaims", operations: ["CREATE"], admit: (ctx, obj) => applyDefaultStorageClass(ctx.store, obj) },
   { name: "DefaultIngressClass", group: "networking.k8s.io", resource: "ingresses", operations: ["CREATE"], admit: (ctx, obj) => applyDefaultIngressClass(ctx.store, obj) },
+  // RBAC's escalation check (the rbac REST storage's): grant only what you hold.
+  ...(["roles", "clusterroles"] as const).map((resource) => ({ name: "RBACNoEscalation", group: "rbac.authorization.k8s.io", resource, operations: ["CREATE", "UPDATE"] as const, admit: (ctx: WriteContext, obj: KubeObject) => confirmNoEscalation(ctx.store, ctx.principal, obj, resource) })),
+  ...(["rolebindings", "clusterrolebindings"] as const).map((resource) => ({ name: "RBACBindingAuthorized", group: "rbac.authorization.k8s.io", resource, operations: ["CREATE", "UPDATE"] as const, admit: (ctx: WriteContext, obj: KubeObject) => confirmBindingAllowed(ctx.store, ctx.principal, obj, resource) })),
 ];
 
 /** Runs every plugin that handles this write; `old` is null for a create. Throws the plugin's Status. */

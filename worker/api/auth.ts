@@ -1,10 +1,12 @@
-// Authentication (bearer tokens, stored as SHA-256 only) and the small authorizer: the admin may
-// do anything; a service-account token only acts inside its namespace; a node credential gets the
-// Node authorizer's rules (node-authorizer.ts).
+// Authentication (bearer tokens, stored as SHA-256 only) and the authorizer chain, as
+// kube-apiserver's Node,RBAC: the admin (group system:masters) may do anything; a node credential
+// gets the Node authorizer's rules (node-authorizer.ts); everyone else what RBAC grants (rbac/).
 import type { Env } from "../env";
 import type { Store, TokenRecord } from "../store/types";
 import type { AccessRequest, Principal } from "./access";
 import { nodeMayAccess } from "./node-authorizer";
+import { allows, type Subject } from "./rbac/evaluate";
+import { policyOf } from "./rbac/policy";
 import { forbidden, StatusError, unauthorized } from "../../shared/status-error";
 
 /** Looked-up tokens are cached per isolate briefly; a deleted token stops working within this. */
@@ -56,29 +58,27 @@ function denial(principal: Principal, access: AccessRequest): StatusError {
   return new StatusError(403, "Forbidden", message, plain.details);
 }
 
-/** Throws 403 Forbidden unless `principal` may perform the request. */
-export function authorize(principal: Principal, access: AccessRequest): void {
-  if (principal.kind === "admin") return;
-  const deny = () => denial(principal, access);
-  if (principal.kind === "serviceaccount") {
-    // Its own namespace object may be read; nothing else outside the namespace. (RBAC replaces
-    // this rule and its kind name: issue 14.)
-    if (access.group === "" && access.resource === "namespaces" && access.name === principal.scope) {
-      if (access.verb === "get") return;
-      throw deny();
-    }
-    if (access.namespace === principal.scope) return;
-    throw deny();
+/** The user and groups authentication gives a principal (what RBAC subjects name). */
+export function subjectOf(principal: Principal): Subject {
+  switch (principal.kind) {
+    case "admin":
+      return { user: principal.user, groups: ["system:masters", "system:authenticated"] };
+    case "node":
+      return { user: principal.user, groups: ["system:nodes", "system:authenticated"] };
+    case "serviceaccount":
+      return { user: principal.user, groups: ["system:serviceaccounts", `system:serviceaccounts:${principal.scope}`, "system:authenticated"] };
   }
-  // Node credentials need the store: authorizeRequest answers for them; here they may do nothing.
-  throw deny();
 }
 
-/**
- * Authorizes an API request. Node credentials need the store (a node may only touch its own pods
- * and what they reference), so this is the async entry the app calls.
- */
+/** Whether `principal` may perform the request: the decision alone, for access reviews. */
+export async function mayAccess(store: Store, principal: Principal, access: AccessRequest): Promise<boolean> {
+  // system:masters is never asked (kube-apiserver's privileged-group authorizer comes first).
+  if (principal.kind === "admin") return true;
+  if (principal.kind === "node") return principal.scope !== "" && (await nodeMayAccess(store, principal.scope, access));
+  return allows(await policyOf(store), subjectOf(principal), access);
+}
+
+/** Authorizes an API request: 403 Forbidden, in kube-apiserver's words, unless allowed. */
 export async function authorizeRequest(store: Store, principal: Principal, access: AccessRequest): Promise<void> {
-  if (principal.kind !== "node") return authorize(principal, access);
-  if (!principal.scope || !(await nodeMayAccess(store, principal.scope, access))) throw denial(principal, access);
+  if (!(await mayAccess(store, principal, access))) throw denial(principal, access);
 }

@@ -1,6 +1,6 @@
 // The objects a cluster has from its first moment: the system namespaces (default,
 // kube-system, kube-public, kube-node-lease), the `kubernetes` and `kube-dns` Services, the
-// default StorageClass and the default IngressClass. Checked once per isolate.
+// default StorageClass, the default IngressClass and the default RBAC policy. Checked once per isolate.
 import { timestamp } from "../../shared/time";
 import { LOCAL_PATH_PROVISIONER } from "../controllers/volume-provisioning";
 import type { Registry } from "../resources/registry";
@@ -10,6 +10,7 @@ import { StoreError } from "../store/types";
 import { KUBE_DNS_SERVICE_IP } from "../../shared/cluster-network";
 import { kubernetesService } from "../resources/core/kubernetes-service";
 import { validateObject } from "./validate";
+import { defaultClusterRoleBindings, defaultClusterRoles } from "./rbac/defaults";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
 
@@ -100,12 +101,22 @@ async function ensureDefaultIngressClass(store: Store, registry: Registry, now: 
   });
 }
 
+/**
+ * The default ClusterRoles and bindings (rbac/defaults.ts), each created when missing, as
+ * kube-apiserver's bootstrap-roles hook does; one an admin changed is left as it is.
+ */
+async function ensureDefaultPolicy(store: Store, registry: Registry, now: Date): Promise<void> {
+  for (const role of defaultClusterRoles()) await createOnce(store, registry, now, "rbac.authorization.k8s.io", "clusterroles", role);
+  for (const binding of defaultClusterRoleBindings()) await createOnce(store, registry, now, "rbac.authorization.k8s.io", "clusterrolebindings", binding);
+}
+
 /** Idempotent and cheap after the first call in an isolate. */
 export function ensureBootstrapped(store: Store, registry: Registry, now = new Date()): Promise<void> {
   bootstrapped ??= ensureNamespaces(store, registry, now).then(() => ensureKubernetesService(store, registry, now))
     .then(() => ensureClusterDnsService(store, registry, now))
     .then(() => ensureDefaultStorageClass(store, registry, now))
-    .then(() => ensureDefaultIngressClass(store, registry, now)).catch((e) => {
+    .then(() => ensureDefaultIngressClass(store, registry, now))
+    .then(() => ensureDefaultPolicy(store, registry, now)).catch((e) => {
     bootstrapped = undefined;
     throw e;
   });

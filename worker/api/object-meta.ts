@@ -18,12 +18,18 @@ export function randomSuffix(length = GENERATED_SUFFIX_LENGTH): string {
 }
 
 export function nameErrors(def: ResourceDef, name: string): string[] {
+  // ValidatePathSegmentName (RBAC's names, such as "system:basic-user").
+  if (def.nameFormat === "path-segment") {
+    if (name === "." || name === "..") return [`may not be '${name}'`];
+    const bad = ["/", "%"].find((c) => name.includes(c));
+    return bad ? [`may not contain '${bad}'`] : [];
+  }
   if (def.nameFormat === "dns1035-label" && !/^[a-z]/.test(name) && name.length > 0) {
     return [
       "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
     ];
   }
-  return def.nameFormat ? dns1123LabelErrors(name) : dns1123SubdomainErrors(name);
+  return def.nameFormat === "dns1123-label" || def.nameFormat === "dns1035-label" ? dns1123LabelErrors(name) : dns1123SubdomainErrors(name);
 }
 
 /** Go's name for a JSON value's type, as encoding/json prints it in an unmarshal error. */

@@ -1,5 +1,5 @@
 // Every built-in kind, listed once for the registry: the workload kinds (Pods and the apps/v1
-// controllers' objects), then the rest (config, networking, storage, coordination, discovery).
+// controllers' objects), then the rest (config, networking, storage, coordination, discovery, RBAC).
 import { controllerrevisions } from "./apps/controller-revision";
 import { deployments } from "./apps/deployment";
 import { replicasets } from "./apps/replicaset";
@@ -21,6 +21,8 @@ import { serviceaccounts } from "./core/serviceaccount";
 import { endpointslices } from "./discovery/endpointslice";
 import { ingresses } from "./networking/ingress";
 import { ingressclasses } from "./networking/ingressclass";
+import { clusterrolebindings, rolebindings } from "./rbac/bindings";
+import { clusterroles, roles } from "./rbac/roles";
 import { storageclasses } from "./storage/storageclass";
 import type { ResourceDef } from "./types";
 
@@ -44,6 +46,10 @@ export const OTHER_KINDS: readonly ResourceDef[] = [
   storageclasses,
   leases,
   endpointslices,
+  roles,
+  clusterroles,
+  rolebindings,
+  clusterrolebindings,
 ];
 
 export const BUILT_IN_KINDS: readonly ResourceDef[] = [...WORKLOAD_KINDS, ...OTHER_KINDS];

@@ -107,7 +107,7 @@ export interface ResourceDef {
    * DNS-1123 label (Namespace) or a DNS-1035 label (Service: the name becomes a DNS label and an
    * environment variable, so it starts with a letter).
    */
-  nameFormat?: "dns1123-label" | "dns1035-label";
+  nameFormat?: "dns1123-label" | "dns1035-label" | "path-segment";
   /** Stored encrypted when a key is configured (kube-apiserver's EncryptionConfiguration lists Secrets). */
   encryptAtRest?: boolean;
   /** false: writes of this kind do not wake the controller loop (Events drive no controller). */

@@ -33,6 +33,10 @@ describe("OTHER_KINDS", () => {
       ["storage.k8s.io", "v1", "storageclasses", "StorageClass", false, ["sc"]],
       ["coordination.k8s.io", "v1", "leases", "Lease", true, []],
       ["discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true, []],
+      ["rbac.authorization.k8s.io", "v1", "roles", "Role", true, []],
+      ["rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, []],
+      ["rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, []],
+      ["rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, []],
     ]);
     expect(byPlural("services").categories).toEqual(["all"]);
     expect(byPlural("namespaces").verbs).not.toContain("deletecollection");

@@ -1,5 +1,6 @@
-// Our own field table for apps/v1, networking.k8s.io/v1, authentication.k8s.io/v1, autoscaling/v1
-// and policy/v1, from the struct tags in k8s.io/api/<group>/v1/types.go.
+// Our own field table for apps/v1, networking.k8s.io/v1, authentication.k8s.io/v1, autoscaling/v1,
+// policy/v1, rbac.authorization.k8s.io/v1 and authorization.k8s.io/v1, from the struct tags in
+// k8s.io/api/<group>/v1/types.go.
 import type { MessageTable } from "./descriptor-types";
 
 export const GROUP_MESSAGES: MessageTable = {
@@ -58,4 +59,19 @@ export const GROUP_MESSAGES: MessageTable = {
     "5 currentCPUUtilizationPercentage? int32",
   ],
   Eviction: ["1 metadata ObjectMeta", "2 deleteOptions DeleteOptions"],
+  Role: ["1 metadata ObjectMeta", "2 rules PolicyRule[]"],
+  ClusterRole: ["1 metadata ObjectMeta", "2 rules PolicyRule[]", "3 aggregationRule AggregationRule"],
+  PolicyRule: ["1 verbs string[]", "2 apiGroups string[]", "3 resources string[]", "4 resourceNames string[]", "5 nonResourceURLs string[]"],
+  AggregationRule: ["1 clusterRoleSelectors LabelSelector[]"],
+  RoleBinding: ["1 metadata ObjectMeta", "2 subjects Subject[]", "3 roleRef RoleRef"],
+  ClusterRoleBinding: ["1 metadata ObjectMeta", "2 subjects Subject[]", "3 roleRef RoleRef"],
+  Subject: ["1 kind string", "2 apiGroup string", "3 name string", "4 namespace string"],
+  RoleRef: ["1 apiGroup string", "2 kind string", "3 name string"],
+  SelfSubjectAccessReview: ["1 metadata ObjectMeta", "2 spec SelfSubjectAccessReviewSpec"],
+  SelfSubjectAccessReviewSpec: ["1 resourceAttributes ResourceAttributes", "2 nonResourceAttributes NonResourceAttributes"],
+  ResourceAttributes: ["1 namespace string", "2 verb string", "3 group string", "4 version string", "5 resource string", "6 subresource string", "7 name string"],
+  NonResourceAttributes: ["1 path string", "2 verb string"],
+  SelfSubjectRulesReview: ["1 metadata ObjectMeta", "2 spec SelfSubjectRulesReviewSpec"],
+  SelfSubjectRulesReviewSpec: ["1 namespace string"],
+  SelfSubjectReview: ["1 metadata ObjectMeta"],
 };

@@ -25,6 +25,13 @@ const KINDS: Record<string, string> = {
   "apps/v1/Scale": "Scale",
   "autoscaling/v1/HorizontalPodAutoscaler": "HorizontalPodAutoscaler",
   "policy/v1/Eviction": "Eviction",
+  "rbac.authorization.k8s.io/v1/Role": "Role",
+  "rbac.authorization.k8s.io/v1/ClusterRole": "ClusterRole",
+  "rbac.authorization.k8s.io/v1/RoleBinding": "RoleBinding",
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": "ClusterRoleBinding",
+  "authorization.k8s.io/v1/SelfSubjectAccessReview": "SelfSubjectAccessReview",
+  "authorization.k8s.io/v1/SelfSubjectRulesReview": "SelfSubjectRulesReview",
+  "authentication.k8s.io/v1/SelfSubjectReview": "SelfSubjectReview",
 };
 const ANY_VERSION_KINDS: Record<string, string> = { DeleteOptions: "DeleteOptions" };
 

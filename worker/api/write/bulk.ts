@@ -11,6 +11,7 @@ import { validateObject } from "../validate";
 import { deleteObject, keyOf, revisionOf, translateStoreError, watchHub } from "./store-writes";
 import { prepareUpdate } from "./update";
 import { noteWritten } from "../namespace-lifecycle";
+import { notePolicyWritten } from "../rbac/policy";
 
 /** What happened to one object of a bulk call, as the equivalent API request would answer. */
 export interface BulkOutcome {
@@ -143,6 +144,7 @@ async function commit(
       outcomes[index] = { status: type === "ADDED" ? 201 : 200, object: result.stored.value };
       events.push({ revision: result.stored.revision, type, key: result.stored.key, value: result.stored.value });
       noteWritten(result.stored.key);
+      notePolicyWritten(result.stored.key);
     } else {
       outcomes[index] = failure(translateStoreError(new StoreError(result.code, write.key), def, write.key.name), def, write.key.name);
     }

@@ -1,0 +1,152 @@
+// RBAC with the real kubectl: the default ClusterRoles, RoleBindings to ServiceAccounts, and
+// `kubectl auth can-i` agreeing with what the API then allows or forbids, for a `view`
+// ServiceAccount, an `edit` one and one with no binding; `auth can-i --list` and `auth whoami`.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster, type Cluster } from "./harness";
+import { kubectlOk } from "./helpers";
+
+let cluster: Cluster;
+const tokens = new Map<string, string>();
+const NS = "team";
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  await kubectlOk(cluster, ["create", "namespace", NS]);
+  for (const sa of ["viewer", "editor", "nobody", "charted", "boss"]) {
+    await kubectlOk(cluster, ["-n", NS, "create", "serviceaccount", sa]);
+    tokens.set(sa, (await kubectlOk(cluster, ["-n", NS, "create", "token", sa])).trim());
+  }
+  await kubectlOk(cluster, ["-n", NS, "create", "rolebinding", "viewer-view", "--clusterrole=view", `--serviceaccount=${NS}:viewer`]);
+  await kubectlOk(cluster, ["-n", NS, "create", "rolebinding", "editor-edit", "--clusterrole=edit", `--serviceaccount=${NS}:editor`]);
+  await kubectlOk(cluster, ["-n", NS, "create", "rolebinding", "boss-admin", "--clusterrole=admin", `--serviceaccount=${NS}:boss`]);
+  await kubectlOk(cluster, ["-n", NS, "create", "configmap", "settings", "--from-literal=a=1"]);
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** kubectl as a ServiceAccount: the kubeconfig's server and CA, that account's token. */
+const as = (sa: string, args: string[]) => cluster.kubectl([`--token=${tokens.get(sa)}`, ...args]);
+
+describe("RBAC", () => {
+  it("serves the four kinds and starts with Kubernetes' default ClusterRoles and bindings", async () => {
+    const resources = await kubectlOk(cluster, ["api-resources", "--api-group=rbac.authorization.k8s.io"]);
+    for (const kind of ["ClusterRoleBinding", "ClusterRole", "RoleBinding", "Role"]) expect(resources).toContain(kind);
+    const roles = await kubectlOk(cluster, ["get", "clusterroles"]);
+    for (const name of ["cluster-admin", "admin", "edit", "view", "system:discovery"]) expect(roles).toMatch(new RegExp(`^${name}\\s+\\d{4}-`, "m"));
+    expect(await kubectlOk(cluster, ["get", "clusterrolebinding", "cluster-admin", "-o", "wide"])).toMatch(/cluster-admin\s+ClusterRole\/cluster-admin\s+\S+\s+system:masters/);
+    expect(await kubectlOk(cluster, ["-n", NS, "get", "rolebindings"])).toMatch(/^viewer-view\s+ClusterRole\/view\s/m);
+  });
+
+  const matrix: [string, string[], Record<string, boolean>][] = [
+    ["get", ["pods"], { viewer: true, editor: true, nobody: false }],
+    ["list", ["configmaps"], { viewer: true, editor: true, nobody: false }],
+    ["create", ["configmaps"], { viewer: false, editor: true, nobody: false }],
+    ["get", ["secrets"], { viewer: false, editor: true, nobody: false }],
+    ["create", ["rolebindings"], { viewer: false, editor: false, nobody: false }],
+  ];
+
+  it.each(["viewer", "editor", "nobody"])("auth can-i agrees with the API for the %s ServiceAccount", async (sa) => {
+    for (const [verb, [resource], expected] of matrix) {
+      const answer = await as(sa, ["auth", "can-i", verb, resource!, "-n", NS]);
+      expect(`${verb} ${resource}: ${answer.stdout.trim()}`).toBe(`${verb} ${resource}: ${expected[sa] ? "yes" : "no"}`);
+    }
+    // …and the API does what can-i said.
+    const list = await as(sa, ["-n", NS, "get", "configmaps"]);
+    expect(list.code === 0).toBe(sa !== "nobody");
+    if (sa === "nobody") expect(list.stderr).toContain(`User "system:serviceaccount:${NS}:nobody" cannot list resource "configmaps" in API group "" in the namespace "${NS}"`);
+    const created = await as(sa, ["-n", NS, "create", "configmap", `by-${sa}`, "--from-literal=k=v"]);
+    expect(created.code === 0).toBe(sa === "editor");
+    const secrets = await as(sa, ["-n", NS, "get", "secrets"]);
+    expect(secrets.code === 0).toBe(sa === "editor");
+    const binding = await as(sa, ["-n", NS, "create", "rolebinding", `by-${sa}`, "--clusterrole=admin", `--serviceaccount=${NS}:${sa}`]);
+    expect(binding.code).not.toBe(0);
+    // Nothing outside the namespace the bindings name.
+    expect((await as(sa, ["auth", "can-i", "get", "pods", "-n", "default"])).stdout.trim()).toBe("no");
+    expect((await as(sa, ["-n", "default", "get", "pods"])).code).not.toBe(0);
+    // Discovery is open to every authenticated user, bound or not.
+    expect((await as(sa, ["api-resources", "--api-group=apps"])).code).toBe(0);
+  });
+
+  it("auth whoami names the ServiceAccount and its groups", async () => {
+    const out = await as("viewer", ["auth", "whoami"]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/Username\s+system:serviceaccount:team:viewer/);
+    expect(out.stdout).toContain("system:serviceaccounts:team");
+    expect(await kubectlOk(cluster, ["auth", "whoami"])).toContain("system:masters");
+  });
+
+  it("auth can-i --list shows the rules a binding grants", async () => {
+    const out = await as("viewer", ["auth", "can-i", "--list", "-n", NS]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^pods\s+\[\]\s+\[\]\s+\[get list watch\]/m);
+    expect(out.stdout).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list watch\]/m);
+    expect(out.stdout).not.toMatch(/^secrets\s/m);
+    expect((await kubectlOk(cluster, ["auth", "can-i", "*", "*"])).trim()).toBe("yes");
+  });
+
+  it("enforces a Role and RoleBinding as a chart writes them, down to resourceNames", async () => {
+    const chart = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: read-settings
+  namespace: ${NS}
+rules:
+- apiGroups: [""]
+  resources: ["configmaps"]
+  resourceNames: ["settings"]
+  verbs: ["get", "watch"]
+- apiGroups: ["apps"]
+  resources: ["deployments/scale"]
+  verbs: ["patch", "update"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: charted-read-settings
+  namespace: ${NS}
+subjects:
+- kind: ServiceAccount
+  name: charted
+  namespace: ${NS}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: read-settings
+`;
+    expect((await cluster.kubectl(["apply", "-f", "-"], { stdin: chart })).code).toBe(0);
+    expect((await as("charted", ["-n", NS, "get", "configmap", "settings"])).code).toBe(0);
+    expect((await as("charted", ["-n", NS, "get", "configmap", "by-editor"])).code).not.toBe(0);
+    expect((await as("charted", ["-n", NS, "get", "configmaps"])).code).not.toBe(0);
+    expect((await as("charted", ["-n", NS, "delete", "configmap", "settings"])).code).not.toBe(0);
+    expect((await as("charted", ["auth", "can-i", "update", "deployments.apps/web", "--subresource=scale", "-n", NS])).stdout.trim()).toBe("yes");
+    expect((await as("charted", ["auth", "can-i", "update", "deployments.apps", "-n", NS])).stdout.trim()).toBe("no");
+  });
+
+  it("lets a namespace admin grant what it holds there, and nothing more", async () => {
+    expect((await as("boss", ["-n", NS, "create", "rolebinding", "nobody-view", "--clusterrole=view", `--serviceaccount=${NS}:nobody`])).code).toBe(0);
+    const escalate = await as("boss", ["-n", NS, "create", "rolebinding", "boss-everything", "--clusterrole=cluster-admin", `--serviceaccount=${NS}:boss`]);
+    expect(escalate.code).not.toBe(0);
+    expect(escalate.stderr).toContain("is attempting to grant RBAC permissions not currently held");
+    const role = await as("boss", ["-n", NS, "create", "role", "node-reader", "--verb=get", "--resource=nodes"]);
+    expect(role.code).not.toBe(0);
+    expect(role.stderr).toContain("is attempting to grant RBAC permissions not currently held");
+    expect((await as("boss", ["-n", NS, "create", "role", "pod-reader", "--verb=get", "--verb=list", "--resource=pods"])).code).toBe(0);
+    // The viewer binding boss made is in force at once.
+    expect((await as("nobody", ["auth", "can-i", "list", "pods", "-n", NS])).stdout.trim()).toBe("yes");
+  });
+
+  it("refuses a Role whose rules are malformed, naming the field", async () => {
+    const bad = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: bad, namespace: ${NS}}
+rules:
+- apiGroups: [""]
+  verbs: ["get"]
+`;
+    const out = await cluster.kubectl(["apply", "-f", "-"], { stdin: bad });
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain("rules[0].resources: Required value: resource rules must supply at least one resource");
+  });
+});

@@ -1,0 +1,81 @@
+// The access reviews kubectl's `auth` commands send: SelfSubjectAccessReview (`auth can-i`),
+// SelfSubjectRulesReview (`auth can-i --list`) and SelfSubjectReview (`auth whoami`). Each
+// answers for the requester, from the same authorizers that judge its requests.
+import type { Store } from "../../store/types";
+import type { Principal } from "../access";
+import { mayAccess, subjectOf } from "../auth";
+import { ruleAllowsURL, rulesFor, type PolicyRule } from "./evaluate";
+import { policyOf } from "./policy";
+import { invalid } from "../../../shared/status-error";
+import { asRecord, str } from "../../../shared/json";
+
+const AUTHORIZATION = "authorization.k8s.io";
+const AUTHENTICATION = "authentication.k8s.io";
+
+type Json = Record<string, unknown>;
+
+function echo(body: Json, apiGroup: string, kind: string, status: Json): Json {
+  return { kind, apiVersion: `${apiGroup}/v1`, metadata: { creationTimestamp: null }, spec: asRecord(body.spec) ?? {}, status };
+}
+
+export async function selfSubjectAccessReview(store: Store, principal: Principal, body: Json): Promise<Json> {
+  const spec = asRecord(body.spec) ?? {};
+  const resource = asRecord(spec.resourceAttributes);
+  const nonResource = asRecord(spec.nonResourceAttributes);
+  const ref = { group: AUTHORIZATION, resource: "selfsubjectaccessreviews", kind: "SelfSubjectAccessReview" };
+  if (Boolean(resource) === Boolean(nonResource)) {
+    throw invalid(ref, "", [{ reason: "FieldValueInvalid", field: "spec.resourceAttributes", message: `Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified` }]);
+  }
+  let allowed: boolean;
+  if (resource) {
+    const verb = str(resource.verb) ?? "";
+    if (!verb) throw invalid(ref, "", [{ reason: "FieldValueRequired", field: "spec.resourceAttributes.verb", message: "Required value" }]);
+    allowed = await mayAccess(store, principal, {
+      verb,
+      group: str(resource.group) ?? "",
+      resource: str(resource.resource) ?? "",
+      namespace: str(resource.namespace) || undefined,
+      name: str(resource.name) || undefined,
+      subresource: str(resource.subresource) || undefined,
+    });
+  } else {
+    const path = str(nonResource!.path) ?? "";
+    const verb = str(nonResource!.verb) ?? "";
+    allowed = principal.kind === "admin" || (principal.kind !== "node" && rulesFor(await policyOf(store), subjectOf(principal)).some((rule) => ruleAllowsURL(rule, verb, path)));
+  }
+  return echo(body, AUTHORIZATION, "SelfSubjectAccessReview", allowed ? { allowed: true } : { allowed: false });
+}
+
+/** What system:masters holds (cluster-admin's two rules). */
+const EVERYTHING: PolicyRule[] = [
+  { verbs: ["*"], apiGroups: ["*"], resources: ["*"], resourceNames: [], nonResourceURLs: [] },
+  { verbs: ["*"], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: ["*"] },
+];
+
+export async function selfSubjectRulesReview(store: Store, principal: Principal, body: Json): Promise<Json> {
+  const namespace = str(asRecord(body.spec)?.namespace) ?? "";
+  if (principal.kind === "node") {
+    return echo(body, AUTHORIZATION, "SelfSubjectRulesReview", {
+      resourceRules: [],
+      nonResourceRules: [],
+      incomplete: true,
+      evaluationError: "node authorizer does not support user rule resolution",
+    });
+  }
+  const rules = principal.kind === "admin" ? EVERYTHING : rulesFor(await policyOf(store), subjectOf(principal), namespace || undefined);
+  const resourceRules = rules
+    .filter((r) => r.nonResourceURLs.length === 0)
+    .map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, ...(r.resourceNames.length ? { resourceNames: r.resourceNames } : {}) }));
+  const nonResourceRules = rules.filter((r) => r.nonResourceURLs.length > 0).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs }));
+  return echo(body, AUTHORIZATION, "SelfSubjectRulesReview", { resourceRules, nonResourceRules, incomplete: false });
+}
+
+export function selfSubjectReview(principal: Principal): Json {
+  const who = subjectOf(principal);
+  return {
+    kind: "SelfSubjectReview",
+    apiVersion: `${AUTHENTICATION}/v1`,
+    metadata: { creationTimestamp: null },
+    status: { userInfo: { username: who.user, groups: [...who.groups] } },
+  };
+}
