@@ -155,11 +155,12 @@ describe.skipIf(!requireTool("kubectl"))("joining a node with a bootstrap token"
   });
 
   it("updates its own Node and Lease; another node's are 403", async () => {
+    // Joined before its Node exists, as a machine does: a name with a Node is not handed out.
+    const kubectl = await asNode("join-b");
     for (const manifest of [node("join-b"), lease("join-b"), node("join-c"), lease("join-c")]) {
       const result = await cluster.kubectl(["create", "-f", "-"], { stdin: manifest });
       expect(result.code, result.stderr).toBe(0);
     }
-    const kubectl = await asNode("join-b");
     const labelled = await kubectl(["label", "node", "join-b", "edgeplane.dev/joined=yes"]);
     expect(labelled.code, labelled.stderr).toBe(0);
     const renewed = await kubectl(["-n", "kube-node-lease", "patch", "lease", "join-b", "--type", "merge", "-p", '{"spec":{"leaseDurationSeconds":41}}']);

@@ -149,4 +149,18 @@ rules:
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain("rules[0].resources: Required value: resource rules must supply at least one resource");
   });
+
+  it("voids a ServiceAccount's tokens once it is deleted, even if one of the same name comes back", async () => {
+    await kubectlOk(cluster, ["-n", NS, "create", "serviceaccount", "temp"]);
+    await kubectlOk(cluster, ["-n", NS, "create", "rolebinding", "temp-view", "--clusterrole=view", `--serviceaccount=${NS}:temp`]);
+    const token = (await kubectlOk(cluster, ["-n", NS, "create", "token", "temp"])).trim();
+    const asTemp = (args: string[]) => cluster.kubectl([`--token=${token}`, ...args]);
+    expect((await asTemp(["-n", NS, "get", "pods"])).code).toBe(0);
+    await kubectlOk(cluster, ["-n", NS, "delete", "serviceaccount", "temp"]);
+    const gone = await asTemp(["-n", NS, "get", "pods"]);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toMatch(/Unauthorized|provide credentials/);
+    await kubectlOk(cluster, ["-n", NS, "create", "serviceaccount", "temp"]);
+    expect((await asTemp(["-n", NS, "get", "pods"])).code).not.toBe(0);
+  });
 });

@@ -46,7 +46,7 @@ describe("SqlStore on libSQL, the driver alone", () => {
     const client = await migratedClient();
     expect(await applyMigrations(client, readMigrations())).toEqual([]);
     const applied = await client.execute("SELECT name FROM d1_migrations ORDER BY id");
-    expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql", "0002_objects_follow_changes.sql", "0003_pods_by_node.sql"]);
+    expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql", "0002_objects_follow_changes.sql", "0003_pods_by_node.sql", "0004_token_bound_uid.sql"]);
   });
 
   it("finds a node's pods through the spec.nodeName index, not by reading every pod", async () => {

@@ -84,7 +84,7 @@ describe("exchangeJoinToken", () => {
     const record = await store.getToken(await sha256Hex(credential.token));
     expect(record).toMatchObject({ kind: "node", scope: "vm1", user: "system:node:vm1", expiresAt: null });
     const request = new Request("https://x/api", { headers: { authorization: `Bearer ${credential.token}` } });
-    expect(await authenticate(request, env, store)).toEqual({ user: "system:node:vm1", kind: "node", scope: "vm1" });
+    expect(await authenticate(request, env, store)).toEqual({ user: "system:node:vm1", kind: "node", scope: "vm1", expiresAt: null });
   });
 
   it.each([

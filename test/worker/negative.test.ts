@@ -169,6 +169,22 @@ describe("service-account tokens", () => {
     expect((await call("GET", "/api/v1/configmaps", undefined, sa)).status).toBe(403);
     expect((await call("GET", "/api/v1/nodes", undefined, sa)).status).toBe(403);
   });
+
+  it("get tokens no longer than the cluster's maximum, nor than the requester's own", async () => {
+    const path = "/api/v1/namespaces/other/serviceaccounts/robot/token";
+    const year = { spec: { expirationSeconds: 365 * 24 * 3600 } };
+    const byAdmin = await call("POST", path, year);
+    expect(byAdmin.status).toBe(201);
+    expect(byAdmin.json.spec.expirationSeconds).toBe(24 * 3600);
+    // robot's own token (from beforeAll) lasts an hour: one it asks for cannot outlive it.
+    const bySelf = await call("POST", path, year, { authorization: `Bearer ${saToken}` });
+    expect(bySelf.status).toBe(201);
+    expect(bySelf.json.spec.expirationSeconds).toBeLessThanOrEqual(3600);
+    expect(Date.parse(bySelf.json.status.expirationTimestamp)).toBeLessThanOrEqual(Date.now() + 3600 * 1000);
+    const tooLong = await call("POST", path, { spec: { expirationSeconds: 2 ** 33 } });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.json.details.causes[0].field).toBe("spec.expirationSeconds");
+  });
 });
 
 describe("request limits", () => {

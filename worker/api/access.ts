@@ -7,6 +7,8 @@ export interface Principal {
   kind: TokenRecord["kind"];
   /** Namespace of a service account, node name of a node credential, "" for the admin. */
   scope: string;
+  /** When the credential expires (ms since the epoch); absent or null when it does not. */
+  expiresAt?: number | null;
 }
 
 export interface AccessRequest {

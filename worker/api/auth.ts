@@ -27,6 +27,18 @@ function sameDigest(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/**
+ * A ServiceAccount token is good only while its ServiceAccount exists with the uid it was issued
+ * for (kube-apiserver's bound-token validation). Read on every request, not cached: a deleted
+ * account's token then fails at once, in every isolate.
+ */
+async function serviceAccountLives(store: Store, record: TokenRecord): Promise<boolean> {
+  const name = /^system:serviceaccount:[^:]+:(.+)$/.exec(record.user)?.[1];
+  if (!name) return false;
+  const account = await store.get({ group: "", resource: "serviceaccounts", namespace: record.scope, name });
+  return account?.value.metadata.uid === record.boundUid;
+}
+
 export async function authenticate(request: Request, env: Env, store: Store, now = Date.now()): Promise<Principal> {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -43,7 +55,8 @@ export async function authenticate(request: Request, env: Env, store: Store, now
   }
   const record = cached.record;
   if (!record || (record.expiresAt !== null && record.expiresAt < now)) throw unauthorized();
-  return { user: record.user, kind: record.kind, scope: record.scope };
+  if (record.boundUid && !(await serviceAccountLives(store, record))) throw unauthorized();
+  return { user: record.user, kind: record.kind, scope: record.scope, expiresAt: record.expiresAt };
 }
 
 /**

@@ -51,4 +51,6 @@ export const tokens = sqliteTable("tokens", {
   scope: text("scope").notNull(),
   /** Milliseconds since the epoch; null = no expiry. */
   expiresAt: integer("expires_at"),
+  /** A ServiceAccount token's ServiceAccount uid (migrations/0004); null for other tokens. */
+  boundUid: text("bound_uid"),
 });

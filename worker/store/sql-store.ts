@@ -350,7 +350,7 @@ export class SqlStore implements Store {
   }
 
   async putToken(token: TokenRecord): Promise<void> {
-    const row = { user: token.user, kind: token.kind, scope: token.scope, expiresAt: token.expiresAt };
+    const row = { user: token.user, kind: token.kind, scope: token.scope, expiresAt: token.expiresAt, boundUid: token.boundUid ?? null };
     await this.db
       .insert(tokens)
       .values({ hash: token.hash, ...row })
@@ -359,7 +359,8 @@ export class SqlStore implements Store {
 
   async getToken(hash: string): Promise<TokenRecord | null> {
     const [row] = await this.db.select().from(tokens).where(eq(tokens.hash, hash)).limit(1);
-    return row ? { hash: row.hash, user: row.user, kind: row.kind, scope: row.scope, expiresAt: row.expiresAt } : null;
+    if (!row) return null;
+    return { hash: row.hash, user: row.user, kind: row.kind, scope: row.scope, expiresAt: row.expiresAt, ...(row.boundUid ? { boundUid: row.boundUid } : {}) };
   }
 
   async deleteToken(hash: string): Promise<void> {

@@ -97,6 +97,8 @@ export interface TokenRecord {
   scope: string;
   /** Milliseconds since the epoch; null = no expiry. */
   expiresAt: number | null;
+  /** A ServiceAccount token's ServiceAccount uid: void once no ServiceAccount of that uid exists. */
+  boundUid?: string | null;
 }
 
 /** One row of a `Store.batch`: a create, or a compare-and-swap update. */
