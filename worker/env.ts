@@ -20,6 +20,8 @@ export interface Env {
   SECRETS_ENCRYPTION_KEY?: string;
   /** "true": writes do not nudge the controller loop (API-only tests that must see no background writes). */
   CONTROLLERS_DISABLED?: string;
+  /** Pod Security level enforced in namespaces without a label: privileged, baseline (default) or restricted. */
+  POD_SECURITY_DEFAULT_ENFORCE?: string;
   /** The longest ServiceAccount token a TokenRequest gets, in seconds (default a day). */
   SERVICE_ACCOUNT_MAX_TOKEN_SECONDS?: string;
   /** Node lifecycle: seconds without a Lease renewal before a node is NotReady (default 40). */

@@ -8,6 +8,7 @@ import { applyDefaultStorageClass } from "./default-storage-class";
 import { admitNodeWrite } from "./node-restriction";
 import { allocateServiceAddresses } from "./service-allocation";
 import { confirmBindingAllowed, confirmNoEscalation } from "./rbac/escalation";
+import { admitPod, admitPodTemplate } from "./pod-security/admission";
 
 type Operation = "CREATE" | "UPDATE";
 
@@ -30,6 +31,9 @@ const PLUGINS: readonly AdmissionPlugin[] = [
   { name: "ServiceAllocation", group: "", resource: "services", operations: ["CREATE", "UPDATE"], admit: (ctx, obj) => allocateServiceAddresses(ctx.store, obj) },
   { name: "DefaultStorageClass", group: "", resource: "persistentvolumeclaims", operations: ["CREATE"], admit: (ctx, obj) => applyDefaultStorageClass(ctx.store, obj) },
   { name: "DefaultIngressClass", group: "networking.k8s.io", resource: "ingresses", operations: ["CREATE"], admit: (ctx, obj) => applyDefaultIngressClass(ctx.store, obj) },
+  // Pod Security admission: pods by the namespace's enforce level; workload templates are warned about.
+  { name: "PodSecurity", group: "", resource: "pods", operations: ["CREATE"], admit: (ctx, obj) => admitPod(ctx, obj) },
+  ...(["deployments", "replicasets", "statefulsets"] as const).map((resource) => ({ name: "PodSecurity", group: "apps", resource, operations: ["CREATE", "UPDATE"] as const, admit: (ctx: WriteContext, obj: KubeObject) => admitPodTemplate(ctx, obj) })),
   // RBAC's escalation check (the rbac REST storage's): grant only what you hold.
   ...(["roles", "clusterroles"] as const).map((resource) => ({ name: "RBACNoEscalation", group: "rbac.authorization.k8s.io", resource, operations: ["CREATE", "UPDATE"] as const, admit: (ctx: WriteContext, obj: KubeObject) => confirmNoEscalation(ctx.store, ctx.principal, obj, resource) })),
   ...(["rolebindings", "clusterrolebindings"] as const).map((resource) => ({ name: "RBACBindingAuthorized", group: "rbac.authorization.k8s.io", resource, operations: ["CREATE", "UPDATE"] as const, admit: (ctx: WriteContext, obj: KubeObject) => confirmBindingAllowed(ctx.store, ctx.principal, obj, resource) })),

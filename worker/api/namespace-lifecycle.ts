@@ -55,3 +55,8 @@ export async function requireActiveNamespace(ctx: { store: Store }, def: Resourc
     );
   }
 }
+
+/** The namespace as the admission cache holds it (a second old at most), or null when missing. */
+export async function cachedNamespace(store: Store, name: string, now = Date.now()): Promise<StoredObject | null> {
+  return lookUp(store, name, now);
+}

@@ -46,6 +46,8 @@ export function controllerWrites(options: ControllerWritesOptions): ControllerWr
     now: new Date(),
     waitUntil,
     dryRun: false,
+    // Admission's warnings have no client here; a refused write is the loop's error.
+    warnings: [],
     manager: CONTROLLER_AGENT,
   });
   const defOf = (ref: ResourceRef): ResourceDef => {

@@ -14,7 +14,7 @@ export async function createVerb(ctx: ApiContext): Promise<Response> {
   const write = writeContextOf(ctx);
   const { obj: input, warnings } = decodeObject(ctx, def, checkTypeMeta(def, version, await readObjectBody(ctx)));
   const created = await createNew(write, def, input, fieldManagerOf(ctx, userAgentManager(ctx)), namespace);
-  return withWarnings(respondObject(ctx, created, 201), warnings);
+  return withWarnings(respondObject(ctx, created, 201), [...warnings, ...write.warnings]);
 }
 
 /** kube-apiserver names the manager after the client's user agent when none is given. */

@@ -80,14 +80,15 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
       const wanted = revisionOf(next);
       if (wanted !== undefined && wanted !== stored.revision) throw conflict({ group: def.group, resource: def.plural }, name);
       const warnings = type === "apply-patch" ? [] : decoded.warnings;
-      const updated = await commitUpdate(writeContextOf(ctx), def, stored.value, next, {
+      const write = writeContextOf(ctx);
+      const updated = await commitUpdate(write, def, stored.value, next, {
         manager,
         subresource,
         expectedRevision: stored.revision,
         operation: type === "apply-patch" ? "Apply" : "Update",
         managedFieldsDone,
       });
-      return withWarnings(respondObject(ctx, updated), warnings);
+      return withWarnings(respondObject(ctx, updated), [...warnings, ...write.warnings]);
     } catch (e) {
       throw patchErrorToStatus(e, def, name);
     }

@@ -34,12 +34,13 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
     }
     input.metadata.namespace = namespace;
   }
-  const { object, created } = await replaceObject(writeContextOf(ctx), def, input, {
+  const write = writeContextOf(ctx);
+  const { object, created } = await replaceObject(write, def, input, {
     manager: fieldManagerOf(ctx, userAgentManager(ctx)),
     subresource,
     allowCreate: !subresource && def.allowCreateOnUpdate === true,
   });
-  return withWarnings(respondObject(ctx, object, created ? 201 : 200), warnings);
+  return withWarnings(respondObject(ctx, object, created ? 201 : 200), [...warnings, ...write.warnings]);
 }
 
 /**

@@ -17,6 +17,8 @@ export interface WriteContext {
   waitUntil(promise: Promise<unknown>): void;
   /** dryRun=All: admitted and validated, never stored. */
   dryRun: boolean;
+  /** Admission's warnings for the client (`Warning:` headers); a controller's go nowhere. */
+  warnings: string[];
 }
 
 /** A verb's write context; a bad dryRun value is the verb's 400. */
@@ -29,5 +31,6 @@ export function writeContextOf(ctx: ApiContext): WriteContext {
     now: ctx.now,
     waitUntil: ctx.waitUntil,
     dryRun: isDryRun(ctx),
+    warnings: [],
   };
 }
