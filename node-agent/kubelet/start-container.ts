@@ -1,6 +1,7 @@
 // Starting one container of a pod, as kubelet's startContainer: pull per imagePullPolicy (with
 // the pod's imagePullSecrets), resolve env, create with labels and binds, start; each failure
 // becomes a waiting reason (ErrImagePull, CreateContainerConfigError…) and an Event, not a throw.
+import { containerSecurity, runAsNonRootError } from "./security-context";
 import { ImageNeverPullError, ImagePullError, type RegistryAuth } from "../runtime/types";
 import { bindsFor } from "../volumes/volumes";
 import { dockerCommand, resourceLimits } from "./command";
@@ -106,6 +107,13 @@ export async function startContainer(ctx: KubeletContext, input: StartInputs, fi
     record("Warning", "Failed", `Error: ${env.error}`);
     return { ok: false, reason: "CreateContainerConfigError", message: env.error };
   }
+  const imageUser = (await ctx.runtime.imageUser(container.image)) ?? "";
+  const nonRoot = runAsNonRootError(pod, container, imageUser);
+  if (nonRoot) {
+    record("Warning", "Failed", `Error: ${nonRoot}`);
+    return { ok: false, reason: "CreateContainerConfigError", message: nonRoot };
+  }
+  const security = containerSecurity(pod, container, imageUser);
   const command = dockerCommand(container, env.env);
   const limits = resourceLimits(container);
   const readOnly = new Set((pod.spec.volumes ?? []).filter((v) => v.persistentVolumeClaim?.readOnly).map((v) => v.name));
@@ -128,7 +136,7 @@ export async function startContainer(ctx: KubeletContext, input: StartInputs, fi
       tty: container.tty ?? false,
       stdin: container.stdin ?? false,
       privileged: container.securityContext?.privileged ?? false,
-      user: container.securityContext?.runAsUser !== undefined ? String(container.securityContext.runAsUser) : undefined,
+      ...security,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -90,7 +90,34 @@ export interface Container {
   lifecycle?: { preStop?: Handler; postStart?: Handler };
   tty?: boolean;
   stdin?: boolean;
-  securityContext?: { privileged?: boolean; runAsUser?: number };
+  securityContext?: SecurityContext;
+}
+
+export interface SeccompProfile {
+  type?: string;
+  localhostProfile?: string;
+}
+
+/** A container's securityContext (the fields the agent applies). */
+export interface SecurityContext {
+  privileged?: boolean;
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+  seccompProfile?: SeccompProfile;
+}
+
+/** The pod's securityContext: defaults for its containers, and the pod-wide groups. */
+export interface PodSecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  fsGroup?: number;
+  supplementalGroups?: number[];
+  seccompProfile?: SeccompProfile;
 }
 
 export interface KeyToPath {
@@ -118,6 +145,7 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   imagePullSecrets?: { name: string }[];
   hostNetwork?: boolean;
+  securityContext?: PodSecurityContext;
   hostname?: string;
   subdomain?: string;
   serviceAccountName?: string;

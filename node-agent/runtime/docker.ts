@@ -197,6 +197,14 @@ export class DockerRuntime implements PodRuntime {
     }
   }
 
+  async imageUser(image: string): Promise<string | undefined> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Config?.User ?? "";
+    } catch {
+      return undefined;
+    }
+  }
+
   async imageId(image: string): Promise<string | undefined> {
     try {
       const info = await this.docker.getImage(image).inspect();
@@ -329,6 +337,11 @@ export class DockerRuntime implements PodRuntime {
         Memory: o.memoryBytes,
         NanoCpus: o.nanoCpus,
         Privileged: o.privileged,
+        GroupAdd: o.groupAdd?.length ? o.groupAdd : undefined,
+        CapAdd: o.capAdd?.length ? o.capAdd : undefined,
+        CapDrop: o.capDrop?.length ? o.capDrop : undefined,
+        ReadonlyRootfs: o.readOnlyRootfs || undefined,
+        SecurityOpt: [...(o.noNewPrivileges ? ["no-new-privileges"] : []), ...(o.seccompUnconfined ? ["seccomp=unconfined"] : [])],
         RestartPolicy: { Name: "no" },
       },
     });

@@ -60,6 +60,11 @@ export class HollowRuntime implements PodRuntime {
     return c && { ...c.state };
   }
 
+  /** Hollow images name no user: they run as root, as most images do. */
+  async imageUser(): Promise<string | undefined> {
+    return "";
+  }
+
   async imageId(image: string): Promise<string | undefined> {
     return `hollow://${image}`;
   }

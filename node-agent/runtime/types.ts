@@ -44,7 +44,17 @@ export interface ContainerOptions {
   tty: boolean;
   stdin: boolean;
   privileged: boolean;
+  /** "uid" or "uid:gid"; absent: the image's user. */
   user?: string;
+  /** Supplementary groups (fsGroup, supplementalGroups). */
+  groupAdd?: string[];
+  capAdd?: string[];
+  capDrop?: string[];
+  readOnlyRootfs?: boolean;
+  /** no_new_privs (allowPrivilegeEscalation=false). */
+  noNewPrivileges?: boolean;
+  /** No seccomp filter (Unconfined); otherwise the runtime's default profile. */
+  seccompUnconfined?: boolean;
 }
 
 /** One container's state as the runtime reports it (CRI's ContainerStatus). */
@@ -126,6 +136,8 @@ export interface PodRuntime {
   list(podUid?: string): Promise<ManagedContainer[]>;
   /** undefined when it is gone. */
   inspect(id: string): Promise<ContainerState | undefined>;
+  /** The user the image runs as (its config's User: "", "name", "uid" or "uid:gid"), undefined when absent. */
+  imageUser(image: string): Promise<string | undefined>;
   /** The image's id as the pod status reports it (imageID), or undefined when it is not present. */
   imageId(image: string): Promise<string | undefined>;
   /** Pulls per imagePullPolicy; throws ImagePullError / ImageNeverPullError. Returns whether it pulled. */

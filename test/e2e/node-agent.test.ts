@@ -219,6 +219,50 @@ describe.skipIf(!HAVE_DOCKER)("node agent on Docker", () => {
     await kubectl("delete", "service", "probed");
   }, 150_000);
 
+  it("a restricted pod runs as its non-root user with every capability dropped and no new privileges", async () => {
+    await kubectl("create", "namespace", "locked");
+    await kubectl("label", "namespace", "locked", "pod-security.kubernetes.io/enforce=restricted");
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "hardened", namespace: "locked" },
+      spec: {
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000], seccompProfile: { type: "RuntimeDefault" } },
+        containers: [{ name: "c", image, command: ["sleep", "3600"], securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } } }],
+      },
+    };
+    const applied = await cluster.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(pod) });
+    expect(applied.code, applied.stderr).toBe(0);
+    await eventually(async () => (await kubectl("-n", "locked", "get", "pod", "hardened", "-o", "jsonpath={.status.phase}")) === "Running", `hardened Running\n${agentLog(agent)}`, 60_000);
+    const inside = async (...command: string[]) => (await kubectl("-n", "locked", "exec", "hardened", "--", ...command)).trim();
+    expect(await inside("id", "-u")).toBe("1000");
+    expect(await inside("id", "-g")).toBe("3000");
+    expect((await inside("id", "-G")).split(" ")).toContain("4000");
+    const status = await inside("cat", "/proc/self/status");
+    expect(status).toMatch(/^CapEff:\s+0+$/m);
+    expect(status).toMatch(/^CapBnd:\s+0+$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(status).toMatch(/^Seccomp:\s+2$/m);
+    const write = await cluster.kubectl(["-n", "locked", "exec", "hardened", "--", "touch", "/file"]);
+    expect(write.code).not.toBe(0);
+    expect(write.stderr).toContain("Read-only file system");
+
+    // runAsNonRoot with no runAsUser, on an image that runs as root: refused by the node, as kubelet does.
+    const rooted = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "rooted", namespace: "locked" },
+      spec: {
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [{ name: "c", image, command: ["sleep", "3600"], securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+      },
+    };
+    expect((await cluster.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(rooted) })).code).toBe(0);
+    await eventually(async () => (await kubectl("-n", "locked", "get", "pod", "rooted", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}")) === "CreateContainerConfigError", "rooted refused", 60_000);
+    expect(await kubectl("-n", "locked", "get", "pod", "rooted", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.message}")).toContain("container has runAsNonRoot and image will run as root");
+    await kubectl("delete", "namespace", "locked", "--wait=false");
+  }, 120_000);
+
   it("an emptyDir is shared by a pod's containers", async () => {
     const pod = {
       apiVersion: "v1",
