@@ -154,6 +154,19 @@ describe.skipIf(!requireTool("kubectl"))("joining a node with a bootstrap token"
     expect(other.stderr).toContain('User "system:node:join-a" cannot create resource "nodes"');
   });
 
+  it("revokes a node's credential when its Node is deleted", async () => {
+    const kubectl = await asNode("join-gone");
+    const created = await kubectl(["create", "-f", "-"], node("join-gone"));
+    expect(created.code, created.stderr).toBe(0);
+    expect((await kubectl(["get", "node", "join-gone"])).code).toBe(0);
+    await kubectlOk(cluster, ["delete", "node", "join-gone"]);
+    const after = await kubectl(["get", "node", "join-gone"]);
+    expect(after.code).not.toBe(0);
+    expect(after.stderr).toMatch(/Unauthorized|provide credentials/);
+    // Nor can it bring its Node back: the machine has to join again.
+    expect((await kubectl(["create", "-f", "-"], node("join-gone"))).code).not.toBe(0);
+  });
+
   it("updates its own Node and Lease; another node's are 403", async () => {
     // Joined before its Node exists, as a machine does: a name with a Node is not handed out.
     const kubectl = await asNode("join-b");

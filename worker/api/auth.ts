@@ -12,7 +12,8 @@ import { forbidden, StatusError, unauthorized } from "../../shared/status-error"
 /** Looked-up tokens are cached per isolate briefly; a deleted token stops working within this. */
 const TOKEN_CACHE_TTL_MS = 10_000;
 const TOKEN_CACHE_MAX = 1_000;
-const tokenCache = new Map<string, { record: TokenRecord | null; until: number }>();
+/** A looked-up token, and for a node credential whether its Node still stands (see nodeStands). */
+const tokenCache = new Map<string, { record: TokenRecord | null; until: number; nodeStands: boolean }>();
 
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -39,6 +40,26 @@ async function serviceAccountLives(store: Store, record: TokenRecord): Promise<b
   return account?.value.metadata.uid === record.boundUid;
 }
 
+/**
+ * A node credential lives as long as its Node: it is bound to the Node's uid the first time it is
+ * used once the Node exists (the agent registers it at once), and from then on works only while
+ * a Node of that uid exists. Deleting the Node revokes it; the machine joins again. Checked when
+ * the token is looked up, so within TOKEN_CACHE_TTL_MS of the deletion.
+ */
+async function nodeStands(store: Store, record: TokenRecord): Promise<boolean> {
+  const node = await store.get({ group: "", resource: "nodes", namespace: "", name: record.scope });
+  const uid = node?.value.metadata.uid;
+  if (record.boundUid) return uid === record.boundUid;
+  if (uid) await store.putToken({ ...record, boundUid: uid });
+  return true;
+}
+
+/** A Node was written through this isolate: its credential's cached liveness is stale. */
+export function noteNodeWritten(key: { group: string; resource: string; name: string }): void {
+  if (key.group !== "" || key.resource !== "nodes") return;
+  for (const [hash, entry] of tokenCache) if (entry.record?.kind === "node" && entry.record.scope === key.name) tokenCache.delete(hash);
+}
+
 export async function authenticate(request: Request, env: Env, store: Store, now = Date.now()): Promise<Principal> {
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -49,13 +70,15 @@ export async function authenticate(request: Request, env: Env, store: Store, now
   }
   let cached = tokenCache.get(hash);
   if (!cached || cached.until < now) {
-    cached = { record: await store.getToken(hash), until: now + TOKEN_CACHE_TTL_MS };
+    const record = await store.getToken(hash);
+    cached = { record, until: now + TOKEN_CACHE_TTL_MS, nodeStands: record?.kind === "node" ? await nodeStands(store, record) : true };
     if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
     tokenCache.set(hash, cached);
   }
   const record = cached.record;
   if (!record || (record.expiresAt !== null && record.expiresAt < now)) throw unauthorized();
-  if (record.boundUid && !(await serviceAccountLives(store, record))) throw unauthorized();
+  if (record.kind === "node" && !cached.nodeStands) throw unauthorized();
+  if (record.kind === "serviceaccount" && record.boundUid && !(await serviceAccountLives(store, record))) throw unauthorized();
   return { user: record.user, kind: record.kind, scope: record.scope, expiresAt: record.expiresAt };
 }
 

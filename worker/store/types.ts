@@ -97,7 +97,10 @@ export interface TokenRecord {
   scope: string;
   /** Milliseconds since the epoch; null = no expiry. */
   expiresAt: number | null;
-  /** A ServiceAccount token's ServiceAccount uid: void once no ServiceAccount of that uid exists. */
+  /**
+   * The object the token lives with: a ServiceAccount token's ServiceAccount, a node credential's
+   * Node (bound once it exists). Void once no object of that uid exists.
+   */
   boundUid?: string | null;
 }
 

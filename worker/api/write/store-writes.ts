@@ -7,6 +7,7 @@ import type { WriteContext } from "./context";
 import { alreadyExists, conflict, gone, notFound, StatusError, tooLarge } from "../../../shared/status-error";
 import { noteWritten } from "../namespace-lifecycle";
 import { notePolicyWritten } from "../rbac/policy";
+import { noteNodeWritten } from "../auth";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
   return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };
@@ -96,6 +97,7 @@ function nudgeCoalesced(env: Env): Promise<unknown> | undefined {
 function publish(ctx: StoreWriteContext, def: ResourceDef, type: ChangeType, stored: StoredObject): void {
   noteWritten(stored.key);
   notePolicyWritten(stored.key);
+  noteNodeWritten(stored.key);
   const event: ChangeEvent = { revision: stored.revision, type, key: stored.key, value: stored.value };
   ctx.waitUntil(
     watchHub(ctx.env, stored.key.group, stored.key.resource)
