@@ -5,6 +5,7 @@ import { isNodeLeaseKey } from "./leases/lease-merge";
 import { isServedSubresource, SUBRESOURCES } from "./api/subresources";
 import { Hono } from "hono";
 import { authenticate, authorizeRequest } from "./api/auth";
+import { impersonate } from "./api/impersonation";
 import { ensureBootstrapped } from "./api/bootstrap";
 import type { ApiContext } from "./api/context";
 import { aggregatedDiscovery } from "./api/discovery-aggregated";
@@ -14,7 +15,7 @@ import { parseResourcePath } from "./api/request-info";
 import { respondJson } from "./api/respond";
 import { badRequest, methodNotAllowed, StatusError, unexpectedError, unsupportedMediaType } from "../shared/status-error";
 import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, negotiateOutput, readBodyBytes, readBodyText } from "./api/negotiate";
-import { selfSubjectAccessReview, selfSubjectRulesReview, selfSubjectReview } from "./api/rbac/reviews";
+import { selfSubjectAccessReview, selfSubjectRulesReview, selfSubjectReview, subjectAccessReview } from "./api/rbac/reviews";
 import { createVerb } from "./api/verbs/create";
 import { deleteVerb } from "./api/verbs/delete";
 import { getVerb } from "./api/verbs/get";
@@ -71,8 +72,9 @@ export function createApp(options: AppOptions) {
     await prepareStore(c.env);
     const store = openStore(c.env, registry);
     c.set("store", store);
-    c.set("principal", await authenticate(c.req.raw, c.env, store));
+    const principal = await authenticate(c.req.raw, c.env, store);
     await ensureBootstrapped(store, registry);
+    c.set("principal", await impersonate(c.req.raw, store, principal));
     await next();
   };
 
@@ -108,6 +110,12 @@ export function createApp(options: AppOptions) {
   );
   app.post("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", async (c) =>
     c.json(await selfSubjectRulesReview(c.get("store"), c.get("principal"), await reviewBody(c)), 201),
+  );
+  app.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", async (c) =>
+    c.json(await subjectAccessReview(c.get("store"), c.get("principal"), await reviewBody(c)), 201),
+  );
+  app.post("/apis/authorization.k8s.io/v1/namespaces/:namespace/localsubjectaccessreviews", async (c) =>
+    c.json(await subjectAccessReview(c.get("store"), c.get("principal"), await reviewBody(c), c.req.param("namespace")), 201),
   );
   app.post("/apis/authentication.k8s.io/v1/selfsubjectreviews", async (c) => {
     await reviewBody(c);

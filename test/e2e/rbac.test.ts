@@ -163,4 +163,38 @@ rules:
     await kubectlOk(cluster, ["-n", NS, "create", "serviceaccount", "temp"]);
     expect((await asTemp(["-n", NS, "get", "pods"])).code).not.toBe(0);
   });
+
+  it("impersonation (--as, --as-group): a view user and a node answer can-i as the API then behaves", async () => {
+    await kubectlOk(cluster, ["create", "clusterrolebinding", "jane-view", "--clusterrole=view", "--user=jane"]);
+    const jane = ["--as=jane", "--as-group=devs"];
+    expect((await kubectlOk(cluster, ["auth", "can-i", "list", "pods", "-n", NS, ...jane])).trim()).toBe("yes");
+    expect((await kubectlOk(cluster, ["-n", NS, "get", "pods", ...jane])).trim()).toBe("");
+    expect((await cluster.kubectl(["auth", "can-i", "create", "configmaps", "-n", NS, ...jane])).stdout.trim()).toBe("no");
+    const write = await cluster.kubectl(["-n", NS, "create", "configmap", "by-jane", ...jane]);
+    expect(write.stderr).toContain('User "jane" cannot create resource "configmaps" in API group "" in the namespace "team"');
+    const whoami = await kubectlOk(cluster, ["auth", "whoami", ...jane]);
+    expect(whoami).toMatch(/Username\s+jane/);
+    expect(whoami).toMatch(/Groups\s+\[devs system:authenticated\]/);
+    // A node, through the Node authorizer: its own kind of reads, not Secrets it has no pod for.
+    const node = ["--as=system:node:vm1", "--as-group=system:nodes"];
+    expect((await kubectlOk(cluster, ["auth", "can-i", "list", "nodes", ...node])).trim()).toBe("yes");
+    expect((await kubectlOk(cluster, ["get", "nodes", ...node])).trim()).toBe("");
+    expect((await cluster.kubectl(["auth", "can-i", "get", "secrets", "-n", NS, ...node])).stdout.trim()).toBe("no");
+    expect((await cluster.kubectl(["-n", NS, "get", "secrets", ...node])).code).not.toBe(0);
+    // Only with the impersonate verb: a viewer may not, an editor may become an account of its namespace.
+    const denied = await as("viewer", ["-n", NS, "get", "pods", "--as=jane"]);
+    expect(denied.stderr).toContain('cannot impersonate resource "users" in API group ""');
+    const asViewer = await as("editor", ["auth", "can-i", "get", "secrets", "-n", NS, `--as=system:serviceaccount:${NS}:viewer`]);
+    expect(asViewer.stdout.trim()).toBe("no");
+  });
+
+  it("answers a SubjectAccessReview about another user for cluster-admin only", async () => {
+    const review = JSON.stringify({ apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview", spec: { user: "jane", groups: ["devs"], resourceAttributes: { namespace: NS, verb: "list", resource: "pods" } } });
+    const created = await cluster.kubectl(["create", "--raw", "/apis/authorization.k8s.io/v1/subjectaccessreviews", "-f", "-"], { stdin: review });
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).status).toEqual({ allowed: true });
+    const byViewer = await cluster.kubectl([`--token=${tokens.get("viewer")}`, "create", "--raw", "/apis/authorization.k8s.io/v1/subjectaccessreviews", "-f", "-"], { stdin: review });
+    expect(byViewer.code).not.toBe(0);
+    expect(byViewer.stderr).toContain("Forbidden");
+  });
 });

@@ -4,7 +4,10 @@ import type { TokenRecord } from "../store/types";
 
 export interface Principal {
   user: string;
-  kind: TokenRecord["kind"];
+  /** "user": a user named by impersonation or an access review (no token of its own). */
+  kind: TokenRecord["kind"] | "user";
+  /** A user's groups (besides system:authenticated, which every principal has). */
+  groups?: string[];
   /** Namespace of a service account, node name of a node credential, "" for the admin. */
   scope: string;
   /** When the credential expires (ms since the epoch); absent or null when it does not. */

@@ -103,7 +103,21 @@ export function subjectOf(principal: Principal): Subject {
       return { user: principal.user, groups: ["system:nodes", "system:authenticated"] };
     case "serviceaccount":
       return { user: principal.user, groups: ["system:serviceaccounts", `system:serviceaccounts:${principal.scope}`, "system:authenticated"] };
+    case "user":
+      return { user: principal.user, groups: [...new Set([...(principal.groups ?? []), "system:authenticated"])] };
   }
+}
+
+/**
+ * The principal a user name and groups stand for, as kube-apiserver sorts them: a ServiceAccount's
+ * user name is that account, system:node:<name> in system:nodes a node, anyone else a user.
+ */
+export function principalFor(user: string, groups: readonly string[]): Principal {
+  const account = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
+  if (account) return { user, kind: "serviceaccount", scope: account[1]! };
+  const node = /^system:node:(.+)$/.exec(user);
+  if (node && groups.includes("system:nodes")) return { user, kind: "node", scope: node[1]! };
+  return { user, kind: "user", scope: "", groups: [...groups] };
 }
 
 /** Whether `principal` may perform the request: the decision alone, for access reviews. */

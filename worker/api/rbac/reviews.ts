@@ -3,10 +3,10 @@
 // answers for the requester, from the same authorizers that judge its requests.
 import type { Store } from "../../store/types";
 import type { Principal } from "../access";
-import { mayAccess, subjectOf } from "../auth";
+import { mayAccess, principalFor, subjectOf } from "../auth";
 import { ruleAllowsURL, rulesFor, type PolicyRule } from "./evaluate";
 import { policyOf } from "./policy";
-import { invalid } from "../../../shared/status-error";
+import { forbidden, invalid } from "../../../shared/status-error";
 import { asRecord, str } from "../../../shared/json";
 
 const AUTHORIZATION = "authorization.k8s.io";
@@ -19,10 +19,37 @@ function echo(body: Json, apiGroup: string, kind: string, status: Json): Json {
 }
 
 export async function selfSubjectAccessReview(store: Store, principal: Principal, body: Json): Promise<Json> {
+  return echo(body, AUTHORIZATION, "SelfSubjectAccessReview", await decide(store, principal, body, "SelfSubjectAccessReview"));
+}
+
+/**
+ * SubjectAccessReview (and its namespaced form, LocalSubjectAccessReview): what another user may
+ * do, for whoever may create the review (cluster-admin; admin for the local form in its namespace).
+ */
+export async function subjectAccessReview(store: Store, requester: Principal, body: Json, namespace?: string): Promise<Json> {
+  const kind = namespace ? "LocalSubjectAccessReview" : "SubjectAccessReview";
+  const resource = namespace ? "localsubjectaccessreviews" : "subjectaccessreviews";
+  if (!(await mayAccess(store, requester, { verb: "create", group: AUTHORIZATION, resource, namespace }))) {
+    throw forbidden(requester.user, "create", { group: AUTHORIZATION, resource }, namespace);
+  }
+  const spec = asRecord(body.spec) ?? {};
+  const ref = { group: AUTHORIZATION, resource, kind };
+  const user = str(spec.user) ?? "";
+  const groups = (Array.isArray(spec.groups) ? spec.groups : []).filter((g): g is string => typeof g === "string");
+  if (!user && groups.length === 0) throw invalid(ref, "", [{ reason: "FieldValueInvalid", field: "spec.user", message: 'Invalid value: "": at least one of user or group must be specified' }]);
+  const attributes = asRecord(spec.resourceAttributes);
+  if (namespace && attributes && (str(attributes.namespace) ?? "") !== namespace) {
+    throw invalid(ref, "", [{ reason: "FieldValueInvalid", field: "spec.resourceAttributes.namespace", message: `Invalid value: ${JSON.stringify(str(attributes.namespace) ?? "")}: must match metadata.namespace` }]);
+  }
+  const result = await decide(store, principalFor(user, groups), body, kind);
+  return { ...echo(body, AUTHORIZATION, kind, result), ...(namespace ? { metadata: { namespace, creationTimestamp: null } } : {}) };
+}
+
+async function decide(store: Store, principal: Principal, body: Json, kind: string): Promise<Json> {
   const spec = asRecord(body.spec) ?? {};
   const resource = asRecord(spec.resourceAttributes);
   const nonResource = asRecord(spec.nonResourceAttributes);
-  const ref = { group: AUTHORIZATION, resource: "selfsubjectaccessreviews", kind: "SelfSubjectAccessReview" };
+  const ref = { group: AUTHORIZATION, resource: `${kind.toLowerCase()}s`, kind };
   if (Boolean(resource) === Boolean(nonResource)) {
     throw invalid(ref, "", [{ reason: "FieldValueInvalid", field: "spec.resourceAttributes", message: `Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified` }]);
   }
@@ -43,7 +70,7 @@ export async function selfSubjectAccessReview(store: Store, principal: Principal
     const verb = str(nonResource!.verb) ?? "";
     allowed = principal.kind === "admin" || (principal.kind !== "node" && rulesFor(await policyOf(store), subjectOf(principal)).some((rule) => ruleAllowsURL(rule, verb, path)));
   }
-  return echo(body, AUTHORIZATION, "SelfSubjectAccessReview", allowed ? { allowed: true } : { allowed: false });
+  return allowed ? { allowed: true } : { allowed: false };
 }
 
 /** What system:masters holds (cluster-admin's two rules). */
