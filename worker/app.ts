@@ -14,6 +14,7 @@ import { openapiV2, openapiV3GroupVersion, openapiV3Hash, openapiV3Paths } from 
 import { parseResourcePath } from "./api/request-info";
 import { respondJson } from "./api/respond";
 import { badRequest, methodNotAllowed, StatusError, unexpectedError, unsupportedMediaType } from "../shared/status-error";
+import { parseFieldSelector, requiredFieldValue } from "../shared/selectors";
 import { bodyTypeOf, decodeBody, decodeProtobufBody, isPlainObject, negotiateOutput, readBodyBytes, readBodyText } from "./api/negotiate";
 import { selfSubjectAccessReview, selfSubjectRulesReview, selfSubjectReview, subjectAccessReview } from "./api/rbac/reviews";
 import { createVerb } from "./api/verbs/create";
@@ -38,10 +39,24 @@ function notFoundStatus(): Response {
   );
 }
 
+const STREAM_SUBRESOURCES = new Set(["exec", "attach", "portforward"]);
+
+/** metadata.name=<x> required by a list's or watch's field selector; undefined when none or unparsable. */
+function nameInFieldSelector(url: URL): string | undefined {
+  const text = url.searchParams.get("fieldSelector");
+  if (!text) return undefined;
+  try {
+    return requiredFieldValue(parseFieldSelector(text), "metadata.name");
+  } catch {
+    return undefined;
+  }
+}
+
 function verbOf(method: string, named: boolean, watch: boolean): string {
   switch (method) {
     case "GET":
-      return named ? "get" : watch ? "watch" : "list";
+      // A named GET with ?watch is a watch of that one object (authorized as watch, with its name).
+      return watch ? "watch" : named ? "get" : "list";
     case "POST":
       return "create";
     case "PUT":
@@ -157,12 +172,16 @@ export function createApp(options: AppOptions) {
     const target = parsed.request;
     const watch = c.req.method === "GET" && isWatch(url);
     const principal = c.get("principal");
+    if (watch && target.subresource) throw methodNotAllowed();
+    const verb = verbOf(c.req.method, Boolean(target.name), watch);
     await authorizeRequest(c.get("store"), principal, {
-      verb: verbOf(c.req.method, Boolean(target.name), watch),
+      // kubelet's streams need create, whatever the method (GET for a WebSocket upgrade), as Kubernetes ≥ 1.30.
+      verb: target.subresource && STREAM_SUBRESOURCES.has(target.subresource) ? "create" : verb,
       group: target.group,
       resource: target.def.plural,
       namespace: target.namespace,
-      name: target.name,
+      // A list or watch of one object by field selector is authorized for that name, as upstream's RequestInfo.
+      name: target.name ?? (verb === "list" || verb === "watch" ? nameInFieldSelector(url) : undefined),
       subresource: target.subresource,
       request: c.req.raw,
     });

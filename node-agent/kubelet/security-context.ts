@@ -52,7 +52,7 @@ export function runAsNonRootError(pod: Pod, container: Container, imageUser: str
   const uid = container.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser;
   if (uid !== undefined) return uid === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;
   const user = imageUid(imageUser);
-  if (user === "" || user === "root" || user === "0") return `container has runAsNonRoot and image will run as root ${where}`;
+  if (user === "" || user === "root" || (/^\d+$/.test(user) && Number(user) === 0)) return `container has runAsNonRoot and image will run as root ${where}`;
   if (!/^\d+$/.test(user)) return `container has runAsNonRoot and image has non-numeric user (${user}), cannot verify user is non-root ${where}`;
   return undefined;
 }

@@ -197,4 +197,25 @@ rules:
     expect(byViewer.code).not.toBe(0);
     expect(byViewer.stderr).toContain("Forbidden");
   });
+
+  it("closes the side doors: a named watch, an apply that creates, a binding to a role not there yet", async () => {
+    // charted may get and watch ConfigMap "settings" only (the chart test above): a watch in the
+    // old named form streams that object and no other.
+    const watched = await as("charted", ["get", "--raw", `/api/v1/namespaces/${NS}/configmaps/settings?watch=true&timeoutSeconds=1`]);
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toContain('"name":"settings"');
+    expect(watched.stdout).not.toContain('"name":"by-editor"');
+    expect((await as("charted", ["get", "--raw", `/api/v1/namespaces/${NS}/configmaps/by-editor?watch=true&timeoutSeconds=1`])).code).not.toBe(0);
+    // patch lets an apply change an object, not create one.
+    await kubectlOk(cluster, ["-n", NS, "create", "role", "patcher", "--verb=patch", "--resource=configmaps"]);
+    await kubectlOk(cluster, ["-n", NS, "create", "rolebinding", "charted-patcher", "--role=patcher", `--serviceaccount=${NS}:charted`]);
+    const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied, namespace: ${NS}}\ndata: {a: "1"}\n`;
+    const applied = await cluster.kubectl([`--token=${tokens.get("charted")}`, "apply", "--server-side", "-f", "-"], { stdin: cm });
+    expect(applied.code).not.toBe(0);
+    expect(applied.stderr).toContain('cannot create resource "configmaps"');
+    // A binding to a role that does not exist yet would grant whatever it later holds.
+    const early = await as("boss", ["-n", NS, "create", "rolebinding", "boss-later", "--role=not-yet", `--serviceaccount=${NS}:boss`]);
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toContain('"not-yet" not found');
+  });
 });

@@ -1,11 +1,11 @@
 // Join tokens: parsing the bearer, the bootstrap-token Secret checks (secret, expiry, usage), the
 // exchange that stores only the credential's SHA-256, and the join-token script's pure parts.
 import { describe, expect, it } from "vitest";
-import { authenticate, sha256Hex } from "../../worker/api/auth";
+import { authenticate, noteNodeWritten, sha256Hex } from "../../worker/api/auth";
 import type { StatusError } from "../../shared/status-error";
 import type { Env } from "../../worker/env";
 import type { KubeObject } from "../../worker/resources/types";
-import { exchangeJoinToken } from "../../worker/nodes/join";
+import { exchangeJoinToken, UNBOUND_CREDENTIAL_TTL_MS } from "../../worker/nodes/join";
 import { dnsSubdomainError, parseJoinToken, rejectReason } from "../../worker/nodes/join-token";
 import { installScript } from "../../worker/nodes/install-script";
 import { installCommand, newJoinToken, parseTtlMs } from "../../scripts/create-join-token";
@@ -82,9 +82,22 @@ describe("exchangeJoinToken", () => {
     expect(credential).toMatchObject({ kind: "NodeCredential", apiVersion: "edgeplane.dev/v1", nodeName: "vm1" });
     expect(credential.token.length).toBeGreaterThanOrEqual(40);
     const record = await store.getToken(await sha256Hex(credential.token));
-    expect(record).toMatchObject({ kind: "node", scope: "vm1", user: "system:node:vm1", expiresAt: null });
+    // Bound to nothing yet: it lapses within the hour unless its Node appears.
+    expect(record).toMatchObject({ kind: "node", scope: "vm1", user: "system:node:vm1", expiresAt: NOW.getTime() + UNBOUND_CREDENTIAL_TTL_MS });
     const request = new Request("https://x/api", { headers: { authorization: `Bearer ${credential.token}` } });
-    expect(await authenticate(request, env, store)).toEqual({ user: "system:node:vm1", kind: "node", scope: "vm1", expiresAt: null });
+    const at = NOW.getTime() + 1000;
+    expect(await authenticate(request, env, store, at)).toEqual({ user: "system:node:vm1", kind: "node", scope: "vm1", expiresAt: NOW.getTime() + UNBOUND_CREDENTIAL_TTL_MS });
+    await expect(authenticate(request, env, store, NOW.getTime() + UNBOUND_CREDENTIAL_TTL_MS + 20_000)).rejects.toThrow(/Unauthorized/);
+
+    // Its Node appears: the credential binds to it for good, and dies with it.
+    const nodeKey = { group: "", resource: "nodes", namespace: "", name: "vm1" };
+    await store.create(nodeKey, { apiVersion: "v1", kind: "Node", metadata: { name: "vm1", uid: "node-uid-1" } });
+    noteNodeWritten(nodeKey);
+    expect((await authenticate(request, env, store, at)).expiresAt).toBeNull();
+    expect(await store.getToken(await sha256Hex(credential.token))).toMatchObject({ boundUid: "node-uid-1", expiresAt: null });
+    await store.delete(nodeKey);
+    noteNodeWritten(nodeKey);
+    await expect(authenticate(request, env, store, at)).rejects.toThrow(/Unauthorized/);
   });
 
   it.each([

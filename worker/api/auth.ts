@@ -46,12 +46,15 @@ async function serviceAccountLives(store: Store, record: TokenRecord): Promise<b
  * a Node of that uid exists. Deleting the Node revokes it; the machine joins again. Checked when
  * the token is looked up, so within TOKEN_CACHE_TTL_MS of the deletion.
  */
-async function nodeStands(store: Store, record: TokenRecord): Promise<boolean> {
+async function nodeStands(store: Store, record: TokenRecord): Promise<{ record: TokenRecord; stands: boolean }> {
   const node = await store.get({ group: "", resource: "nodes", namespace: "", name: record.scope });
   const uid = node?.value.metadata.uid;
-  if (record.boundUid) return uid === record.boundUid;
-  if (uid) await store.putToken({ ...record, boundUid: uid });
-  return true;
+  if (record.boundUid) return { record, stands: uid === record.boundUid };
+  if (!uid) return { record, stands: true };
+  // Bound from now on, and no longer lapsing: it lives as long as this Node.
+  const bound = { ...record, boundUid: uid, expiresAt: null };
+  await store.putToken(bound);
+  return { record: bound, stands: true };
 }
 
 /** A Node was written through this isolate: its credential's cached liveness is stale. */
@@ -70,8 +73,9 @@ export async function authenticate(request: Request, env: Env, store: Store, now
   }
   let cached = tokenCache.get(hash);
   if (!cached || cached.until < now) {
-    const record = await store.getToken(hash);
-    cached = { record, until: now + TOKEN_CACHE_TTL_MS, nodeStands: record?.kind === "node" ? await nodeStands(store, record) : true };
+    const found = await store.getToken(hash);
+    const node = found?.kind === "node" ? await nodeStands(store, found) : { record: found, stands: true };
+    cached = { record: node.record, until: now + TOKEN_CACHE_TTL_MS, nodeStands: node.stands };
     if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
     tokenCache.set(hash, cached);
   }

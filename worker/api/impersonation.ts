@@ -29,5 +29,6 @@ export async function impersonate(request: Request, store: Store, requester: Pri
   else await check("users", user);
   for (const group of groups) await check("groups", group);
   if (uid) await check("uids", uid, "authentication.k8s.io");
-  return principalFor(user, groups);
+  // The impersonated subject lives no longer than the credential behind it (TokenRequest caps on it).
+  return { ...principalFor(user, groups), expiresAt: requester.expiresAt ?? null };
 }

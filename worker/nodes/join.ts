@@ -12,6 +12,8 @@ import {
 } from "./join-token";
 
 export const NODE_CREDENTIAL_BYTES = 32;
+/** How long a node credential lives before its Node exists (auth.ts binds it then, for good). */
+export const UNBOUND_CREDENTIAL_TTL_MS = 3_600_000;
 
 export interface NodeCredential {
   kind: "NodeCredential";
@@ -75,7 +77,9 @@ export async function exchangeJoinToken(store: Store, authorization: string | nu
     user: `system:node:${nodeName}`,
     kind: "node",
     scope: nodeName,
-    expiresAt: null,
+    // Until its Node exists the credential is bound to nothing: it lapses unless used to register
+    // within the hour (a stolen join token's pre-minted credentials cannot wait for the machine).
+    expiresAt: now.getTime() + UNBOUND_CREDENTIAL_TTL_MS,
   });
   return { kind: "NodeCredential", apiVersion: "edgeplane.dev/v1", nodeName, token: credential };
 }

@@ -6,9 +6,9 @@ import { RBAC_GROUP } from "../../resources/rbac/roles";
 import type { Store } from "../../store/types";
 import type { Principal } from "../access";
 import { mayAccess, subjectOf } from "../auth";
-import { clusterRoleRules, ruleAllows, ruleAllowsURL, rulesFor, type PolicyRule, type PolicySnapshot } from "./evaluate";
+import { clusterRoleRules, ruleAllows, ruleAllowsURL, rulesFor, type PolicyRule } from "./evaluate";
 import { policyOf } from "./policy";
-import { StatusError } from "../../../shared/status-error";
+import { notFound, StatusError } from "../../../shared/status-error";
 import { asArray, asRecord, str } from "../../../shared/json";
 
 const strings = (value: unknown): string[] => (asArray(value) ?? []).filter((v): v is string => typeof v === "string");
@@ -69,18 +69,17 @@ export async function confirmNoEscalation(store: Store, principal: Principal, ob
   const name = obj.metadata.name ?? "";
   if (await mayAccess(store, principal, { verb: "escalate", group: RBAC_GROUP, resource, namespace, name })) return;
   const policy = await policyOf(store);
-  // A ClusterRole that aggregates grants what it selects, so that is what it must not exceed.
-  const granted = resource === "clusterroles" && asRecord(obj.aggregationRule) ? aggregatedRules(policy, obj) : rulesOf(obj);
+  // An aggregating ClusterRole grants whatever is labelled to match it, now or later: as upstream,
+  // only someone who holds everything may write one.
+  const granted = resource === "clusterroles" && asRecord(obj.aggregationRule) ? EVERYTHING : rulesOf(obj);
   const missing = uncovered(rulesFor(policy, subjectOf(principal), namespace), granted);
   if (missing.length > 0) throw escalationError(principal, resource === "roles" ? "roles.rbac.authorization.k8s.io" : "clusterroles.rbac.authorization.k8s.io", name, missing, namespace);
 }
 
-function aggregatedRules(policy: PolicySnapshot, obj: KubeObject): PolicyRule[] {
-  const name = obj.metadata.name ?? "";
-  const next = new Map(policy.clusterRoles);
-  next.set(name, obj);
-  return clusterRoleRules({ ...policy, clusterRoles: next }, name);
-}
+const EVERYTHING: PolicyRule[] = [
+  { verbs: ["*"], apiGroups: ["*"], resources: ["*"], resourceNames: [], nonResourceURLs: [] },
+  { verbs: ["*"], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: ["*"] },
+];
 
 /** Bindings: the writer holds the role's rules where it binds them, or may `bind` that role. */
 export async function confirmBindingAllowed(store: Store, principal: Principal, obj: KubeObject, resource: "rolebindings" | "clusterrolebindings"): Promise<void> {
@@ -92,8 +91,10 @@ export async function confirmBindingAllowed(store: Store, principal: Principal, 
   const roleResource = roleKind === "Role" ? "roles" : "clusterroles";
   if (await mayAccess(store, principal, { verb: "bind", group: RBAC_GROUP, resource: roleResource, namespace: roleKind === "Role" ? namespace : undefined, name: roleName })) return;
   const policy = await policyOf(store);
-  const role = policy.roles.get(namespace ?? "")?.get(roleName);
-  const granted = roleKind === "Role" ? (role ? rulesOf(role) : []) : clusterRoleRules(policy, roleName);
+  // A role that does not exist yet cannot be checked: binding it would grant whatever it later holds.
+  const role = roleKind === "Role" ? policy.roles.get(namespace ?? "")?.get(roleName) : policy.clusterRoles.get(roleName);
+  if (!role) throw notFound({ group: RBAC_GROUP, resource: roleResource }, roleName);
+  const granted = roleKind === "Role" ? rulesOf(role) : clusterRoleRules(policy, roleName);
   const missing = uncovered(rulesFor(policy, subjectOf(principal), namespace), granted);
   if (missing.length > 0) throw escalationError(principal, `${resource}.rbac.authorization.k8s.io`, obj.metadata.name ?? "", missing, namespace);
 }

@@ -10,6 +10,7 @@ import { withoutNulls } from "../validate";
 import type { ApiContext } from "../context";
 import { query } from "../context";
 import { bodyTypeOf, decodeBody, readBodyText, type BodyType } from "../negotiate";
+import { authorizeRequest } from "../auth";
 import { checkTypeMeta } from "../object-meta";
 import { presentAs, respondObject } from "../respond";
 import { badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from "../../../shared/status-error";
@@ -103,6 +104,8 @@ async function createByApply(ctx: ApiContext, patch: unknown, manager: string, f
     throw badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
   }
   input.metadata.name = name;
+  // An apply that creates is a create: the patch permission that let it in is not enough.
+  await authorizeRequest(ctx.store, ctx.principal, { verb: "create", group: def.group, resource: def.plural, namespace: ctx.target.namespace, name, request: ctx.request });
   const managedFields = input.metadata.managedFields;
   const write = writeContextOf(ctx);
   const obj = await admitNew(write, def, input, manager, ctx.target.namespace);

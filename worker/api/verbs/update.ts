@@ -1,5 +1,6 @@
 // PUT: replace an object (or only its status) from the request body, through the write service.
 import type { KubeObject } from "../../resources/types";
+import { authorizeRequest } from "../auth";
 import { fieldManagerOf } from "../admission";
 import { decodeObject, readObjectBody, withWarnings } from "../body";
 import type { ApiContext } from "../context";
@@ -39,6 +40,7 @@ export async function updateVerb(ctx: ApiContext): Promise<Response> {
     manager: fieldManagerOf(ctx, userAgentManager(ctx)),
     subresource,
     allowCreate: !subresource && def.allowCreateOnUpdate === true,
+    authorizeCreate: () => authorizeRequest(ctx.store, ctx.principal, { verb: "create", group: def.group, resource: def.plural, namespace, name, request: ctx.request }),
   });
   return withWarnings(respondObject(ctx, object, created ? 201 : 200), [...warnings, ...write.warnings]);
 }

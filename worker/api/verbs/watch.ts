@@ -26,13 +26,18 @@ interface WatchLine {
 export async function watchVerb(ctx: ApiContext): Promise<Response> {
   const { def, namespace } = ctx.target;
   const labelSelector = query(ctx, "labelSelector");
-  const fieldSelector = query(ctx, "fieldSelector");
+  // GET …/{name}?watch=true (the legacy form) watches that object only: its name joins the selector.
+  const urlName = ctx.target.name;
+  const givenSelector = query(ctx, "fieldSelector");
+  const fieldSelector = urlName ? [givenSelector, `metadata.name=${urlName}`].filter(Boolean).join(",") : givenSelector;
   if (labelSelector) parseLabelSelector(labelSelector);
   let name: string | undefined;
   if (fieldSelector) {
     const fields = parseFieldSelector(fieldSelector);
     validateFieldSelector(fields, def);
     name = requiredFieldValue(fields, "metadata.name");
+    // A selector naming another object than the URL matches nothing: refuse it rather than guess.
+    if (urlName && name !== urlName) throw badRequest(`fieldSelector names another object than the URL (${urlName})`);
   }
   const timeoutText = query(ctx, "timeoutSeconds");
   const timeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);

@@ -105,6 +105,8 @@ export interface ReplaceOptions {
   subresource?: string;
   /** A missing object is created (the kind's AllowCreateOnUpdate, for the main resource only). */
   allowCreate?: boolean;
+  /** Throws unless the writer may create (a PUT that creates is authorized as a create too). */
+  authorizeCreate?: () => Promise<void>;
 }
 
 /**
@@ -122,6 +124,7 @@ export async function replaceObject(ctx: WriteContext, def: ResourceDef, input: 
     const stored = await ctx.store.get(key);
     if (!stored) {
       if (!options.allowCreate) throw notFound(ref, name);
+      await options.authorizeCreate?.();
       const obj = await admitNew(ctx, def, structuredClone(input), options.manager, input.metadata.namespace);
       return { object: ctx.dryRun ? obj : await createObject(ctx, def, obj).catch(createRaceLost), created: true };
     }
