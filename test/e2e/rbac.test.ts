@@ -196,6 +196,13 @@ rules:
     const byViewer = await cluster.kubectl([`--token=${tokens.get("viewer")}`, "create", "--raw", "/apis/authorization.k8s.io/v1/subjectaccessreviews", "-f", "-"], { stdin: review });
     expect(byViewer.code).not.toBe(0);
     expect(byViewer.stderr).toContain("Forbidden");
+    // The namespaced form answers about its namespace only, and never about URLs.
+    const local = (spec: object) => cluster.kubectl(["create", "--raw", `/apis/authorization.k8s.io/v1/namespaces/${NS}/localsubjectaccessreviews`, "-f", "-"], { stdin: JSON.stringify({ apiVersion: "authorization.k8s.io/v1", kind: "LocalSubjectAccessReview", spec }) });
+    const inTeam = await local({ user: "jane", resourceAttributes: { namespace: NS, verb: "get", resource: "secrets" } });
+    expect(inTeam.code, inTeam.stderr).toBe(0);
+    expect(JSON.parse(inTeam.stdout).status).toEqual({ allowed: false });
+    expect((await local({ user: "jane", resourceAttributes: { namespace: "default", verb: "get", resource: "pods" } })).code).not.toBe(0);
+    expect((await local({ user: "jane", nonResourceAttributes: { path: "/api", verb: "get" } })).code).not.toBe(0);
   });
 
   it("closes the side doors: a named watch, an apply that creates, a binding to a role not there yet", async () => {

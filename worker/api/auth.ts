@@ -76,7 +76,10 @@ export async function authenticate(request: Request, env: Env, store: Store, now
     const found = await store.getToken(hash);
     const node = found?.kind === "node" ? await nodeStands(store, found) : { record: found, stands: true };
     cached = { record: node.record, until: now + TOKEN_CACHE_TTL_MS, nodeStands: node.stands };
-    if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
+    // Full: the oldest entry goes (Map keeps insertion order), so a spray of unknown tokens
+    // cannot keep emptying the cache of the real ones.
+    if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.delete(tokenCache.keys().next().value!);
+    tokenCache.delete(hash);
     tokenCache.set(hash, cached);
   }
   const record = cached.record;

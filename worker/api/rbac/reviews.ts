@@ -38,6 +38,9 @@ export async function subjectAccessReview(store: Store, requester: Principal, bo
   const groups = (Array.isArray(spec.groups) ? spec.groups : []).filter((g): g is string => typeof g === "string");
   if (!user && groups.length === 0) throw invalid(ref, "", [{ reason: "FieldValueInvalid", field: "spec.user", message: 'Invalid value: "": at least one of user or group must be specified' }]);
   const attributes = asRecord(spec.resourceAttributes);
+  if (namespace && spec.nonResourceAttributes !== undefined) {
+    throw invalid(ref, "", [{ reason: "FieldValueInvalid", field: "spec.nonResourceAttributes", message: "Invalid value: \"\": disallowed on this kind of request" }]);
+  }
   if (namespace && attributes && (str(attributes.namespace) ?? "") !== namespace) {
     throw invalid(ref, "", [{ reason: "FieldValueInvalid", field: "spec.resourceAttributes.namespace", message: `Invalid value: ${JSON.stringify(str(attributes.namespace) ?? "")}: must match metadata.namespace` }]);
   }
