@@ -1,7 +1,7 @@
 // The Pod Security Standards' checks and the namespace policy, table by table.
 import { describe, expect, it } from "vitest";
 import { describeViolations, violations } from "../../worker/api/pod-security/checks";
-import { policyOf } from "../../worker/api/pod-security/admission";
+import { podSecurityPolicyOf } from "../../worker/api/pod-security/admission";
 
 const c = (securityContext: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ name: "c", image: "busybox", securityContext, ...extra });
 const RESTRICTED_CONTAINER = c({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
@@ -36,10 +36,10 @@ describe("Pod Security checks", () => {
 
 describe("namespace policy", () => {
   it("takes the labels, else the cluster default; kube-system is privileged", () => {
-    expect(policyOf("team", {}, "baseline").enforce).toEqual({ level: "baseline", version: "latest" });
-    expect(policyOf("kube-system", {}, "baseline").enforce.level).toBe("privileged");
-    const labelled = policyOf("team", { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "v1.32", "pod-security.kubernetes.io/warn": "restricted" }, "baseline");
+    expect(podSecurityPolicyOf("team", {}, "baseline").enforce).toEqual({ level: "baseline", version: "latest" });
+    expect(podSecurityPolicyOf("kube-system", {}, "baseline").enforce.level).toBe("privileged");
+    const labelled = podSecurityPolicyOf("team", { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "v1.32", "pod-security.kubernetes.io/warn": "restricted" }, "baseline");
     expect(labelled).toMatchObject({ enforce: { level: "restricted", version: "v1.32" }, warn: { level: "restricted", version: "latest" } });
-    expect(policyOf("team", { "pod-security.kubernetes.io/enforce": "bogus" }, "privileged").enforce.level).toBe("privileged");
+    expect(podSecurityPolicyOf("team", { "pod-security.kubernetes.io/enforce": "bogus" }, "privileged").enforce.level).toBe("privileged");
   });
 });

@@ -32,7 +32,7 @@ function levelOf(value: string | undefined): Level | undefined {
 }
 
 /** The namespace's modes from its labels; enforce falls back to the cluster default. */
-export function policyOf(namespace: string, labels: Record<string, string>, defaultEnforce: Level): NamespacePolicy {
+export function podSecurityPolicyOf(namespace: string, labels: Record<string, string>, defaultEnforce: Level): NamespacePolicy {
   const mode = (name: string): Mode | undefined => {
     const level = levelOf(labels[`${LABEL}/${name}`]);
     return level && { level, version: labels[`${LABEL}/${name}-version`] || "latest" };
@@ -47,7 +47,7 @@ function defaultEnforce(ctx: WriteContext): Level {
 
 async function namespacePolicy(ctx: WriteContext, namespace: string): Promise<NamespacePolicy> {
   const ns = await cachedNamespace(ctx.store, namespace);
-  return policyOf(namespace, ns?.value.metadata.labels ?? {}, defaultEnforce(ctx));
+  return podSecurityPolicyOf(namespace, ns?.value.metadata.labels ?? {}, defaultEnforce(ctx));
 }
 
 const label = (mode: Mode) => `${mode.level}:${mode.version}`;

@@ -6,19 +6,10 @@ import { RBAC_GROUP } from "../../resources/rbac/roles";
 import type { Store } from "../../store/types";
 import type { Principal } from "../access";
 import { mayAccess, subjectOf } from "../auth";
-import { clusterRoleRules, ruleAllows, ruleAllowsURL, rulesFor, type PolicyRule } from "./evaluate";
+import { clusterRoleRules, EVERYTHING, ruleAllows, ruleAllowsURL, rulesFor, toRules, type PolicyRule } from "./evaluate";
 import { policyOf } from "./policy";
 import { notFound, StatusError } from "../../../shared/status-error";
-import { asArray, asRecord, str } from "../../../shared/json";
-
-const strings = (value: unknown): string[] => (asArray(value) ?? []).filter((v): v is string => typeof v === "string");
-
-function rulesOf(obj: KubeObject): PolicyRule[] {
-  return (asArray(obj.rules) ?? []).map((raw) => {
-    const r = asRecord(raw) ?? {};
-    return { verbs: strings(r.verbs), apiGroups: strings(r.apiGroups), resources: strings(r.resources), resourceNames: strings(r.resourceNames), nonResourceURLs: strings(r.nonResourceURLs) };
-  });
-}
+import { asRecord, str } from "../../../shared/json";
 
 /** validation.Covers: every atomic piece of each servant rule is allowed by some owner rule. */
 export function uncovered(owner: readonly PolicyRule[], servant: readonly PolicyRule[]): PolicyRule[] {
@@ -71,15 +62,11 @@ export async function confirmNoEscalation(store: Store, principal: Principal, ob
   const policy = await policyOf(store);
   // An aggregating ClusterRole grants whatever is labelled to match it, now or later: as upstream,
   // only someone who holds everything may write one.
-  const granted = resource === "clusterroles" && asRecord(obj.aggregationRule) ? EVERYTHING : rulesOf(obj);
+  const granted = resource === "clusterroles" && asRecord(obj.aggregationRule) ? EVERYTHING : toRules(obj);
   const missing = uncovered(rulesFor(policy, subjectOf(principal), namespace), granted);
   if (missing.length > 0) throw escalationError(principal, resource === "roles" ? "roles.rbac.authorization.k8s.io" : "clusterroles.rbac.authorization.k8s.io", name, missing, namespace);
 }
 
-const EVERYTHING: PolicyRule[] = [
-  { verbs: ["*"], apiGroups: ["*"], resources: ["*"], resourceNames: [], nonResourceURLs: [] },
-  { verbs: ["*"], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: ["*"] },
-];
 
 /** Bindings: the writer holds the role's rules where it binds them, or may `bind` that role. */
 export async function confirmBindingAllowed(store: Store, principal: Principal, obj: KubeObject, resource: "rolebindings" | "clusterrolebindings"): Promise<void> {
@@ -94,7 +81,7 @@ export async function confirmBindingAllowed(store: Store, principal: Principal, 
   // A role that does not exist yet cannot be checked: binding it would grant whatever it later holds.
   const role = roleKind === "Role" ? policy.roles.get(namespace ?? "")?.get(roleName) : policy.clusterRoles.get(roleName);
   if (!role) throw notFound({ group: RBAC_GROUP, resource: roleResource }, roleName);
-  const granted = roleKind === "Role" ? rulesOf(role) : clusterRoleRules(policy, roleName);
+  const granted = roleKind === "Role" ? toRules(role) : clusterRoleRules(policy, roleName);
   const missing = uncovered(rulesFor(policy, subjectOf(principal), namespace), granted);
   if (missing.length > 0) throw escalationError(principal, `${resource}.rbac.authorization.k8s.io`, obj.metadata.name ?? "", missing, namespace);
 }

@@ -40,7 +40,8 @@ export interface PolicySnapshot {
 
 const strings = (value: unknown): string[] => (asArray(value) ?? []).filter((v): v is string => typeof v === "string");
 
-function toRules(role: KubeObject | undefined): PolicyRule[] {
+/** A Role's or ClusterRole's own rules (no aggregation), as the evaluator reads them. */
+export function toRules(role: KubeObject | undefined): PolicyRule[] {
   return (asArray(role?.rules) ?? []).map((raw) => {
     const r = asRecord(raw) ?? {};
     return { verbs: strings(r.verbs), apiGroups: strings(r.apiGroups), resources: strings(r.resources), resourceNames: strings(r.resourceNames), nonResourceURLs: strings(r.nonResourceURLs) };
@@ -113,6 +114,12 @@ function selectorOf(spec: unknown): LabelSelector | undefined {
     return undefined;
   }
 }
+
+/** What system:masters holds: cluster-admin's two rules. */
+export const EVERYTHING: readonly PolicyRule[] = [
+  { verbs: ["*"], apiGroups: ["*"], resources: ["*"], resourceNames: [], nonResourceURLs: [] },
+  { verbs: ["*"], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: ["*"] },
+];
 
 const has = (list: readonly string[], value: string) => list.includes("*") || list.includes(value);
 

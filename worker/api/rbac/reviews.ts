@@ -4,7 +4,7 @@
 import type { Store } from "../../store/types";
 import type { Principal } from "../access";
 import { mayAccess, principalFor, subjectOf } from "../auth";
-import { ruleAllowsURL, rulesFor, type PolicyRule } from "./evaluate";
+import { EVERYTHING, ruleAllowsURL, rulesFor } from "./evaluate";
 import { policyOf } from "./policy";
 import { forbidden, invalid } from "../../../shared/status-error";
 import { asRecord, str } from "../../../shared/json";
@@ -76,11 +76,6 @@ async function decide(store: Store, principal: Principal, body: Json, kind: stri
   return allowed ? { allowed: true } : { allowed: false };
 }
 
-/** What system:masters holds (cluster-admin's two rules). */
-const EVERYTHING: PolicyRule[] = [
-  { verbs: ["*"], apiGroups: ["*"], resources: ["*"], resourceNames: [], nonResourceURLs: [] },
-  { verbs: ["*"], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: ["*"] },
-];
 
 export async function selfSubjectRulesReview(store: Store, principal: Principal, body: Json): Promise<Json> {
   const namespace = str(asRecord(body.spec)?.namespace) ?? "";

@@ -2,7 +2,7 @@
 // validated as kube-apiserver's ValidateRoleBinding does; roleRef never changes once set.
 import { z } from "zod";
 import { AGE_COLUMN, NAME_COLUMN, age, atomicList, objectSchema, resource } from "../meta";
-import type { KubeObject } from "../types";
+import type { KubeObject, ResourceDef } from "../types";
 import { invalid, notSupported, required, type Cause } from "../shared/field-errors";
 import { dropGeneration } from "../shared/prepare-helpers";
 import { asArray, asRecord, str } from "../../../shared/json";
@@ -72,36 +72,25 @@ function printBinding(o: KubeObject, now: Date): unknown[] {
   return [o.metadata.name ?? "", `${str(ref.kind) ?? ""}/${str(ref.name) ?? ""}`, age(o, now), subjectNames(o, "User"), subjectNames(o, "Group"), subjectNames(o, "ServiceAccount")];
 }
 
-export const rolebindings = resource({
-  group: RBAC_GROUP,
-  version: "v1",
-  kind: "RoleBinding",
-  listKind: "RoleBindingList",
-  plural: "rolebindings",
-  singular: "rolebinding",
-  namespaced: true,
-  nameFormat: "path-segment",
-  schema: bindingSchema,
-  subresources: {},
-  printerColumns: [...COLUMNS],
-  printRow: printBinding,
-  prepareForCreate: (obj) => dropGeneration(obj),
-  validate: (obj, old) => bindingCauses(obj, old, ["Role", "ClusterRole"], false),
-});
+/** RoleBinding (namespaced: a Role or ClusterRole) and ClusterRoleBinding (a ClusterRole, cluster-wide). */
+function bindingResource(kind: string, namespaced: boolean, roleKinds: string[]): ResourceDef {
+  return resource({
+    group: RBAC_GROUP,
+    version: "v1",
+    kind,
+    listKind: `${kind}List`,
+    plural: `${kind.toLowerCase()}s`,
+    singular: kind.toLowerCase(),
+    namespaced,
+    nameFormat: "path-segment",
+    schema: bindingSchema,
+    subresources: {},
+    printerColumns: [...COLUMNS],
+    printRow: printBinding,
+    prepareForCreate: (obj) => dropGeneration(obj),
+    validate: (obj, old) => bindingCauses(obj, old, roleKinds, !namespaced),
+  });
+}
 
-export const clusterrolebindings = resource({
-  group: RBAC_GROUP,
-  version: "v1",
-  kind: "ClusterRoleBinding",
-  listKind: "ClusterRoleBindingList",
-  plural: "clusterrolebindings",
-  singular: "clusterrolebinding",
-  namespaced: false,
-  nameFormat: "path-segment",
-  schema: bindingSchema,
-  subresources: {},
-  printerColumns: [...COLUMNS],
-  printRow: printBinding,
-  prepareForCreate: (obj) => dropGeneration(obj),
-  validate: (obj, old) => bindingCauses(obj, old, ["ClusterRole"], true),
-});
+export const rolebindings = bindingResource("RoleBinding", true, ["Role", "ClusterRole"]);
+export const clusterrolebindings = bindingResource("ClusterRoleBinding", false, ["ClusterRole"]);
