@@ -1,11 +1,11 @@
 // Ingress benchmark: the same routes (two hosts, three paths, TLS and plain) on the same three
 // backend pods, measured side by side in one run with one load tool (wrk, keep-alive):
-//   - through the edgeplane ingress (the agent's HAProxy, configured from the Ingress objects);
+//   - through the edgeplane ingress (the agent's nginx, configured from the Ingress objects);
 //   - through Debian's nginx, configured by hand for the same routes (what ingress-nginx renders);
 //   - straight to one pod;
 //   - and, as the alternative we did not build, a proxy in Node.js (bench/lib/node-proxy.ts).
 // Then how long a new Ingress takes from `kubectl apply` to answering, and the ingress's memory
-// with 100 Ingresses. Needs root, Docker, wrk and nginx (apt-get install -y wrk nginx haproxy).
+// with 100 Ingresses. Needs root, Docker, wrk and nginx (apt-get install -y wrk nginx).
 //   npm run bench:ingress   (ROUNDS=5 DURATION_S=8 CONNECTIONS=32)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -81,10 +81,13 @@ spec:
       - { path: /static, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
 `;
 
-/** nginx configured by hand for the same routes, the way ingress-nginx renders them. */
+/**
+ * nginx configured by hand for the same routes and the same proxying (forwarded headers,
+ * WebSocket pass-through, pooled keep-alive to the pods), the way ingress-nginx renders them.
+ */
 function nginxConfig(dir: string, pods: string[], http: number, https: number): string {
-  const proxy = `proxy_pass http://web; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Real-IP $remote_addr;`;
+  const proxy = `proxy_pass http://web; proxy_http_version 1.1; proxy_set_header Connection $connection_upgrade; proxy_set_header Upgrade $http_upgrade; proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Forwarded-Port $server_port; proxy_set_header X-Real-IP $remote_addr;`;
   return `worker_processes auto;
 pid ${dir}/nginx.pid;
 error_log stderr warn;
@@ -93,6 +96,7 @@ http {
   access_log off;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   keepalive_requests 100000;
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   upstream web { ${pods.map((ip) => `server ${ip}:${BACKEND_PORT};`).join(" ")} keepalive 64; }
   server {
     listen ${LOOPBACK}:${http} default_server; listen ${LOOPBACK}:${https} ssl http2 default_server;
@@ -132,13 +136,13 @@ function median(results: Measured[]): Measured {
   return { rps: pick((r) => r.rps), requests: pick((r) => r.requests), p50: pick((r) => r.p50), p99: pick((r) => r.p99), cpuUs: pick((r) => r.cpuUs) };
 }
 
-/** The resident memory of a process and its children (HAProxy's master and workers). */
+/** The resident memory of a process and its children (nginx's master and workers). */
 function treeRssMb(pid: number): number {
   return [pid, ...childPids(pid)].reduce((sum, p) => sum + rssMb(p), 0);
 }
 
 async function main(): Promise<void> {
-  for (const tool of ["wrk", "nginx", "haproxy", "docker"]) if (!toolAvailable(tool)) throw new Error(`${tool} is needed: apt-get install -y wrk nginx haproxy docker.io`);
+  for (const tool of ["wrk", "nginx", "docker"]) if (!toolAvailable(tool)) throw new Error(`${tool} is needed: apt-get install -y wrk nginx docker.io`);
   const image = await ensureNginxImage();
   const dir = await mkdtemp(join(tmpdir(), "edgeplane-bench-ingress-"));
   let cluster: Cluster | undefined;
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
     await c.kubectl(["apply", "-f", "-"], { stdin: backendManifest(image) });
     await eventually(async () => ((await kubectl("get", "pods", "-l", "app=web", "--no-headers")).match(/1\/1\s+Running/g) ?? []).length === 3, "3 backend pods Running", 90_000, 500);
     const pods = (await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].status.podIP}")).split(" ");
-    // wrk, nginx, HAProxy and the Node.js proxy all send to these pod IPs: each is checked with
+    // wrk, both nginx instances and the Node.js proxy all send to these pod IPs: each is checked with
     // `ip route get` to stay on this machine (the pod bridge) before anything is sent.
     for (const ip of pods) await assertStaysLocal(ip);
 
@@ -181,7 +185,7 @@ async function main(): Promise<void> {
     const viaNode = (path: string) => `http://${LOOPBACK}:${nodePort}${path}`;
 
     // Same routes, same pods, same load; the three paths alternate within each round.
-    const haproxyPid = Number(readFileSync(join(dir, "agent", "data", "ingress", "haproxy.pid"), "utf8").trim());
+    const ingressPid = Number(readFileSync(join(dir, "agent", "data", "ingress", "nginx.pid"), "utf8").trim());
     const cases: { label: string; edgeplane: [string, string]; nginx: [string, string] }[] = [
       { label: "a.bench/api, HTTP", edgeplane: [ingress("http", "/api/items"), "a.bench"], nginx: [viaNginx("http", "/api/items"), "a.bench"] },
       { label: "b.bench/static, HTTP", edgeplane: [ingress("http", "/static/app.js"), "b.bench"], nginx: [viaNginx("http", "/static/app.js"), "b.bench"] },
@@ -196,7 +200,7 @@ async function main(): Promise<void> {
       for (const cs of cases) {
         // Which proxy goes first alternates by round, so neither always runs on a warmer machine.
         const order = round % 2 === 0 ? (["edgeplane", "nginx"] as const) : (["nginx", "edgeplane"] as const);
-        for (const proxy of order) add(`${proxy} ${cs.label}`, await wrk(...cs[proxy], proxy === "edgeplane" ? haproxyPid : nginx.pid));
+        for (const proxy of order) add(`${proxy} ${cs.label}`, await wrk(...cs[proxy], proxy === "edgeplane" ? ingressPid : nginx.pid));
       }
       process.stdout.write(`round ${round + 1} of ${ROUNDS} done\n`);
     }
@@ -226,7 +230,7 @@ async function main(): Promise<void> {
     console.log(`\nkubectl create ingress → first routed answer: p50 ${percentile(live, 50).toFixed(0)} ms, max ${Math.max(...live).toFixed(0)} ms (n=${live.length})`);
 
     // Memory with MANY_INGRESSES Ingresses (two paths each) served.
-    const before = treeRssMb(haproxyPid);
+    const before = treeRssMb(ingressPid);
     const many = Array.from({ length: MANY_INGRESSES }, (_, i) => ({
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
@@ -237,8 +241,8 @@ async function main(): Promise<void> {
     await eventually(async () => (await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", `Host: many-${MANY_INGRESSES - 1}.bench`, ingress("http", "/api")])).stdout === "200", "the last Ingress live", 30_000, 50);
     // Load them once so every worker has touched its maps, then read.
     await wrk(ingress("http", "/api"), `many-${MANY_INGRESSES - 1}.bench`);
-    const after = treeRssMb(haproxyPid);
-    console.log(`\nHAProxy (master and workers) resident memory: ${before.toFixed(1)} MB with ${LIVE_SAMPLES + 2} Ingresses, ${after.toFixed(1)} MB with ${MANY_INGRESSES + LIVE_SAMPLES + 2}`);
+    const after = treeRssMb(ingressPid);
+    console.log(`\nthe ingress's nginx (master and workers) resident memory: ${before.toFixed(1)} MB with ${LIVE_SAMPLES + 2} Ingresses, ${after.toFixed(1)} MB with ${MANY_INGRESSES + LIVE_SAMPLES + 2}`);
     const agentPid = agent.pid();
     if (agentPid) console.log(`node agent (everything it does, not only ingress) resident memory: ${rssMb(agentPid).toFixed(1)} MB`);
   } finally {

@@ -18,7 +18,7 @@ export interface AgentConfig {
   /** The address to report and route pods through (kubelet's --node-ip); else the first global IPv4. */
   nodeIP?: string;
   network: NetworkConfig;
-  /** The ingress controller (HAProxy, configured from the cluster's Ingresses). */
+  /** The ingress controller (nginx, configured from the cluster's Ingresses). */
   ingress: IngressConfig;
   /** kubelet's nodeLeaseDurationSeconds: the Lease is renewed every quarter of it. Default 40. */
   nodeLeaseDurationSeconds?: number;

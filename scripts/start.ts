@@ -69,7 +69,7 @@ async function startAgentIfDocker(cluster: LocalCluster, enabled: boolean, nodeN
   write(`  node agent:  node ${agent.nodeName} on Docker ${docker.version} (pid ${agent.pid}); kubectl get nodes`);
   if (ingress) {
     const at = (scheme: string, port: number, standard: number) => `${scheme}://127.0.0.1${port === standard ? "" : `:${port}`}/`;
-    write(`  ingress:     ${at("http", ingress.http, 80)} and ${at("https", ingress.https, 443)} (IngressClass edgeplane; HAProxy on this node)`);
+    write(`  ingress:     ${at("http", ingress.http, 80)} and ${at("https", ingress.https, 443)} (IngressClass edgeplane; nginx on this node)`);
     write(`               curl -H 'Host: myapp.com' ${at("http", ingress.http, 80)}`);
   } else {
     write("  ingress:     off (--no-ingress)");
@@ -107,7 +107,7 @@ const USAGE = `usage: npm start [-- [--port N] [--reset] [--config wrangler.toml
   --config FILE   another wrangler configuration (default: the repository's wrangler.toml)
   --no-agent      run the control plane only, without a node agent on the local Docker engine
   --ingress-ports H,S  serve Ingress on these HTTP and HTTPS ports (default: 80,443)
-  --no-ingress    the node serves no Ingress (no HAProxy)
+  --no-ingress    the node serves no Ingress (no nginx)
   --verbose       also print one line per API request
   --state DIR     keep the cluster's state in DIR (default: .edgeplane/ in the repository)
   --node-name N   the local node's name (default: this machine's hostname)

@@ -1,13 +1,13 @@
 // The ingress controller every node runs: watches Ingresses, IngressClasses, the Service
 // catalog and the TLS Secrets our Ingresses name; on a change (coalesced) rebuilds the routing
-// table and, when the rendered configuration differs, has HAProxy reload it. Nothing is served
+// table and, when the rendered configuration differs, has nginx reload it. Nothing is served
 // until every list has arrived, so a restarted agent never routes from a half-known cluster.
 import type { ApiClient, Informer } from "../api-client";
 import { ObjectWatches } from "../kubelet/object-watches";
 import type { ServiceCatalog } from "../network/service-catalog";
 import { defaultCertificate } from "./default-certificate";
-import { renderHaproxyConfig } from "./haproxy-config";
-import { HaproxyProcess } from "./haproxy-process";
+import { renderNginxConfig, type NginxPaths } from "./nginx-config";
+import { NginxProcess } from "./nginx-process";
 import { buildRouteTable, tlsSecretRefs } from "./routes";
 import type { Ingress, IngressClass, TlsSecret } from "./types";
 
@@ -22,12 +22,12 @@ export interface IngressConfig {
 export const DEFAULT_INGRESS: IngressConfig = { enabled: true, httpPort: 80, httpsPort: 443 };
 /** A burst of changes (a rollout touching many slices) becomes one reload. */
 export const INGRESS_COALESCE_MS = 20;
-/** After a failed apply (HAProxy refused or died), the next try. */
+/** After a failed apply (nginx refused or died), the next try. */
 export const INGRESS_RETRY_MS = 2_000;
 /** How long a TLS Secret's first list may hold back a configuration before it is served without it. */
 export const SECRET_WAIT_MS = 3_000;
-/** The placeholder directory a rendering is compared under (generations differ only in it). */
-const COMPARE_DIR = "/gen";
+/** The placeholder directories a rendering is compared under (generations differ only in them). */
+const COMPARE_PATHS: NginxPaths = { generation: "/gen", state: "/state" };
 
 const keyOf = (o: { metadata: { namespace?: string; name: string } }) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
 
@@ -37,7 +37,7 @@ export class IngressController {
   private readonly synced = { ingresses: false, classes: false };
   private informers: Informer[] = [];
   private readonly secrets: ObjectWatches;
-  private readonly haproxy: HaproxyProcess;
+  private readonly nginx: NginxProcess;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -54,16 +54,16 @@ export class IngressController {
     private readonly config: IngressConfig,
     private readonly dataDir: string,
     private readonly log: (message: string) => void,
-    haproxyBinary?: string,
+    nginxBinary?: string,
   ) {
     this.secrets = new ObjectWatches(api, () => this.schedule(), log, true);
-    this.haproxy = new HaproxyProcess(`${dataDir}/ingress`, log, haproxyBinary);
+    this.nginx = new NginxProcess(`${dataDir}/ingress`, log, nginxBinary);
   }
 
-  /** Starts the watches; false (and a log line) when HAProxy is not installed. */
+  /** Starts the watches; false (and a log line) when nginx is not installed. */
   async start(): Promise<boolean> {
-    if (!(await this.haproxy.available())) {
-      this.log("ingress: haproxy is not installed (apt-get install haproxy); Ingress rules are not served on this node");
+    if (!(await this.nginx.available())) {
+      this.log("ingress: nginx is not installed (apt-get install nginx); Ingress rules are not served on this node");
       return false;
     }
     this.certificate = await defaultCertificate(`${this.dataDir}/ingress-default.pem`);
@@ -107,7 +107,7 @@ export class IngressController {
     this.informers = [];
     this.secrets.stop();
     if (this.timer) clearTimeout(this.timer);
-    await this.haproxy.stop();
+    await this.nginx.stop();
   }
 
   private schedule(delay = INGRESS_COALESCE_MS): void {
@@ -174,10 +174,11 @@ export class IngressController {
       for (const p of table.problems) this.log(`ingress: ${p}`);
       this.lastProblems = problems;
     }
-    const render = (dir: string) => renderHaproxyConfig(table, { dir, httpPort: this.config.httpPort, httpsPort: this.config.httpsPort, bindAddress: this.config.bindAddress, defaultCertificate: this.certificate! }).files;
-    const signature = JSON.stringify([...render(COMPARE_DIR)]);
-    if (signature === this.applied && this.haproxy.pid !== undefined) return;
-    await this.haproxy.apply(render);
+    const render = (paths: NginxPaths) =>
+      renderNginxConfig(table, { ...paths, httpPort: this.config.httpPort, httpsPort: this.config.httpsPort, bindAddress: this.config.bindAddress, defaultCertificate: this.certificate!, http2: this.nginx.http2 });
+    const signature = JSON.stringify([...render(COMPARE_PATHS)]);
+    if (signature === this.applied && this.nginx.pid !== undefined) return;
+    await this.nginx.apply(render);
     this.applied = signature;
     this.log(`ingress: serving ${table.routes.length} routes for ${table.hosts.length} hosts on :${this.config.httpPort} and :${this.config.httpsPort}`);
   }

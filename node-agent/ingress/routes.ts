@@ -1,7 +1,8 @@
 // From the cluster's Ingresses, Services, EndpointSlices and TLS Secrets to one routing table:
 // which Ingresses are ours, host keys (exact, `*.` wildcard, catch-all), each host's paths in
 // the spec's precedence, the backends with their ready endpoints, and the certificates by name.
-// Pure: the HAProxy rendering and the process are elsewhere.
+// Pure: the nginx rendering and the process are elsewhere.
+import { X509Certificate } from "node:crypto";
 import type { EndpointSlice, Service } from "../network/service-catalog";
 import { routeOptions, type RouteOptions } from "./annotations";
 import {
@@ -50,7 +51,7 @@ export interface Certificate {
   secret: string;
   /** SNI names it serves (exact or `*.` wildcard). */
   hosts: string[];
-  /** tls.crt then tls.key, PEM, as HAProxy reads a certificate file. */
+  /** tls.crt then tls.key, PEM, as nginx reads a certificate and its key from one file. */
   pem: string;
 }
 
@@ -193,9 +194,9 @@ export function buildRouteTable(sources: RouteSources): RouteTable {
     const { problems: _problems, ...routeOpts } = options;
     const tlsHosts = new Set<string>();
     for (const tls of ing.spec?.tls ?? []) {
-      // Names go into HAProxy's crt-list as SNI filters: only DNS names (or `*.` wildcards) qualify.
-      const hosts = (tls.hosts ?? []).map((h) => h.toLowerCase()).filter((h) => /^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(h));
-      for (const h of hosts) tlsHosts.add(h);
+      // Names become server names SNI picks: only DNS names (or `*.` wildcards) qualify.
+      const listed = (tls.hosts ?? []).map((h) => h.toLowerCase()).filter(isHostName);
+      for (const h of listed) tlsHosts.add(h);
       if (!tls.secretName) continue;
       const secretKey = `${ing.metadata.namespace}/${tls.secretName}`;
       const secret = sources.secrets.get(secretKey);
@@ -205,6 +206,8 @@ export function buildRouteTable(sources: RouteSources): RouteTable {
         builder.problems.push(`${where}: TLS Secret ${secretKey} ${secret ? "has no tls.crt and tls.key" : "does not exist"}; its hosts get the default certificate`);
         continue;
       }
+      // An entry without hosts serves the names the certificate itself is for.
+      const hosts = listed.length > 0 ? listed : certificateNames(crt);
       const cert = certificates.get(secretKey) ?? { secret: secretKey, hosts: [], pem: pemOf(crt, tlsKey) };
       for (const h of hosts) if (!cert.hosts.includes(h)) cert.hosts.push(h);
       certificates.set(secretKey, cert);
@@ -214,6 +217,10 @@ export function buildRouteTable(sources: RouteSources): RouteTable {
     }
     for (const rule of ing.spec?.rules ?? []) {
       const hostKey = hostKeyOf(rule.host);
+      if (hostKey !== CATCH_ALL && !isHostName(hostKey)) {
+        builder.problems.push(`${where}: host "${rule.host}" is not a DNS name; its rules are not served`);
+        continue;
+      }
       for (const path of rule.http?.paths ?? []) {
         const pathType = path.pathType ?? "ImplementationSpecific";
         const raw = path.path && path.path !== "" ? path.path : "/";
@@ -223,10 +230,11 @@ export function buildRouteTable(sources: RouteSources): RouteTable {
           builder.problems.push(`${where}: path "${raw}" is not a valid regular expression`);
           continue;
         }
-        // Map files split on whitespace, and configuration words are single-quoted: such a path
-        // or rewrite target cannot be written, so it is reported instead of breaking every route.
-        if (/[\s'#]/.test(normalised) || (routeOpts.rewriteTarget !== undefined && /[\s']/.test(routeOpts.rewriteTarget))) {
-          builder.problems.push(`${where}: path "${raw}"${routeOpts.rewriteTarget !== undefined ? ` with rewrite-target "${routeOpts.rewriteTarget}"` : ""} holds whitespace, a quote or #, which is not served`);
+        // A control character cannot be written into the configuration, and a rewrite target may
+        // name capture groups ($1) but no nginx variable: either would have nginx refuse every
+        // route, so the path is reported instead.
+        if (/[\x00-\x1f\x7f]/.test(normalised) || (routeOpts.rewriteTarget !== undefined && (/[\x00-\x1f\x7f]/.test(routeOpts.rewriteTarget) || /\$(?![0-9])/.test(routeOpts.rewriteTarget)))) {
+          builder.problems.push(`${where}: path "${raw}"${routeOpts.rewriteTarget !== undefined ? ` with rewrite-target "${routeOpts.rewriteTarget}"` : ""} holds a control character or a $ that is not a capture group, which is not served`);
           continue;
         }
         const slot = `${hostKey} ${match} ${normalised}`;
@@ -274,6 +282,22 @@ function conventionalDefaultBackend(sources: RouteSources, builder: TableBuilder
     }
   }
   return undefined;
+}
+
+function isHostName(host: string): boolean {
+  return /^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(host);
+}
+
+/** The DNS names a certificate is for (subjectAltName, else its CN), lower-cased. */
+function certificateNames(crtBase64: string): string[] {
+  try {
+    const cert = new X509Certificate(Buffer.from(crtBase64, "base64"));
+    const sans = (cert.subjectAltName ?? "").split(", ").filter((n) => n.startsWith("DNS:")).map((n) => n.slice(4));
+    const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
+    return [...(sans.length > 0 ? sans : cn ? [cn] : [])].map((n) => n.toLowerCase()).filter(isHostName);
+  } catch {
+    return [];
+  }
 }
 
 function validRegex(expression: string): boolean {

@@ -1,6 +1,6 @@
 // The Ingress scenario the npm start test runs on its one-node cluster: every Ingress manifest of
 // the course ("Kubernetes Ingress" in ../shared/kubernetes-notes.md), each applied with kubectl,
-// then requested through the node's ingress (HAProxy on 127.0.0.1) by a real HTTP client, then
+// then requested through the node's ingress (nginx on 127.0.0.1) by a real HTTP client, then
 // deleted: one host, the fan-out with rewrite-target, two subdomains, TLS by SNI with a Secret
 // made by `kubectl create secret tls`, the dashboard rule, and the default-http-backend Service;
 // also a not-ready pod left out of rotation and an HTTP Upgrade carried through.
@@ -98,7 +98,7 @@ export async function checkIngressTraffic(kubectl: Kubectl, ports: IngressPorts)
     const others = await kubectl("get", "pods", "-A", "-l", "app in (default-http-backend,kubernetes-dashboard)", "--no-headers");
     return (pods.match(/\s1\/1\s+Running\s/g) ?? []).length === 5 && (others.match(/\s1\/1\s+Running\s/g) ?? []).length === 2;
   }, "the course's backends Running", 90_000, 500);
-  // HAProxy on this machine connects to every pod address: each must stay on the machine.
+  // nginx on this machine connects to every pod address: each must stay on the machine.
   const podIPs = (await kubectl("get", "pods", "-A", "-o", "jsonpath={.items[*].status.podIP}")).split(" ").filter(Boolean);
   for (const ip of podIPs) await assertStaysLocal(ip);
 
@@ -158,7 +158,7 @@ export async function checkIngressTraffic(kubectl: Kubectl, ports: IngressPorts)
   const secure = await routes(ports, "myapp.com", "/", /^myapp myapp-/, true);
   expect(secure.certificate).toBe("myapp.com");
   await eventually(async () => (await get(ports, "myapp.com", "/index.html")).status === 308, "plain HTTP to myapp.com redirected", 20_000);
-  expect((await get(ports, "myapp.com", "/index.html")).location).toBe("https://myapp.com/index.html");
+  expect((await get(ports, "myapp.com", "/index.html")).location).toBe(`https://myapp.com:${ports.https}/index.html`);
   await remove("tls-example-ingress.yaml");
 
   // The dashboard rule, in its own namespace.

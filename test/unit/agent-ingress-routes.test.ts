@@ -1,8 +1,8 @@
 // The ingress routing table (node-agent/ingress/routes.ts) as tables: which Ingresses are ours,
 // route order, conflicts between Ingresses, backends resolved through Service ports and slices,
-// certificates, and what is reported instead of served; and the HAProxy rendering of it.
+// certificates, and what is reported instead of served; and the nginx rendering of it.
 import { describe, expect, it } from "vitest";
-import { renderHaproxyConfig } from "../../node-agent/ingress/haproxy-config";
+import { renderNginxConfig } from "../../node-agent/ingress/nginx-config";
 import { buildRouteTable, isOurs, tlsSecretRefs, type RouteSources } from "../../node-agent/ingress/routes";
 import { parseSize, routeOptions } from "../../node-agent/ingress/annotations";
 import type { Ingress, IngressClass } from "../../node-agent/ingress/types";
@@ -154,45 +154,61 @@ describe("annotations", () => {
   });
 });
 
-describe("the HAProxy rendering", () => {
-  const render = (ingresses: Ingress[]) => renderHaproxyConfig(buildRouteTable(sources(ingresses)), { dir: "/gen", httpPort: 80, httpsPort: 443, defaultCertificate: "PEM" }).files;
+describe("the nginx rendering", () => {
+  const options = { generation: "/gen", state: "/state", httpPort: 80, httpsPort: 443, defaultCertificate: "PEM", http2: "listen" as const };
+  const render = (ingresses: Ingress[]) => renderNginxConfig(buildRouteTable(sources(ingresses)), options);
 
-  it("writes element-wise prefixes, exact keys and per-route rules into maps and ACLs", () => {
+  it("writes the spec's precedence as nginx locations: = for Exact, an element-wise pair for Prefix, the default last", () => {
     const files = render([
       ing("a", { tls: [{ hosts: ["a.example"] }], rules: [{ host: "a.example", http: { paths: [
         { path: "/shop", pathType: "Prefix", backend: be("web") },
-        { path: "/", pathType: "Prefix", backend: be("web") },
         { path: "/exact", pathType: "Exact", backend: be("web") },
+        { path: "/exact", pathType: "Prefix", backend: be("web") },
       ] } }] }, { annotations: { "nginx.ingress.kubernetes.io/proxy-body-size": "1k" } }),
     ]);
-    expect(files.get("prefix.map")).toBe("a.example/shop/ r2\na.example/ r3\n");
-    expect(files.get("exact.map")).toBe("a.example/exact r1\n");
-    expect(files.get("backends.map")).toBe("r1 be_svc:default:web:80\nr2 be_svc:default:web:80\nr3 be_svc:default:web:80\n");
-    const cfg = files.get("haproxy.cfg")!;
-    expect(cfg).toContain("acl to_https var(req.route) -m str r1 r2 r3");
-    expect(cfg).toContain("http-request deny deny_status 413 if { var(req.route) -m str r1 r2 r3 } { req.hdr_val(content-length) gt 1024 }");
-    expect(cfg).toContain("server e1 10.244.0.4:8080\n  server e2 10.244.0.5:8080");
-    expect(cfg).toContain("default_backend be_not_found");
+    const cfg = files.get("nginx.conf")!;
+    const server = cfg.slice(cfg.indexOf("server_name a.example;"));
+    const locations = [...server.matchAll(/location ([^{]+) \{/g)].map((m) => m[1]);
+    // "/exact" Exact takes `= /exact`; its Prefix twin keeps only "/exact/…".
+    expect(locations).toEqual(['= "/exact"', '"/exact/"', '= "/shop"', '"/shop/"', "/"]);
+    expect(server).toContain("if ($scheme = http) { return 308 https://$host$request_uri; }");
+    expect(server).toContain("client_max_body_size 1024;");
+    expect(cfg).toMatch(/upstream b1_svc_default_web_80 \{\n    server 10\.244\.0\.4:8080;\n    server 10\.244\.0\.5:8080;\n    keepalive 64;/);
+    // Nothing matches "/other" on a.example and there is no default backend: the 404 page.
+    expect(server.slice(server.lastIndexOf("location / {"))).toContain("return 404");
+    expect(cfg).toContain("listen 443 ssl http2 default_server;");
   });
 
-  it("leaves out (and reports) a path it cannot write, keeping every other route", () => {
+  it("serves `*.` hosts as one-label expressions and names the HTTPS port in redirects when it is not 443", () => {
+    const table = buildRouteTable(sources([
+      ing("w", { tls: [{ hosts: ["*.w.example"] }], rules: [{ host: "*.w.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: be("web") }] } }] }),
+    ]));
+    const cfg = renderNginxConfig(table, { ...options, httpsPort: 8443, http2: "directive" }).get("nginx.conf")!;
+    expect(cfg).toContain('server_name "~^[^.]+\\\\.w\\\\.example$";');
+    expect(cfg).toContain("return 308 https://$host:8443$request_uri;");
+    expect(cfg).toContain("http2 on;");
+  });
+
+  it("leaves out (and reports) a path or rewrite it cannot write, keeping every other route", () => {
     const table = buildRouteTable(sources([
       ing("q", { rules: [{ host: "q.example", http: { paths: [
-        { path: "/it's", pathType: "ImplementationSpecific", backend: be("web") },
-        { path: "/a b", pathType: "Prefix", backend: be("web") },
+        { path: "/a\u0001b", pathType: "Prefix", backend: be("web") },
         { path: "/fine", pathType: "ImplementationSpecific", backend: be("web") },
-      ] } }] }, { annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/" } }),
+      ] } }] }),
+      ing("v", { rules: [{ host: "v.example", http: { paths: [{ path: "/v", pathType: "Prefix", backend: be("web") }] } }] }, { annotations: { "nginx.ingress.kubernetes.io/rewrite-target": "/$host" } }),
     ]));
     expect(table.routes.map((r) => r.path)).toEqual(["/fine"]);
     expect(table.problems).toHaveLength(2);
-    expect(() => renderHaproxyConfig(table, { dir: "/gen", httpPort: 80, httpsPort: 443, defaultCertificate: "PEM" })).not.toThrow();
+    expect(() => renderNginxConfig(table, options)).not.toThrow();
   });
 
-  it("writes names from objects into error pages without breaking the quoting", () => {
+  it("writes names from objects into answers and expressions without breaking the quoting", () => {
     const table = buildRouteTable(sources([
-      ing("r", { rules: [{ host: "r.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { resource: { kind: "Odd'Kind\nX", name: "it's" } } }] } }] }),
+      ing("r", { rules: [{ host: "r.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { resource: { kind: 'Odd"Kind$x\\', name: "it's" } } }] } }] }),
+      ing("x", { rules: [{ host: "x.example", http: { paths: [{ path: '/a"b\\d+', pathType: "ImplementationSpecific", backend: be("web") }] } }] }, { annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } }),
     ]));
-    const cfg = renderHaproxyConfig(table, { dir: "/gen", httpPort: 80, httpsPort: 443, defaultCertificate: "PEM" }).files.get("haproxy.cfg")!;
-    expect(cfg).toContain("resource backends (Odd Kind X it s) are not served");
+    const cfg = renderNginxConfig(table, options).get("nginx.conf")!;
+    expect(cfg).toContain("resource backends (Odd Kind x  it's) are not served");
+    expect(cfg).toContain('location ~* "^/a\\"b\\\\d+" {');
   });
 });

@@ -46,7 +46,7 @@ Usage: curl -fsSL $SERVER/install.sh | sudo sh -s -- --token <id.secret> [option
   --wireguard-endpoint IP:PORT
                     where other nodes send this node's WireGuard traffic (default: node IP:51820)
   --no-network      leave pods on a plain Docker bridge: no Services or cluster DNS here
-  --no-ingress      do not serve Ingress rules on this node (no HAProxy)
+  --no-ingress      do not serve Ingress rules on this node (no nginx)
   --ingress-ports HTTP,HTTPS
                     the ports Ingress is served on (default: 80,443)
   --install-deps    install docker and nodejs with the package manager when missing
@@ -222,14 +222,14 @@ if [ "$NETWORK" = 1 ]; then
     install_packages wireguard-go || say "wireguard-go is not packaged here: the kernel's WireGuard module must be present"
   fi
 fi
-if [ "$INGRESS" = 1 ] && ! have haproxy; then
+if [ "$INGRESS" = 1 ] && ! have nginx; then
   if [ "$INSTALL_DEPS" = 1 ]; then
-    say "installing haproxy (the data path of this node's ingress controller)"
-    install_packages haproxy
-    # The agent runs its own HAProxy: the distribution's service would hold ports 80 and 443.
-    if have systemctl && [ -d /run/systemd/system ]; then systemctl disable --now haproxy >/dev/null 2>&1 || true; fi
+    say "installing nginx (the data path of this node's ingress controller)"
+    install_packages nginx
+    # The agent runs its own nginx: the distribution's service would hold ports 80 and 443.
+    if have systemctl && [ -d /run/systemd/system ]; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
   else
-    say "haproxy is not installed: this node will not serve Ingress rules (install it, re-run with --install-deps, or pass --no-ingress)"
+    say "nginx is not installed: this node will not serve Ingress rules (install it, re-run with --install-deps, or pass --no-ingress)"
   fi
 fi
 case "$INGRESS_PORTS" in

@@ -1,4 +1,4 @@
-// The ingress data path for real: the routing table rendered for HAProxy (Debian's package),
+// The ingress data path for real: the routing table rendered for nginx (Debian's package),
 // started and reloaded by the agent's supervisor, in front of plain HTTP servers on loopback
 // standing in for pods. Host and path precedence as the Ingress spec defines it, TLS by SNI,
 // redirects, rewrite-target, body limits, forwarded headers, WebSockets, HTTP/2, load spread,
@@ -16,13 +16,13 @@ import { findFreePort } from "../../scripts/lib/local-cluster";
 import { requireTool } from "../e2e/harness";
 import { selfSignedPem } from "../e2e/tls-certs";
 import { defaultCertificate, DEFAULT_CERTIFICATE_CN } from "../../node-agent/ingress/default-certificate";
-import { renderHaproxyConfig } from "../../node-agent/ingress/haproxy-config";
-import { HaproxyProcess } from "../../node-agent/ingress/haproxy-process";
+import { renderNginxConfig } from "../../node-agent/ingress/nginx-config";
+import { NginxProcess } from "../../node-agent/ingress/nginx-process";
 import { buildRouteTable } from "../../node-agent/ingress/routes";
 import type { Ingress, IngressClass, TlsSecret } from "../../node-agent/ingress/types";
 import type { EndpointSlice, Service } from "../../node-agent/network/service-catalog";
 
-const HAVE_HAPROXY = requireTool("haproxy");
+const HAVE_NGINX = requireTool("nginx");
 const LOOPBACK = "127.0.0.1";
 
 /** A self-signed certificate for `names`, as a kubernetes.io/tls Secret's data. */
@@ -68,7 +68,7 @@ const ingress = (name: string, spec: Ingress["spec"], annotations?: Record<strin
 });
 const svcBackend = (name: string, port: number | string = 80) => ({ service: { name, port: typeof port === "number" ? { number: port } : { name: port } } });
 
-describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
+describe.skipIf(!HAVE_NGINX)("nginx as the ingress data path", () => {
   let dir: string;
   let httpPort: number;
   let httpsPort: number;
@@ -78,7 +78,7 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
   const secrets = new Map<string, TlsSecret>();
   let ingresses: Ingress[] = [];
   let classes: IngressClass[] = [];
-  let haproxy: HaproxyProcess;
+  let nginx: NginxProcess;
   let defaultPem: string;
   const logs: string[] = [];
 
@@ -102,7 +102,7 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
 
   async function apply(): Promise<void> {
     const table = buildRouteTable({ ingresses, classes, services, slicesOf: (_ns, name) => slices.get(name) ?? [], secrets });
-    await haproxy.apply((genDir) => renderHaproxyConfig(table, { dir: genDir, httpPort, httpsPort, bindAddress: LOOPBACK, defaultCertificate: defaultPem }).files);
+    await nginx.apply((paths) => renderNginxConfig(table, { ...paths, httpPort, httpsPort, bindAddress: LOOPBACK, defaultCertificate: defaultPem, http2: nginx.http2 }));
   }
 
   function send(host: string, path: string, options: { tls?: boolean; method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
@@ -137,12 +137,14 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
     httpPort = await findFreePort(LOOPBACK);
     httpsPort = await findFreePort(LOOPBACK);
     defaultPem = await defaultCertificate(join(dir, "default.pem"));
-    haproxy = new HaproxyProcess(join(dir, "haproxy"), (m) => logs.push(m));
+    nginx = new NginxProcess(join(dir, "nginx"), (m) => logs.push(m));
+    expect(await nginx.available()).toBe(true);
     await service("analytics", ["analytics-a", "analytics-b", "analytics-c"], ["analytics-unready"]);
     await service("shopping", ["shopping-a"]);
     await service("web", ["web-a"]);
     await service("fallback", ["fallback-a"]);
     secrets.set("default/myapp-tls", { metadata: { name: "myapp-tls", namespace: "default" }, type: "kubernetes.io/tls", data: await tlsData(["myapp.com"]) });
+    secrets.set("default/named-tls", { metadata: { name: "named-tls", namespace: "default" }, type: "kubernetes.io/tls", data: await tlsData(["named.example"]) });
     secrets.set("default/wild-tls", { metadata: { name: "wild-tls", namespace: "default" }, type: "kubernetes.io/tls", data: await tlsData(["*.wild.example"]) });
     ingresses = [
       // The course's fan-out (multiple paths on one host) with TLS, as networking.k8s.io/v1.
@@ -164,9 +166,22 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
         tls: [{ hosts: ["*.wild.example"], secretName: "wild-tls" }],
         rules: [{ host: "*.wild.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: svcBackend("web") }] } }],
       }, { "nginx.ingress.kubernetes.io/ssl-redirect": "false" }),
+      // A TLS entry without hosts serves the names its certificate is for.
+      ingress("tls-no-hosts", {
+        tls: [{ secretName: "named-tls" }],
+        rules: [{ host: "named.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: svcBackend("web") }] } }],
+      }),
       ingress("rewrite", { rules: [{ host: "rewrite.example", http: { paths: [
         { path: "/something(/|$)(.*)", pathType: "ImplementationSpecific", backend: svcBackend("shopping") },
       ] } }] }, { "nginx.ingress.kubernetes.io/rewrite-target": "/$2", "nginx.ingress.kubernetes.io/proxy-body-size": "1k" }),
+      // An Exact path with a trailing slash; "/foo" itself must route as any other path would.
+      ingress("trailing", { rules: [
+        { host: "trailing.example", http: { paths: [
+          { path: "/foo/", pathType: "Exact", backend: svcBackend("web") },
+          { path: "/", pathType: "Prefix", backend: svcBackend("shopping") },
+        ] } },
+        { host: "trailing-only.example", http: { paths: [{ path: "/foo/", pathType: "Exact", backend: svcBackend("web") }] } },
+      ] }),
       ingress("resource", { rules: [{ host: "bucket.example", http: { paths: [
         { path: "/", pathType: "Prefix", backend: { resource: { apiGroup: "example.com", kind: "Bucket", name: "assets" } } },
       ] } }] }),
@@ -179,7 +194,7 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await haproxy?.stop();
+    await nginx?.stop();
     for (const s of servers) s.closeAllConnections?.(), s.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -202,6 +217,12 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
     expect(await routedTo("unknown.example", "/u", false)).toBe("fallback-a /u");
   });
 
+  it("routes a path one slash short of an Exact path as the other rules say, not with a redirect", async () => {
+    expect(await routedTo("trailing.example", "/foo/", false)).toBe("web-a /foo/");
+    expect(await routedTo("trailing.example", "/foo", false)).toBe("shopping-a /foo");
+    expect(await routedTo("trailing-only.example", "/foo", false)).toBe("fallback-a /foo");
+  });
+
   it("leaves an Ingress of another class alone", async () => {
     expect(await routedTo("nginx-only.example", "/", false)).toBe("fallback-a /");
   });
@@ -220,6 +241,7 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
     expect((await send("myapp.com", "/", { tls: true })).certificate).toBe("myapp.com");
     expect((await send("x.wild.example", "/", { tls: true })).certificate).toBe("*.wild.example");
     expect((await send("unknown.example", "/", { tls: true })).certificate).toBe(DEFAULT_CERTIFICATE_CN);
+    expect((await send("named.example", "/", { tls: true })).certificate).toBe("named.example");
     const session = http2Connect(`https://myapp.com:${httpsPort}`, { host: LOOPBACK, servername: "myapp.com", rejectUnauthorized: false });
     try {
       const body = await new Promise<string>((resolve, reject) => {
@@ -228,6 +250,8 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
         stream.setEncoding("utf8").on("data", (c: string) => (data += c)).on("end", () => resolve(data)).on("error", reject);
       });
       expect((JSON.parse(body) as Reply).url).toBe("/analytics/h2");
+      // HTTP/2's :authority stands for the Host header.
+      expect((JSON.parse(body) as Reply).headers["x-forwarded-host"]).toBe("myapp.com");
       expect(session.alpnProtocol).toBe("h2");
     } finally {
       session.close();
@@ -237,7 +261,8 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
   it("redirects plain HTTP to HTTPS for TLS hosts (308), unless ssl-redirect is false", async () => {
     const redirected = await send("myapp.com", "/analytics?x=1");
     expect(redirected.status).toBe(308);
-    expect(redirected.headers.location).toBe("https://myapp.com/analytics?x=1");
+    // The HTTPS port is named when it is not 443 (`npm start` serves 8443).
+    expect(redirected.headers.location).toBe(`https://myapp.com:${httpsPort}/analytics?x=1`);
     expect((await send("a.wild.example", "/plain")).status).toBe(200);
   });
 
@@ -262,7 +287,7 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
     expect([plain["x-forwarded-proto"], plain["x-forwarded-port"]]).toEqual(["http", String(httpPort)]);
   });
 
-  it("routes a table of Prefix paths and exact hosts only (the one-lookup form) the same way", async () => {
+  it("routes a table of Prefix paths, and sends hosts no rule names to the rules without a host, then to the 404 page", async () => {
     const all = ingresses;
     ingresses = [
       ingress("prefix-only", { rules: [
@@ -333,8 +358,8 @@ describe.skipIf(!HAVE_HAPROXY)("HAProxy as the ingress data path", () => {
     expect(reply(slow).url).toBe("/slow");
   });
 
-  it("refuses a configuration HAProxy would not load, and keeps serving the last good one", async () => {
-    await expect(haproxy.apply(() => new Map([["haproxy.cfg", "frontend broken\n  bind :notaport\n"]]))).rejects.toThrow(/haproxy reload failed/);
+  it("refuses a configuration nginx would not load, and keeps serving the last good one", async () => {
+    await expect(nginx.apply(() => new Map([["nginx.conf", "events {}\nhttp { server { listen notaport; } }\n"]]))).rejects.toThrow(/refused by nginx -t/);
     expect(await routedTo("shopping.myapp.com", "/still", false)).toBe("shopping-a /still");
     // The next good configuration loads again.
     ingresses = [...ingresses, ingress("after", { rules: [{ host: "after.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: svcBackend("web") }] } }] })];
