@@ -31,6 +31,8 @@ export interface Env {
    * toleration new pods get by default, and the wait for pods without one.
    */
   POD_EVICTION_TIMEOUT_SECONDS?: string;
+  /** Seconds an Event lives after its last write (kube-apiserver's --event-ttl; default 3600). */
+  EVENT_TTL_SECONDS?: string;
   /** "true": the controller loop logs each pass that did something, with where its time went. */
   CONTROLLER_TRACE?: string;
 }

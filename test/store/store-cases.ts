@@ -154,6 +154,35 @@ export function runStoreCases(makeStore: MakeStore): void {
       // The name is free again.
       expect((await store.create(key, pod(key))).revision).toBeGreaterThan(deleted.revision);
     });
+
+    it("expires a kind's objects last written at or before a revision, oldest first, in batches", async () => {
+      const { store } = await makeStore();
+      const events = (name: string): ObjectKey => ({ group: "", resource: "events", namespace: "default", name });
+      const ev = (key: ObjectKey, count: number): KubeObject => ({ apiVersion: "v1", kind: "Event", metadata: { name: key.name, namespace: key.namespace }, count });
+      expect(await store.oldestWrite("", "events")).toBeUndefined();
+      const a = await store.create(events("a"), ev(events("a"), 1));
+      const b = await store.create(events("b"), ev(events("b"), 1));
+      const c = await store.create(events("c"), ev(events("c"), 1));
+      const other = await store.create(pods("default", "p"), pod(pods("default", "p")));
+      // "a" is written again after the cutoff: it is newer than "b" and "c" now, and stays.
+      const cutoff = other.revision;
+      await store.update(events("a"), ev(events("a"), 2), a.revision);
+      expect(await store.oldestWrite("", "events")).toBe(b.revision);
+      const first = await store.expire("", "events", cutoff, 1);
+      expect(first.map((d) => d.key.name)).toEqual(["b"]);
+      expect(first[0]!.value.count).toBe(1);
+      expect(first[0]!.value.metadata.resourceVersion).toBe(String(first[0]!.revision));
+      const rest = await store.expire("", "events", cutoff, 10);
+      expect(rest.map((d) => d.key.name)).toEqual(["c"]);
+      expect(rest[0]!.revision).toBeGreaterThan(first[0]!.revision);
+      expect(await store.expire("", "events", cutoff, 10)).toEqual([]);
+      expect((await store.list("", "events")).items.map((i) => i.key.name)).toEqual(["a"]);
+      expect(await store.get(pods("default", "p"))).not.toBeNull();
+      // Watchers learn of each as any delete: a DELETED change with the last state.
+      const log = await store.changesSince(c.revision, 100);
+      expect(log.filter((e) => e.type === "DELETED").map((e) => [e.key.name, e.revision])).toEqual([["b", first[0]!.revision], ["c", rest[0]!.revision]]);
+      expect(await store.oldestWrite("", "events")).toBeGreaterThan(cutoff);
+    });
   });
 
   describe("list and count", () => {

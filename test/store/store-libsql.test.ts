@@ -46,7 +46,7 @@ describe("SqlStore on libSQL, the driver alone", () => {
     const client = await migratedClient();
     expect(await applyMigrations(client, readMigrations())).toEqual([]);
     const applied = await client.execute("SELECT name FROM d1_migrations ORDER BY id");
-    expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql", "0002_objects_follow_changes.sql", "0003_pods_by_node.sql", "0004_token_bound_uid.sql"]);
+    expect(applied.rows.map((r) => String(r.name))).toEqual(["0000_init.sql", "0001_cas_guard.sql", "0002_objects_follow_changes.sql", "0003_pods_by_node.sql", "0004_token_bound_uid.sql", "0005_events_by_write.sql"]);
   });
 
   it("finds a node's pods through the spec.nodeName index, not by reading every pod", async () => {
@@ -69,6 +69,27 @@ describe("SqlStore on libSQL, the driver alone", () => {
       const list = queries.find((q) => /from "objects"/.test(q.sql))!;
       const plan = await client.execute({ sql: `EXPLAIN QUERY PLAN ${list.sql}`, args: list.args as never });
       expect(plan.rows.map((r) => String(r.detail)).join("; ")).toMatch(/USING INDEX objects_pods_by_node/);
+    }
+  });
+
+  it("finds Events by their last write through the events index, not by reading every Event", async () => {
+    const client = await migratedClient();
+    const queries: { sql: string; args: unknown }[] = [];
+    const execute = client.execute.bind(client);
+    client.execute = ((statement: { sql: string; args: unknown }) => {
+      queries.push(statement);
+      return execute(statement as never);
+    }) as typeof client.execute;
+    const store = new SqlStore(drizzle(client));
+    await store.create({ group: "", resource: "events", namespace: "a", name: "e" }, { apiVersion: "v1", kind: "Event", metadata: { name: "e", namespace: "a" } });
+    queries.length = 0;
+    await store.oldestWrite("", "events");
+    await store.expire("", "events", 0, 10);
+    const reads = queries.filter((q) => /from "objects"/.test(q.sql));
+    expect(reads).toHaveLength(2);
+    for (const q of reads) {
+      const plan = await execute({ sql: `EXPLAIN QUERY PLAN ${q.sql}`, args: q.args as never });
+      expect(plan.rows.map((r) => String(r.detail)).join("; ")).toMatch(/USING (COVERING )?INDEX objects_events_by_write/);
     }
   });
 

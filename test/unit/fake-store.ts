@@ -69,6 +69,19 @@ export class FakeStore implements Store {
     return stored;
   }
 
+  async expire(group: string, resource: string, revision: number, limit: number): Promise<StoredObject[]> {
+    const due = [...this.objects.values()]
+      .filter((o) => o.key.group === group && o.key.resource === resource && o.revision <= revision)
+      .sort((a, b) => a.revision - b.revision)
+      .slice(0, limit);
+    return Promise.all(due.map((o) => this.delete(o.key)));
+  }
+
+  async oldestWrite(group: string, resource: string): Promise<number | undefined> {
+    const revisions = [...this.objects.values()].filter((o) => o.key.group === group && o.key.resource === resource).map((o) => o.revision);
+    return revisions.length ? Math.min(...revisions) : undefined;
+  }
+
   /** Synchronous write helper for tests; returns the change event (what the Worker publishes). */
   put(type: ChangeEvent["type"], key: ObjectKey, value: KubeObject): ChangeEvent {
     this.write(type, key, value);

@@ -14,6 +14,8 @@ import { openStore, prepareStore } from "../store/open";
 import type { Store } from "../store/types";
 import { controllerWrites } from "./controller-writes";
 import { nodeLeases } from "./node-leases";
+import { EventExpiry, eventTtlMs } from "./event-expiry";
+import { watchHub } from "../api/write/store-writes";
 
 /**
  * A write nudges the loop twice the last pass's duration later, within these bounds: a lone
@@ -85,6 +87,7 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
   private lastPassMs = 0;
   /** The revision seen at the previous full resync: the next one compacts the change log to it. */
   private compactTo = 0;
+  private readonly eventExpiry: EventExpiry;
 
   /** `registry`: the kinds of this isolate (the Worker's entry passes the one it serves). */
   constructor(
@@ -94,6 +97,7 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
   ) {
     super(ctx, env);
     this.followRegistry();
+    this.eventExpiry = new EventExpiry(ctx.storage, eventTtlMs(env.EVENT_TTL_SECONDS));
     const writes = controllerWrites({
       env,
       registry,
@@ -235,9 +239,14 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
       }
       trace?.mark("events");
     }
+    const expiry = await this.eventExpiry.run(store, Date.now(), this.informer.revision, (deleted) =>
+      watchHub(this.env, "", "events").publish(deleted).catch(() => undefined),
+    );
+    trace?.mark("event expiry");
     trace?.log();
     if (wrote || this.dirty.size > 0 || this.applier.pendingEvents > 0) return ACTIVE_REQUEUE_MS;
     let next = this.lastFullPassAt + RESYNC_INTERVAL_MS - now;
+    if (expiry !== undefined) next = Math.min(next, Date.now() + expiry - now);
     for (const due of this.dueAt.values()) next = Math.min(next, due - now);
     return Math.max(next, ACTIVE_REQUEUE_MS);
   }

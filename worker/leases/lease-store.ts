@@ -76,6 +76,9 @@ export function nodeLeaseStore(base: Store, leases: LeaseAuthority): Store {
         throw e;
       }
     },
+    // Only Events are expired, never Leases, so nothing here needs NodeLeases' hold.
+    expire: (group, resource, revision, limit) => base.expire(group, resource, revision, limit),
+    oldestWrite: (group, resource) => base.oldestWrite(group, resource),
     currentRevision: () => base.currentRevision(),
     changesSince: (after, limit, known) => base.changesSince(after, limit, known),
     compact: (revision) => base.compact(revision),

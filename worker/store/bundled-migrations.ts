@@ -6,6 +6,7 @@ import casGuard from "../../migrations/0001_cas_guard.sql";
 import objectsFollowChanges from "../../migrations/0002_objects_follow_changes.sql";
 import podsByNode from "../../migrations/0003_pods_by_node.sql";
 import tokenBoundUid from "../../migrations/0004_token_bound_uid.sql";
+import eventsByWrite from "../../migrations/0005_events_by_write.sql";
 import type { Migration } from "./migrate-libsql";
 
 export const BUNDLED_MIGRATIONS: readonly Migration[] = [
@@ -14,4 +15,5 @@ export const BUNDLED_MIGRATIONS: readonly Migration[] = [
   { name: "0002_objects_follow_changes.sql", sql: objectsFollowChanges },
   { name: "0003_pods_by_node.sql", sql: podsByNode },
   { name: "0004_token_bound_uid.sql", sql: tokenBoundUid },
+  { name: "0005_events_by_write.sql", sql: eventsByWrite },
 ];

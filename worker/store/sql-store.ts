@@ -3,7 +3,7 @@
 // are one atomic batch (D1 has no interactive transactions): the CAS guard, then the change
 // row, so a failed precondition writes nothing. Bulk writes are one INSERT … SELECT over a
 // JSON array of rows. Reads are one query.
-import { and, count, eq, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { sqliteTable, text, type BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type { KubeObject } from "../resources/types";
@@ -217,6 +217,47 @@ export class SqlStore implements Store {
     );
     if (!change) throw new StoreError("NotFound", key);
     return { key, revision: change.revision, value: await this.codec.decode(key, change.value, change.revision) };
+  }
+
+  async expire(group: string, resource: string, revision: number, limit: number): Promise<StoredObject[]> {
+    // One statement: the DELETED change rows copy the objects' last values (still encoded), and
+    // their trigger deletes the objects rows. Objects written after `revision` are not selected.
+    const deleted = await this.db
+      .insert(changes)
+      .select(
+        this.db
+          .select({
+            revision: sql<number>`NULL`.as("revision"),
+            type: sql<ChangeType>`'DELETED'`.as("type"),
+            apiGroup: objects.apiGroup,
+            resource: objects.resource,
+            namespace: objects.namespace,
+            name: objects.name,
+            value: objects.value,
+          })
+          .from(objects)
+          .where(and(eq(objects.apiGroup, group), eq(objects.resource, resource), lte(objects.revision, revision)))
+          .orderBy(objects.revision)
+          .limit(Math.max(0, Math.floor(limit))),
+      )
+      .returning({ revision: changes.revision, namespace: changes.namespace, name: changes.name, value: changes.value });
+    deleted.sort((a, b) => a.revision - b.revision);
+    return Promise.all(
+      deleted.map(async (row) => {
+        const key = { group, resource, namespace: row.namespace, name: row.name };
+        return { key, revision: row.revision, value: await this.codec.decode(key, row.value, row.revision) };
+      }),
+    );
+  }
+
+  async oldestWrite(group: string, resource: string): Promise<number | undefined> {
+    const [row] = await this.db
+      .select({ revision: objects.revision })
+      .from(objects)
+      .where(and(eq(objects.apiGroup, group), eq(objects.resource, resource)))
+      .orderBy(objects.revision)
+      .limit(1);
+    return row?.revision;
   }
 
   /** create and update: the guard, then the change row (its trigger writes the objects row). */

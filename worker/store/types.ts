@@ -130,6 +130,14 @@ export interface Store {
    * be distinct; each row gets its own revision, in order. Optional: callers fall back to single writes.
    */
   batch?(writes: readonly BatchWrite[]): Promise<BatchResult[]>;
+  /**
+   * Deletes, least recently written first, up to `limit` objects of a kind whose last write is at
+   * or before `revision` (how Events age out); returns their last states with the deletes'
+   * revisions, as `delete` does. An object written again since then is newer, and stays.
+   */
+  expire(group: string, resource: string, revision: number, limit: number): Promise<StoredObject[]>;
+  /** The revision of a kind's least recently written object; undefined when it has none. */
+  oldestWrite(group: string, resource: string): Promise<number | undefined>;
   currentRevision(): Promise<number>;
   /**
    * Changes with revision > `after`, oldest first, at most `limit`.

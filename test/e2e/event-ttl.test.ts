@@ -1,0 +1,94 @@
+// Events age out (kube-apiserver's --event-ttl), here with a 20 s time to live: 10,000 Events
+// written through the API are each deleted no sooner than the TTL after their last write, a
+// watch sees every deletion, all are gone shortly after, and an Event rewritten all along stays.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientFromKubeconfig, listThenWatch, type ApiClient } from "../../bench/lib/client";
+import { startCluster, type Cluster } from "./harness";
+import { eventually, kubectlOk } from "./helpers";
+
+const TTL_S = 20;
+const COUNT = 10_000;
+const CONCURRENCY = 32;
+const NAMESPACE = "ttl";
+/** How late an Event may go: a checkpoint interval (1 s at this TTL), a pass, and a loaded machine. */
+const LATE_MS = 15_000;
+
+interface EventObject {
+  metadata: { name: string; resourceVersion?: string };
+  count?: number;
+}
+
+const event = (name: string, count = 1) => ({
+  apiVersion: "v1",
+  kind: "Event",
+  metadata: { name, namespace: NAMESPACE },
+  involvedObject: { kind: "Pod", name: "p", namespace: NAMESPACE },
+  reason: "Tested",
+  message: `event ${name}`,
+  type: "Normal",
+  count,
+});
+
+describe("Event time to live", () => {
+  let cluster: Cluster;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ vars: { EVENT_TTL_SECONDS: String(TTL_S) }, requestLog: false });
+    api = clientFromKubeconfig(cluster.kubeconfig, CONCURRENCY);
+    await kubectlOk(cluster, ["create", "namespace", NAMESPACE]);
+  }, 120_000);
+
+  afterAll(async () => {
+    api?.agent.destroy();
+    await cluster?.stop();
+  });
+
+  it(`deletes ${COUNT.toLocaleString("en")} Events a TTL after their last write, and keeps one written since`, async () => {
+    const path = `/api/v1/namespaces/${NAMESPACE}/events`;
+    const writtenAt = new Map<string, number>();
+    const deletedAt = new Map<string, number>();
+    const stopWatch = await listThenWatch<EventObject>(api, path, (type, object) => {
+      if (type === "DELETED") deletedAt.set(object.metadata.name, Date.now());
+    });
+    try {
+      // One Event rewritten every 2 s from start to end: its TTL keeps moving.
+      let kept = JSON.parse((await api.call("POST", path, event("kept"))).body) as EventObject;
+      let keeping = true;
+      const keeper = (async () => {
+        while (keeping) {
+          await new Promise((r) => setTimeout(r, 2_000));
+          const answer = await api.call("PUT", `${path}/kept`, { ...event("kept", (kept.count ?? 1) + 1), metadata: { ...kept.metadata, namespace: NAMESPACE } });
+          expect(answer.status, answer.body).toBe(200);
+          kept = JSON.parse(answer.body) as EventObject;
+        }
+      })();
+
+      let next = 0;
+      const writer = async () => {
+        while (next < COUNT) {
+          const name = `e-${next++}`;
+          // Before the request: the write itself is no earlier than this.
+          writtenAt.set(name, Date.now());
+          const answer = await api.call("POST", path, event(name));
+          expect(answer.status, answer.body).toBe(201);
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, writer));
+      const lastWrite = Date.now();
+
+      await eventually(async () => deletedAt.size === COUNT, `${COUNT} Events deleted`, TTL_S * 1000 + LATE_MS + 30_000, 500);
+      keeping = false;
+      await keeper;
+      // None went before its time; each went within LATE_MS of it (the last ones, measured from the end of the writes).
+      const early = [...deletedAt].filter(([name, at]) => at < writtenAt.get(name)! + TTL_S * 1000);
+      expect(early).toEqual([]);
+      expect(Math.max(...deletedAt.values())).toBeLessThan(lastWrite + TTL_S * 1000 + LATE_MS);
+      expect(deletedAt.has("kept")).toBe(false);
+      const left = JSON.parse((await api.call("GET", path)).body) as { items: EventObject[] };
+      expect(left.items.map((i) => i.metadata.name)).toEqual(["kept"]);
+    } finally {
+      stopWatch();
+    }
+  }, 300_000);
+});
