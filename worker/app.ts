@@ -31,6 +31,7 @@ import { nodeLeaseVerb } from "./leases/lease-verb";
 import type { Registry } from "./resources/registry";
 import { nodeRoutes } from "./nodes/routes";
 import { tunnelRoutes } from "./tunnel/routes";
+import { backupResponse } from "./api/backup";
 
 function notFoundStatus(): Response {
   return respondJson(
@@ -111,6 +112,10 @@ export function createApp(options: AppOptions) {
   app.use("/apis", authMiddleware);
 
   app.use("/openapi/*", authMiddleware);
+  app.use("/edgeplane/*", authMiddleware);
+
+  // npm run backup: the cluster's state in one consistent read (system:masters only).
+  app.get("/edgeplane/v1/backup", (c) => backupResponse(c.get("store"), c.get("principal"), new Date()));
 
   // kubectl auth can-i / whoami: reviews answered for the requester, nothing stored.
   const reviewBody = async (c: import("hono").Context<AppEnv>) => {

@@ -146,7 +146,8 @@ export class IngressController {
     const now = Date.now();
     for (const ref of refs) {
       const [namespace, name] = ref.split("/") as [string, string];
-      const secret = this.secrets.get<TlsSecret>("secrets", namespace, name);
+      // A watch that dropped keeps its last answer: a reconnect must not take a host's certificate away.
+      const secret = this.secrets.lastKnown<TlsSecret>("secrets", namespace, name);
       if (secret === undefined) {
         // Not listed yet: wait a little rather than serve its hosts the default certificate, but
         // never let one unreadable Secret hold back every other route.

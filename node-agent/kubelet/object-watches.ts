@@ -50,6 +50,14 @@ export class ObjectWatches {
     return entry?.synced ? (entry.object as T | null) : undefined;
   }
 
+  /**
+   * The last object a list or watch gave, even while the watch is down and being re-established
+   * (as an informer's cache keeps serving): `undefined` only before the first list.
+   */
+  lastKnown<T>(kind: ObjectKind, namespace: string, name: string): T | null | undefined {
+    return this.watched.get(keyOf(kind, namespace, name))?.object as T | null | undefined;
+  }
+
   stop(): void {
     for (const entry of this.watched.values()) entry.informer.stop();
     this.watched.clear();
@@ -64,7 +72,8 @@ export class ObjectWatches {
       { fieldSelector: `metadata.name=${name}` },
       {
         replace: (items) => {
-          const first = !entry.synced;
+          // First ever: a re-list after a dropped watch is not, and says only what changed.
+          const first = entry.object === undefined;
           const before = JSON.stringify(entry.object ?? null);
           entry.object = items.find((item) => item.metadata.name === name) ?? null;
           entry.synced = true;

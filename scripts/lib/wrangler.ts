@@ -77,7 +77,12 @@ export interface MigrateOptions {
 export async function applyMigrations(options: MigrateOptions): Promise<boolean> {
   const dir = await migrationsDirOf(options.config);
   if (!dir || !existsSync(dir) || !readdirSync(dir).some((file) => file.endsWith(".sql"))) return false;
-  const args = ["d1", "migrations", "apply", options.database, "--local", "--persist-to", options.persistTo];
+  await runWranglerCli(["d1", "migrations", "apply", options.database, "--local", "--persist-to", options.persistTo], options);
+  return true;
+}
+
+/** One wrangler CLI command, its lines to `onLine`; throws with its last lines unless it exits 0. */
+async function runWranglerCli(args: string[], options: { config: string; onLine: LineSink }): Promise<void> {
   const child = spawn(process.execPath, [WRANGLER_JS, ...args, "--config", options.config], {
     cwd: dirname(options.config),
     env: { ...wranglerEnv(), CI: "true" },
@@ -89,10 +94,12 @@ export async function applyMigrations(options: MigrateOptions): Promise<boolean>
     options.onLine(line);
   });
   const code = await exitOf(child);
-  if (code !== 0) {
-    throw new Error(`wrangler ${args.join(" ")} failed (exit ${code}):\n${output.slice(-30).join("\n")}`);
-  }
-  return true;
+  if (code !== 0) throw new Error(`wrangler ${args.join(" ")} failed (exit ${code}):\n${output.slice(-30).join("\n")}`);
+}
+
+/** `wrangler d1 execute --local --file`: runs a SQL file against the local D1 database. */
+export async function executeSqlFile(options: MigrateOptions & { file: string }): Promise<void> {
+  await runWranglerCli(["d1", "execute", options.database, "--local", "--persist-to", options.persistTo, "--file", options.file, "--yes"], options);
 }
 
 export interface DevOptions extends Omit<DevServerOptions, "requestLog"> {

@@ -3,7 +3,7 @@
 // small fixtures the watch tests share (pods, a recording watch sink, manual timers).
 import type { WatchSink } from "../../worker/durable/watch-fanout";
 import type { KubeObject } from "../../worker/resources/types";
-import type { ChangeEvent, ListOptions, ListResult, ObjectKey, Store, StoredObject, TokenRecord } from "../../worker/store/types";
+import type { ChangeEvent, ListOptions, ListResult, ObjectKey, Store, StoredObject, StoreSnapshot, TokenRecord } from "../../worker/store/types";
 import { StoreError } from "../../worker/store/types";
 
 const id = (k: ObjectKey): string => `${k.group}|${k.resource}|${k.namespace}|${k.name}`;
@@ -80,6 +80,18 @@ export class FakeStore implements Store {
   async oldestWrite(group: string, resource: string): Promise<number | undefined> {
     const revisions = [...this.objects.values()].filter((o) => o.key.group === group && o.key.resource === resource).map((o) => o.revision);
     return revisions.length ? Math.min(...revisions) : undefined;
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    const rows = [...this.objects.values()].sort((a, b) => a.revision - b.revision);
+    return {
+      revision: this.revision,
+      objects: rows.map((o) => {
+        const { resourceVersion: _rv, ...metadata } = o.value.metadata;
+        return { key: o.key, revision: o.revision, value: JSON.stringify({ ...o.value, metadata }) };
+      }),
+      tokens: [...this.tokens.values()],
+    };
   }
 
   /** Synchronous write helper for tests; returns the change event (what the Worker publishes). */

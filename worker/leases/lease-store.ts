@@ -79,6 +79,8 @@ export function nodeLeaseStore(base: Store, leases: LeaseAuthority): Store {
     // Only Events are expired, never Leases, so nothing here needs NodeLeases' hold.
     expire: (group, resource, revision, limit) => base.expire(group, resource, revision, limit),
     oldestWrite: (group, resource) => base.oldestWrite(group, resource),
+    // Stored rows as they are: a restored cluster's Leases are renewed again by their nodes.
+    snapshot: () => base.snapshot(),
     currentRevision: () => base.currentRevision(),
     changesSince: (after, limit, known) => base.changesSince(after, limit, known),
     compact: (revision) => base.compact(revision),

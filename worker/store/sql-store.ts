@@ -10,6 +10,7 @@ import type { KubeObject } from "../resources/types";
 import { guarded, ValueCodec } from "./codec";
 import { changes, meta, objects, tokens } from "./schema";
 import type {
+  StoreSnapshot,
   BatchResult,
   BatchWrite,
   ChangeEvent,
@@ -388,6 +389,20 @@ export class SqlStore implements Store {
   async compactedRevision(): Promise<number> {
     const [row] = await this.currentQuery();
     return row?.compacted ?? 0;
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    // One batch, one transaction: the objects and tokens as of one revision.
+    const [[head], rows, tokenRows] = await this.db.batch([
+      this.currentQuery(),
+      this.db.select().from(objects).orderBy(objects.revision),
+      this.db.select().from(tokens).orderBy(tokens.hash),
+    ]);
+    return {
+      revision: head?.current ?? 0,
+      objects: rows.map((r) => ({ key: { group: r.apiGroup, resource: r.resource, namespace: r.namespace, name: r.name }, revision: r.revision, value: r.value })),
+      tokens: tokenRows.map((r) => ({ hash: r.hash, user: r.user, kind: r.kind, scope: r.scope, expiresAt: r.expiresAt, ...(r.boundUid ? { boundUid: r.boundUid } : {}) })),
+    };
   }
 
   async putToken(token: TokenRecord): Promise<void> {

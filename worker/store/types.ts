@@ -104,6 +104,20 @@ export interface TokenRecord {
   boundUid?: string | null;
 }
 
+/** An object as stored: `value` is the stored text (Secrets still encrypted), without resourceVersion. */
+export interface SnapshotRow {
+  key: ObjectKey;
+  revision: number;
+  value: string;
+}
+
+/** Every object (least recently written first) and token record, read at one revision. */
+export interface StoreSnapshot {
+  revision: number;
+  objects: SnapshotRow[];
+  tokens: TokenRecord[];
+}
+
 /** One row of a `Store.batch`: a create, or a compare-and-swap update. */
 export type BatchWrite =
   | { op: "create"; key: ObjectKey; value: KubeObject }
@@ -138,6 +152,8 @@ export interface Store {
   expire(group: string, resource: string, revision: number, limit: number): Promise<StoredObject[]>;
   /** The revision of a kind's least recently written object; undefined when it has none. */
   oldestWrite(group: string, resource: string): Promise<number | undefined>;
+  /** The whole state, consistent at one revision, values as stored (a backup: `npm run backup`). */
+  snapshot(): Promise<StoreSnapshot>;
   currentRevision(): Promise<number>;
   /**
    * Changes with revision > `after`, oldest first, at most `limit`.
