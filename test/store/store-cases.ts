@@ -537,6 +537,26 @@ export function runStoreCases(makeStore: MakeStore): void {
       for (const value of await rawValues()) expect(value).not.toContain(PLAINTEXT);
     });
 
+    it("snapshots every object as stored (Secrets still sealed), least recently written first, and every token", async () => {
+      const { store } = await makeStore({ transformer });
+      const secretKey = { group: "", resource: "secrets", namespace: "default", name: "db" };
+      const cmKey = { group: "", resource: "configmaps", namespace: "default", name: "plain" };
+      const secret = await store.create(secretKey, { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "default", uid: "u-1" }, data: { password: PLAINTEXT } });
+      const cm = await store.create(cmKey, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plain", namespace: "default", uid: "u-2" }, data: { visible: "yes" } });
+      const rewritten = await store.update(secretKey, { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "default", uid: "u-1" }, data: { password: PLAINTEXT, more: PLAINTEXT } }, secret.revision);
+      const token = { hash: "ef".repeat(32), user: "system:node:n1", kind: "node", scope: "n1", expiresAt: null, boundUid: "node-uid" } as const;
+      await store.putToken(token);
+      const snapshot = await store.snapshot();
+      expect(snapshot.revision).toBe(rewritten.revision);
+      expect(snapshot.objects.map((o) => [o.key.name, o.revision])).toEqual([["plain", cm.revision], ["db", rewritten.revision]]);
+      const [plain, sealed] = snapshot.objects;
+      expect(JSON.parse(plain!.value)).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plain", namespace: "default", uid: "u-2" }, data: { visible: "yes" } });
+      expect(sealed!.value.startsWith("enc:v1:")).toBe(true);
+      expect(sealed!.value).not.toContain(PLAINTEXT);
+      expect(JSON.parse(await transformer.decode(sealed!.value)).data).toEqual({ password: PLAINTEXT, more: PLAINTEXT });
+      expect(snapshot.tokens).toEqual([token]);
+    });
+
     it("uses a fresh IV per write", async () => {
       const a = await transformer.encode("same");
       const b = await transformer.encode("same");
