@@ -21,7 +21,7 @@ import { assertStaysLocal } from "../test/e2e/local-route";
 import { selfSignedPem } from "../test/e2e/tls-certs";
 import { percentile } from "./lib/client";
 import { BACKEND_PORT, ensureNginxImage } from "./lib/nginx-image";
-import { childPids, rssMb, treeCpuNs } from "./lib/proc";
+import { childPids, pssMb, rssMb, treeCpuNs } from "./lib/proc";
 import { parseWrk, type WrkResult } from "./lib/wrk";
 
 const run = promisify(execFile);
@@ -82,12 +82,14 @@ spec:
 `;
 
 /**
- * nginx configured by hand for the same routes and the same proxying (forwarded headers,
- * WebSocket pass-through, pooled keep-alive to the pods), the way ingress-nginx renders them.
+ * nginx configured by hand for the same routes and the same proxying, the way ingress-nginx
+ * renders them with its defaults: forwarded headers, WebSocket pass-through, pooled keep-alive
+ * to the pods, and responses passed on as they arrive (ingress-nginx's proxy-buffering "off").
  */
 function nginxConfig(dir: string, pods: string[], http: number, https: number): string {
-  const proxy = `proxy_pass http://web; proxy_http_version 1.1; proxy_set_header Connection $connection_upgrade; proxy_set_header Upgrade $http_upgrade; proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Forwarded-Port $server_port; proxy_set_header X-Real-IP $remote_addr;`;
+  const proxy = `proxy_pass http://web; proxy_http_version 1.1; proxy_set_header Connection $connection_upgrade; proxy_set_header Upgrade $http_upgrade; proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $http_host; proxy_set_header X-Forwarded-Port $server_port; proxy_set_header X-Real-IP $remote_addr;
+      proxy_buffering off;`;
   return `worker_processes auto;
 pid ${dir}/nginx.pid;
 error_log stderr warn;
@@ -136,9 +138,10 @@ function median(results: Measured[]): Measured {
   return { rps: pick((r) => r.rps), requests: pick((r) => r.requests), p50: pick((r) => r.p50), p99: pick((r) => r.p99), cpuUs: pick((r) => r.cpuUs) };
 }
 
-/** The resident memory of a process and its children (nginx's master and workers). */
-function treeRssMb(pid: number): number {
-  return [pid, ...childPids(pid)].reduce((sum, p) => sum + rssMb(p), 0);
+/** The memory of a process and its children (nginx's master and workers): PSS summed, and RSS summed. */
+function treeMemoryMb(pid: number): { pss: number; rss: number } {
+  const tree = [pid, ...childPids(pid)];
+  return { pss: tree.reduce((sum, p) => sum + pssMb(p), 0), rss: tree.reduce((sum, p) => sum + rssMb(p), 0) };
 }
 
 async function main(): Promise<void> {
@@ -227,10 +230,12 @@ async function main(): Promise<void> {
       await eventually(async () => (await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", `Host: ${host}`, ingress("http", "/")])).stdout === "200", `${host} live`, 10_000, 10);
       live.push(performance.now() - started);
     }
-    console.log(`\nkubectl create ingress → first routed answer: p50 ${percentile(live, 50).toFixed(0)} ms, max ${Math.max(...live).toFixed(0)} ms (n=${live.length})`);
+    console.log(`\nkubectl create ingress → first routed answer: p50 ${percentile(live, 50).toFixed(0)} ms, max ${Math.max(...live).toFixed(0)} ms (n=${live.length}; each: ${live.map((ms) => ms.toFixed(0)).join(" ")})`);
+    // A slow one is explained by what the ingress controller said meanwhile.
+    if (Math.max(...live) > 1_000) console.log(agent.output().split("\n").filter((l) => l.includes("ingress:")).slice(-40).join("\n"));
 
     // Memory with MANY_INGRESSES Ingresses (two paths each) served.
-    const before = treeRssMb(ingressPid);
+    const before = treeMemoryMb(ingressPid);
     const many = Array.from({ length: MANY_INGRESSES }, (_, i) => ({
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
@@ -241,8 +246,9 @@ async function main(): Promise<void> {
     await eventually(async () => (await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", `Host: many-${MANY_INGRESSES - 1}.bench`, ingress("http", "/api")])).stdout === "200", "the last Ingress live", 30_000, 50);
     // Load them once so every worker has touched its maps, then read.
     await wrk(ingress("http", "/api"), `many-${MANY_INGRESSES - 1}.bench`);
-    const after = treeRssMb(ingressPid);
-    console.log(`\nthe ingress's nginx (master and workers) resident memory: ${before.toFixed(1)} MB with ${LIVE_SAMPLES + 2} Ingresses, ${after.toFixed(1)} MB with ${MANY_INGRESSES + LIVE_SAMPLES + 2}`);
+    const after = treeMemoryMb(ingressPid);
+    const mb = (m: { pss: number; rss: number }) => `${m.pss.toFixed(1)} MB (RSS summed over the processes: ${m.rss.toFixed(1)} MB)`;
+    console.log(`\nthe ingress's nginx (master and workers) memory, PSS: ${mb(before)} with ${LIVE_SAMPLES + 2} Ingresses, ${mb(after)} with ${MANY_INGRESSES + LIVE_SAMPLES + 2}`);
     const agentPid = agent.pid();
     if (agentPid) console.log(`node agent (everything it does, not only ingress) resident memory: ${rssMb(agentPid).toFixed(1)} MB`);
   } finally {

@@ -1,6 +1,6 @@
 // Creates a join token the kubeadm way (a bootstrap-token Secret in kube-system) with kubectl and
 // the current KUBECONFIG, and prints the command that joins a VM with it:
-//   node --import tsx scripts/create-join-token.ts [--ttl 24h] [--description TEXT] [--token-only]
+//   node --import tsx scripts/create-join-token.ts [--ttl 24h] [--description TEXT] [--uses N] [--token-only]
 import { execFile } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { resolve } from "node:path";
@@ -38,7 +38,7 @@ export interface JoinTokenSecret {
 }
 
 /** A fresh token and the bootstrap-token Secret that holds it (k8s.io/cluster-bootstrap's layout). */
-export function newJoinToken(ttlMs: number, description: string, now = new Date()): JoinTokenSecret {
+export function newJoinToken(ttlMs: number, description: string, now = new Date(), uses?: number): JoinTokenSecret {
   const id = randomToken(6);
   const secret = randomToken(16);
   const expiration = ttlMs > 0 ? new Date(now.getTime() + ttlMs).toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
@@ -49,6 +49,8 @@ export function newJoinToken(ttlMs: number, description: string, now = new Date(
     "usage-bootstrap-authentication": "true",
   };
   if (expiration) stringData.expiration = expiration;
+  // How many machines may join with it; the last join deletes it (worker/nodes/join-token.ts).
+  if (uses !== undefined) stringData["uses-remaining"] = String(uses);
   const manifest = {
     apiVersion: "v1",
     kind: "Secret",
@@ -69,6 +71,7 @@ interface Args {
   ttl: string;
   description: string;
   tokenOnly: boolean;
+  uses?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -83,7 +86,11 @@ function parseArgs(argv: string[]): Args {
     if (arg === "--ttl" || arg.startsWith("--ttl=")) args.ttl = value();
     else if (arg === "--description" || arg.startsWith("--description=")) args.description = value();
     else if (arg === "--token-only") args.tokenOnly = true;
-    else throw new Error(`unknown option ${arg} (options: --ttl 24h, --description TEXT, --token-only)`);
+    else if (arg === "--uses" || arg.startsWith("--uses=")) {
+      const uses = value();
+      if (!/^[1-9]\d{0,8}$/.test(uses)) throw new Error(`--uses takes a whole number of joins, 1 or more (got ${uses})`);
+      args.uses = Number(uses);
+    } else throw new Error(`unknown option ${arg} (options: --ttl 24h, --description TEXT, --uses N, --token-only)`);
   }
   return args;
 }
@@ -91,7 +98,7 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const kubectl = process.env.KUBECTL ?? "kubectl";
-  const token = newJoinToken(parseTtlMs(args.ttl), args.description);
+  const token = newJoinToken(parseTtlMs(args.ttl), args.description, new Date(), args.uses);
   const child = run(kubectl, ["create", "-f", "-", "-o", "name"]);
   child.child.stdin?.end(JSON.stringify(token.manifest));
   await child;

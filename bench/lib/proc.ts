@@ -13,6 +13,16 @@ export function rssMb(pid: number): number {
   return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) / 1024;
 }
 
+/**
+ * Proportional set size in MB: each page shared by n processes counts 1/n. Summed over a
+ * multi-process server (nginx's master and workers share most of their pages), it is the memory
+ * the whole tree holds, where summed RSS would count every shared page once per process.
+ */
+export function pssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8").split("\n").find((l) => l.startsWith("Pss:"));
+  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? 0) / 1024;
+}
+
 /** Linux's USER_HZ. */
 const CLOCK_TICKS_PER_SECOND = 100;
 

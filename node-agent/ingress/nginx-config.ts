@@ -192,7 +192,7 @@ export function renderNginxConfig(table: RouteTable, options: NginxOptions): Map
     `worker_shutdown_timeout ${WORKER_SHUTDOWN_S}s;`,
     `pid ${state(PID_FILE)};`,
     "error_log stderr notice;",
-    "events { worker_connections 16384; }",
+    "events { worker_connections 4096; }",
     "http {",
     "  access_log off;",
     "  server_tokens off;",

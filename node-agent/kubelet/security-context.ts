@@ -14,6 +14,9 @@ export interface ContainerSecurity {
   noNewPrivileges: boolean;
   /** seccomp off (Unconfined); otherwise the runtime's default profile (RuntimeDefault). */
   seccompUnconfined: boolean;
+  /** The node's PID and IPC namespaces (pod hostPID, hostIPC), which Pod Security admission allows only at privileged. */
+  hostPID: boolean;
+  hostIPC: boolean;
 }
 
 export function containerSecurity(pod: Pod, container: Container, imageUser = ""): ContainerSecurity {
@@ -32,6 +35,8 @@ export function containerSecurity(pod: Pod, container: Container, imageUser = ""
     readOnlyRootfs: own.readOnlyRootFilesystem === true,
     noNewPrivileges: own.allowPrivilegeEscalation === false && own.privileged !== true,
     seccompUnconfined: seccomp === "Unconfined",
+    hostPID: pod.spec.hostPID === true,
+    hostIPC: pod.spec.hostIPC === true,
   };
 }
 

@@ -145,6 +145,8 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   imagePullSecrets?: { name: string }[];
   hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
   securityContext?: PodSecurityContext;
   hostname?: string;
   subdomain?: string;

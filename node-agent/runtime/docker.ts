@@ -332,7 +332,8 @@ export class DockerRuntime implements PodRuntime {
       User: o.user,
       HostConfig: {
         NetworkMode: `container:${o.sandboxId}`,
-        IpcMode: `container:${o.sandboxId}`,
+        IpcMode: o.hostIPC ? "host" : `container:${o.sandboxId}`,
+        PidMode: o.hostPID ? "host" : undefined,
         Binds: o.binds,
         Memory: o.memoryBytes,
         NanoCpus: o.nanoCpus,

@@ -55,6 +55,10 @@ export interface ContainerOptions {
   noNewPrivileges?: boolean;
   /** No seccomp filter (Unconfined); otherwise the runtime's default profile. */
   seccompUnconfined?: boolean;
+  /** The node's process namespace (pod hostPID), not one of the container's own. */
+  hostPID?: boolean;
+  /** The node's IPC namespace (pod hostIPC), not the pod's. */
+  hostIPC?: boolean;
 }
 
 /** One container's state as the runtime reports it (CRI's ContainerStatus). */

@@ -1,6 +1,7 @@
 // What every PodRuntime must do, the same for Docker and for the hollow runtime: the lifecycle the
 // kubelet drives (sandbox, then containers in it: created → running → exited → removed), lookups by
 // pod, exec, events, and idempotent stop and remove. Each implementation's test file runs it.
+import { readlinkSync } from "node:fs";
 import type { Duplex, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PodRef } from "../../node-agent/runtime/labels";
@@ -133,6 +134,24 @@ export function runtimeConformance(name: string, make: () => Promise<RuntimeUnde
       const result = await t.runtime.exec(id, ["sh", "-c", 'echo "$GREETING"; exit 3'], 10_000);
       if (t.runsCommands) expect(result).toEqual({ exitCode: 3, output: "hello\n" });
       else expect(result).toEqual({ exitCode: 0, output: "" });
+    });
+
+    it("puts a container in the node's process and IPC namespaces only when asked (hostPID, hostIPC)", async () => {
+      const ref = pod();
+      const sandbox = await runningSandbox(ref);
+      const shared = await t.runtime.createContainer(container(ref, sandbox, { name: "host-ns", hostPID: true, hostIPC: true }));
+      const own = await t.runtime.createContainer(container(ref, sandbox, { name: "own-ns" }));
+      await t.runtime.start(shared);
+      await t.runtime.start(own);
+      if (!t.runsCommands) return;
+      const namespace = async (id: string, kind: "pid" | "ipc") => (await t.runtime.exec(id, ["readlink", `/proc/self/ns/${kind}`], 10_000)).output.trim();
+      // This test runs in the node's namespaces, as dockerd does.
+      for (const kind of ["pid", "ipc"] as const) {
+        const node = readlinkSync(`/proc/self/ns/${kind}`);
+        expect(await namespace(shared, kind)).toBe(node);
+        expect(await namespace(own, kind)).toMatch(new RegExp(`^${kind}:`));
+        expect(await namespace(own, kind)).not.toBe(node);
+      }
     });
 
     it("serves a container's log whole, by tail, and followed until the container stops", async () => {

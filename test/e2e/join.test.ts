@@ -132,6 +132,22 @@ describe.skipIf(!requireTool("kubectl"))("joining a node with a bootstrap token"
     expect((await exchange(token, "join-taken")).status).toBe(200);
   });
 
+  it("counts the uses of a token that has a limit, and deletes it when spent", async () => {
+    const token = (await joinToken("--token-only", "--uses", "2")).trim();
+    const [id] = token.split(".");
+    const uses = async () => Buffer.from(await kubectlOk(cluster, ["-n", "kube-system", "get", "secret", `bootstrap-token-${id}`, "-o", "jsonpath={.data.uses-remaining}"]), "base64").toString();
+    expect(await uses()).toBe("2");
+    expect((await exchange(token, "join-uses-1")).status).toBe(200);
+    expect(await uses()).toBe("1");
+    // A refused join (a taken name) spends nothing.
+    await cluster.kubectl(["apply", "-f", "-"], { stdin: node("join-uses-taken") });
+    expect((await exchange(token, "join-uses-taken")).status).toBe(409);
+    expect(await uses()).toBe("1");
+    expect((await exchange(token, "join-uses-2")).status).toBe(200);
+    expect((await cluster.kubectl(["-n", "kube-system", "get", "secret", `bootstrap-token-${id}`])).stderr).toContain("NotFound");
+    expect((await exchange(token, "join-uses-3")).status).toBe(401);
+  });
+
   it("rejects an expired token with 401", async () => {
     await kubectlOk(cluster, [
       "-n", "kube-system", "create", "secret", "generic", "bootstrap-token-expird",

@@ -5,6 +5,11 @@ import type { KubeObject } from "../resources/types";
 export const BOOTSTRAP_TOKEN_NAMESPACE = "kube-system";
 export const BOOTSTRAP_TOKEN_SECRET_PREFIX = "bootstrap-token-";
 export const BOOTSTRAP_TOKEN_TYPE = "bootstrap.kubernetes.io/token";
+/**
+ * How many more joins the token allows (edgeplane's addition to the bootstrap-token format; a
+ * token without it allows any number until it expires). Spent tokens are deleted.
+ */
+export const USES_REMAINING_KEY = "uses-remaining";
 /** cluster-bootstrap's BootstrapTokenPattern: 6 then 16 characters of [a-z0-9]. */
 const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 
@@ -32,7 +37,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-function decodeData(secret: KubeObject, key: string): string | undefined {
+export function decodeData(secret: KubeObject, key: string): string | undefined {
   const data = secret.data;
   if (typeof data !== "object" || data === null) return undefined;
   const value = (data as Record<string, unknown>)[key];
@@ -63,7 +68,16 @@ export function rejectReason(secret: KubeObject | null, token: JoinToken, now: D
     if (at <= now.getTime()) return "token has expired";
   }
   if (decodeData(secret, "usage-bootstrap-authentication") !== "true") return "token is not usable for authentication";
+  const uses = usesRemaining(secret);
+  if (uses !== undefined && !(uses > 0)) return Number.isNaN(uses) ? `${USES_REMAINING_KEY} is not a whole number` : "token has no uses left";
   return undefined;
+}
+
+/** The joins a token has left: undefined when unlimited, NaN when the value is not a whole number. */
+export function usesRemaining(secret: KubeObject): number | undefined {
+  const text = decodeData(secret, USES_REMAINING_KEY);
+  if (text === undefined) return undefined;
+  return /^\d{1,9}$/.test(text.trim()) ? Number(text.trim()) : NaN;
 }
 
 /** Kubernetes' DNS-1123 subdomain (metadata.name of a Node): the message kube-apiserver prints. */

@@ -2,13 +2,16 @@
 // credential. Only the credential's SHA-256 is stored; it authenticates as system:node:<name>.
 import { sha256Hex } from "../api/auth";
 import { conflict, invalid, unauthorized } from "../../shared/status-error";
-import type { Store } from "../store/types";
+import { StoreError, type ChangeEvent, type Store, type StoredObject } from "../store/types";
 import {
   BOOTSTRAP_TOKEN_NAMESPACE,
   bootstrapSecretName,
   dnsSubdomainError,
   parseJoinToken,
   rejectReason,
+  USES_REMAINING_KEY,
+  usesRemaining,
+  type JoinToken,
 } from "./join-token";
 
 export const NODE_CREDENTIAL_BYTES = 32;
@@ -46,15 +49,54 @@ function nodeNameOf(body: unknown): string {
   return raw;
 }
 
+/** Most tries to count a use against concurrent joins with the same token. */
+const SPEND_TRIES = 5;
+
+/**
+ * Counts one use of a token that has a limit, compare-and-swap on the Secret, so two machines
+ * joining at once never both take its last use; the last use deletes the token.
+ */
+async function spendUse(store: Store, stored: StoredObject, token: JoinToken, now: Date, publish: (event: ChangeEvent) => Promise<void>): Promise<void> {
+  let current: StoredObject | null = stored;
+  for (let attempt = 0; attempt < SPEND_TRIES; attempt++) {
+    if (!current || rejectReason(current.value, token, now) !== undefined) throw unauthorized();
+    const uses = usesRemaining(current.value);
+    if (uses === undefined) return;
+    try {
+      if (uses <= 1) {
+        const deleted = await store.delete(current.key, current.revision);
+        await publish({ revision: deleted.revision, type: "DELETED", key: deleted.key, value: deleted.value });
+      } else {
+        const data = { ...(current.value.data as Record<string, string>), [USES_REMAINING_KEY]: btoa(String(uses - 1)) };
+        const updated = await store.update(current.key, { ...current.value, data }, current.revision);
+        await publish({ revision: updated.revision, type: "MODIFIED", key: updated.key, value: updated.value });
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof StoreError) || (error.code !== "Conflict" && error.code !== "NotFound")) throw error;
+      current = await store.get(current.key);
+    }
+  }
+  throw unauthorized();
+}
+
 /**
  * Checks the bearer join token against its bootstrap-token Secret (read through the store, which
  * decrypts Secrets), then mints and records a node credential. Every token failure is a plain 401.
  */
-export async function exchangeJoinToken(store: Store, authorization: string | null, body: unknown, now: Date): Promise<NodeCredential> {
+export async function exchangeJoinToken(
+  store: Store,
+  authorization: string | null,
+  body: unknown,
+  now: Date,
+  /** Tells watchers of Secrets about a use counted or a spent token deleted. */
+  publish: (event: ChangeEvent) => Promise<void> = async () => undefined,
+): Promise<NodeCredential> {
   const token = parseJoinToken(authorization);
   if (!token) throw unauthorized();
-  const stored = await store.get({ group: "", resource: "secrets", namespace: BOOTSTRAP_TOKEN_NAMESPACE, name: bootstrapSecretName(token.id) });
-  if (rejectReason(stored?.value ?? null, token, now) !== undefined) throw unauthorized();
+  const key = { group: "", resource: "secrets", namespace: BOOTSTRAP_TOKEN_NAMESPACE, name: bootstrapSecretName(token.id) };
+  const stored = await store.get(key);
+  if (!stored || rejectReason(stored.value, token, now) !== undefined) throw unauthorized();
   const nodeName = nodeNameOf(body);
   // A name that has a Node is claimable only by that node's own credential: a join token (which
   // may be stolen, or shared by many machines) never mints a second credential for it, Ready or
@@ -71,6 +113,7 @@ export async function exchangeJoinToken(store: Store, authorization: string | nu
       `a Node with name "${nodeName}" and status "${status}" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`,
     );
   }
+  await spendUse(store, stored, token, now, publish);
   const credential = base64url(crypto.getRandomValues(new Uint8Array(NODE_CREDENTIAL_BYTES)));
   await store.putToken({
     hash: await sha256Hex(credential),

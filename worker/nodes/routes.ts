@@ -9,6 +9,7 @@ import { openStore, prepareStore } from "../store/open";
 import { agentBundle } from "./assets";
 import { installScript } from "./install-script";
 import { exchangeJoinToken } from "./join";
+import { watchHub } from "../api/write/store-writes";
 import type { Registry } from "../resources/registry";
 
 export const AGENT_BUNDLE_PATH = "/edgeplane/v1/agent.mjs";
@@ -30,7 +31,9 @@ export function nodeRoutes(registry: Registry): Hono<AppEnv> {
     const store = openStore(c.env, registry);
     const text = await readBodyText(c.req.raw);
     const body: unknown = text.trim() === "" ? {} : decodeBody(text, "json");
-    const credential = await exchangeJoinToken(store, c.req.header("authorization") ?? null, body, new Date());
+    const credential = await exchangeJoinToken(store, c.req.header("authorization") ?? null, body, new Date(), (event) =>
+      watchHub(c.env, "", "secrets").publish([event]).catch(() => undefined),
+    );
     return c.json(credential);
   });
 
