@@ -10,6 +10,10 @@ import { containerLabels, containerName, LABEL_CONTAINER_NAME, LABEL_DOCKER_TYPE
 import { dockerAttach, dockerExec, dockerLog } from "./docker-streams";
 import { ImageNeverPullError, ImagePullError, type ContainerOptions, type ContainerState, type ExecResult, type IoRequest, type IoSession, type LogRequest, type PodRuntime, type RegistryAuth, type SandboxOptions } from "./types";
 
+/** kubelet's defaults for a container's log files. */
+export const CONTAINER_LOG_MAX_SIZE = "10m";
+export const CONTAINER_LOG_MAX_FILES = 5;
+
 export const EVENTS_RECONNECT_MS = 2_000;
 /** A port-forward connection the pod does not answer (no SYN-ACK, no reset) fails after this. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -343,6 +347,9 @@ export class DockerRuntime implements PodRuntime {
         CapDrop: o.capDrop?.length ? o.capDrop : undefined,
         ReadonlyRootfs: o.readOnlyRootfs || undefined,
         SecurityOpt: [...(o.noNewPrivileges ? ["no-new-privileges"] : []), ...(o.seccompUnconfined ? ["seccomp=unconfined"] : [])],
+        // kubelet's containerLogMaxSize and containerLogMaxFiles: a chatty container's log is
+        // rotated, never the node's whole disk; `kubectl logs -f` follows across rotations.
+        LogConfig: { Type: "json-file", Config: { "max-size": CONTAINER_LOG_MAX_SIZE, "max-file": String(CONTAINER_LOG_MAX_FILES) } },
         RestartPolicy: { Name: "no" },
       },
     });

@@ -138,6 +138,10 @@ export function startTunnel(options: TunnelOptions): Tunnel {
         streams.set(frame.stream, startStream(open, sink, ctx));
       } else if (frame.type === FrameType.Data) {
         streams.get(frame.stream)?.data(frame.payload);
+      } else if (frame.type === FrameType.Pause) {
+        streams.get(frame.stream)?.pause?.();
+      } else if (frame.type === FrameType.Resume) {
+        streams.get(frame.stream)?.resume?.();
       } else if (frame.type === FrameType.Close) {
         const handler = streams.get(frame.stream);
         streams.delete(frame.stream);

@@ -3,7 +3,7 @@
 import type { Readable } from "node:stream";
 import type { LogOptions, StreamOpen } from "../../shared/tunnel/frames";
 import { currentContainer, previousContainer } from "./containers";
-import { applyBackpressure, type StreamContext, type StreamHandler, type StreamSink } from "./stream";
+import { applyBackpressure, SourceGate, type StreamContext, type StreamHandler, type StreamSink } from "./stream";
 
 type LogOpen = Extract<StreamOpen, { kind: "log" }>;
 
@@ -60,6 +60,8 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
   let closed = false;
   let started = false;
   let source: Readable | undefined;
+  // Paused while the tunnel's buffer is full or the client (kubectl logs -f) stops reading.
+  const gate = new SourceGate();
   const batcher = new FrameBatcher((bytes) => sink.data(bytes));
   const finish = () => {
     if (closed) return;
@@ -103,10 +105,11 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
       return remaining > 0;
     };
     source = raw;
+    gate.attach(raw);
     raw.on("data", (chunk: Buffer) => {
       if (closed) return;
       if (!emit(chunk)) finish();
-      else applyBackpressure(sink, raw);
+      else applyBackpressure(sink, gate);
     });
     raw.on("end", finish);
     raw.on("close", finish);
@@ -125,6 +128,8 @@ export function startLogs(open: LogOpen, sink: StreamSink, ctx: StreamContext): 
   });
   return {
     data: () => {},
+    pause: () => gate.pause(),
+    resume: () => gate.resume(),
     close: () => {
       closed = true;
       batcher.discard();

@@ -14,6 +14,10 @@ export const FrameType = {
   Data: 4,
   /** Both ways: the stream is over; payload is an optional UTF-8 reason. */
   Close: 5,
+  /** DO → agent: the client is not reading; stop sending on this stream until Resume. */
+  Pause: 6,
+  /** DO → agent: the client caught up; send again. */
+  Resume: 7,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

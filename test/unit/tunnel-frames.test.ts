@@ -1,6 +1,7 @@
 // The node tunnel's own framing, kubectl's channel protocol helpers, and the pod-stream request
 // parsing (container defaulting and kube's error wording).
 import { describe, expect, it } from "vitest";
+import { SourceGate } from "../../node-agent/tunnel/stream";
 import { parseExecOptions, parseLogOptions, resolveContainer } from "../../worker/api/subresources/pod-stream";
 import {
   Channel,
@@ -121,5 +122,23 @@ describe("agent side helpers", () => {
     expect(backoffMs(0, 0.5)).toBe(RECONNECT_MIN_MS);
     expect(backoffMs(3, 0.5)).toBe(RECONNECT_MIN_MS * 8);
     expect(backoffMs(50, 1)).toBe(Math.round(RECONNECT_MAX_MS * 1.2));
+  });
+});
+
+describe("the agent's source gate", () => {
+  it("keeps a source paused while any reason holds, and resumes it once none does", () => {
+    const calls: string[] = [];
+    const source = { pause: () => calls.push("pause"), resume: () => calls.push("resume") };
+    const gate = new SourceGate();
+    gate.pause();
+    gate.attach(source);
+    expect(calls).toEqual(["pause"]);
+    gate.hold("tunnel");
+    gate.resume();
+    expect(calls).toEqual(["pause", "pause"]);
+    gate.release("tunnel");
+    expect(calls).toEqual(["pause", "pause", "resume"]);
+    gate.release("tunnel");
+    expect(calls).toHaveLength(3);
   });
 });

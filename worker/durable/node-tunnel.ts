@@ -22,6 +22,12 @@ import { AGENT_TAG, streamTag, TUNNEL_NODE_HEADER, TUNNEL_OP_HEADER, TUNNEL_OPEN
 
 /** How long a log request waits for the agent to find the container before answering 504. */
 export const LOG_READY_TIMEOUT_MS = 15_000;
+/**
+ * Log bytes held for a client that is not reading before the agent is asked to pause that
+ * stream (frames already in flight still land): a stalled `kubectl logs -f` costs this, not the
+ * container's whole output.
+ */
+export const LOG_BUFFER_BYTES = 1024 * 1024;
 
 interface StreamAttachment {
   id: number;
@@ -36,6 +42,8 @@ interface LogStream {
   controller: ReadableStreamDefaultController<Uint8Array>;
   settle: (outcome: LogOutcome) => void;
   settled: boolean;
+  /** The agent was asked to pause: the client's buffer is full. */
+  paused: boolean;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -127,19 +135,30 @@ export class NodeTunnel extends DurableObject<Env> implements NodeTunnelRpc {
     let resolveOutcome: (outcome: LogOutcome) => void = () => {};
     const outcome = new Promise<LogOutcome>((resolve) => (resolveOutcome = resolve));
     let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        controller = c;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start: (c) => {
+          controller = c;
+        },
+        // The client read and the buffer has room again: let the agent send.
+        pull: () => {
+          const entry = this.logs.get(id);
+          if (!entry?.paused) return;
+          entry.paused = false;
+          this.sendToAgent(encodeFrame(FrameType.Resume, id));
+        },
+        cancel: () => {
+          // The client went away (kubectl logs -f interrupted): stop the agent's docker stream.
+          if (this.logs.delete(id)) this.sendToAgent(encodeFrame(FrameType.Close, id));
+        },
       },
-      cancel: () => {
-        // The client went away (kubectl logs -f interrupted): stop the agent's docker stream.
-        if (this.logs.delete(id)) this.sendToAgent(encodeFrame(FrameType.Close, id));
-      },
-    });
+      { highWaterMark: LOG_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+    );
     if (!controller) throw new StatusError(500, "InternalError", "Internal error occurred: log stream not started");
     const entry: LogStream = {
       controller,
       settled: false,
+      paused: false,
       settle: (o) => {
         if (entry.settled) return;
         entry.settled = true;
@@ -217,6 +236,10 @@ export class NodeTunnel extends DurableObject<Env> implements NodeTunnelRpc {
         case FrameType.Data:
           log.settle({ ok: true });
           log.controller.enqueue(frame.payload.slice());
+          if (!log.paused && (log.controller.desiredSize ?? 0) <= 0) {
+            log.paused = true;
+            this.sendToAgent(encodeFrame(FrameType.Pause, frame.stream));
+          }
           break;
         case FrameType.Close:
           log.settle({ ok: true });
