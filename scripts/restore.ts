@@ -90,7 +90,7 @@ async function checkKey(objects: BackupObject[], keyFile: string): Promise<void>
   if (!sealed) return;
   if (!existsSync(keyFile)) throw new Error(`the backup's Secrets are encrypted and ${keyFile} does not exist: pass --secrets-key-file with the backed-up cluster's key`);
   try {
-    await new SecretTransformer(readFileSync(keyFile, "utf8"), () => true).decode(sealed.value);
+    await new SecretTransformer(readFileSync(keyFile, "utf8"), () => true).decode(sealed.value, { group: sealed.group, resource: sealed.resource, namespace: sealed.namespace, name: sealed.name });
   } catch {
     throw new Error(`the backup's Secrets do not open with the key in ${keyFile}: pass --secrets-key-file with the backed-up cluster's key`);
   }

@@ -32,6 +32,7 @@ import type { Registry } from "./resources/registry";
 import { nodeRoutes } from "./nodes/routes";
 import { tunnelRoutes } from "./tunnel/routes";
 import { backupResponse } from "./api/backup";
+import { reencryptResponse } from "./api/reencrypt";
 
 function notFoundStatus(): Response {
   return respondJson(
@@ -116,6 +117,8 @@ export function createApp(options: AppOptions) {
 
   // npm run backup: the cluster's state in one consistent read (system:masters only).
   app.get("/edgeplane/v1/backup", (c) => backupResponse(c.get("store"), c.get("principal"), new Date()));
+  // npm run reencrypt: the key rotation's second step, every Secret sealed under the newest key.
+  app.post("/edgeplane/v1/reencrypt", (c) => reencryptResponse(c.get("store"), c.get("principal"), Boolean(c.env.SECRETS_ENCRYPTION_KEY)));
 
   // kubectl auth can-i / whoami: reviews answered for the requester, nothing stored.
   const reviewBody = async (c: import("hono").Context<AppEnv>) => {

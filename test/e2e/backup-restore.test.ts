@@ -2,13 +2,16 @@
 // with a Deployment, a StatefulSet, Services, a ConfigMap and a Secret; its control plane gone;
 // `npm run restore` into a fresh root; the new cluster serves the same objects (same uids, the
 // same resourceVersion order, the same Secret values) and its node, whose credential came back
-// with the backup, reconnects and keeps the very same pods running.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+// with the backup, reconnects and keeps the very same pods running. Then the Secrets key is
+// rotated (npm run reencrypt) and the old key dropped.
+import { randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { backup } from "../../scripts/backup";
 import { clusterPaths } from "../../scripts/lib/local-cluster";
+import { reencrypt } from "../../scripts/reencrypt";
 import { restore } from "../../scripts/restore";
 import { requireTool, startCluster, type Cluster } from "./harness";
 import { eventually, kubectlOk } from "./helpers";
@@ -138,5 +141,21 @@ describe.skipIf(!HAVE_KUBECTL)("backup and restore", () => {
     // New writes continue above every restored resourceVersion.
     const created = Number(await kubectlOk(second, ["create", "configmap", "after", "-o", "jsonpath={.metadata.resourceVersion}"]));
     expect(created).toBeGreaterThan(Math.max(...restoredOrder));
+
+    // A key rotation: the new key first, the old one still read; npm run reencrypt; then the old
+    // key dropped, and the Secret still reads.
+    const keyFile = clusterPaths(root).secretsKey;
+    const oldKey = readFileSync(keyFile, "utf8").trim();
+    const newKey = randomBytes(32).toString("base64");
+    await second.stop();
+    writeFileSync(keyFile, `${newKey},${oldKey}\n`, { mode: 0o600 });
+    second = await startCluster({ root, requestLog: false });
+    const resealed = await reencrypt(second.kubeconfig);
+    expect(resealed.objects).toBeGreaterThanOrEqual(1);
+    expect((await reencrypt(second.kubeconfig)).objects).toBe(0);
+    await second.stop();
+    writeFileSync(keyFile, `${newKey}\n`, { mode: 0o600 });
+    second = await startCluster({ root, requestLog: false });
+    expect(Buffer.from(await kubectlOk(second, ["get", "secret", "creds", "-o", "jsonpath={.data.password}"]), "base64").toString()).toBe("s3cr3t-value");
   }, 300_000);
 });

@@ -11,6 +11,8 @@ export interface StoreHarness {
   store: Store;
   /** Every `value` column of the objects and changes tables, exactly as stored. */
   rawValues(): Promise<string[]>;
+  /** Another store over the same database, with this transformer (a restart with other keys). */
+  reopen(transformer?: ValueTransformer): Store;
 }
 
 export type MakeStore = (options?: { transformer?: ValueTransformer }) => Promise<StoreHarness>;
@@ -523,7 +525,7 @@ export function runStoreCases(makeStore: MakeStore): void {
       const raw = await rawValues();
       expect(raw.length).toBe(5);
       for (const value of raw) expect(value).not.toContain(PLAINTEXT);
-      expect(raw.filter((value) => value.startsWith("enc:v1:"))).toHaveLength(3);
+      expect(raw.filter((value) => value.startsWith("enc:v2:"))).toHaveLength(3);
       // Other resources are stored as they are.
       expect(raw.some((value) => value.includes("yes-visible"))).toBe(true);
       const deleted = await store.delete(key);
@@ -551,18 +553,52 @@ export function runStoreCases(makeStore: MakeStore): void {
       expect(snapshot.objects.map((o) => [o.key.name, o.revision])).toEqual([["plain", cm.revision], ["db", rewritten.revision]]);
       const [plain, sealed] = snapshot.objects;
       expect(JSON.parse(plain!.value)).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plain", namespace: "default", uid: "u-2" }, data: { visible: "yes" } });
-      expect(sealed!.value.startsWith("enc:v1:")).toBe(true);
+      expect(sealed!.value.startsWith("enc:v2:")).toBe(true);
       expect(sealed!.value).not.toContain(PLAINTEXT);
-      expect(JSON.parse(await transformer.decode(sealed!.value)).data).toEqual({ password: PLAINTEXT, more: PLAINTEXT });
+      expect(JSON.parse(await transformer.decode(sealed!.value, secretKey)).data).toEqual({ password: PLAINTEXT, more: PLAINTEXT });
       expect(snapshot.tokens).toEqual([token]);
     });
 
     it("uses a fresh IV per write", async () => {
-      const a = await transformer.encode("same");
-      const b = await transformer.encode("same");
+      const key = { group: "", resource: "secrets", namespace: "default", name: "iv" };
+      const a = await transformer.encode("same", key);
+      const b = await transformer.encode("same", key);
       expect(a).not.toBe(b);
-      expect(await transformer.decode(a)).toBe("same");
-      expect(await transformer.decode(b)).toBe("same");
+      expect(await transformer.decode(a, key)).toBe("same");
+      expect(await transformer.decode(b, key)).toBe("same");
+    });
+
+    it("binds a ciphertext to its object, names its key, and is sealed again under a new key in place", async () => {
+      const newKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+      const oldKey = btoa(String.fromCharCode(...keyBytes));
+      const both = new SecretTransformer(`${newKey},${oldKey}`, (key) => key.group === "" && key.resource === "secrets");
+      const a = { group: "", resource: "secrets", namespace: "default", name: "a" };
+      const b = { group: "", resource: "secrets", namespace: "default", name: "b" };
+      const sealedForA = await transformer.encode("for a", a);
+      // Moved to another row, the ciphertext does not open.
+      await expect(transformer.decode(sealedForA, b)).rejects.toThrow();
+      // The envelope written before key ids (enc:v1:, no associated data) still opens.
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const raw = await crypto.subtle.importKey("raw", keyBytes, { name: "AES-GCM" }, false, ["encrypt"]);
+      const v1 = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, raw, new TextEncoder().encode("legacy")));
+      const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+      expect(await both.decode(`enc:v1:${b64(iv)}:${b64(v1)}`, b)).toBe("legacy");
+      expect(sealedForA.split(":")[2]).toBe(await transformer.writeKeyId());
+
+      const { store, rawValues, reopen } = await makeStore({ transformer });
+      const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "a", namespace: "default" }, data: { password: PLAINTEXT } };
+      const created = await store.create(a, secret);
+      // The same database, now with the new key first and the old one still held.
+      const rotated = reopen(both);
+      expect((await rotated.get(a))?.value.data).toEqual({ password: PLAINTEXT });
+      expect(await rotated.reencrypt()).toEqual({ objects: 1, changes: 1 });
+      expect(await rotated.reencrypt()).toEqual({ objects: 0, changes: 0 });
+      const newId = await both.writeKeyId();
+      for (const value of (await rawValues()).filter((v) => v.startsWith("enc:"))) expect(value.startsWith(`enc:v2:${newId}:`)).toBe(true);
+      // The revision did not move, and the new key alone now reads it.
+      const onlyNew = new SecretTransformer(newKey, (key) => key.group === "" && key.resource === "secrets");
+      const after = reopen(onlyNew);
+      expect(await after.get(a)).toEqual({ key: a, revision: created.revision, value: created.value });
     });
   });
 }

@@ -38,7 +38,7 @@ async function rawValues(db: D1Database): Promise<string[]> {
 
 const makeStore: MakeStore = async (options = {}) => {
   const db = await freshDatabase();
-  return { store: new SqlStore(drizzle(db), options), rawValues: () => rawValues(db) };
+  return { store: new SqlStore(drizzle(db), options), rawValues: () => rawValues(db), reopen: (transformer) => new SqlStore(drizzle(db), { transformer }) };
 };
 
 describe("SqlStore on D1", () => {
@@ -52,7 +52,7 @@ describe("SqlStore on D1", () => {
     await store.create(secretKey, { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "default" }, data: { k: "dG9wLXNlY3JldA==" } });
     expect((await store.get(secretKey))?.value.data).toEqual({ k: "dG9wLXNlY3JldA==" });
     for (const value of await rawValues(db)) {
-      expect(value.startsWith("enc:v1:")).toBe(true);
+      expect(value.startsWith("enc:v2:")).toBe(true);
       expect(value).not.toContain("dG9wLXNlY3JldA==");
     }
   });

@@ -32,6 +32,7 @@ const makeStore: MakeStore = async (options = {}) => {
   const client = await migratedClient();
   return {
     store: new SqlStore(drizzle(client), options),
+    reopen: (transformer) => new SqlStore(drizzle(client), { transformer }),
     rawValues: async () =>
       (await client.execute("SELECT value FROM objects UNION ALL SELECT value FROM changes")).rows.map((r) => String(r.value)),
   };
@@ -106,7 +107,7 @@ describe("SqlStore on libSQL, the driver alone", () => {
       await store.create(key, { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "default" }, data: { k: "dG9wLXNlY3JldA==" } });
       expect((await store.get(key))?.value.data).toEqual({ k: "dG9wLXNlY3JldA==" });
       const raw = await client.execute("SELECT value FROM objects");
-      expect(String(raw.rows[0]?.value)).toMatch(/^enc:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+      expect(String(raw.rows[0]?.value)).toMatch(/^enc:v2:[0-9a-f]{16}:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
       // Without the key the row is refused loudly, never handed out as garbage.
       await expect(openStore({ LIBSQL_URL: url } as unknown as Env, REGISTRY).get(key)).rejects.toThrow(/encrypted at rest/);
     } finally {

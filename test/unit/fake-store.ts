@@ -94,6 +94,11 @@ export class FakeStore implements Store {
     };
   }
 
+  /** Nothing here is encrypted. */
+  async reencrypt(): Promise<{ objects: number; changes: number }> {
+    return { objects: 0, changes: 0 };
+  }
+
   /** Synchronous write helper for tests; returns the change event (what the Worker publishes). */
   put(type: ChangeEvent["type"], key: ObjectKey, value: KubeObject): ChangeEvent {
     this.write(type, key, value);

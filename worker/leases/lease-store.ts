@@ -81,6 +81,7 @@ export function nodeLeaseStore(base: Store, leases: LeaseAuthority): Store {
     oldestWrite: (group, resource) => base.oldestWrite(group, resource),
     // Stored rows as they are: a restored cluster's Leases are renewed again by their nodes.
     snapshot: () => base.snapshot(),
+    reencrypt: () => base.reencrypt(),
     currentRevision: () => base.currentRevision(),
     changesSince: (after, limit, known) => base.changesSince(after, limit, known),
     compact: (revision) => base.compact(revision),

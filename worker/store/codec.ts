@@ -14,18 +14,25 @@ function overLimit(text: string): boolean {
   return encoder.encode(text).length > MAX_OBJECT_BYTES;
 }
 
-/** Any transformer's self-describing prefix (secret-transformer.ts writes `enc:v1:`). */
+/** Any transformer's self-describing prefix (secret-transformer.ts writes `enc:v2:`). */
 const ENCRYPTED_PREFIX = "enc:";
 
 export class ValueCodec {
-  constructor(private readonly transformer?: ValueTransformer) {}
+  constructor(readonly transformer?: ValueTransformer) {}
+
+  /** The stored value sealed as a write would seal it now, or undefined when it already is (or is not encrypted). */
+  async resealed(key: ObjectKey, stored: string): Promise<string | undefined> {
+    const t = this.transformer;
+    if (!t?.appliesTo(key) || !(await t.stale(stored))) return undefined;
+    return t.encode(await t.decode(stored, key), key);
+  }
 
   /** Throws StoreError TooLarge for an object over MAX_OBJECT_BYTES (before encryption). */
   async encode(key: ObjectKey, value: KubeObject): Promise<string> {
     const { resourceVersion: _ignored, ...metadata } = value.metadata;
     const json = JSON.stringify({ ...value, metadata });
     if (overLimit(json)) throw new StoreError("TooLarge", key, `the object is over the store's limit of ${MAX_OBJECT_BYTES} bytes`);
-    return this.transformer?.appliesTo(key) ? this.transformer.encode(json) : json;
+    return this.transformer?.appliesTo(key) ? this.transformer.encode(json, key) : json;
   }
 
   /**
@@ -33,7 +40,7 @@ export class ValueCodec {
    * writes apiVersion, kind and metadata first (the schemas' key order), so the first
    * `"metadata":{` is the top-level one; anything else takes the parsing path.
    */
-  async decodeText(key: Pick<ObjectKey, "group" | "resource">, stored: string, revision: number): Promise<string> {
+  async decodeText(key: ObjectKey, stored: string, revision: number): Promise<string> {
     const at = this.transformer?.appliesTo(key) ? -1 : stored.indexOf('"metadata":{');
     if (at < 0 || at > 200) return JSON.stringify(await this.decode(key, stored, revision));
     const open = at + '"metadata":{'.length;
@@ -41,8 +48,8 @@ export class ValueCodec {
     return stored.slice(0, open) + rv + (stored[open] === "}" ? "" : ",") + stored.slice(open);
   }
 
-  async decode(key: Pick<ObjectKey, "group" | "resource">, stored: string, revision: number): Promise<KubeObject> {
-    const json = this.transformer?.appliesTo(key) ? await this.transformer.decode(stored) : stored;
+  async decode(key: ObjectKey, stored: string, revision: number): Promise<KubeObject> {
+    const json = this.transformer?.appliesTo(key) ? await this.transformer.decode(stored, key) : stored;
     if (json.startsWith(ENCRYPTED_PREFIX)) {
       throw new Error(`${key.resource} value is encrypted at rest but no key is configured (SECRETS_ENCRYPTION_KEY)`);
     }

@@ -37,6 +37,8 @@ export interface SqlStoreOptions {
 }
 
 const COMPACTED_KEY = "compacted";
+/** Rows read per page when every stored Secret is sealed again. */
+const REENCRYPT_PAGE_ROWS = 200;
 
 /**
  * The current revision survives compaction: the newest change row, or (when compaction removed
@@ -403,6 +405,46 @@ export class SqlStore implements Store {
       objects: rows.map((r) => ({ key: { group: r.apiGroup, resource: r.resource, namespace: r.namespace, name: r.name }, revision: r.revision, value: r.value })),
       tokens: tokenRows.map((r) => ({ hash: r.hash, user: r.user, kind: r.kind, scope: r.scope, expiresAt: r.expiresAt, ...(r.boundUid ? { boundUid: r.boundUid } : {}) })),
     };
+  }
+
+  async reencrypt(): Promise<{ objects: number; changes: number }> {
+    const transformer = this.codec.transformer;
+    if (!transformer) return { objects: 0, changes: 0 };
+    const kinds = (await this.db.selectDistinct({ group: objects.apiGroup, resource: objects.resource }).from(objects)).filter((k) => transformer.appliesTo(k));
+    let objectRows = 0;
+    let changeRows = 0;
+    for (const { group, resource } of kinds) {
+      let after: { namespace: string; name: string } | undefined;
+      for (;;) {
+        const page = await this.listRows(group, resource, { after, limit: REENCRYPT_PAGE_ROWS });
+        for (const row of page.rows) {
+          const key = { group, resource, namespace: row.namespace, name: row.name };
+          const sealed = await this.codec.resealed(key, row.value);
+          if (sealed === undefined) continue;
+          // Same revision: nothing changed but the seal. A row written meanwhile was sealed anew.
+          const updated = await this.db
+            .update(objects)
+            .set({ value: sealed })
+            .where(and(objectIs(key), eq(objects.revision, row.revision)))
+            .returning({ revision: objects.revision });
+          objectRows += updated.length;
+        }
+        const last = page.rows[page.rows.length - 1];
+        if (!page.more || !last) break;
+        after = { namespace: last.namespace, name: last.name };
+      }
+      const logged = await this.db
+        .select({ revision: changes.revision, namespace: changes.namespace, name: changes.name, value: changes.value })
+        .from(changes)
+        .where(and(eq(changes.apiGroup, group), eq(changes.resource, resource)));
+      for (const row of logged) {
+        const sealed = await this.codec.resealed({ group, resource, namespace: row.namespace, name: row.name }, row.value);
+        if (sealed === undefined) continue;
+        await this.db.update(changes).set({ value: sealed }).where(eq(changes.revision, row.revision));
+        changeRows++;
+      }
+    }
+    return { objects: objectRows, changes: changeRows };
   }
 
   async putToken(token: TokenRecord): Promise<void> {

@@ -83,8 +83,11 @@ export class StoreError extends Error {
 /** Encrypts values at rest for some resources (Secrets). Async: WebCrypto is. */
 export interface ValueTransformer {
   appliesTo(key: Pick<ObjectKey, "group" | "resource">): boolean;
-  encode(plaintext: string): Promise<string>;
-  decode(stored: string): Promise<string>;
+  /** `key`: the object the value belongs to, bound to the ciphertext. */
+  encode(plaintext: string, key: ObjectKey): Promise<string>;
+  decode(stored: string, key: ObjectKey): Promise<string>;
+  /** Whether a stored value is not sealed as a write would seal it now (another key, an older envelope). */
+  stale(stored: string): Promise<boolean>;
 }
 
 export interface TokenRecord {
@@ -154,6 +157,12 @@ export interface Store {
   oldestWrite(group: string, resource: string): Promise<number | undefined>;
   /** The whole state, consistent at one revision, values as stored (a backup: `npm run backup`). */
   snapshot(): Promise<StoreSnapshot>;
+  /**
+   * Seals again, in place and at the same revisions, every stored value of an encrypted kind
+   * that is stale (another key, an older envelope, plaintext): the current objects and the
+   * retained change log. Returns how many rows of each it rewrote.
+   */
+  reencrypt(): Promise<{ objects: number; changes: number }>;
   currentRevision(): Promise<number>;
   /**
    * Changes with revision > `after`, oldest first, at most `limit`.
