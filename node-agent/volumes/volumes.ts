@@ -14,6 +14,12 @@ import { validPayloadPath, writeAtomically, type PayloadFile } from "./atomic-wr
 const run = promisify(execFile);
 const MOUNT_TIMEOUT_MS = 30_000;
 const DEFAULT_FILE_MODE = 0o644;
+const SECRET_PLUGIN = "kubernetes.io~secret";
+/**
+ * A Secret volume's tmpfs: a Secret holds at most 1 MiB, and an update writes the new files
+ * beside the old before the swap; tmpfs takes memory only for what is written.
+ */
+const SECRET_TMPFS_SIZE = "4m";
 
 export class VolumeError extends Error {
   constructor(
@@ -127,6 +133,21 @@ async function isMountPoint(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * As kubelet does, a Secret volume is a tmpfs: its files live in memory only, never on the node's
+ * disk. A hollow node (a directory standing in for the machine) keeps them on disk.
+ */
+async function memoryBacked(ctx: VolumeContext, dir: string, name: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (ctx.hostRoot || (await isMountPoint(dir))) return;
+  try {
+    await run("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${SECRET_TMPFS_SIZE}`, "tmpfs", dir], { timeout: MOUNT_TIMEOUT_MS });
+  } catch (error) {
+    const detail = error instanceof Error && "stderr" in error ? String((error as { stderr: unknown }).stderr).trim() : String(error);
+    throw new VolumeError("FailedMount", `MountVolume.SetUp failed for volume "${name}": mount -t tmpfs failed: ${detail}`);
+  }
+}
+
 async function mountNfs(ctx: VolumeContext, name: string, nfs: { server: string; path: string; readOnly?: boolean }, options: string[] | undefined): Promise<string> {
   const dir = volumeDir(ctx, "kubernetes.io~nfs", name);
   await mkdir(dir, { recursive: true });
@@ -195,7 +216,8 @@ async function setUp(ctx: VolumeContext, volume: Volume): Promise<string | undef
     const secret = ctx.secrets.get(source.secretName);
     if (!secret && !source.optional) throw new VolumeError("FailedMount", `MountVolume.SetUp failed for volume "${volume.name}" : secret "${source.secretName}" not found`);
     const payload = projectKeys(secret ? secretData(secret) : {}, source.items, source.defaultMode, `Secret ${ns}/${source.secretName}`);
-    const dir = volumeDir(ctx, "kubernetes.io~secret", volume.name);
+    const dir = volumeDir(ctx, SECRET_PLUGIN, volume.name);
+    await memoryBacked(ctx, dir, volume.name);
     await writeAtomically(dir, payload);
     return dir;
   }
@@ -259,16 +281,18 @@ export function bindsFor(container: Container, paths: Map<string, string>, readO
   return binds;
 }
 
-/** Unmounts what the pod mounted and removes its directory (PV data outside it stays). */
+/** Unmounts what the pod mounted (NFS shares, Secret tmpfs) and removes its directory (PV data outside it stays). */
 export async function cleanupPodVolumes(dataDir: string, uid: string): Promise<void> {
   const dir = podDir(dataDir, uid);
-  const nfsRoot = join(dir, "volumes", "kubernetes.io~nfs");
-  const entries = await readdir(nfsRoot).catch(() => [] as string[]);
-  for (const entry of entries) {
-    const target = join(nfsRoot, entry);
-    if (await isMountPoint(target)) await run("umount", ["-l", target], { timeout: MOUNT_TIMEOUT_MS }).catch(() => undefined);
-    // Never recurse into a share that is still mounted: that would delete the server's data.
-    if (await isMountPoint(target)) throw new VolumeError("FailedUnmount", `${target} is still mounted`);
+  for (const plugin of ["kubernetes.io~nfs", SECRET_PLUGIN]) {
+    const root = join(dir, "volumes", plugin);
+    const entries = await readdir(root).catch(() => [] as string[]);
+    for (const entry of entries) {
+      const target = join(root, entry);
+      if (await isMountPoint(target)) await run("umount", ["-l", target], { timeout: MOUNT_TIMEOUT_MS }).catch(() => undefined);
+      // Never recurse into a share that is still mounted: that would delete the server's data.
+      if (await isMountPoint(target)) throw new VolumeError("FailedUnmount", `${target} is still mounted`);
+    }
   }
   await rm(dir, { recursive: true, force: true });
 }

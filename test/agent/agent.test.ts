@@ -2,6 +2,7 @@
 // node registration and Lease, pods as containers, env and files from a ConfigMap and a Secret,
 // crash-loop back-off, a shared emptyDir, adoption after an agent crash, and deletion.
 import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,15 @@ let dir: string;
 let image: string;
 
 const kubectl = (...args: string[]) => kubectlOk(cluster, args);
+
+/** The filesystem type mounted exactly at `path`, from /proc/mounts; undefined when nothing is. */
+function mountType(path: string): string | undefined {
+  for (const line of readFileSync("/proc/mounts", "utf8").split("\n")) {
+    const [, target, type] = line.split(" ");
+    if (target === path) return type;
+  }
+  return undefined;
+}
 
 async function podField(name: string, jsonpath: string): Promise<string> {
   const result = await cluster.kubectl(["get", "pod", name, "-o", `jsonpath=${jsonpath}`]);
@@ -125,6 +135,11 @@ describe.skipIf(!HAVE_DOCKER)("node agent core on Docker", () => {
     expect(env).not.toContain("MISSING=");
     expect(await dockerExec(id, ["cat", "/etc/cfg/greeting"])).toBe("hello");
     expect(await dockerExec(id, ["cat", "/etc/sec/db/pass"])).toBe("s3cret");
+    // The Secret's files are in memory (a tmpfs, as kubelet mounts them), not on the node's disk.
+    const uid = await podField("conf", "{.metadata.uid}");
+    const secretDir = join(dir, "data", "pods", uid, "volumes", "kubernetes.io~secret", "sec");
+    expect(mountType(secretDir)).toBe("tmpfs");
+    expect(mountType(join(dir, "data", "pods", uid, "volumes", "kubernetes.io~configmap", "cfg"))).toBeUndefined();
     await kubectl("patch", "configmap", "cfg", "--type=merge", "-p", '{"data":{"greeting":"bonjour"}}');
     await eventually(async () => (await dockerExec(id, ["cat", "/etc/cfg/greeting"])) === "bonjour", `configMap file updated\n${agent.output()}`, 30_000, 500);
   });
@@ -176,6 +191,14 @@ describe.skipIf(!HAVE_DOCKER)("node agent core on Docker", () => {
     }
     expect(await podField("x", "{.status.containerStatuses[0].restartCount}")).toBe("0");
     expect(await podField("x", "{.status.phase}")).toBe("Running");
+  });
+
+  it("unmounts a Secret volume's tmpfs when its pod goes", async () => {
+    const uid = await podField("conf", "{.metadata.uid}");
+    const secretDir = join(dir, "data", "pods", uid, "volumes", "kubernetes.io~secret", "sec");
+    expect(mountType(secretDir)).toBe("tmpfs");
+    await kubectl("delete", "pod", "conf", "--grace-period=1", "--wait=true", "--timeout=60s");
+    await eventually(async () => mountType(secretDir) === undefined && !existsSync(secretDir), `the Secret volume unmounted and removed\n${agent.output()}`, 30_000, 300);
   });
 
   it("deletes a pod: containers and sandbox gone, then the API object", async () => {

@@ -162,6 +162,10 @@ uninstall() {
     # The node's pod network (the agent creates edgeplane-<node>); each one holds a subnet.
     if docker network rm "edgeplane-$NODE_NAME" >/dev/null 2>&1; then say "removed the network edgeplane-$NODE_NAME"; fi
   fi
+  # Secret volumes (tmpfs) and NFS claims are mounts under the data directory: unmount them first.
+  if [ -d "$DATA_DIR" ] && [ -r /proc/mounts ]; then
+    awk -v d="$DATA_DIR/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  fi
   rm -rf "$CONFIG_DIR" "$AGENT_DIR" "$DATA_DIR"
   say "removed $CONFIG_DIR, $AGENT_DIR and $DATA_DIR"
   say "node $NODE_NAME uninstalled (delete it from the cluster with: kubectl delete node $NODE_NAME)"
