@@ -32,6 +32,7 @@ import type { Registry } from "./resources/registry";
 import { nodeRoutes } from "./nodes/routes";
 import { tunnelRoutes } from "./tunnel/routes";
 import { backupResponse } from "./api/backup";
+import { missingConfiguration } from "./api/required-config";
 import { reencryptResponse } from "./api/reencrypt";
 
 function notFoundStatus(): Response {
@@ -101,7 +102,17 @@ export function createApp(options: AppOptions) {
   });
   app.notFound(() => notFoundStatus());
 
-  for (const path of ["/healthz", "/readyz", "/livez"]) app.get(path, (c) => c.text("ok"));
+  for (const path of ["/healthz", "/livez"]) app.get(path, (c) => c.text("ok"));
+  // A Worker deployed without its Secrets key serves nothing but the reason (readyz says it too).
+  app.use("*", async (c, next) => {
+    const missing = missingConfiguration(c.env);
+    if (missing) {
+      console.error(missing);
+      return respondJson(new StatusError(503, "ServiceUnavailable", missing).toStatus(), 503);
+    }
+    await next();
+  });
+  app.get("/readyz", (c) => c.text("ok"));
   // Joining nodes (install script, agent bundle, join-token exchange) and their tunnels authenticate themselves.
   app.route("/", nodeRoutes(registry));
   app.route("/", tunnelRoutes(registry));

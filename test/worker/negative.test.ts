@@ -2,7 +2,8 @@
 // namespace → 403, malformed body → 400, schema violation → 422 naming the field, stale
 // resourceVersion → 409, wrong content type → 415, for POST, PUT, PATCH and DELETE, and a node
 // credential's 403 — and the store is unchanged afterwards.
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../worker/index";
 import { beforeAll, describe, expect, it } from "vitest";
 import { builtInRegistry } from "../../worker/resources/registry";
 import type { ResourceDef } from "../../worker/resources/types";
@@ -224,5 +225,22 @@ describe("request limits", () => {
   it("answers Status for unknown resources and unknown verbs", async () => {
     expect((await call("GET", "/api/v1/widgets")).status).toBe(404);
     expect((await call("GET", "/apis/nope.example.com/v1/things")).status).toBe(404);
+  });
+
+  it("serves nothing but the reason when deployed without a Secrets key, unless plaintext is chosen", async () => {
+    const without = { ...env, SECRETS_ENCRYPTION_KEY: undefined } as unknown as typeof env;
+    const ask = async (path: string, bindings: typeof env) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request(`https://edgeplane.test${path}`, { headers: ADMIN }), bindings, ctx);
+      await waitOnExecutionContext(ctx);
+      return { status: res.status, text: await res.text() };
+    };
+    const refused = await ask(`/api/v1/namespaces/${NS}/secrets`, without);
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.text)).toMatchObject({ kind: "Status", reason: "ServiceUnavailable", code: 503 });
+    expect(refused.text).toContain("SECRETS_ENCRYPTION_KEY is not set");
+    expect((await ask("/readyz", without)).status).toBe(503);
+    expect((await ask("/livez", without)).status).toBe(200);
+    expect((await ask(`/api/v1/namespaces/${NS}/configmaps`, { ...without, ALLOW_PLAINTEXT_SECRETS: "true" } as typeof env)).status).toBe(200);
   });
 });
