@@ -1,27 +1,14 @@
 // npm run reencrypt: the middle step of a Secrets key rotation. Put the new key first in
 // SECRETS_ENCRYPTION_KEY (`new,old`), restart (or redeploy), run this, then drop the old key.
 //   npm run reencrypt -- [--kubeconfig .edgeplane/kubeconfig]
-import { request } from "node:https";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { readKubeconfig } from "./lib/kubeconfig";
+import { adminCall } from "./lib/admin-api";
 import { REPO_ROOT } from "./lib/wrangler";
 
-export async function reencrypt(kubeconfig: string): Promise<{ objects: number; changes: number }> {
-  const kc = readKubeconfig(kubeconfig);
-  const url = new URL("/edgeplane/v1/reencrypt", kc.server);
-  const { status, body } = await new Promise<{ status: number; body: string }>((done, fail) => {
-    const req = request(url, { method: "POST", ca: kc.caPem, headers: { authorization: `Bearer ${kc.token}` } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => done({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on("error", fail);
-    req.end();
-  });
-  const parsed = JSON.parse(body || "{}") as { objects?: number; changes?: number; message?: string };
-  if (status !== 200) throw new Error(`POST ${url.href}: ${status} ${parsed.message ?? body}`);
-  return { objects: parsed.objects ?? 0, changes: parsed.changes ?? 0 };
+export function reencrypt(kubeconfig: string): Promise<{ objects: number; changes: number }> {
+  return adminCall(kubeconfig, "POST", "/edgeplane/v1/reencrypt");
 }
 
 async function main(): Promise<void> {

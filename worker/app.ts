@@ -34,6 +34,7 @@ import { tunnelRoutes } from "./tunnel/routes";
 import { backupResponse } from "./api/backup";
 import { missingConfiguration } from "./api/required-config";
 import { reencryptResponse } from "./api/reencrypt";
+import { listTokensResponse, revokeTokenResponse } from "./api/tokens";
 
 function notFoundStatus(): Response {
   return respondJson(
@@ -129,6 +130,9 @@ export function createApp(options: AppOptions) {
   // npm run backup: the cluster's state in one consistent read (system:masters only).
   app.get("/edgeplane/v1/backup", (c) => backupResponse(c.get("store"), c.get("principal"), new Date()));
   // npm run reencrypt: the key rotation's second step, every Secret sealed under the newest key.
+  // npm run tokens: the stored credentials, and their revocation (system:masters only).
+  app.get("/edgeplane/v1/tokens", (c) => listTokensResponse(c.get("store"), c.get("principal")));
+  app.delete("/edgeplane/v1/tokens/:id", (c) => revokeTokenResponse(c.get("store"), c.get("principal"), c.req.param("id")));
   app.post("/edgeplane/v1/reencrypt", (c) => reencryptResponse(c.get("store"), c.get("principal"), Boolean(c.env.SECRETS_ENCRYPTION_KEY)));
 
   // kubectl auth can-i / whoami: reviews answered for the requester, nothing stored.

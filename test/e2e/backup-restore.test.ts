@@ -3,7 +3,7 @@
 // `npm run restore` into a fresh root; the new cluster serves the same objects (same uids, the
 // same resourceVersion order, the same Secret values) and its node, whose credential came back
 // with the backup, reconnects and keeps the very same pods running. Then the Secrets key is
-// rotated (npm run reencrypt) and the old key dropped.
+// rotated (npm run reencrypt) and the old key dropped, and the admin token rotated.
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { backup } from "../../scripts/backup";
 import { clusterPaths } from "../../scripts/lib/local-cluster";
 import { reencrypt } from "../../scripts/reencrypt";
+import { rotateAdminToken } from "../../scripts/tokens";
 import { restore } from "../../scripts/restore";
 import { requireTool, startCluster, type Cluster } from "./harness";
 import { eventually, kubectlOk } from "./helpers";
@@ -153,9 +154,14 @@ describe.skipIf(!HAVE_KUBECTL)("backup and restore", () => {
     const resealed = await reencrypt(second.kubeconfig);
     expect(resealed.objects).toBeGreaterThanOrEqual(1);
     expect((await reencrypt(second.kubeconfig)).objects).toBe(0);
+    // The admin token rotated too (npm run tokens -- rotate-admin): the old one stops working.
+    const oldAdmin = second.token;
+    await rotateAdminToken(root);
     await second.stop();
     writeFileSync(keyFile, `${newKey}\n`, { mode: 0o600 });
     second = await startCluster({ root, requestLog: false });
     expect(Buffer.from(await kubectlOk(second, ["get", "secret", "creds", "-o", "jsonpath={.data.password}"]), "base64").toString()).toBe("s3cr3t-value");
+    expect(second.token).not.toBe(oldAdmin);
+    expect((await second.kubectl(["get", "namespaces", "--token", oldAdmin])).stderr).toMatch(/Unauthorized|must be logged in/);
   }, 300_000);
 });

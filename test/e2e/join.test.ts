@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { Agent, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAgentAssets } from "../../scripts/build-agent";
+import { listTokens, revokeToken } from "../../scripts/tokens";
 import { requireTool, startCluster, type Cluster, type KubectlResult } from "./harness";
 import { kubectlOk } from "./helpers";
 
@@ -146,6 +147,26 @@ describe.skipIf(!requireTool("kubectl"))("joining a node with a bootstrap token"
     expect((await exchange(token, "join-uses-2")).status).toBe(200);
     expect((await cluster.kubectl(["-n", "kube-system", "get", "secret", `bootstrap-token-${id}`])).stderr).toContain("NotFound");
     expect((await exchange(token, "join-uses-3")).status).toBe(401);
+  });
+
+  it("lists the stored credentials by id and revokes one (npm run tokens), for system:masters only", async () => {
+    const token = (await joinToken("--token-only")).trim();
+    const joined = (await (await exchange(token, "join-revoked")).json()) as { token: string };
+    const listed = await listTokens(cluster.kubeconfig);
+    const mine = listed.find((t) => t.user === "system:node:join-revoked");
+    expect(mine).toMatchObject({ kind: "node", id: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    // Nothing in the list is a usable token: ids are a prefix of a hash.
+    expect(JSON.stringify(listed)).not.toContain(joined.token);
+    const asNode = await fetch(`${cluster.url}/api/v1/nodes`, { headers: { authorization: `Bearer ${joined.token}` }, dispatcher });
+    expect(asNode.status).not.toBe(401);
+    // A node may not list or revoke tokens.
+    const forbidden = await fetch(`${cluster.url}/edgeplane/v1/tokens`, { headers: { authorization: `Bearer ${joined.token}` }, dispatcher });
+    expect(forbidden.status).toBe(403);
+    expect((await revokeToken(cluster.kubeconfig, mine!.id)).user).toBe("system:node:join-revoked");
+    const after = await fetch(`${cluster.url}/api/v1/nodes`, { headers: { authorization: `Bearer ${joined.token}` }, dispatcher });
+    expect(after.status).toBe(401);
+    await expect(revokeToken(cluster.kubeconfig, mine!.id)).rejects.toThrow(/404/);
+    await expect(revokeToken(cluster.kubeconfig, "zz")).rejects.toThrow(/400/);
   });
 
   it("rejects an expired token with 401", async () => {

@@ -94,6 +94,10 @@ export class FakeStore implements Store {
     };
   }
 
+  async listTokens(): Promise<TokenRecord[]> {
+    return [...this.tokens.values()];
+  }
+
   /** Nothing here is encrypted. */
   async reencrypt(): Promise<{ objects: number; changes: number }> {
     return { objects: 0, changes: 0 };

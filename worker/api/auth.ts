@@ -57,6 +57,11 @@ async function nodeStands(store: Store, record: TokenRecord): Promise<{ record: 
   return { record: bound, stands: true };
 }
 
+/** A token was revoked through this isolate: it stops working here at once (elsewhere within the cache's 10 s). */
+export function noteTokenRevoked(hash: string): void {
+  tokenCache.delete(hash);
+}
+
 /** A Node was written through this isolate: its credential's cached liveness is stale. */
 export function noteNodeWritten(key: { group: string; resource: string; name: string }): void {
   if (key.group !== "" || key.resource !== "nodes") return;

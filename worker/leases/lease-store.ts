@@ -82,6 +82,7 @@ export function nodeLeaseStore(base: Store, leases: LeaseAuthority): Store {
     // Stored rows as they are: a restored cluster's Leases are renewed again by their nodes.
     snapshot: () => base.snapshot(),
     reencrypt: () => base.reencrypt(),
+    listTokens: () => base.listTokens(),
     currentRevision: () => base.currentRevision(),
     changesSince: (after, limit, known) => base.changesSince(after, limit, known),
     compact: (revision) => base.compact(revision),

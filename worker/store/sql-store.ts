@@ -447,6 +447,11 @@ export class SqlStore implements Store {
     return { objects: objectRows, changes: changeRows };
   }
 
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = await this.db.select().from(tokens).orderBy(tokens.user, tokens.hash);
+    return rows.map((r) => ({ hash: r.hash, user: r.user, kind: r.kind, scope: r.scope, expiresAt: r.expiresAt, ...(r.boundUid ? { boundUid: r.boundUid } : {}) }));
+  }
+
   async putToken(token: TokenRecord): Promise<void> {
     const row = { user: token.user, kind: token.kind, scope: token.scope, expiresAt: token.expiresAt, boundUid: token.boundUid ?? null };
     await this.db

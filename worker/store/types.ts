@@ -163,6 +163,8 @@ export interface Store {
    * retained change log. Returns how many rows of each it rewrote.
    */
   reencrypt(): Promise<{ objects: number; changes: number }>;
+  /** Every token record (hashes only), for `npm run tokens`. */
+  listTokens(): Promise<TokenRecord[]>;
   currentRevision(): Promise<number>;
   /**
    * Changes with revision > `after`, oldest first, at most `limit`.
