@@ -123,6 +123,9 @@ export async function restore(options: RestoreOptions): Promise<Restored> {
   } else {
     await checkKey(objects, paths.secretsKey);
   }
+  // The Durable Objects' storage (caches, node leases, alarms, Event expiry checkpoints) belongs to
+  // the state being replaced: the restored cluster starts them afresh.
+  await rm(join(paths.state, "v3", "do"), { recursive: true, force: true });
   await applyMigrations({ config, persistTo: paths.state, database: "DB", onLine });
   const dir = await mkdtemp(join(tmpdir(), "edgeplane-restore-"));
   try {
