@@ -9,7 +9,7 @@ import { FakeStore, ManualTimers, RecordingSink, pod, podKey } from "./fake-stor
 
 const TYPE_META = { apiVersion: "v1", kind: "Pod" };
 
-function setup(options: { ring?: { maxEvents?: number; maxAgeMs?: number } } = {}) {
+function setup(options: { ring?: { maxEvents?: number; maxAgeMs?: number; maxBytes?: number } } = {}) {
   const store = new FakeStore();
   const timers = new ManualTimers();
   let clock = 1_000_000;
@@ -176,6 +176,18 @@ describe("WatchFanOut", () => {
     const reads = t.store.calls.changesSince;
     const resumed = await t.open({ start: 3 });
     expect(resumed.sink.summary).toEqual(["ADDED d@4", "ADDED e@5"]);
+    expect(t.store.calls.changesSince).toBeGreaterThan(reads);
+  });
+
+  it("evicts the ring by bytes too, so large objects keep fewer events; resumes below it read the log", async () => {
+    const one = 2 * JSON.stringify(pod("a")).length;
+    const t = setup({ ring: { maxEvents: 100, maxAgeMs: 60_000, maxBytes: one * 2 + one / 2 } });
+    await t.open({ start: "now" });
+    for (const name of ["a", "b", "c", "d"]) t.fanout.publish([t.write("ADDED", name)]);
+    expect(t.fanout.position).toMatchObject({ ringFloor: 2, ringSize: 2, cursor: 4 });
+    const reads = t.store.calls.changesSince;
+    const resumed = await t.open({ start: 1 });
+    expect(resumed.sink.summary).toEqual(["ADDED b@2", "ADDED c@3", "ADDED d@4"]);
     expect(t.store.calls.changesSince).toBeGreaterThan(reads);
   });
 

@@ -31,6 +31,11 @@ export const BOOKMARK_INTERVAL_MS = 60_000;
 export const SLOW_WATCHER_GRACE_MS = 5_000;
 export const RING_MAX_EVENTS = 10_000;
 export const RING_MAX_AGE_MS = 5 * 60_000;
+/**
+ * The ring's memory bound per kind: 10,000 events of 1 MiB ConfigMaps would otherwise hold
+ * gigabytes. A resume from below what it keeps reads the change log, as from below its age.
+ */
+export const RING_MAX_BYTES = 64 * 1024 * 1024;
 /** Rows per store read (lists and change-log pages) and ring entries per catch-up batch. */
 export const STORE_PAGE_ROWS = 500;
 
@@ -105,7 +110,11 @@ export class WatchFanOut {
 
   constructor(private readonly options: WatchFanOutOptions) {
     this.now = options.now ?? Date.now;
-    this.limits = { maxEvents: options.ring?.maxEvents ?? RING_MAX_EVENTS, maxAgeMs: options.ring?.maxAgeMs ?? RING_MAX_AGE_MS };
+    this.limits = {
+      maxEvents: options.ring?.maxEvents ?? RING_MAX_EVENTS,
+      maxAgeMs: options.ring?.maxAgeMs ?? RING_MAX_AGE_MS,
+      maxBytes: options.ring?.maxBytes ?? RING_MAX_BYTES,
+    };
     this.gapHoldMs = options.gapHoldMs ?? GAP_HOLD_MS;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.ring = new EventRing(this.limits, 0);

@@ -27,6 +27,8 @@ export interface RingEntry {
   prev: KubeObject | null | undefined;
   /** When the hub learnt of it (ms), for age-based eviction. */
   at: number;
+  /** What it holds in memory, estimated: the object, and one encoding of it for watchers. */
+  bytes: number;
   encoded: Partial<Record<EventShape, Uint8Array>>;
 }
 
@@ -66,6 +68,8 @@ export function chunkFor(entry: RingEntry, shape: EventShape, typeMeta?: TypeMet
 export interface RingLimits {
   maxEvents: number;
   maxAgeMs: number;
+  /** Bound on the entries' estimated bytes: a kind of large objects keeps fewer events. */
+  maxBytes?: number;
 }
 
 /**
@@ -76,6 +80,7 @@ export class EventRing {
   private entries: RingEntry[] = [];
   private start = 0;
   private readonly latestByKey = new Map<string, RingEntry>();
+  private totalBytes = 0;
   floor: number;
 
   constructor(
@@ -89,13 +94,19 @@ export class EventRing {
     return this.entries.length - this.start;
   }
 
+  /** The entries' estimated bytes. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
   append(event: ChangeEvent, now: number): RingEntry {
     const k = keyString(event.key);
     const before = this.latestByKey.get(k);
     let prev: KubeObject | null | undefined;
     if (event.type === "ADDED") prev = null;
     else if (before) prev = before.event.type === "DELETED" ? null : before.event.value;
-    const entry: RingEntry = { event, prev, at: now, encoded: {} };
+    const entry: RingEntry = { event, prev, at: now, bytes: 2 * JSON.stringify(event.value).length, encoded: {} };
+    this.totalBytes += entry.bytes;
     this.entries.push(entry);
     this.latestByKey.set(k, entry);
     this.evict(now);
@@ -107,7 +118,8 @@ export class EventRing {
     while (this.size > 0) {
       const oldest = this.entries[this.start];
       if (!oldest) break;
-      if (this.size <= this.limits.maxEvents && now - oldest.at <= this.limits.maxAgeMs) break;
+      const overBytes = this.limits.maxBytes !== undefined && this.totalBytes > this.limits.maxBytes;
+      if (this.size <= this.limits.maxEvents && now - oldest.at <= this.limits.maxAgeMs && !overBytes) break;
       this.dropOldest(oldest);
     }
     this.compactArray();
@@ -137,6 +149,7 @@ export class EventRing {
 
   private dropOldest(oldest: RingEntry): void {
     this.start++;
+    this.totalBytes -= oldest.bytes;
     this.floor = Math.max(this.floor, oldest.event.revision);
     const k = keyString(oldest.event.key);
     if (this.latestByKey.get(k) === oldest) this.latestByKey.delete(k);
