@@ -374,7 +374,7 @@ export class WatchFanOut {
         if (this.isOwn(event)) {
           const k = keyString(event.key);
           const prev = event.type === "ADDED" ? null : prevByKey.get(k);
-          this.send(w, { event, prev, at: 0, encoded: {} });
+          this.send(w, { event, prev, at: 0, bytes: 0, encoded: {} });
           prevByKey.set(k, event.type === "DELETED" ? null : event.value);
         }
         w.pos = Math.max(w.pos, event.revision);
