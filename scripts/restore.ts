@@ -39,9 +39,13 @@ export interface Restored {
   tokens: number;
 }
 
-/** A SQL string literal. */
-const text = (value: string) => `'${value.replace(/'/g, "''")}'`;
-const nullable = (value: string | number | null | undefined) => (value === null || value === undefined ? "NULL" : typeof value === "number" ? String(value) : text(value));
+/**
+ * A string as a hex blob cast to text as a hex blob cast to text: `wrangler d1 execute` edits the file as
+ * plain text (it strips "BEGIN TRANSACTION;" and "COMMIT;" wherever they appear), and a value
+ * may well hold those words.
+ */
+const hexText = (value: string) => `CAST(X'${Buffer.from(value, "utf8").toString("hex")}' AS TEXT)`;
+const nullable = (value: string | number | null | undefined) => (value === null || value === undefined ? "NULL" : typeof value === "number" ? String(value) : hexText(value));
 
 async function readBackup(file: string): Promise<{ header: BackupHeader; objects: BackupObject[]; tokens: BackupToken[] }> {
   let header: BackupHeader | undefined;
@@ -101,10 +105,10 @@ function restoreSql(objects: BackupObject[], tokens: BackupToken[]): string {
   const lines = ["DELETE FROM objects;", "DELETE FROM changes;", "DELETE FROM tokens;"];
   // The objects table follows the change log (migrations/0002): each ADDED row writes its object.
   for (const o of objects) {
-    lines.push(`INSERT INTO changes (type, api_group, resource, namespace, name, value) VALUES ('ADDED', ${text(o.group)}, ${text(o.resource)}, ${text(o.namespace)}, ${text(o.name)}, ${text(o.value)});`);
+    lines.push(`INSERT INTO changes (type, api_group, resource, namespace, name, value) VALUES ('ADDED', ${hexText(o.group)}, ${hexText(o.resource)}, ${hexText(o.namespace)}, ${hexText(o.name)}, ${hexText(o.value)});`);
   }
   for (const t of tokens) {
-    lines.push(`INSERT INTO tokens (hash, user, kind, scope, expires_at, bound_uid) VALUES (${text(t.hash)}, ${text(t.user)}, ${text(t.kind)}, ${text(t.scope)}, ${nullable(t.expiresAt)}, ${nullable(t.boundUid)});`);
+    lines.push(`INSERT INTO tokens (hash, user, kind, scope, expires_at, bound_uid) VALUES (${hexText(t.hash)}, ${hexText(t.user)}, ${hexText(t.kind)}, ${hexText(t.scope)}, ${nullable(t.expiresAt)}, ${nullable(t.boundUid)});`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -7,7 +7,7 @@ import { ObjectWatches } from "../kubelet/object-watches";
 import type { ServiceCatalog } from "../network/service-catalog";
 import { defaultCertificate } from "./default-certificate";
 import { renderNginxConfig, type NginxPaths } from "./nginx-config";
-import { NginxProcess } from "./nginx-process";
+import { NginxProcess, refusedRegex } from "./nginx-process";
 import { buildRouteTable, tlsSecretRefs } from "./routes";
 import type { Ingress, IngressClass, TlsSecret } from "./types";
 
@@ -45,6 +45,8 @@ export class IngressController {
   private certificate: string | undefined;
   private lastProblems = "";
   private stopped = false;
+  /** Regex paths nginx refused: left out of every later table (a changed path is a new one). */
+  private readonly refused = new Set<string>();
   /** When each still-unlisted TLS Secret was first wanted. */
   private readonly secretWaits = new Map<string, number>();
 
@@ -169,6 +171,7 @@ export class IngressController {
       services: this.catalog.services,
       slicesOf: (ns, svc) => this.catalog.slicesOf(ns, svc),
       secrets,
+      refusedRegex: this.refused,
     });
     const problems = table.problems.join("\n");
     if (problems !== this.lastProblems) {
@@ -179,7 +182,16 @@ export class IngressController {
       renderNginxConfig(table, { ...paths, httpPort: this.config.httpPort, httpsPort: this.config.httpsPort, bindAddress: this.config.bindAddress, defaultCertificate: this.certificate!, http2: this.nginx.http2 });
     const signature = JSON.stringify([...render(COMPARE_PATHS)]);
     if (signature === this.applied && this.nginx.pid !== undefined) return;
-    await this.nginx.apply(render);
+    try {
+      await this.nginx.apply(render);
+    } catch (error) {
+      // A path JavaScript accepted but nginx's PCRE does not: drop it and go again at once.
+      const pattern = refusedRegex(error);
+      if (pattern === undefined || this.refused.has(pattern)) throw error;
+      this.refused.add(pattern);
+      this.again = true;
+      return;
+    }
     this.applied = signature;
     this.log(`ingress: serving ${table.routes.length} routes for ${table.hosts.length} hosts on :${this.config.httpPort} and :${this.config.httpsPort}`);
   }

@@ -132,8 +132,9 @@ export function renderNginxConfig(table: RouteTable, options: NginxOptions): Map
         root = true;
         lines.push(...location("/", body));
       } else {
-        // Element-wise: "/foo" serves "/foo" and "/foo/…", never "/foobar".
-        if (!exact.has(r.path)) lines.push(...location(`= ${quoted(r.path)}`, body));
+        // Element-wise: "/foo" serves "/foo" and "/foo/…", never "/foobar". nginx's `=` would beat
+        // every regular expression, so "/foo" itself goes where the spec's order sends it.
+        if (!exact.has(r.path)) lines.push(...location(`= ${quoted(r.path)}`, routeBody(routeFor(r.path, routes) ?? r)));
         lines.push(...location(quoted(`${r.path}/`), body));
       }
     }

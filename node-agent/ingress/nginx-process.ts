@@ -29,6 +29,15 @@ export class NginxError extends Error {
   override readonly name = "NginxError";
 }
 
+/**
+ * The regular expression nginx could not compile, from its error ("pcre2_compile() failed: … in
+ * "^/v[\w-.]" at …"), without the `(?i)` and `^` the rendering adds; undefined for other errors.
+ */
+export function refusedRegex(error: unknown): string | undefined {
+  const match = /pcre2?_compile\(\) failed: .*? in "(.*?)" at "/.exec(error instanceof Error ? error.message : "");
+  return match?.[1]?.replace(/^\(\?i\)/, "").replace(/^\^/, "");
+}
+
 /** The files of one configuration, rendered for its generation directory. */
 export type Render = (paths: NginxPaths) => Map<string, string>;
 
@@ -144,7 +153,7 @@ export class NginxProcess {
       if (child.exitCode === null) child.kill("SIGKILL");
     } else if (this.adopted !== undefined) {
       try {
-        process.kill(this.adopted, "SIGTERM");
+        if (this.adoptable() === this.adopted) process.kill(this.adopted, "SIGTERM");
       } catch {
         // already gone
       }
@@ -184,6 +193,13 @@ export class NginxProcess {
   }
 
   private async reload(): Promise<void> {
+    // An adopted master is known only by its pid: make sure that pid is still our nginx (not
+    // gone, not reused by another process) before signalling it.
+    if (this.adopted !== undefined && this.adoptable() !== this.adopted) {
+      this.adopted = undefined;
+      await this.start();
+      return;
+    }
     const master = this.pid!;
     const before = activeWorkers(master);
     this.sinceReload = "";

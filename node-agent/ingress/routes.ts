@@ -73,6 +73,11 @@ export interface RouteSources {
   services: ReadonlyMap<string, Service>;
   slicesOf(namespace: string, service: string): EndpointSlice[];
   secrets: ReadonlyMap<string, TlsSecret>;
+  /**
+   * Regular-expression paths nginx refused (its PCRE differs from JavaScript's checks), without a
+   * leading `^`: left out and reported, so one bad path never holds back every other route.
+   */
+  refusedRegex?: ReadonlySet<string>;
 }
 
 const key = (o: { metadata: { namespace?: string; name: string } }) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
@@ -206,8 +211,10 @@ export function buildRouteTable(sources: RouteSources): RouteTable {
         builder.problems.push(`${where}: TLS Secret ${secretKey} ${secret ? "has no tls.crt and tls.key" : "does not exist"}; its hosts get the default certificate`);
         continue;
       }
-      // An entry without hosts serves the names the certificate itself is for.
-      const hosts = listed.length > 0 ? listed : certificateNames(crt);
+      // An entry without hosts serves the names the certificate is for, but only those this
+      // Ingress's own rules name: another namespace's host is never taken by a certificate alone.
+      const ruleHosts = new Set((ing.spec?.rules ?? []).map((r) => hostKeyOf(r.host)));
+      const hosts = listed.length > 0 ? listed : certificateNames(crt).filter((h) => ruleHosts.has(h));
       const cert = certificates.get(secretKey) ?? { secret: secretKey, hosts: [], pem: pemOf(crt, tlsKey) };
       for (const h of hosts) if (!cert.hosts.includes(h)) cert.hosts.push(h);
       certificates.set(secretKey, cert);
@@ -226,7 +233,7 @@ export function buildRouteTable(sources: RouteSources): RouteTable {
         const raw = path.path && path.path !== "" ? path.path : "/";
         const match: MatchKind = options.regex && pathType !== "Exact" ? "Regex" : pathType === "Exact" ? "Exact" : "Prefix";
         const normalised = match === "Prefix" ? normalisePrefix(raw) : raw;
-        if (match === "Regex" && !validRegex(normalised)) {
+        if (match === "Regex" && (!validRegex(normalised) || sources.refusedRegex?.has(normalised.replace(/^\^/, "")))) {
           builder.problems.push(`${where}: path "${raw}" is not a valid regular expression`);
           continue;
         }

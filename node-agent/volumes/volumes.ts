@@ -135,11 +135,13 @@ async function isMountPoint(path: string): Promise<boolean> {
 
 /**
  * As kubelet does, a Secret volume is a tmpfs: its files live in memory only, never on the node's
- * disk. A hollow node (a directory standing in for the machine) keeps them on disk.
+ * disk. A hollow node (a directory standing in for the machine) keeps them on disk, and so does a
+ * pod whose volume an older agent already wrote there: its running containers have that
+ * directory bound, and a tmpfs over it would hide the updates from them.
  */
 async function memoryBacked(ctx: VolumeContext, dir: string, name: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  if (ctx.hostRoot || (await isMountPoint(dir))) return;
+  if (ctx.hostRoot || (await isMountPoint(dir)) || (await readdir(dir)).length > 0) return;
   try {
     await run("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${SECRET_TMPFS_SIZE}`, "tmpfs", dir], { timeout: MOUNT_TIMEOUT_MS });
   } catch (error) {

@@ -25,7 +25,7 @@ const MANIFESTS = `
 apiVersion: v1
 kind: ConfigMap
 metadata: { name: settings }
-data: { mode: blue }
+data: { mode: blue, script: "BEGIN TRANSACTION; SELECT 'it''s'; COMMIT;" }
 ---
 apiVersion: v1
 kind: Secret
@@ -133,6 +133,8 @@ describe.skipIf(!HAVE_KUBECTL)("backup and restore", () => {
     expect(restoredOrder).toEqual([...restoredOrder].sort((a, b) => a - b));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(Buffer.from(await kubectlOk(second, ["get", "secret", "creds", "-o", "jsonpath={.data.password}"]), "base64").toString()).toBe("s3cr3t-value");
+    // Values go back byte for byte, SQL-looking ones too.
+    expect(await kubectlOk(second, ["get", "configmap", "settings", "-o", "jsonpath={.data.script}"])).toBe("BEGIN TRANSACTION; SELECT 'it''s'; COMMIT;");
 
     // The node's credential came back: it is Ready again, and the same four pods run on it.
     await eventually(async () => new RegExp(`^${NODE}\\s+Ready`, "m").test(await kubectlOk(second!, ["get", "nodes", "--no-headers"])), "the node Ready in the restored cluster", 60_000, 500);

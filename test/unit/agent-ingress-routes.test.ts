@@ -3,9 +3,11 @@
 // certificates, and what is reported instead of served; and the nginx rendering of it.
 import { describe, expect, it } from "vitest";
 import { renderNginxConfig } from "../../node-agent/ingress/nginx-config";
+import { refusedRegex } from "../../node-agent/ingress/nginx-process";
 import { buildRouteTable, isOurs, tlsSecretRefs, type RouteSources } from "../../node-agent/ingress/routes";
 import { parseSize, routeOptions } from "../../node-agent/ingress/annotations";
 import type { Ingress, IngressClass } from "../../node-agent/ingress/types";
+import { selfSignedPem } from "../e2e/tls-certs";
 import type { EndpointSlice, Service } from "../../node-agent/network/service-catalog";
 
 const ing = (name: string, spec: Ingress["spec"], extra: { annotations?: Record<string, string>; created?: string; namespace?: string } = {}): Ingress => ({
@@ -125,6 +127,16 @@ describe("the routing table", () => {
     expect(table.problems).toEqual(["Ingress default/a: TLS Secret default/gone does not exist; its hosts get the default certificate"]);
   });
 
+  it("serves a TLS entry without hosts for the certificate's names that its own rules name, and no others", async () => {
+    const { cert, key } = await selfSignedPem(["own.example", "other-team.example"]);
+    const data = { "tls.crt": Buffer.from(cert).toString("base64"), "tls.key": Buffer.from(key).toString("base64") };
+    const secrets = new Map([["default/wide", { metadata: { name: "wide", namespace: "default" }, type: "kubernetes.io/tls", data }]]);
+    const table = buildRouteTable(sources([
+      ing("a", { tls: [{ secretName: "wide" }], rules: [{ host: "own.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: be("web") }] } }] }),
+    ], { secrets }));
+    expect(table.certificates.map((c) => c.hosts)).toEqual([["own.example"]]);
+  });
+
   it("uses the oldest Ingress default backend, else a default-http-backend Service", () => {
     const services = new Map<string, Service>([["kube-system/default-http-backend", { metadata: { name: "default-http-backend", namespace: "kube-system" }, spec: { ports: [{ port: 80 }] } }]]);
     expect(buildRouteTable(sources([], { services })).defaultBackendId).toBe("svc:kube-system:default-http-backend:80");
@@ -179,6 +191,15 @@ describe("the nginx rendering", () => {
     expect(cfg).toContain("listen 443 ssl http2 default_server;");
   });
 
+  it("sends a Prefix path's own name to a regular expression that matches it, as Regex comes before Prefix", () => {
+    const cfg = render([
+      ing("p", { rules: [{ host: "p.example", http: { paths: [{ path: "/v1", pathType: "Prefix", backend: be("web") }] } }] }),
+      ing("r", { rules: [{ host: "p.example", http: { paths: [{ path: "/v[0-9]+", pathType: "ImplementationSpecific", backend: be("web", "admin") }] } }] }, { annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } }),
+    ]).get("nginx.conf")!;
+    const twin = cfg.slice(cfg.indexOf('location = "/v1" {'));
+    expect(twin.slice(0, twin.indexOf("}"))).toContain("proxy_pass http://b2_svc_default_web_admin;");
+  });
+
   it("serves `*.` hosts as one-label expressions and names the HTTPS port in redirects when it is not 443", () => {
     const table = buildRouteTable(sources([
       ing("w", { tls: [{ hosts: ["*.w.example"] }], rules: [{ host: "*.w.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: be("web") }] } }] }),
@@ -200,6 +221,20 @@ describe("the nginx rendering", () => {
     expect(table.routes.map((r) => r.path)).toEqual(["/fine"]);
     expect(table.problems).toHaveLength(2);
     expect(() => renderNginxConfig(table, options)).not.toThrow();
+  });
+
+  it("leaves out a regular expression nginx refused, read from its error, and keeps the rest", () => {
+    // What nginx 1.22 prints for a class JavaScript accepts and PCRE2 does not.
+    const error = new Error('the ingress configuration was refused by nginx -t: 2026/12/07 14:47:09 [emerg] 15155#15155: pcre2_compile() failed: invalid range in character class in "^/v[\\w-.]" at "-.]" in /x/nginx.conf:1');
+    expect(refusedRegex(error)).toBe("/v[\\w-.]");
+    expect(refusedRegex(new Error("bind() to 0.0.0.0:80 failed"))).toBeUndefined();
+    const ingresses = [ing("r", { rules: [{ host: "r.example", http: { paths: [
+      { path: "/v[\\w-.]", pathType: "ImplementationSpecific", backend: be("web") },
+      { path: "/ok", pathType: "ImplementationSpecific", backend: be("web") },
+    ] } }] }, { annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } })];
+    const table = buildRouteTable(sources(ingresses, { refusedRegex: new Set([refusedRegex(error)!]) }));
+    expect(table.routes.map((r) => r.path)).toEqual(["/ok"]);
+    expect(table.problems).toEqual(['Ingress default/r: path "/v[\\w-.]" is not a valid regular expression']);
   });
 
   it("writes names from objects into answers and expressions without breaking the quoting", () => {

@@ -65,6 +65,21 @@ describe("Event expiry", () => {
     expect(deleted).toBe(count);
   });
 
+  it("keeps going when the revision it is given trails the store (Events written after the loop's read)", async () => {
+    const store = new FakeStore();
+    const expiry = new EventExpiry(storage(), TTL);
+    let deleted = 0;
+    const run = (now: number, revision: number) => expiry.run(store, now, revision, async (d) => void (deleted += d.length));
+    expect(await run(0, store.revision)).toBeUndefined();
+    const stale = store.revision;
+    await store.create(key("late"), event("late"));
+    // The loop read the store before this Event was written: no checkpoint covers it yet.
+    expect(await run(expiry.intervalMs, stale)).toBe(expiry.intervalMs);
+    expect(await run(2 * expiry.intervalMs, store.revision)).toBe(TTL);
+    await run(2 * expiry.intervalMs + TTL, store.revision);
+    expect(deleted).toBe(1);
+  });
+
   it("keeps its checkpoints in the Durable Object's storage, so a restarted loop goes on", async () => {
     const store = new FakeStore();
     const kept = storage();

@@ -57,6 +57,11 @@ async function nodeStands(store: Store, record: TokenRecord): Promise<{ record: 
   return { record: bound, stands: true };
 }
 
+/** Whether the principal is in system:masters (the admin token, or a user impersonating that group). */
+export function inSystemMasters(principal: Principal): boolean {
+  return subjectOf(principal).groups.includes("system:masters");
+}
+
 /** A token was revoked through this isolate: it stops working here at once (elsewhere within the cache's 10 s). */
 export function noteTokenRevoked(hash: string): void {
   tokenCache.delete(hash);

@@ -6,9 +6,10 @@ import { StatusError } from "../../shared/status-error";
 import { timestamp } from "../../shared/time";
 import type { Store } from "../store/types";
 import type { Principal } from "./access";
+import { inSystemMasters } from "./auth";
 
 export async function backupResponse(store: Store, principal: Principal, now: Date): Promise<Response> {
-  if (principal.kind !== "admin") {
+  if (!inSystemMasters(principal)) {
     throw new StatusError(403, "Forbidden", `forbidden: User "${principal.user}" cannot get path "/edgeplane/v1/backup": only system:masters may read a backup`);
   }
   const snapshot = await store.snapshot();

@@ -5,9 +5,10 @@
 import { StatusError } from "../../shared/status-error";
 import type { Store } from "../store/types";
 import type { Principal } from "./access";
+import { inSystemMasters } from "./auth";
 
 export async function reencryptResponse(store: Store, principal: Principal, keyConfigured: boolean): Promise<Response> {
-  if (principal.kind !== "admin") {
+  if (!inSystemMasters(principal)) {
     throw new StatusError(403, "Forbidden", `forbidden: User "${principal.user}" cannot post path "/edgeplane/v1/reencrypt": only system:masters may reseal Secrets`);
   }
   if (!keyConfigured) throw new StatusError(400, "BadRequest", "SECRETS_ENCRYPTION_KEY is not set: there is no key to seal Secrets with");

@@ -5,13 +5,13 @@
 import { StatusError } from "../../shared/status-error";
 import type { Store } from "../store/types";
 import type { Principal } from "./access";
-import { noteTokenRevoked } from "./auth";
+import { inSystemMasters, noteTokenRevoked } from "./auth";
 
 const ID_DIGITS = 12;
 const MIN_ID_DIGITS = 8;
 
 function masters(principal: Principal, verb: string, path: string): void {
-  if (principal.kind !== "admin") {
+  if (!inSystemMasters(principal)) {
     throw new StatusError(403, "Forbidden", `forbidden: User "${principal.user}" cannot ${verb} path "${path}": only system:masters may manage tokens`);
   }
 }

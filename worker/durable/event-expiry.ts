@@ -79,7 +79,9 @@ export class EventExpiry {
     // The oldest Event expires a TTL after the first checkpoint that covers it; one written
     // after the newest checkpoint waits for the next checkpoint to be dated.
     const covering = checkpoints.find((c) => c.revision >= oldest);
-    this.nextAt = covering ? covering.at + this.ttlMs : checkpointAt;
+    // The revision given may trail the store (Events written after the loop's last read): then
+    // no checkpoint covers the oldest yet, and the next one is an interval away, never "never".
+    this.nextAt = covering ? covering.at + this.ttlMs : Math.min(checkpointAt, now + this.intervalMs);
     return wake(Math.min(this.nextAt, checkpointAt));
   }
 

@@ -49,8 +49,9 @@ function nodeNameOf(body: unknown): string {
   return raw;
 }
 
-/** Most tries to count a use against concurrent joins with the same token. */
-const SPEND_TRIES = 5;
+/** Most tries to count a use against concurrent joins with the same token, a few ms apart. */
+const SPEND_TRIES = 10;
+const SPEND_BACKOFF_MS = 5;
 
 /**
  * Counts one use of a token that has a limit, compare-and-swap on the Secret, so two machines
@@ -74,10 +75,12 @@ async function spendUse(store: Store, stored: StoredObject, token: JoinToken, no
       return;
     } catch (error) {
       if (!(error instanceof StoreError) || (error.code !== "Conflict" && error.code !== "NotFound")) throw error;
+      await new Promise((r) => setTimeout(r, SPEND_BACKOFF_MS * (1 + Math.random() * attempt)));
       current = await store.get(current.key);
     }
   }
-  throw unauthorized();
+  // Uses may be left: the token was only contended. The agent retries its join.
+  throw conflict({ group: "", resource: "secrets" }, current?.key.name ?? "", "too many machines are joining with this token at once; try again");
 }
 
 /**

@@ -3,7 +3,7 @@
 // are one atomic batch (D1 has no interactive transactions): the CAS guard, then the change
 // row, so a failed precondition writes nothing. Bulk writes are one INSERT … SELECT over a
 // JSON array of rows. Reads are one query.
-import { and, count, eq, lte, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, gt, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { sqliteTable, text, type BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type { KubeObject } from "../resources/types";
@@ -433,15 +433,23 @@ export class SqlStore implements Store {
         if (!page.more || !last) break;
         after = { namespace: last.namespace, name: last.name };
       }
-      const logged = await this.db
-        .select({ revision: changes.revision, namespace: changes.namespace, name: changes.name, value: changes.value })
-        .from(changes)
-        .where(and(eq(changes.apiGroup, group), eq(changes.resource, resource)));
-      for (const row of logged) {
-        const sealed = await this.codec.resealed({ group, resource, namespace: row.namespace, name: row.name }, row.value);
-        if (sealed === undefined) continue;
-        await this.db.update(changes).set({ value: sealed }).where(eq(changes.revision, row.revision));
-        changeRows++;
+      // The retained change log, a page at a time (compaction keeps it to minutes of writes).
+      for (let from = 0; ; ) {
+        const logged = await this.db
+          .select({ revision: changes.revision, namespace: changes.namespace, name: changes.name, value: changes.value })
+          .from(changes)
+          .where(and(gt(changes.revision, from), eq(changes.apiGroup, group), eq(changes.resource, resource)))
+          .orderBy(changes.revision)
+          .limit(REENCRYPT_PAGE_ROWS);
+        for (const row of logged) {
+          const sealed = await this.codec.resealed({ group, resource, namespace: row.namespace, name: row.name }, row.value);
+          if (sealed === undefined) continue;
+          await this.db.update(changes).set({ value: sealed }).where(eq(changes.revision, row.revision));
+          changeRows++;
+        }
+        const last = logged[logged.length - 1];
+        if (!last || logged.length < REENCRYPT_PAGE_ROWS) break;
+        from = last.revision;
       }
     }
     return { objects: objectRows, changes: changeRows };
