@@ -200,21 +200,7 @@ export class SqlStore implements Store {
         this.guardQuery(guard),
         this.db
           .insert(changes)
-          .select(
-            this.db
-              .select({
-                // NULL into an INTEGER PRIMARY KEY AUTOINCREMENT takes the next revision.
-                revision: sql<number>`NULL`.as("revision"),
-                type: sql<ChangeType>`'DELETED'`.as("type"),
-                apiGroup: objects.apiGroup,
-                resource: objects.resource,
-                namespace: objects.namespace,
-                name: objects.name,
-                value: objects.value,
-              })
-              .from(objects)
-              .where(objectIs(key)),
-          )
+          .select(this.deletedChangesOf(objectIs(key)))
           .returning({ revision: changes.revision, value: changes.value }),
       ]),
     );
@@ -228,18 +214,7 @@ export class SqlStore implements Store {
     const deleted = await this.db
       .insert(changes)
       .select(
-        this.db
-          .select({
-            revision: sql<number>`NULL`.as("revision"),
-            type: sql<ChangeType>`'DELETED'`.as("type"),
-            apiGroup: objects.apiGroup,
-            resource: objects.resource,
-            namespace: objects.namespace,
-            name: objects.name,
-            value: objects.value,
-          })
-          .from(objects)
-          .where(and(eq(objects.apiGroup, group), eq(objects.resource, resource), lte(objects.revision, revision)))
+        this.deletedChangesOf(and(eq(objects.apiGroup, group), eq(objects.resource, resource), lte(objects.revision, revision))!)
           .orderBy(objects.revision)
           .limit(Math.max(0, Math.floor(limit))),
       )
@@ -261,6 +236,23 @@ export class SqlStore implements Store {
       .orderBy(objects.revision)
       .limit(1);
     return row?.revision;
+  }
+
+  /** A DELETED change row for each object `where` selects, with its last value (still encoded). */
+  private deletedChangesOf(where: SQL) {
+    return this.db
+      .select({
+        // NULL into an INTEGER PRIMARY KEY AUTOINCREMENT takes the next revision.
+        revision: sql<number>`NULL`.as("revision"),
+        type: sql<ChangeType>`'DELETED'`.as("type"),
+        apiGroup: objects.apiGroup,
+        resource: objects.resource,
+        namespace: objects.namespace,
+        name: objects.name,
+        value: objects.value,
+      })
+      .from(objects)
+      .where(where);
   }
 
   /** create and update: the guard, then the change row (its trigger writes the objects row). */
