@@ -2,10 +2,11 @@
 // etcd's: every object as stored (uids kept, least recently written first, Secrets still
 // encrypted) and every credential's hash, read at one revision through the API (system:masters).
 //   npm run backup -- [--kubeconfig .edgeplane/kubeconfig] [--out edgeplane-backup-<time>.ndjson]
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { request } from "node:https";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -43,8 +44,6 @@ export async function backup(kubeconfig: string, out: string): Promise<BackupHea
 
 /** The header line, after checking the file holds as many lines as it announces. */
 async function readHeader(path: string): Promise<BackupHeader> {
-  const { createReadStream } = await import("node:fs");
-  const { createInterface } = await import("node:readline");
   let header: BackupHeader | undefined;
   let objects = 0;
   let tokens = 0;

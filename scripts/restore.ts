@@ -7,7 +7,6 @@
 //   npm run restore -- BACKUP [--state .edgeplane] [--secrets-key-file OLD/secrets-encryption-key]
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -16,7 +15,7 @@ import { parseArgs } from "node:util";
 import { parseBackupLine, type BackupHeader, type BackupObject, type BackupToken } from "../shared/backup-format";
 import { SecretTransformer } from "../worker/store/secret-transformer";
 import { readKubeconfig } from "./lib/kubeconfig";
-import { clusterPaths } from "./lib/local-cluster";
+import { clusterPaths, healthy } from "./lib/local-cluster";
 import { applyMigrations, DEFAULT_WRANGLER_CONFIG, executeSqlFile, REPO_ROOT, type LineSink } from "./lib/wrangler";
 
 /** Encrypted values start with this (worker/store/secret-transformer.ts). */
@@ -73,19 +72,11 @@ async function readBackup(file: string): Promise<{ header: BackupHeader; objects
   return { header, objects, tokens };
 }
 
-/** Whether a cluster is serving from this root (its kubeconfig's server answers). */
+/** Whether a cluster is serving from this root (its kubeconfig's server answers /healthz). */
 function serving(kubeconfig: string): Promise<boolean> {
   if (!existsSync(kubeconfig)) return Promise.resolve(false);
   const kc = readKubeconfig(kubeconfig);
-  return new Promise((done) => {
-    const req = request(new URL("/healthz", kc.server), { ca: kc.caPem, timeout: 1_000 }, (res) => {
-      res.resume();
-      done(true);
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => done(false));
-    req.end();
-  });
+  return healthy(kc.server, kc.caPem);
 }
 
 /** The backup's encrypted Secrets must open with the key the cluster will run with. */

@@ -132,7 +132,7 @@ function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 /** One GET /healthz that verifies the serving certificate against the cluster's CA. */
-function healthy(url: string, caPem: string): Promise<boolean> {
+export function healthy(url: string, caPem: string): Promise<boolean> {
   return new Promise((done) => {
     const req = request(`${url}/healthz`, { ca: caPem, timeout: HEALTH_REQUEST_TIMEOUT_MS }, (res) => {
       res.resume();
