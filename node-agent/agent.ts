@@ -5,7 +5,8 @@ import { mkdir, readFile } from "node:fs/promises";
 import Dockerode from "dockerode";
 import { ApiClient } from "./api-client";
 import type { AgentConfig } from "./config";
-import { obtainToken } from "./join";
+import { credentialPath, obtainCredential } from "./join";
+import { CredentialRotation } from "./node/credential-rotation";
 import { EventRecorder } from "./kubelet/events";
 import { PodManager } from "./kubelet/pod-manager";
 import { LeaseRenewer } from "./node/lease";
@@ -44,8 +45,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const ca = config.caFile ? await readFile(config.caFile, "utf8") : undefined;
   await mkdir(config.dataDir, { recursive: true });
   log(`edgeplane node agent ${AGENT_VERSION} starting as node ${config.nodeName}`);
-  const token = await obtainToken(config, ca, log);
-  const api = new ApiClient({ server: config.server, token, ca });
+  const { credential, renewable } = await obtainCredential(config, ca, log);
+  const api = new ApiClient({ server: config.server, token: credential.token, ca });
+  const rotation = renewable ? new CredentialRotation(credential, api, credentialPath(config), log) : undefined;
   const docker = options.runtime ? undefined : new Dockerode(config.dockerSocket ? { socketPath: config.dockerSocket } : undefined);
 
   let network: PodNetwork | undefined;
@@ -100,11 +102,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   } else {
     log("ingress: off");
   }
-  const tunnel: Tunnel | undefined = options.tunnel === false ? undefined : startTunnel({ server: config.server, token, ca, nodeName: config.nodeName, runtime, log });
+  const tunnel: Tunnel | undefined = options.tunnel === false ? undefined : startTunnel({ server: config.server, token: () => rotation?.token ?? credential.token, ca, nodeName: config.nodeName, runtime, log });
+  // After the registration: a bound credential is the one worth renewing to its full life.
+  rotation?.start();
 
   return {
     nodeName: config.nodeName,
     async stop() {
+      rotation?.stop();
       pods.stop();
       network?.stop();
       lease.stop();

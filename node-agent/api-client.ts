@@ -83,7 +83,8 @@ export class ApiClient {
   private readonly agent: HttpAgent;
   private readonly tls: boolean;
   readonly server: string;
-  private readonly token: string;
+  /** Replaced when the node credential is renewed; requests in flight keep the one they sent. */
+  private token: string;
 
   constructor(options: ApiClientOptions) {
     this.server = options.server.replace(/\/+$/, "");
@@ -92,6 +93,11 @@ export class ApiClient {
     // One pool: requests reuse idle keep-alive connections; each open watch holds one.
     const pool = { keepAlive: true, maxFreeSockets: 2, scheduling: "lifo" as const };
     this.agent = this.tls ? new HttpsAgent({ ...pool, ...(options.ca ? { ca: options.ca } : {}) }) : new HttpAgent(pool);
+  }
+
+  /** The bearer token for the requests from now on (a renewed node credential). */
+  setToken(token: string): void {
+    this.token = token;
   }
 
   /** Closes the idle keep-alive connections (a client used once, e.g. for the join). */

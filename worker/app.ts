@@ -4,7 +4,7 @@
 import { isNodeLeaseKey } from "./leases/lease-merge";
 import { isServedSubresource, SUBRESOURCES } from "./api/subresources";
 import { Hono } from "hono";
-import { authenticate, authorizeRequest } from "./api/auth";
+import { authenticate, authorizeRequest, noteTokenRevoked } from "./api/auth";
 import { impersonate } from "./api/impersonation";
 import { ensureBootstrapped } from "./api/bootstrap";
 import type { ApiContext } from "./api/context";
@@ -35,6 +35,7 @@ import { backupResponse } from "./api/backup";
 import { missingConfiguration } from "./api/required-config";
 import { reencryptResponse } from "./api/reencrypt";
 import { listTokensResponse, revokeTokenResponse } from "./api/tokens";
+import { renewNodeCredential } from "./nodes/node-credential";
 
 function notFoundStatus(): Response {
   return respondJson(
@@ -133,6 +134,13 @@ export function createApp(options: AppOptions) {
   // npm run tokens: the stored credentials, and their revocation (system:masters only).
   app.get("/edgeplane/v1/tokens", (c) => listTokensResponse(c.get("store"), c.get("principal")));
   app.delete("/edgeplane/v1/tokens/:id", (c) => revokeTokenResponse(c.get("store"), c.get("principal"), c.req.param("id")));
+  // The agent renews its node credential before it lapses (kubelet's client certificate rotation).
+  app.post("/edgeplane/v1/node-credential", async (c) => {
+    const { credential, replacedHash } = await renewNodeCredential(c.get("store"), c.env, c.req.header("authorization") ?? null, Date.now());
+    // Its shortened life holds in this isolate at once (elsewhere within the token cache's 10 s).
+    noteTokenRevoked(replacedHash);
+    return c.json(credential);
+  });
   app.post("/edgeplane/v1/reencrypt", (c) => reencryptResponse(c.get("store"), c.get("principal"), Boolean(c.env.SECRETS_ENCRYPTION_KEY)));
 
   // kubectl auth can-i / whoami: reviews answered for the requester, nothing stored.

@@ -33,6 +33,8 @@ export interface Env {
   POD_EVICTION_TIMEOUT_SECONDS?: string;
   /** "true": serve without SECRETS_ENCRYPTION_KEY, storing Secrets in plaintext (otherwise every request is a 503). */
   ALLOW_PLAINTEXT_SECRETS?: string;
+  /** Seconds a node credential lives once its Node registers (default 30 days); the agent renews it before. */
+  NODE_CREDENTIAL_TTL_SECONDS?: string;
   /** Seconds an Event lives after its last write (kube-apiserver's --event-ttl; default 3600). */
   EVENT_TTL_SECONDS?: string;
   /** "true": the controller loop logs each pass that did something, with where its time went. */

@@ -21,8 +21,8 @@ import type { StreamContext, StreamHandler, StreamSink } from "./stream";
 export interface TunnelOptions {
   /** Control-plane base URL, e.g. https://127.0.0.1:8443 */
   server: string;
-  /** The node credential (bearer token). */
-  token: string;
+  /** The node credential (bearer token), read at each connect: a renewed one is picked up. */
+  token: string | (() => string);
   /** PEM of the CA that signs the server's certificate; system trust when absent. */
   ca?: string;
   nodeName: string;
@@ -84,7 +84,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
 
   const connectOnce = () => {
     const ws = new WebSocket(url, {
-      headers: { authorization: `Bearer ${options.token}` },
+      headers: { authorization: `Bearer ${typeof options.token === "function" ? options.token() : options.token}` },
       ...(options.ca ? { ca: options.ca } : {}),
       perMessageDeflate: false,
     });

@@ -505,6 +505,20 @@ export function runStoreCases(makeStore: MakeStore): void {
       expect(await store.getToken(admin.hash)).toEqual(admin);
       await store.deleteToken(record.hash);
     });
+
+    it("purges only the tokens that expired before the given time", async () => {
+      const { store } = await makeStore();
+      const base = { user: "system:node:n1", kind: "node", scope: "n1" } as const;
+      const lapsed = { ...base, hash: "01".repeat(32), expiresAt: 1_000 };
+      const live = { ...base, hash: "02".repeat(32), expiresAt: 3_000 };
+      const forever = { ...base, hash: "03".repeat(32), expiresAt: null };
+      for (const t of [lapsed, live, forever]) await store.putToken(t);
+      expect(await store.purgeExpiredTokens(2_000)).toBe(1);
+      expect(await store.getToken(lapsed.hash)).toBeNull();
+      expect(await store.getToken(live.hash)).toEqual(live);
+      expect(await store.getToken(forever.hash)).toEqual(forever);
+      expect(await store.purgeExpiredTokens(2_000)).toBe(0);
+    });
   });
 
   describe("encryption at rest", () => {

@@ -150,6 +150,11 @@ export class FakeStore implements Store {
   async deleteToken(hash: string): Promise<void> {
     this.tokens.delete(hash);
   }
+  async purgeExpiredTokens(now: number): Promise<number> {
+    let gone = 0;
+    for (const [hash, token] of this.tokens) if (token.expiresAt !== null && token.expiresAt < now && this.tokens.delete(hash)) gone++;
+    return gone;
+  }
 }
 
 export function podKey(name: string, namespace = "default"): ObjectKey {

@@ -1,11 +1,14 @@
 // Join tokens: parsing the bearer, the bootstrap-token Secret checks (secret, expiry, usage), the
 // exchange that stores only the credential's SHA-256, and the join-token script's pure parts.
 import { describe, expect, it } from "vitest";
-import { authenticate, noteNodeWritten, sha256Hex } from "../../worker/api/auth";
+import { authenticate, noteNodeWritten, noteTokenRevoked } from "../../worker/api/auth";
+import { sha256Hex } from "../../shared/sha256";
 import type { StatusError } from "../../shared/status-error";
 import type { Env } from "../../worker/env";
 import type { KubeObject } from "../../worker/resources/types";
-import { exchangeJoinToken, UNBOUND_CREDENTIAL_TTL_MS } from "../../worker/nodes/join";
+import { exchangeJoinToken } from "../../worker/nodes/join";
+import { DEFAULT_NODE_CREDENTIAL_TTL_S, mintNodeCredential, renewNodeCredential, RENEWED_CREDENTIAL_GRACE_MS, UNBOUND_CREDENTIAL_TTL_MS } from "../../worker/nodes/node-credential";
+import { renewalDeadline } from "../../node-agent/node/credential-rotation";
 import { dnsSubdomainError, parseJoinToken, rejectReason } from "../../worker/nodes/join-token";
 import { installScript } from "../../worker/nodes/install-script";
 import { installCommand, newJoinToken, parseTtlMs } from "../../scripts/create-join-token";
@@ -89,15 +92,24 @@ describe("exchangeJoinToken", () => {
     expect(await authenticate(request, env, store, at)).toEqual({ user: "system:node:vm1", kind: "node", scope: "vm1", expiresAt: NOW.getTime() + UNBOUND_CREDENTIAL_TTL_MS });
     await expect(authenticate(request, env, store, NOW.getTime() + UNBOUND_CREDENTIAL_TTL_MS + 20_000)).rejects.toThrow(/Unauthorized/);
 
-    // Its Node appears: the credential binds to it for good, and dies with it.
+    // Its Node appears: the credential binds to it, gets a full life, and dies with it.
     const nodeKey = { group: "", resource: "nodes", namespace: "", name: "vm1" };
     await store.create(nodeKey, { apiVersion: "v1", kind: "Node", metadata: { name: "vm1", uid: "node-uid-1" } });
     noteNodeWritten(nodeKey);
-    expect((await authenticate(request, env, store, at)).expiresAt).toBeNull();
-    expect(await store.getToken(await sha256Hex(credential.token))).toMatchObject({ boundUid: "node-uid-1", expiresAt: null });
+    const fullLife = at + DEFAULT_NODE_CREDENTIAL_TTL_S * 1000;
+    expect((await authenticate(request, env, store, at)).expiresAt).toBe(fullLife);
+    expect(await store.getToken(await sha256Hex(credential.token))).toMatchObject({ boundUid: "node-uid-1", expiresAt: fullLife });
+    noteNodeWritten(nodeKey);
+    await expect(authenticate(request, env, store, fullLife + 1)).rejects.toThrow(/Unauthorized/);
     await store.delete(nodeKey);
     noteNodeWritten(nodeKey);
     await expect(authenticate(request, env, store, at)).rejects.toThrow(/Unauthorized/);
+  });
+
+  it("never mints an unbound credential that outlives NODE_CREDENTIAL_TTL_SECONDS", async () => {
+    const store = await seeded();
+    const credential = await exchangeJoinToken(store, "Bearer abcdef.0123456789abcdef", { nodeName: "vm1" }, NOW, undefined, 8_000);
+    expect(Date.parse(credential.expirationTimestamp)).toBe(NOW.getTime() + 8_000);
   });
 
   it.each([
@@ -121,6 +133,62 @@ describe("exchangeJoinToken", () => {
     const error = (await exchangeJoinToken(store, "Bearer abcdef.0123456789abcdef", body, NOW).catch((e: unknown) => e)) as StatusError;
     expect(error.code).toBe(422);
     expect(error.toStatus().details?.causes?.[0]?.field).toBe("nodeName");
+  });
+});
+
+describe("renewNodeCredential", () => {
+  const env = { NODE_CREDENTIAL_TTL_SECONDS: "600" } as Env;
+  const T = NOW.getTime();
+  const bearer = (token: string) => `Bearer ${token}`;
+  const authAt = (store: FakeStore, token: string, at: number) =>
+    authenticate(new Request("https://x/api", { headers: { authorization: bearer(token) } }), env, store, at);
+
+  async function boundCredential(store: FakeStore): Promise<string> {
+    const old = await mintNodeCredential(store, "vm1", T + 600_000, "node-uid-1");
+    await store.create({ group: "", resource: "nodes", namespace: "", name: "vm1" }, { apiVersion: "v1", kind: "Node", metadata: { name: "vm1", uid: "node-uid-1" } });
+    return old.token;
+  }
+
+  it("gives a bound credential a full life, bound to the same Node, and the old one a grace period only", async () => {
+    const store = new FakeStore();
+    const old = await boundCredential(store);
+    const at = T + 500_000;
+    const { credential, replacedHash } = await renewNodeCredential(store, env, bearer(old), at);
+    expect(replacedHash).toBe(await sha256Hex(old));
+    expect(credential).toMatchObject({ kind: "NodeCredential", nodeName: "vm1", expirationTimestamp: new Date(at + 600_000).toISOString().replace(/\.\d+Z$/, "Z") });
+    expect(await store.getToken(await sha256Hex(credential.token))).toMatchObject({ scope: "vm1", kind: "node", boundUid: "node-uid-1", expiresAt: at + 600_000 });
+    // The old one had 100 s left, less than the grace: unchanged. A later renewal cuts the new one's to the grace.
+    expect((await store.getToken(replacedHash))?.expiresAt).toBe(T + 600_000);
+    const again = await renewNodeCredential(store, env, bearer(credential.token), at + 1_000);
+    expect((await store.getToken(await sha256Hex(credential.token)))?.expiresAt).toBe(at + 1_000 + RENEWED_CREDENTIAL_GRACE_MS);
+    expect((await authAt(store, again.credential.token, at + 2_000)).user).toBe("system:node:vm1");
+    noteTokenRevoked(await sha256Hex(credential.token));
+    await expect(authAt(store, credential.token, at + 1_000 + RENEWED_CREDENTIAL_GRACE_MS + 1)).rejects.toThrow(/Unauthorized/);
+  });
+
+  it("is refused for anything but a node credential, and for no credential", async () => {
+    const store = new FakeStore();
+    await store.putToken({ hash: await sha256Hex("sa-token"), user: "system:serviceaccount:ns:sa", kind: "serviceaccount", scope: "ns", expiresAt: null });
+    expect(((await renewNodeCredential(store, env, bearer("sa-token"), T).catch((e: unknown) => e)) as StatusError).code).toBe(403);
+    expect(((await renewNodeCredential(store, env, bearer("unknown"), T).catch((e: unknown) => e)) as StatusError).code).toBe(403);
+    expect(((await renewNodeCredential(store, env, null, T).catch((e: unknown) => e)) as StatusError).code).toBe(401);
+  });
+
+  it("dates a credential bound before credentials lapsed", async () => {
+    const store = new FakeStore();
+    const legacy = await mintNodeCredential(store, "vm1", T, "node-uid-1");
+    await store.putToken({ ...(await store.getToken(await sha256Hex(legacy.token)))!, expiresAt: null });
+    await store.create({ group: "", resource: "nodes", namespace: "", name: "vm1" }, { apiVersion: "v1", kind: "Node", metadata: { name: "vm1", uid: "node-uid-1" } });
+    expect((await authAt(store, legacy.token, T + 1)).expiresAt).toBe(T + 1 + 600_000);
+  });
+});
+
+describe("renewalDeadline", () => {
+  it("falls between 70 % and 90 % of the life, and at once when the life is unknown", () => {
+    const credential = { token: "t", issuedAt: 1_000, expiresAt: 11_000 };
+    expect(renewalDeadline(credential, 5_000, 0)).toBe(8_000);
+    expect(renewalDeadline(credential, 5_000, 1)).toBe(10_000);
+    expect(renewalDeadline({ token: "t" }, 5_000)).toBe(5_000);
   });
 });
 

@@ -8,17 +8,14 @@ import { nodeMayAccess } from "./node-authorizer";
 import { allows, type Subject } from "./rbac/evaluate";
 import { policyOf } from "./rbac/policy";
 import { forbidden, StatusError, unauthorized } from "../../shared/status-error";
+import { sha256Hex } from "../../shared/sha256";
+import { nodeCredentialTtlMs } from "../nodes/node-credential";
 
 /** Looked-up tokens are cached per isolate briefly; a deleted token stops working within this. */
 const TOKEN_CACHE_TTL_MS = 10_000;
 const TOKEN_CACHE_MAX = 1_000;
 /** A looked-up token, and for a node credential whether its Node still stands (see nodeStands). */
 const tokenCache = new Map<string, { record: TokenRecord | null; until: number; nodeStands: boolean }>();
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Constant-time comparison of two hex digests. */
 function sameDigest(a: string, b: string): boolean {
@@ -41,18 +38,26 @@ async function serviceAccountLives(store: Store, record: TokenRecord): Promise<b
 }
 
 /**
- * A node credential lives as long as its Node: it is bound to the Node's uid the first time it is
- * used once the Node exists (the agent registers it at once), and from then on works only while
- * a Node of that uid exists. Deleting the Node revokes it; the machine joins again. Checked when
- * the token is looked up, so within TOKEN_CACHE_TTL_MS of the deletion.
+ * A node credential lives with its Node: it is bound to the Node's uid the first time it is used
+ * once the Node exists (the agent registers it at once), and from then on works only while a Node
+ * of that uid exists, and until it expires (NODE_CREDENTIAL_TTL_SECONDS after the binding; the
+ * agent renews it before). Deleting the Node revokes it; the machine joins again. Checked when the
+ * token is looked up, so within TOKEN_CACHE_TTL_MS of the deletion.
  */
-async function nodeStands(store: Store, record: TokenRecord): Promise<{ record: TokenRecord; stands: boolean }> {
+async function nodeStands(store: Store, record: TokenRecord, env: Env, now: number): Promise<{ record: TokenRecord; stands: boolean }> {
   const node = await store.get({ group: "", resource: "nodes", namespace: "", name: record.scope });
   const uid = node?.value.metadata.uid;
-  if (record.boundUid) return { record, stands: uid === record.boundUid };
+  if (record.boundUid) {
+    if (uid !== record.boundUid) return { record, stands: false };
+    if (record.expiresAt !== null) return { record, stands: true };
+    // Bound before credentials expired: it gets a full life from now, and the agent renews it.
+    const dated = { ...record, expiresAt: now + nodeCredentialTtlMs(env) };
+    await store.putToken(dated);
+    return { record: dated, stands: true };
+  }
   if (!uid) return { record, stands: true };
-  // Bound from now on, and no longer lapsing: it lives as long as this Node.
-  const bound = { ...record, boundUid: uid, expiresAt: null };
+  // Bound from now on, with a full life ahead instead of the unbound hour.
+  const bound = { ...record, boundUid: uid, expiresAt: now + nodeCredentialTtlMs(env) };
   await store.putToken(bound);
   return { record: bound, stands: true };
 }
@@ -84,7 +89,7 @@ export async function authenticate(request: Request, env: Env, store: Store, now
   let cached = tokenCache.get(hash);
   if (!cached || cached.until < now) {
     const found = await store.getToken(hash);
-    const node = found?.kind === "node" ? await nodeStands(store, found) : { record: found, stands: true };
+    const node = found?.kind === "node" ? await nodeStands(store, found, env, now) : { record: found, stands: true };
     cached = { record: node.record, until: now + TOKEN_CACHE_TTL_MS, nodeStands: node.stands };
     // Full: the oldest entry goes (Map keeps insertion order), so a spray of unknown tokens
     // cannot keep emptying the cache of the real ones.

@@ -41,6 +41,8 @@ export const ACTIVE_REQUEUE_MS = 20;
 export const RESYNC_INTERVAL_MS = 5 * 60_000;
 /** A pass that failed (store outage) is retried after this, doubling up to the resync interval. */
 export const ERROR_BACKOFF_MS = 1_000;
+/** How often lapsed tokens are deleted: they fail authentication anyway, this only frees rows. */
+export const TOKEN_PURGE_INTERVAL_MS = 3_600_000;
 
 export function controllerConfig(env: Env): ControllerConfig {
   const seconds = (v: string | undefined, fallbackMs: number) => (v && Number(v) > 0 ? Number(v) * 1000 : fallbackMs);
@@ -88,6 +90,7 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
   /** The revision seen at the previous full resync: the next one compacts the change log to it. */
   private compactTo = 0;
   private readonly eventExpiry: EventExpiry;
+  private tokensPurgedAt = 0;
 
   /** `registry`: the kinds of this isolate (the Worker's entry passes the one it serves). */
   constructor(
@@ -243,6 +246,11 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
       watchHub(this.env, "", "events").publish(deleted).catch(() => undefined),
     );
     trace?.mark("event expiry");
+    // Lapsed credentials (TokenRequests, renewed node credentials) would otherwise pile up.
+    if (now - this.tokensPurgedAt >= TOKEN_PURGE_INTERVAL_MS) {
+      this.tokensPurgedAt = now;
+      await store.purgeExpiredTokens(now).catch((error: unknown) => console.error(`purging expired tokens: ${String(error)}`));
+    }
     trace?.log();
     if (wrote || this.dirty.size > 0 || this.applier.pendingEvents > 0) return ACTIVE_REQUEUE_MS;
     let next = this.lastFullPassAt + RESYNC_INTERVAL_MS - now;

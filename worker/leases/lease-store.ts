@@ -90,5 +90,6 @@ export function nodeLeaseStore(base: Store, leases: LeaseAuthority): Store {
     putToken: (token) => base.putToken(token),
     getToken: (hash) => base.getToken(hash),
     deleteToken: (hash) => base.deleteToken(hash),
+    purgeExpiredTokens: (now) => base.purgeExpiredTokens(now),
   };
 }

@@ -1,6 +1,5 @@
 // POST /edgeplane/v1/join: a join token (kubeadm bootstrap token) is exchanged for a node
 // credential. Only the credential's SHA-256 is stored; it authenticates as system:node:<name>.
-import { sha256Hex } from "../api/auth";
 import { conflict, invalid, unauthorized } from "../../shared/status-error";
 import { StoreError, type ChangeEvent, type Store, type StoredObject } from "../store/types";
 import {
@@ -13,25 +12,9 @@ import {
   usesRemaining,
   type JoinToken,
 } from "./join-token";
-
-export const NODE_CREDENTIAL_BYTES = 32;
-/** How long a node credential lives before its Node exists (auth.ts binds it then, for good). */
-export const UNBOUND_CREDENTIAL_TTL_MS = 3_600_000;
-
-export interface NodeCredential {
-  kind: "NodeCredential";
-  apiVersion: "edgeplane.dev/v1";
-  nodeName: string;
-  token: string;
-}
+import { mintNodeCredential, UNBOUND_CREDENTIAL_TTL_MS, type NodeCredential } from "./node-credential";
 
 const CREDENTIAL_REF = { group: "edgeplane.dev", resource: "nodecredentials", kind: "NodeCredential" };
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 /** nodeName from the body, or a 422 naming the field as kube-apiserver would. */
 function nodeNameOf(body: unknown): string {
@@ -94,6 +77,8 @@ export async function exchangeJoinToken(
   now: Date,
   /** Tells watchers of Secrets about a use counted or a spent token deleted. */
   publish: (event: ChangeEvent) => Promise<void> = async () => undefined,
+  /** A bound credential's life (NODE_CREDENTIAL_TTL_SECONDS): an unbound one never outlives it. */
+  credentialTtlMs = Infinity,
 ): Promise<NodeCredential> {
   const token = parseJoinToken(authorization);
   if (!token) throw unauthorized();
@@ -117,15 +102,7 @@ export async function exchangeJoinToken(
     );
   }
   await spendUse(store, stored, token, now, publish);
-  const credential = base64url(crypto.getRandomValues(new Uint8Array(NODE_CREDENTIAL_BYTES)));
-  await store.putToken({
-    hash: await sha256Hex(credential),
-    user: `system:node:${nodeName}`,
-    kind: "node",
-    scope: nodeName,
-    // Until its Node exists the credential is bound to nothing: it lapses unless used to register
-    // within the hour (a stolen join token's pre-minted credentials cannot wait for the machine).
-    expiresAt: now.getTime() + UNBOUND_CREDENTIAL_TTL_MS,
-  });
-  return { kind: "NodeCredential", apiVersion: "edgeplane.dev/v1", nodeName, token: credential };
+  // Until its Node exists the credential is bound to nothing: it lapses unless used to register
+  // within the hour (a stolen join token's pre-minted credentials cannot wait for the machine).
+  return mintNodeCredential(store, nodeName, now.getTime() + Math.min(UNBOUND_CREDENTIAL_TTL_MS, credentialTtlMs));
 }

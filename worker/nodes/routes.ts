@@ -9,6 +9,7 @@ import { openStore, prepareStore } from "../store/open";
 import { agentBundle } from "./assets";
 import { installScript } from "./install-script";
 import { exchangeJoinToken } from "./join";
+import { nodeCredentialTtlMs } from "./node-credential";
 import { watchHub } from "../api/write/store-writes";
 import type { Registry } from "../resources/registry";
 
@@ -33,6 +34,7 @@ export function nodeRoutes(registry: Registry): Hono<AppEnv> {
     const body: unknown = text.trim() === "" ? {} : decodeBody(text, "json");
     const credential = await exchangeJoinToken(store, c.req.header("authorization") ?? null, body, new Date(), (event) =>
       watchHub(c.env, "", "secrets").publish([event]).catch(() => undefined),
+      nodeCredentialTtlMs(c.env),
     );
     return c.json(credential);
   });

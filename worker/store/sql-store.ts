@@ -3,7 +3,7 @@
 // are one atomic batch (D1 has no interactive transactions): the CAS guard, then the change
 // row, so a failed precondition writes nothing. Bulk writes are one INSERT … SELECT over a
 // JSON array of rows. Reads are one query.
-import { and, count, eq, gt, lte, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, gt, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { sqliteTable, text, type BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type { KubeObject } from "../resources/types";
@@ -464,6 +464,11 @@ export class SqlStore implements Store {
     const [row] = await this.db.select().from(tokens).where(eq(tokens.hash, hash)).limit(1);
     if (!row) return null;
     return { hash: row.hash, user: row.user, kind: row.kind, scope: row.scope, expiresAt: row.expiresAt, ...(row.boundUid ? { boundUid: row.boundUid } : {}) };
+  }
+
+  async purgeExpiredTokens(now: number): Promise<number> {
+    const gone = await this.db.delete(tokens).where(lt(tokens.expiresAt, now)).returning({ hash: tokens.hash });
+    return gone.length;
   }
 
   async deleteToken(hash: string): Promise<void> {

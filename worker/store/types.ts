@@ -181,6 +181,8 @@ export interface Store {
   putToken(token: TokenRecord): Promise<void>;
   getToken(hash: string): Promise<TokenRecord | null>;
   deleteToken(hash: string): Promise<void>;
+  /** Deletes the tokens that expired before `now` (ms since the epoch); returns how many. */
+  purgeExpiredTokens(now: number): Promise<number>;
 }
 
 /** One batch row as the single write it stands for, its StoreError as the row's result. */

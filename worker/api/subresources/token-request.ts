@@ -2,7 +2,7 @@
 // mints a bearer token bound to that service account's namespace, stored only as a hash.
 import { timestamp } from "../../../shared/time";
 import { readObjectBody } from "../body";
-import { sha256Hex } from "../auth";
+import { sha256Hex } from "../../../shared/sha256";
 import type { ApiContext } from "../context";
 import { respondObject } from "../respond";
 import { badRequest, invalid } from "../../../shared/status-error";
