@@ -35,6 +35,8 @@ export interface Env {
   ALLOW_PLAINTEXT_SECRETS?: string;
   /** Seconds a node credential lives once its Node registers (default 30 days); the agent renews it before. */
   NODE_CREDENTIAL_TTL_SECONDS?: string;
+  /** Watches of one kind one user may hold open at once (default 1000; system:masters is not counted). */
+  WATCHES_PER_CLIENT?: string;
   /** Seconds an Event lives after its last write (kube-apiserver's --event-ttl; default 3600). */
   EVENT_TTL_SECONDS?: string;
   /** "true": the controller loop logs each pass that did something, with where its time went. */

@@ -1,16 +1,19 @@
 // RBAC with the real kubectl: the default ClusterRoles, RoleBindings to ServiceAccounts, and
 // `kubectl auth can-i` agreeing with what the API then allows or forbids, for a `view`
 // ServiceAccount, an `edit` one and one with no binding; `auth can-i --list` and `auth whoami`.
+import { Agent, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./harness";
-import { kubectlOk } from "./helpers";
+import { eventually, kubectlOk } from "./helpers";
 
 let cluster: Cluster;
 const tokens = new Map<string, string>();
 const NS = "team";
+const WATCH_LIMIT = 3;
 
 beforeAll(async () => {
-  cluster = await startCluster();
+  // A low watch limit, so the test can reach it (the default is 1,000 watches of a kind per user).
+  cluster = await startCluster({ vars: { WATCHES_PER_CLIENT: String(WATCH_LIMIT) } });
   await kubectlOk(cluster, ["create", "namespace", NS]);
   for (const sa of ["viewer", "editor", "nobody", "charted", "boss"]) {
     await kubectlOk(cluster, ["-n", NS, "create", "serviceaccount", sa]);
@@ -224,5 +227,46 @@ rules:
     const early = await as("boss", ["-n", NS, "create", "rolebinding", "boss-later", "--role=not-yet", `--serviceaccount=${NS}:boss`]);
     expect(early.code).not.toBe(0);
     expect(early.stderr).toContain('"not-yet" not found');
+  });
+
+  it("bounds the watches one client holds open: over the limit is 429, other clients and system:masters are not held back", async () => {
+    const dispatcher = new Agent({ connect: { ca: cluster.caPem } });
+    const open: AbortController[] = [];
+    const watch = async (token: string, timeoutSeconds = 60) => {
+      const abort = new AbortController();
+      const response = await fetch(`${cluster.url}/api/v1/namespaces/${NS}/configmaps?watch=true&timeoutSeconds=${timeoutSeconds}`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: abort.signal,
+        dispatcher,
+      });
+      // A refusal's body is a Status that ends; an open watch is closed at the end of the test.
+      if (response.status === 200) open.push(abort);
+      return response;
+    };
+    try {
+      // The first ends on its own timeout (3 s), as every watch of a client eventually does.
+      const shortLived = Date.now();
+      expect((await watch(tokens.get("viewer")!, 3)).status).toBe(200);
+      for (let i = 1; i < WATCH_LIMIT; i++) expect((await watch(tokens.get("viewer")!)).status).toBe(200);
+      const refused = await watch(tokens.get("viewer")!);
+      expect(refused.status).toBe(429);
+      const status = (await refused.json()) as { reason: string; message: string; details?: { retryAfterSeconds?: number } };
+      expect(status.reason).toBe("TooManyRequests");
+      expect(status.message).toContain(`"system:serviceaccount:${NS}:viewer"`);
+      expect(status.details?.retryAfterSeconds).toBe(1);
+      // Another client, and the admin (system:masters), are not counted against it.
+      expect((await watch(tokens.get("editor")!)).status).toBe(200);
+      for (let i = 0; i <= WATCH_LIMIT; i++) expect((await watch(cluster.token)).status).toBe(200);
+      // A watch that ended gives its place back.
+      await new Promise((r) => setTimeout(r, Math.max(0, shortLived + 3_500 - Date.now())));
+      await eventually(async () => {
+        const again = await watch(tokens.get("viewer")!);
+        if (again.status !== 200) await again.text();
+        return again.status === 200;
+      }, "the place of a watch that ended", 10_000, 300);
+    } finally {
+      for (const abort of open) abort.abort();
+      await dispatcher.close();
+    }
   });
 });

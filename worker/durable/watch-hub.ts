@@ -10,8 +10,22 @@ import { openStore } from "../store/open";
 import type { ChangeEvent, Store } from "../store/types";
 import { CATCH_UP_INTERVAL_MS, WatchFanOut } from "./watch-fanout";
 import type { WatchSpec } from "./watch-fanout";
-import { watchParamsFromUrl, watchSpecFrom } from "./watch-params";
+import { WATCH_CLIENT_HEADER, watchParamsFromUrl, watchSpecFrom } from "./watch-params";
 import { streamSink } from "./watch-stream";
+
+/**
+ * Watches of one kind a client may hold open at once. Each costs the hub a stream and a place in
+ * its fan-out; a client that leaks or sprays watches is refused (429, as API Priority and Fairness
+ * refuses what is over its share) instead of growing the hub. system:masters is exempt, as APF
+ * exempts it: benchmarks and the console's admin hold many.
+ */
+export const DEFAULT_WATCHES_PER_CLIENT = 1_000;
+
+/** WATCHES_PER_CLIENT, or the default. High enough for a node: kubelet-style, it watches each Secret and ConfigMap its pods use on its own. */
+export function watchesPerClient(env: Pick<Env, "WATCHES_PER_CLIENT">): number {
+  const n = Number(env.WATCHES_PER_CLIENT);
+  return env.WATCHES_PER_CLIENT && Number.isInteger(n) && n > 0 ? n : DEFAULT_WATCHES_PER_CLIENT;
+}
 
 /** Without timeoutSeconds, kube-apiserver ends a watch after minRequestTimeout (30 min); clients re-watch. */
 export const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60_000;
@@ -24,6 +38,9 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
   private fanout: WatchFanOut | undefined;
   private store: Promise<Store> | undefined;
   private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
+  /** Open watches by client, and each counted watch's client. */
+  private readonly perClient = new Map<string, number>();
+  private readonly clientOf = new Map<number, string>();
 
   /** `registry`: the kinds of this isolate (the Worker's entry passes the one it serves). */
   constructor(
@@ -39,7 +56,10 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
       group,
       resource,
       store: () => (this.store ??= Promise.resolve(openStore(this.env, this.registry))),
-      onClose: (id) => this.clearTimer(id),
+      onClose: (id) => {
+        this.clearTimer(id);
+        this.uncount(id);
+      },
     });
     return this.fanout;
   }
@@ -55,8 +75,10 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
     let fanout: WatchFanOut;
     let spec: WatchSpec;
     let timeoutMs: number;
+    let resource: string;
     try {
       const params = watchParamsFromUrl(request.url);
+      resource = params.group ? `${params.resource}.${params.group}` : params.resource;
       const def = this.registry.byPlural(params.group, params.resource);
       spec = watchSpecFrom(params, def ?? {});
       fanout = this.fanoutFor(params.group, params.resource);
@@ -65,9 +87,23 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
       if (err instanceof StatusError) return statusResponse(err);
       return statusResponse(badRequest(err instanceof Error ? err.message : String(err)));
     }
+    const client = request.headers.get(WATCH_CLIENT_HEADER);
+    const open = client ? (this.perClient.get(client) ?? 0) : 0;
+    const limit = watchesPerClient(this.env);
+    if (client && open >= limit) {
+      return statusResponse(
+        new StatusError(429, "TooManyRequests", `too many watches of ${resource} open by "${client}" (at most ${limit}); close some and try again`, {
+          retryAfterSeconds: 1,
+        }),
+      );
+    }
     let id = 0;
     const { stream, sink } = streamSink(() => this.closeWatcher(id));
     id = fanout.open(spec, sink).id;
+    if (client) {
+      this.clientOf.set(id, client);
+      this.perClient.set(client, open + 1);
+    }
     this.timers.set(id, setTimeout(() => this.closeWatcher(id), timeoutMs));
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + CATCH_UP_INTERVAL_MS);
     return new Response(stream, { status: 200, headers: { "content-type": "application/json" } });
@@ -89,6 +125,15 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
   private closeWatcher(id: number): void {
     this.clearTimer(id);
     this.fanout?.close(id);
+  }
+
+  private uncount(id: number): void {
+    const client = this.clientOf.get(id);
+    if (client === undefined) return;
+    this.clientOf.delete(id);
+    const left = (this.perClient.get(client) ?? 1) - 1;
+    if (left > 0) this.perClient.set(client, left);
+    else this.perClient.delete(client);
   }
 
   private clearTimer(id: number): void {

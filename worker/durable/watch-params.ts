@@ -32,6 +32,12 @@ export function watchHubName(group: string, resource: string): string {
   return `${group}/${resource}`;
 }
 
+/**
+ * Names the client (the user) a watch is for, set by the Worker on its request to the hub, never
+ * taken from outside; absent for system:masters, whose watches are not counted.
+ */
+export const WATCH_CLIENT_HEADER = "x-edgeplane-watch-client";
+
 export function watchParamsToUrl(params: WatchParams): string {
   const q = new URLSearchParams();
   q.set("group", params.group);

@@ -3,7 +3,8 @@
 // PartialObjectMetadata watches are re-encoded line by line here.
 import { apiVersionOf } from "../../resources/meta";
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { watchParamsToUrl, type WatchParams } from "../../durable/watch-params";
+import { WATCH_CLIENT_HEADER, watchParamsToUrl, type WatchParams } from "../../durable/watch-params";
+import { inSystemMasters } from "../auth";
 import type { ApiContext } from "../context";
 import { query } from "../context";
 import { parseFieldSelector, parseLabelSelector, requiredFieldValue, validateFieldSelector } from "../../../shared/selectors";
@@ -61,7 +62,9 @@ export async function watchVerb(ctx: ApiContext): Promise<Response> {
   const initial = query(ctx, "sendInitialEvents");
   if (initial !== undefined) params.sendInitialEvents = initial === "true";
 
-  const upstream = await watchHub(ctx.env, def.group, def.plural).fetch(watchParamsToUrl(params));
+  // Counted per client by the hub, except system:masters (see watchesPerClient).
+  const headers: Record<string, string> = inSystemMasters(ctx.principal) ? {} : { [WATCH_CLIENT_HEADER]: ctx.principal.user };
+  const upstream = await watchHub(ctx.env, def.group, def.plural).fetch(watchParamsToUrl(params), { headers });
   if (!upstream.ok || !upstream.body) return upstream;
   const output = ctx.output;
   const version = ctx.target.version;
