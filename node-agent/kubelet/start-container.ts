@@ -130,7 +130,7 @@ export async function startContainer(ctx: KubeletContext, input: StartInputs, fi
       cmd: command.cmd,
       env: env.env.map((e) => `${e.name}=${e.value}`),
       workingDir: container.workingDir,
-      binds: [...bindsFor(container, input.volumePaths, readOnly), ...(input.extraBinds ?? [])],
+      binds: [...(await bindsFor(container, input.volumePaths, readOnly, { dataDir: ctx.dataDir, uid: pod.metadata.uid ?? "", hostRoot: ctx.hostRoot })), ...(input.extraBinds ?? [])],
       memoryBytes: limits.memoryBytes,
       nanoCpus: limits.nanoCpus,
       tty: container.tty ?? false,

@@ -1,18 +1,19 @@
 // A pod's volumes on the node, under <dataDir>/pods/<uid>/volumes/<plugin>/<name> as kubelet
 // lays them out: emptyDir, hostPath (with its type checks), configMap/secret files (atomic
 // updates), downwardAPI, and claims resolved to their PV (hostPath, local, NFS via mount).
-import { execFile } from "node:child_process";
+// subPaths are bind-mounted under <pod>/volume-subpaths (subpath.ts).
 import { chmod, mkdir, open, readdir, rm, stat } from "node:fs/promises";
-import { existsSync, mkdirSync, realpathSync } from "node:fs";
-import { isAbsolute, join, resolve, sep } from "node:path";
-import { promisify } from "node:util";
+import { join, resolve, sep } from "node:path";
 import type { ApiClient } from "../api-client";
 import { configMapData, secretData } from "../kubelet/env";
 import type { ConfigMap, Container, KeyToPath, Pod, Secret, Volume } from "../kubelet/types";
 import { validPayloadPath, writeAtomically, type PayloadFile } from "./atomic-writer";
+import { isMountPoint, mount, unmount, VolumeError } from "./mounts";
+import { cleanupSubPaths, subPathSource } from "./subpath";
 
-const run = promisify(execFile);
-const MOUNT_TIMEOUT_MS = 30_000;
+export { VolumeError } from "./mounts";
+export { subPathSource } from "./subpath";
+
 const DEFAULT_FILE_MODE = 0o644;
 const SECRET_PLUGIN = "kubernetes.io~secret";
 /**
@@ -20,15 +21,6 @@ const SECRET_PLUGIN = "kubernetes.io~secret";
  * beside the old before the swap; tmpfs takes memory only for what is written.
  */
 const SECRET_TMPFS_SIZE = "4m";
-
-export class VolumeError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface VolumeContext {
   api: ApiClient;
@@ -124,15 +116,6 @@ async function checkHostPath(path: string, type: string | undefined): Promise<vo
   }
 }
 
-async function isMountPoint(path: string): Promise<boolean> {
-  try {
-    await run("mountpoint", ["-q", path], { timeout: MOUNT_TIMEOUT_MS });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * As kubelet does, a Secret volume is a tmpfs: its files live in memory only, never on the node's
  * disk. A hollow node (a directory standing in for the machine) keeps them on disk, and so does a
@@ -142,12 +125,7 @@ async function isMountPoint(path: string): Promise<boolean> {
 async function memoryBacked(ctx: VolumeContext, dir: string, name: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   if (ctx.hostRoot || (await isMountPoint(dir)) || (await readdir(dir)).length > 0) return;
-  try {
-    await run("mount", ["-t", "tmpfs", "-o", `mode=0755,size=${SECRET_TMPFS_SIZE}`, "tmpfs", dir], { timeout: MOUNT_TIMEOUT_MS });
-  } catch (error) {
-    const detail = error instanceof Error && "stderr" in error ? String((error as { stderr: unknown }).stderr).trim() : String(error);
-    throw new VolumeError("FailedMount", `MountVolume.SetUp failed for volume "${name}": mount -t tmpfs failed: ${detail}`);
-  }
+  await mount(["-t", "tmpfs", "-o", `mode=0755,size=${SECRET_TMPFS_SIZE}`, "tmpfs", dir], "FailedMount", `MountVolume.SetUp failed for volume "${name}": mount -t tmpfs failed`);
 }
 
 async function mountNfs(ctx: VolumeContext, name: string, nfs: { server: string; path: string; readOnly?: boolean }, options: string[] | undefined): Promise<string> {
@@ -156,12 +134,7 @@ async function mountNfs(ctx: VolumeContext, name: string, nfs: { server: string;
   if (await isMountPoint(dir)) return dir;
   const opts = [...(options ?? []), ...(nfs.readOnly ? ["ro"] : [])];
   const args = ["-t", "nfs", ...(opts.length ? ["-o", opts.join(",")] : []), `${nfs.server}:${nfs.path}`, dir];
-  try {
-    await run("mount", args, { timeout: MOUNT_TIMEOUT_MS });
-  } catch (error) {
-    const detail = error instanceof Error && "stderr" in error ? String((error as { stderr: unknown }).stderr).trim() : String(error);
-    throw new VolumeError("FailedMount", `MountVolume.SetUp failed for volume "${name}": mount -t nfs ${nfs.server}:${nfs.path} failed: ${detail}`);
-  }
+  await mount(args, "FailedMount", `MountVolume.SetUp failed for volume "${name}": mount -t nfs ${nfs.server}:${nfs.path} failed`);
   return dir;
 }
 
@@ -255,46 +228,37 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<Map<string, st
   return paths;
 }
 
-/**
- * A subPath inside its volume. The API refuses absolute paths and `..`; this re-checks (a pod
- * must never reach the node's own files), and resolves symlinks a container may have planted
- * in the volume, as kubelet does before it bind-mounts a subPath.
- */
-export function subPathSource(volumeDir: string, subPath: string): string {
-  if (isAbsolute(subPath) || subPath.split("/").includes("..")) throw new VolumeError("CreateContainerConfigError", `subPath "${subPath}" must be a relative path without '..'`);
-  const joined = join(volumeDir, subPath);
-  if (!existsSync(joined)) mkdirSync(joined, { recursive: true });
-  const real = realpathSync(joined);
-  const root = realpathSync(volumeDir);
-  if (real !== root && !real.startsWith(root + sep)) throw new VolumeError("CreateContainerConfigError", `subPath "${subPath}" leaves its volume`);
-  return real;
+/** Where a pod's subPaths are bind-mounted; a hollow node (hostRoot) mounts nothing. */
+export interface SubPathHost {
+  dataDir: string;
+  uid: string;
+  hostRoot?: string;
 }
 
-/** Docker binds for a container's volumeMounts. */
-export function bindsFor(container: Container, paths: Map<string, string>, readOnlyVolumes: Set<string> = new Set()): string[] {
+/** Docker binds for a container's volumeMounts. A subPath's source is its bind target (see subpath.ts). */
+export async function bindsFor(container: Container, paths: Map<string, string>, readOnlyVolumes: Set<string>, host: SubPathHost): Promise<string[]> {
   const binds: string[] = [];
-  for (const mount of container.volumeMounts ?? []) {
-    const host = paths.get(mount.name);
-    if (host === undefined) continue;
-    const source = mount.subPath ? subPathSource(host, mount.subPath) : host;
-    const ro = mount.readOnly || readOnlyVolumes.has(mount.name);
-    binds.push(`${source}:${mount.mountPath}${ro ? ":ro" : ""}`);
+  for (const [index, volumeMount] of (container.volumeMounts ?? []).entries()) {
+    const volumePath = paths.get(volumeMount.name);
+    if (volumePath === undefined) continue;
+    const target = host.hostRoot ? undefined : { podDir: podDir(host.dataDir, host.uid), volumeName: volumeMount.name, containerName: container.name, index };
+    const source = volumeMount.subPath ? await subPathSource(volumePath, volumeMount.subPath, target) : volumePath;
+    const ro = volumeMount.readOnly || readOnlyVolumes.has(volumeMount.name);
+    binds.push(`${source}:${volumeMount.mountPath}${ro ? ":ro" : ""}`);
   }
   return binds;
 }
 
-/** Unmounts what the pod mounted (NFS shares, Secret tmpfs) and removes its directory (PV data outside it stays). */
+/** Unmounts what the pod mounted (subPath binds, NFS shares, Secret tmpfs) and removes its directory (PV data outside it stays). */
 export async function cleanupPodVolumes(dataDir: string, uid: string): Promise<void> {
   const dir = podDir(dataDir, uid);
+  // subPath binds first, as kubelet's CleanSubPaths: they may hold a subdirectory of an NFS share below.
+  await cleanupSubPaths(dir);
   for (const plugin of ["kubernetes.io~nfs", SECRET_PLUGIN]) {
     const root = join(dir, "volumes", plugin);
     const entries = await readdir(root).catch(() => [] as string[]);
-    for (const entry of entries) {
-      const target = join(root, entry);
-      if (await isMountPoint(target)) await run("umount", ["-l", target], { timeout: MOUNT_TIMEOUT_MS }).catch(() => undefined);
-      // Never recurse into a share that is still mounted: that would delete the server's data.
-      if (await isMountPoint(target)) throw new VolumeError("FailedUnmount", `${target} is still mounted`);
-    }
+    // unmount() throws while a share stays mounted: recursing into it would delete the server's data.
+    for (const entry of entries) await unmount(join(root, entry));
   }
   await rm(dir, { recursive: true, force: true });
 }
