@@ -4,8 +4,13 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
-import type { PodRuntime } from "../runtime/types";
+import type { IoSession, OutputChunk, PodRuntime } from "../runtime/types";
 import type { Container, Probe } from "./types";
+
+/** kubelet keeps this much of an exec probe's output (pkg/probe/exec maxReadLength, 10 KiB). */
+export const MAX_EXEC_PROBE_OUTPUT_BYTES = 10 * 1024;
+/** kubelet reads this much of an HTTP probe's body (pkg/probe/http maxRespBodyLength, 10 KiB). */
+export const MAX_HTTP_PROBE_BODY_BYTES = 10 * 1024;
 
 export type ProbeKind = "liveness" | "readiness" | "startup";
 
@@ -39,7 +44,14 @@ function httpProbe(probe: Probe, target: ProbeTarget, timeoutMs: number): Promis
     const req = (https ? httpsRequest : httpRequest)(
       { host, port, path: action.path ?? "/", method: "GET", headers, timeout: timeoutMs, rejectUnauthorized: false },
       (res) => {
-        res.resume();
+        // The verdict is the status code; the body is read to kubelet's cap, then the
+        // connection is dropped, so an endless body cannot hold it open.
+        let read = 0;
+        res.on("data", (chunk: Buffer) => {
+          read += chunk.length;
+          if (read >= MAX_HTTP_PROBE_BODY_BYTES) req.destroy();
+        });
+        res.on("error", () => undefined);
         const code = res.statusCode ?? 0;
         resolve(code >= 200 && code < 400 ? { ok: true, message: "" } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
       },
@@ -71,12 +83,55 @@ function tcpProbe(probe: Probe, target: ProbeTarget, timeoutMs: number): Promise
   });
 }
 
+/**
+ * Reads the process's stdout and stderr to the end, keeping the first `cap` bytes and dropping
+ * the rest (kubelet's LimitWriter): the process is never blocked on a full pipe. Resolves false
+ * when `timeoutMs` passes first, after detaching.
+ */
+function drainOutput(session: IoSession, kept: Buffer[], cap: number, timeoutMs: number): Promise<boolean> {
+  let size = 0;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      session.close();
+      resolve(false);
+    }, timeoutMs);
+    session.output.on("data", (chunk: OutputChunk) => {
+      if (size >= cap) return;
+      const piece = chunk.bytes.subarray(0, cap - size);
+      kept.push(Buffer.from(piece));
+      size += piece.length;
+    });
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    session.output.once("end", done);
+    session.output.once("close", done);
+    session.output.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
 async function execProbe(probe: Probe, target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+  // The streaming exec, not runtime.exec: that one holds all of the output in memory.
+  const command = probe.exec?.command ?? [];
+  let session: IoSession | undefined;
   try {
-    const result = await target.runtime.exec(target.containerId, probe.exec?.command ?? [], timeoutMs);
-    return result.exitCode === 0 ? { ok: true, message: "" } : { ok: false, message: result.output.trim() || `command exited with ${result.exitCode}` };
+    session = await target.runtime.execStream(target.containerId, command, { stdin: false, stdout: true, stderr: true, tty: false });
+    const kept: Buffer[] = [];
+    if (!(await drainOutput(session, kept, MAX_EXEC_PROBE_OUTPUT_BYTES, timeoutMs))) {
+      return { ok: false, message: `command timed out after ${timeoutMs} ms` };
+    }
+    const output = Buffer.concat(kept).toString("utf8");
+    const exitCode = await session.exitCode();
+    if (exitCode === 0) return { ok: true, message: "" };
+    return { ok: false, message: output.trim() || (exitCode === undefined ? "command exit code unknown" : `command exited with ${exitCode}`) };
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  } finally {
+    session?.close();
   }
 }
 

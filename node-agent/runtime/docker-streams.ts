@@ -9,6 +9,11 @@ import type { IoRequest, IoSession, LogRequest, OutputChunk } from "./types";
 /** Docker reports an exec as running a moment after its output closed: poll this long for the exit code. */
 const EXIT_CODE_POLL_MS = 50;
 const EXIT_CODE_POLL_ATTEMPTS = 40;
+/**
+ * stdin the process has not read yet. kubelet copies stdin with io.Copy (32 KiB at a time) and
+ * blocks, which pauses kubectl; the agent cannot pause the sender, so it holds at most this.
+ */
+export const MAX_STDIN_BUFFER_BYTES = 4 * 1024 * 1024;
 
 function isReadable(value: unknown): value is Readable {
   return typeof value === "object" && value !== null && typeof (value as { on?: unknown }).on === "function";
@@ -57,7 +62,12 @@ function session(io: Duplex, tty: boolean, resize: (w: number, h: number) => Pro
   return {
     tty,
     output: demultiplexed(io, tty, false),
-    write: (bytes) => void io.write(Buffer.from(bytes)),
+    write: (bytes) => {
+      if (io.writableLength + bytes.byteLength > MAX_STDIN_BUFFER_BYTES) {
+        throw new Error(`the process is not reading its stdin: ${io.writableLength} bytes are unread (limit ${MAX_STDIN_BUFFER_BYTES})`);
+      }
+      io.write(Buffer.from(bytes));
+    },
     endInput: () => void io.end(),
     resize: async (w, h) => void (await resize(w, h)),
     exitCode,

@@ -16,6 +16,9 @@ import { applyBackpressure, type StreamContext, type StreamHandler, type StreamS
 
 type ExecOpen = Extract<StreamOpen, { kind: "exec" | "attach" }>;
 
+/** Client bytes held while the runtime sets the process up: as much as the runtime's stdin holds (4 MiB). */
+const MAX_EARLY_INPUT_BYTES = 4 * 1024 * 1024;
+
 function failure(message: string): ChannelStatus {
   return { status: "Failure", reason: "InternalError", code: 500, message };
 }
@@ -26,10 +29,12 @@ export function startExec(open: ExecOpen, sink: StreamSink, ctx: StreamContext):
   let started: IoSession | undefined;
   // Client messages that arrive while the runtime is still setting up (kubectl sends the size at once).
   const early: Uint8Array[] = [];
+  let earlyBytes = 0;
 
   const finish = (status?: ChannelStatus) => {
     if (closed) return;
     closed = true;
+    early.length = 0;
     if (status) sink.data(channelStatusMessage(status));
     started?.close();
     sink.close();
@@ -37,10 +42,16 @@ export function startExec(open: ExecOpen, sink: StreamSink, ctx: StreamContext):
 
   const fromClient = (bytes: Uint8Array) => {
     const message = splitChannel(bytes);
-    if (!message || !started) return;
+    if (!message || !started || closed) return;
     switch (message.channel) {
       case Channel.Stdin:
-        if (message.body.byteLength > 0) started.write(message.body);
+        if (message.body.byteLength === 0) break;
+        // The runtime refuses stdin past its cap (kubelet would block kubectl instead).
+        try {
+          started.write(message.body);
+        } catch (error) {
+          finish(failure(`stdin was not read: ${error instanceof Error ? error.message : String(error)}`));
+        }
         break;
       case Channel.Resize: {
         const size = parseResize(message.body);
@@ -98,8 +109,16 @@ export function startExec(open: ExecOpen, sink: StreamSink, ctx: StreamContext):
   return {
     data: (bytes) => {
       if (closed) return;
-      if (started) fromClient(bytes);
-      else early.push(bytes.slice());
+      if (started) {
+        fromClient(bytes);
+        return;
+      }
+      earlyBytes += bytes.byteLength;
+      if (earlyBytes > MAX_EARLY_INPUT_BYTES) {
+        finish(failure(`stdin was not read: ${earlyBytes} bytes arrived before the process started (limit ${MAX_EARLY_INPUT_BYTES})`));
+        return;
+      }
+      early.push(bytes.slice());
     },
     close: () => {
       closed = true;
