@@ -1,7 +1,8 @@
 // The backup file (`npm run backup`, `npm run restore`): newline-delimited JSON, a header line,
 // then every object as stored (least recently written first, so resourceVersion order is kept,
 // Secrets still encrypted) and every token record (hashes only). Written by the Worker, read by
-// the restore script; the same shape in both.
+// the restore script; the same shape in both. Internal rows go too (group edgeplane.dev: the
+// ClusterIP and NodePort reservations), so restored Services keep their addresses reserved.
 
 export const BACKUP_API_VERSION = "edgeplane.dev/v1";
 export const BACKUP_KIND = "Backup";

@@ -8,6 +8,7 @@ import { alreadyExists, conflict, gone, notFound, StatusError, tooLarge } from "
 import { noteWritten } from "../namespace-lifecycle";
 import { notePolicyWritten } from "../rbac/policy";
 import { noteNodeWritten } from "../auth";
+import { finishWrite } from "../admission-plugins";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
   return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };
@@ -113,21 +114,40 @@ function publish(ctx: StoreWriteContext, def: ResourceDef, type: ChangeType, sto
 /** What a store write and its publish need (a lease verb's ApiContext has it too). */
 export type StoreWriteContext = Pick<WriteContext, "env" | "store" | "waitUntil" | "principal">;
 
+/**
+ * The store write, then the kind's admission plugins' finish steps with the state it left: a
+ * StoreError means nothing was written; any other failure may have written, so no hook runs.
+ */
+async function settled(ctx: StoreWriteContext, def: ResourceDef, name: string, states: { before: KubeObject | null; after: KubeObject | null }, write: () => Promise<StoredObject>): Promise<StoredObject> {
+  let stored: StoredObject;
+  try {
+    stored = await write();
+  } catch (e) {
+    if (e instanceof StoreError) await finishWrite(ctx.store, def, { kept: states.before, dropped: states.after });
+    throw translateStoreError(e, def, name);
+  }
+  await finishWrite(ctx.store, def, { kept: states.after, dropped: states.before });
+  return stored;
+}
+
 export async function createObject(ctx: StoreWriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
-  const stored = await guarded(def, key.name, () => ctx.store.create(key, obj));
+  const stored = await settled(ctx, def, key.name, { before: null, after: obj }, () => ctx.store.create(key, obj));
   publish(ctx, def, "ADDED", stored);
   return stored.value;
 }
 
+/** `before`: the object at `expectedRevision`, for the finish hooks; without it (a metadata-only write) none runs. */
 export async function updateObject(
   ctx: StoreWriteContext,
   def: ResourceDef,
   obj: KubeObject,
   expectedRevision: number,
+  before?: KubeObject,
 ): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
-  const stored = await guarded(def, key.name, () => ctx.store.update(key, obj, expectedRevision));
+  const write = () => ctx.store.update(key, obj, expectedRevision);
+  const stored = before ? await settled(ctx, def, key.name, { before, after: obj }, write) : await guarded(def, key.name, write);
   publish(ctx, def, "MODIFIED", stored);
   return stored.value;
 }
@@ -139,6 +159,7 @@ export async function deleteObject(
   expectedRevision?: number,
 ): Promise<KubeObject> {
   const stored = await guarded(def, key.name, () => ctx.store.delete(key, expectedRevision));
+  await finishWrite(ctx.store, def, { kept: null, dropped: stored.value });
   publish(ctx, def, "DELETED", stored);
   return stored.value;
 }

@@ -95,7 +95,7 @@ export async function commitUpdate(ctx: WriteContext, def: ResourceDef, old: Kub
     case "delete":
       return deleteObject(ctx, def, keyOf(def, prepared.object.metadata.namespace, prepared.object.metadata.name ?? ""), prepared.expectedRevision);
     case "update":
-      return updateObject(ctx, def, prepared.object, prepared.expectedRevision);
+      return updateObject(ctx, def, prepared.object, prepared.expectedRevision, old);
   }
 }
 
