@@ -3,12 +3,14 @@
 // keeps a journal of what changed, so an incremental controller can look only at that: its cursor
 // moves when the loop commits it, after the controller's actions were applied.
 import type { KubeObject } from "../resources/types";
-import { StoreError, type ChangeEvent, type Store } from "../store/types";
+import { StoreError, type ChangeEvent, type Store, type UnreadableRow } from "../store/types";
 import type { CacheChange, ResourceRef, Snapshot } from "./types";
 
 /** Change-log rows read per round trip while catching up. */
 const CHANGE_PAGE_ROWS = 1_000;
 const LIST_PAGE_ROWS = 1_000;
+/** Unreadable rows kept for the loop to report between two passes. */
+const MAX_UNREADABLE_NOTED = 100;
 /** Journal entries kept for consumers that have not read them; past this they get a full pass instead. */
 const MAX_JOURNAL_ENTRIES = 100_000;
 /** A feed consumer gets "all" at least this often: the level-triggered resync (the loop's RESYNC_INTERVAL_MS). */
@@ -147,6 +149,11 @@ export class Informer implements Snapshot {
       }
       for (const event of events) {
         this.revision = Math.max(this.revision, event.revision);
+        if (event.unreadable !== undefined) {
+          // Only this object fails: the cache keeps what it had, the loop reports the row.
+          this.noteUnreadable({ key: event.key, revision: event.revision, reason: event.unreadable });
+          continue;
+        }
         const ref = { group: event.key.group, resource: event.key.resource };
         const kind = this.kinds.get(refKey(ref));
         if (!kind) continue;
@@ -159,6 +166,18 @@ export class Informer implements Snapshot {
       for (const r of this.written.keys()) if (r <= this.revision) this.written.delete(r);
       if (events.length < CHANGE_PAGE_ROWS) return changed;
     }
+  }
+
+  /** Rows met since the last take that could not be read (bounded: a flood is reported in part). */
+  private unreadable: UnreadableRow[] = [];
+
+  private noteUnreadable(row: UnreadableRow): void {
+    if (this.unreadable.length < MAX_UNREADABLE_NOTED) this.unreadable.push(row);
+  }
+
+  /** The unreadable rows met since the last call, for the loop to report. */
+  takeUnreadable(): UnreadableRow[] {
+    return this.unreadable.splice(0);
   }
 
   /**
@@ -191,9 +210,10 @@ export class Informer implements Snapshot {
           kind.set(row.key.namespace, row.key.name, row.value);
           this.index(ref, row.value);
         }
-        const last = page.items[page.items.length - 1];
+        for (const row of page.unreadable ?? []) this.noteUnreadable(row);
+        const last = page.last ?? page.items[page.items.length - 1]?.key;
         if (!page.more || !last) break;
-        after = { namespace: last.key.namespace, name: last.key.name };
+        after = { namespace: last.namespace, name: last.name };
       }
     }
     // The lowest list revision: replaying changes after it onto later lists is harmless

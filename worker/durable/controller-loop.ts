@@ -7,11 +7,12 @@ import { ActionApplier } from "../controllers/apply-actions";
 import type { Registry } from "../resources/registry";
 import { CONTROLLERS } from "../controllers";
 import { Informer } from "../controllers/informer";
-import { DEFAULT_CONTROLLER_CONFIG, kindsOf, watchedRefs, type ControllerConfig, type KindInfo, type LeaseHeartbeats } from "../controllers/types";
+import { DEFAULT_CONTROLLER_CONFIG, kindsOf, watchedRefs, type Action, type ControllerConfig, type KindInfo, type LeaseHeartbeats } from "../controllers/types";
 import type { Env } from "../env";
 import type { ControllerLoopRpc } from "./rpc";
 import { openStore, prepareStore } from "../store/open";
-import type { Store } from "../store/types";
+import type { Store, UnreadableRow } from "../store/types";
+import { apiVersionOf } from "../resources/meta";
 import { controllerWrites } from "./controller-writes";
 import { nodeLeases } from "./node-leases";
 import { EventExpiry, eventTtlMs } from "./event-expiry";
@@ -234,6 +235,9 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
       this.markDirty(await this.informer.sync(store));
       trace?.mark("sync");
     }
+    // Rows the informer met that cannot be read: a Warning Event on each such object.
+    const unreadable = this.informer.takeUnreadable();
+    if (unreadable.length > 0) await this.applier.apply(unreadable.map((row) => unreadableEvent(this.registry, row)));
     // Events after every controller's writes (a pod's Scheduled event never holds back the next
     // binding), a capped number per pass; what is left goes in the next, requeued at once.
     if (this.applier.pendingEvents > 0) {
@@ -258,4 +262,21 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
     for (const due of this.dueAt.values()) next = Math.min(next, due - now);
     return Math.max(next, ACTIVE_REQUEUE_MS);
   }
+}
+
+/** The Warning Event for a stored row that cannot be read (a Secret no configured key opens). */
+function unreadableEvent(registry: Registry, row: UnreadableRow): Action {
+  const def = registry.byPlural(row.key.group, row.key.resource);
+  const what = row.key.group ? `${row.key.resource}.${row.key.group}` : row.key.resource;
+  return {
+    type: "event",
+    regarding: {
+      apiVersion: def ? apiVersionOf(def) : "v1",
+      kind: def?.kind ?? row.key.resource,
+      metadata: { name: row.key.name, ...(row.key.namespace ? { namespace: row.key.namespace } : {}), resourceVersion: String(row.revision) },
+    },
+    eventType: "Warning",
+    reason: "StorageReadFailed",
+    message: `${what} "${row.key.name}" cannot be read from storage (${row.reason}): it is left out of lists, watches and controllers until it is written again or deleted`,
+  };
 }

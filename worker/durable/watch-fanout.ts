@@ -371,7 +371,8 @@ export class WatchFanOut {
       }
       if (w.closed) return;
       for (const event of page) {
-        if (this.isOwn(event)) {
+        // An unreadable row is left out of the watch as it is left out of lists.
+        if (this.isOwn(event) && event.unreadable === undefined) {
           const k = keyString(event.key);
           const prev = event.type === "ADDED" ? null : prevByKey.get(k);
           this.send(w, { event, prev, at: 0, bytes: 0, encoded: {} });
@@ -402,7 +403,7 @@ export class WatchFanOut {
       }
       if (this.state !== "tracking") return;
       for (const event of page) {
-        if (this.isOwn(event)) this.accept(event);
+        if (this.isOwn(event) && event.unreadable === undefined) this.accept(event);
         this.verified = Math.max(this.verified, event.revision);
       }
       if (this.state !== "tracking") return;

@@ -48,15 +48,34 @@ export class ValueCodec {
     return stored.slice(0, open) + rv + (stored[open] === "}" ? "" : ",") + stored.slice(open);
   }
 
+  /** Throws StoreError Unreadable when the row cannot be decrypted or parsed: the caller decides what that row costs. */
   async decode(key: ObjectKey, stored: string, revision: number): Promise<KubeObject> {
-    const json = this.transformer?.appliesTo(key) ? await this.transformer.decode(stored, key) : stored;
-    if (json.startsWith(ENCRYPTED_PREFIX)) {
-      throw new Error(`${key.resource} value is encrypted at rest but no key is configured (SECRETS_ENCRYPTION_KEY)`);
+    let value: KubeObject;
+    try {
+      const json = this.transformer?.appliesTo(key) ? await this.transformer.decode(stored, key) : stored;
+      if (json.startsWith(ENCRYPTED_PREFIX)) throw new Error("it is encrypted at rest but no key is configured (SECRETS_ENCRYPTION_KEY)");
+      value = JSON.parse(json) as KubeObject;
+    } catch (error) {
+      throw new StoreError("Unreadable", key, error instanceof Error ? error.message : String(error));
     }
-    const value = JSON.parse(json) as KubeObject;
     value.metadata ??= {};
     value.metadata.resourceVersion = String(revision);
     return value;
+  }
+}
+
+/** What stands for an unreadable row: its name, namespace and revision, nothing it held. */
+export function unreadableStub(key: ObjectKey, revision: number): KubeObject {
+  return { metadata: { name: key.name, ...(key.namespace ? { namespace: key.namespace } : {}), resourceVersion: String(revision) } } as KubeObject;
+}
+
+/** The decoded value, or, for an unreadable row, undefined and its reason. */
+export async function decodeOrReason<T>(decode: () => Promise<T>): Promise<{ value: T } | { reason: string }> {
+  try {
+    return { value: await decode() };
+  } catch (error) {
+    if (error instanceof StoreError && error.code === "Unreadable") return { reason: error.message };
+    throw error;
   }
 }
 

@@ -7,7 +7,7 @@ import { and, count, eq, gt, lt, lte, sql, type SQL } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { sqliteTable, text, type BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type { KubeObject } from "../resources/types";
-import { guarded, ValueCodec } from "./codec";
+import { decodeOrReason, guarded, unreadableStub, ValueCodec } from "./codec";
 import { changes, meta, objects, tokens } from "./schema";
 import type {
   StoreSnapshot,
@@ -22,6 +22,7 @@ import type {
   StoredObject,
   StoredText,
   TokenRecord,
+  UnreadableRow,
   ValueTransformer,
 } from "./types";
 import { StoreError, writeSingly } from "./types";
@@ -121,24 +122,36 @@ export class SqlStore implements Store {
 
   async list(group: string, resource: string, options: ListOptions = {}): Promise<ListResult> {
     const { rows, revision, more } = await this.listRows(group, resource, options);
-    const items = await Promise.all(
-      rows.map(async (row): Promise<StoredObject> => {
-        const key = { group, resource, namespace: row.namespace, name: row.name };
-        return { key, revision: row.revision, value: await this.codec.decode(key, row.value, row.revision) };
-      }),
-    );
-    return { items, revision, more };
+    return { ...(await this.readableRows(group, resource, rows, (key, row) => this.codec.decode(key, row.value, row.revision).then((value) => ({ key, revision: row.revision, value })))), revision, more };
   }
 
-  async listText(group: string, resource: string, options: ListOptions = {}): Promise<{ items: StoredText[]; revision: number; more: boolean }> {
+  async listText(group: string, resource: string, options: ListOptions = {}): Promise<{ items: StoredText[]; revision: number; more: boolean; unreadable?: UnreadableRow[]; last?: ObjectKey }> {
     const { rows, revision, more } = await this.listRows(group, resource, options);
-    const items = await Promise.all(
-      rows.map(async (row): Promise<StoredText> => {
+    return { ...(await this.readableRows(group, resource, rows, (key, row) => this.codec.decodeText(key, row.value, row.revision).then((text) => ({ key, revision: row.revision, text })))), revision, more };
+  }
+
+  /** A page's rows decoded, the unreadable ones left out and named (one bad row fails only itself). */
+  private async readableRows<T>(
+    group: string,
+    resource: string,
+    rows: readonly { namespace: string; name: string; revision: number; value: string }[],
+    decode: (key: ObjectKey, row: { revision: number; value: string }) => Promise<T>,
+  ): Promise<{ items: T[]; unreadable?: UnreadableRow[]; last?: ObjectKey }> {
+    const items: T[] = [];
+    const unreadable: UnreadableRow[] = [];
+    const decoded = await Promise.all(
+      rows.map(async (row) => {
         const key = { group, resource, namespace: row.namespace, name: row.name };
-        return { key, revision: row.revision, text: await this.codec.decodeText(key, row.value, row.revision) };
+        return { key, revision: row.revision, result: await decodeOrReason(() => decode(key, row)) };
       }),
     );
-    return { items, revision, more };
+    for (const { key, revision, result } of decoded) {
+      if ("value" in result) items.push(result.value);
+      else unreadable.push({ key, revision, reason: result.reason });
+    }
+    const lastRow = rows[rows.length - 1];
+    const last = lastRow ? { group, resource, namespace: lastRow.namespace, name: lastRow.name } : undefined;
+    return { items, ...(unreadable.length > 0 ? { unreadable } : {}), ...(last ? { last } : {}) };
   }
 
   private async listRows(group: string, resource: string, options: ListOptions) {
@@ -205,7 +218,9 @@ export class SqlStore implements Store {
       ]),
     );
     if (!change) throw new StoreError("NotFound", key);
-    return { key, revision: change.revision, value: await this.codec.decode(key, change.value, change.revision) };
+    // An unreadable object can still be deleted (the way out of it): its DELETED carries a stub.
+    const last = await decodeOrReason(() => this.codec.decode(key, change.value, change.revision));
+    return { key, revision: change.revision, value: "value" in last ? last.value : unreadableStub(key, change.revision) };
   }
 
   async expire(group: string, resource: string, revision: number, limit: number): Promise<StoredObject[]> {
@@ -223,7 +238,8 @@ export class SqlStore implements Store {
     return Promise.all(
       deleted.map(async (row) => {
         const key = { group, resource, namespace: row.namespace, name: row.name };
-        return { key, revision: row.revision, value: await this.codec.decode(key, row.value, row.revision) };
+        const last = await decodeOrReason(() => this.codec.decode(key, row.value, row.revision));
+        return { key, revision: row.revision, value: "value" in last ? last.value : unreadableStub(key, row.revision) };
       }),
     );
   }
@@ -362,7 +378,10 @@ export class SqlStore implements Store {
         const key = { group: row.apiGroup, resource: row.resource, namespace: row.namespace, name: row.name };
         const given = row.value === null ? known?.get(row.revision) : undefined;
         if (row.value === null && !given) throw new Error(`store: change ${row.revision} came without its value`);
-        return { revision: row.revision, type: row.type, key, value: given ?? (await this.codec.decode(key, row.value!, row.revision)) };
+        if (given) return { revision: row.revision, type: row.type, key, value: given };
+        const read = await decodeOrReason(() => this.codec.decode(key, row.value!, row.revision));
+        if ("value" in read) return { revision: row.revision, type: row.type, key, value: read.value };
+        return { revision: row.revision, type: row.type, key, value: unreadableStub(key, row.revision), unreadable: read.reason };
       }),
     );
   }
@@ -411,7 +430,7 @@ export class SqlStore implements Store {
         const page = await this.listRows(group, resource, { after, limit: REENCRYPT_PAGE_ROWS });
         for (const row of page.rows) {
           const key = { group, resource, namespace: row.namespace, name: row.name };
-          const sealed = await this.codec.resealed(key, row.value);
+          const sealed = await this.resealedOrSkipped(key, row.value);
           if (sealed === undefined) continue;
           // Same revision: nothing changed but the seal. A row written meanwhile was sealed anew.
           const updated = await this.db
@@ -434,7 +453,7 @@ export class SqlStore implements Store {
           .orderBy(changes.revision)
           .limit(REENCRYPT_PAGE_ROWS);
         for (const row of logged) {
-          const sealed = await this.codec.resealed({ group, resource, namespace: row.namespace, name: row.name }, row.value);
+          const sealed = await this.resealedOrSkipped({ group, resource, namespace: row.namespace, name: row.name }, row.value);
           if (sealed === undefined) continue;
           await this.db.update(changes).set({ value: sealed }).where(eq(changes.revision, row.revision));
           changeRows++;
@@ -445,6 +464,16 @@ export class SqlStore implements Store {
       }
     }
     return { objects: objectRows, changes: changeRows };
+  }
+
+  /** A row no configured key opens stays as it is (it fails only itself): the others are resealed. */
+  private async resealedOrSkipped(key: ObjectKey, stored: string): Promise<string | undefined> {
+    try {
+      return await this.codec.resealed(key, stored);
+    } catch (error) {
+      console.error(`reencrypt: ${key.resource} ${key.namespace}/${key.name} left as it is: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
   }
 
   async listTokens(): Promise<TokenRecord[]> {

@@ -27,6 +27,19 @@ export interface ChangeEvent {
   key: ObjectKey;
   /** The object as of this revision (for DELETED: its last state, resourceVersion = this revision). */
   value: KubeObject;
+  /**
+   * Set when the stored value could not be read (a Secret sealed with a key no longer configured,
+   * a damaged row): `value` is then a stub holding only the name, namespace and resourceVersion.
+   * Readers skip the change and go on; the controller loop reports it with an Event.
+   */
+  unreadable?: string;
+}
+
+/** A row a list left out because its value could not be read (see ChangeEvent.unreadable). */
+export interface UnreadableRow {
+  key: ObjectKey;
+  revision: number;
+  reason: string;
 }
 
 export interface ListOptions {
@@ -50,6 +63,10 @@ export interface ListResult {
   revision: number;
   /** True when more rows follow the last one returned. */
   more: boolean;
+  /** Rows of the page left out because they could not be read: one bad row fails only itself. */
+  unreadable?: UnreadableRow[];
+  /** The page's last row, read or not: where the next page starts (an unreadable row may end it). */
+  last?: ObjectKey;
 }
 
 /** A listed object as JSON text (resourceVersion included): lists can be answered without a parse. */
@@ -60,7 +77,7 @@ export interface StoredText {
 }
 
 /** TooLarge: the stored form of the object is over MAX_OBJECT_BYTES. */
-export type StoreErrorCode = "NotFound" | "AlreadyExists" | "Conflict" | "Compacted" | "TooLarge";
+export type StoreErrorCode = "NotFound" | "AlreadyExists" | "Conflict" | "Compacted" | "TooLarge" | "Unreadable";
 
 /**
  * The largest object the store keeps, as etcd's default request limit (1.5 MiB) bounds what
@@ -133,7 +150,7 @@ export interface Store {
   get(key: ObjectKey): Promise<StoredObject | null>;
   list(group: string, resource: string, options?: ListOptions): Promise<ListResult>;
   /** `list` with each item as JSON text; optional, a driver may not offer it. */
-  listText?(group: string, resource: string, options?: ListOptions): Promise<{ items: StoredText[]; revision: number; more: boolean }>;
+  listText?(group: string, resource: string, options?: ListOptions): Promise<{ items: StoredText[]; revision: number; more: boolean; unreadable?: UnreadableRow[]; last?: ObjectKey }>;
   count(group: string, resource: string, namespace?: string): Promise<number>;
   /** Fails with AlreadyExists. The stored value gets its revision as resourceVersion. */
   create(key: ObjectKey, value: KubeObject): Promise<StoredObject>;

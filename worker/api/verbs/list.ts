@@ -2,7 +2,7 @@
 // page by page so 10,000 objects never sit in the Worker's memory at once.
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { apiVersionOf } from "../../resources/meta";
-import type { Store, StoredObject } from "../../store/types";
+import type { Store, StoredObject, UnreadableRow } from "../../store/types";
 import type { ApiContext } from "../context";
 import { query } from "../context";
 import { presentAs, respondJson, respondObject } from "../respond";
@@ -16,6 +16,7 @@ import {
 } from "../../../shared/selectors";
 import { badRequest, gone } from "../../../shared/status-error";
 import { parseIncludeObject, partialObjectMetadata, toTable } from "../table";
+import { withWarnings } from "../body";
 
 /** Rows read from the store per round trip while filtering or streaming. */
 const STORE_PAGE_ROWS = 500;
@@ -80,6 +81,8 @@ export interface Page {
   items: KubeObject[];
   revision: number;
   continueToken?: string;
+  /** One for each object left out because its row cannot be read (kubectl prints them). */
+  warnings?: string[];
 }
 
 /** Reads matching objects until `limit` are found or the kind is exhausted. */
@@ -91,6 +94,7 @@ export async function readPage(
   start?: ContinueToken,
 ): Promise<Page> {
   const items: KubeObject[] = [];
+  const unreadable: string[] = [];
   let after = start ? { namespace: start.ns, name: start.name } : undefined;
   let revision = start?.rv ?? 0;
   let last: StoredObject | undefined;
@@ -111,12 +115,21 @@ export async function readPage(
       if (items.length === limit) {
         const moreInPage = row !== page.items[page.items.length - 1];
         const token = moreInPage || page.more ? encodeContinue({ rv: revision, ns: row.key.namespace, name: row.key.name }) : undefined;
-        return { items, revision, continueToken: token };
+        return { items, revision, continueToken: token, ...(unreadable.length ? { warnings: unreadable } : {}) };
       }
     }
-    if (!page.more || !last) return { items, revision };
-    after = { namespace: last.key.namespace, name: last.key.name };
+    for (const row of page.unreadable ?? []) unreadable.push(unreadableWarning(def, row));
+    const next = page.last ?? last?.key;
+    if (!page.more || !next) return { items, revision, ...(unreadable.length ? { warnings: unreadable } : {}) };
+    after = { namespace: next.namespace, name: next.name };
   }
+}
+
+/** The Warning a list carries for each object it left out because its row cannot be read. */
+function unreadableWarning(def: ResourceDef, row: UnreadableRow): string {
+  const what = def.group ? `${def.plural}.${def.group}` : def.plural;
+  const name = row.key.namespace ? `${row.key.namespace}/${row.key.name}` : row.key.name;
+  return `${what} "${name}" is left out: it cannot be read from storage (${row.reason})`;
 }
 
 interface TextPage {
@@ -133,8 +146,9 @@ async function readTextPage(store: Store, def: ResourceDef, namespace: string | 
     limit: Math.min(limit, MAX_STORE_PAGE_ROWS),
   });
   const revision = start?.rv ?? page.revision;
-  const last = page.items[page.items.length - 1];
-  const continueToken = page.more && last ? encodeContinue({ rv: revision, ns: last.key.namespace, name: last.key.name }) : undefined;
+  // The page's last row, even one left out as unreadable: the next page starts after it.
+  const last = page.last ?? page.items[page.items.length - 1]?.key;
+  const continueToken = page.more && last ? encodeContinue({ rv: revision, ns: last.namespace, name: last.name }) : undefined;
   return { texts: page.items.map((i) => i.text), revision, continueToken };
 }
 
@@ -176,10 +190,12 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
   }
 
   const page = await readPage(ctx.store, def, filter, limit || Number.MAX_SAFE_INTEGER, start);
+  const warned = (response: Response) => withWarnings(response, page.warnings ?? []);
   const metadata: Record<string, unknown> = { resourceVersion: String(page.revision) };
   if (page.continueToken) metadata.continue = page.continueToken;
   if (ctx.output.type === "table") {
-    return respondJson(
+    return warned(
+      respondJson(
       toTable(def, page.items, {
         now: ctx.now,
         include: parseIncludeObject(query(ctx, "includeObject")),
@@ -187,22 +203,23 @@ export async function listVerb(ctx: ApiContext): Promise<Response> {
         resourceVersion: String(page.revision),
         continueToken: page.continueToken,
       }),
+      ),
     );
   }
   if (ctx.output.type === "meta") {
-    return respondJson({
+    return warned(respondJson({
       kind: "PartialObjectMetadataList",
       apiVersion: `meta.k8s.io/${ctx.output.version}`,
       metadata,
       items: page.items.map((o) => partialObjectMetadata(o, ctx.output.type === "meta" ? ctx.output.version : "v1")),
-    });
+    }));
   }
-  return respondObject(ctx, {
+  return warned(respondObject(ctx, {
     apiVersion: apiVersionOf(def, ctx.target.version),
     kind: def.listKind,
     metadata,
     items: page.items.map((o) => withTypeMeta(def, o, ctx.target.version)),
-  });
+  }));
 }
 
 /**

@@ -38,6 +38,9 @@ export function translateStoreError(error: unknown, def: ResourceDef, name: stri
       return gone();
     case "TooLarge":
       return tooLarge(MAX_OBJECT_BYTES);
+    case "Unreadable":
+      // The row itself is bad (a Secret sealed with a key no longer configured): only it fails.
+      return new StatusError(500, "InternalError", `Internal error occurred: ${ref.group ? `${ref.resource}.${ref.group}` : ref.resource} "${name}" cannot be read from storage: ${error.message}; it can still be deleted`);
   }
 }
 
@@ -165,7 +168,7 @@ export async function deleteObject(
 }
 
 export async function getObject(ctx: Pick<WriteContext, "store">, def: ResourceDef, key: ObjectKey): Promise<StoredObject> {
-  const stored = await ctx.store.get(key);
+  const stored = await guarded(def, key.name, () => ctx.store.get(key));
   if (!stored) throw notFound({ group: def.group, resource: def.plural }, key.name);
   return stored;
 }
