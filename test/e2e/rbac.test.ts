@@ -250,6 +250,7 @@ rules:
       for (let i = 1; i < WATCH_LIMIT; i++) expect((await watch(tokens.get("viewer")!)).status).toBe(200);
       const refused = await watch(tokens.get("viewer")!);
       expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toBe("1");
       const status = (await refused.json()) as { reason: string; message: string; details?: { retryAfterSeconds?: number } };
       expect(status.reason).toBe("TooManyRequests");
       expect(status.message).toContain(`"system:serviceaccount:${NS}:viewer"`);

@@ -31,7 +31,10 @@ export function watchesPerClient(env: Pick<Env, "WATCHES_PER_CLIENT">): number {
 export const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60_000;
 
 function statusResponse(err: StatusError): Response {
-  return new Response(JSON.stringify(err.toStatus()), { status: err.code, headers: { "content-type": "application/json" } });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  // client-go waits as long as Retry-After says before it tries again.
+  if (err.details?.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.details.retryAfterSeconds);
+  return new Response(JSON.stringify(err.toStatus()), { status: err.code, headers });
 }
 
 export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
