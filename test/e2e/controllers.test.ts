@@ -61,6 +61,29 @@ describe("controller loop", () => {
     expect(await kubectl("get", "rs", "-l", "app=web", "-o", "name")).toBe("");
   }, 30_000);
 
+  it("the garbage collector works from metadata alone: owned ConfigMaps go with their Secret, or stay whole when orphaned", async () => {
+    // Secrets and ConfigMaps are kinds no controller reads whole: the loop caches their metadata only.
+    const owned = async (name: string, owner: string) => {
+      const uid = await kubectl("get", "secret", owner, "-o", "jsonpath={.metadata.uid}");
+      const manifest = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, ownerReferences: [{ apiVersion: "v1", kind: "Secret", name: owner, uid }] }, data: { kept: "every byte" } };
+      expect((await cluster.kubectl(["create", "-f", "-"], { stdin: JSON.stringify(manifest) })).code).toBe(0);
+    };
+    await kubectl("create", "secret", "generic", "owner-collected", "--from-literal=a=b");
+    await kubectl("create", "secret", "generic", "owner-orphaning", "--from-literal=a=b");
+    await owned("cm-collected", "owner-collected");
+    await owned("cm-orphaned", "owner-orphaning");
+
+    await kubectl("delete", "secret", "owner-collected");
+    await eventually(async () => (await cluster.kubectl(["get", "configmap", "cm-collected"])).code !== 0, "the owned ConfigMap collected");
+
+    await kubectl("delete", "secret", "owner-orphaning", "--cascade=orphan");
+    await eventually(async () => (await cluster.kubectl(["get", "secret", "owner-orphaning"])).code !== 0, "the orphaning owner gone");
+    const orphan = JSON.parse(await kubectl("get", "configmap", "cm-orphaned", "-o", "json")) as { metadata: { ownerReferences?: unknown[] }; data: Record<string, string> };
+    expect(orphan.metadata.ownerReferences ?? []).toEqual([]);
+    // The collector wrote only ownership: the data its metadata-only cache never held is intact.
+    expect(orphan.data).toEqual({ kept: "every byte" });
+  }, 60_000);
+
   it("a Service gets Endpoints and deleting a namespace empties it", async () => {
     await kubectl("create", "namespace", "doomed");
     await kubectl("create", "configmap", "cfg", "-n", "doomed", "--from-literal=a=b");

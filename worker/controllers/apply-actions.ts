@@ -30,7 +30,7 @@ export interface DeleteRequest {
  */
 export interface ControllerWrites {
   /** PUT semantics: the object's resourceVersion is the precondition; "status" and "finalize" write only that part. */
-  update(ref: ResourceRef, object: KubeObject, subresource?: "status" | "finalize"): Promise<WriteResult>;
+  update(ref: ResourceRef, object: KubeObject, subresource?: "status" | "finalize", metadataOnly?: boolean): Promise<WriteResult>;
   delete(ref: ResourceRef, request: DeleteRequest): Promise<WriteResult>;
   createMany(ref: ResourceRef, objects: KubeObject[]): Promise<WriteResult[]>;
   /** Status writes of objects as the loop's cache holds them (CAS on each one's resourceVersion). */
@@ -236,7 +236,7 @@ export class ActionApplier {
   private applyOne(action: Extract<Action, { type: "update" | "delete" }>): Promise<WriteResult> {
     switch (action.type) {
       case "update":
-        return this.writes.update(action.ref, action.object, action.subresource);
+        return this.writes.update(action.ref, action.object, action.subresource, action.metadataOnly);
       case "delete":
         return this.writes.delete(action.ref, action);
     }

@@ -123,7 +123,7 @@ export function collectGarbage(snapshot: Snapshot, kinds: readonly KindInfo[], c
     } else if (states.some((s) => s === "absent" || s === "foreground")) {
       // A live owner remains: only drop the references to owners that are gone or going.
       const drop = new Set(refs.filter((_, i) => states[i] === "absent" || states[i] === "foreground").map((r) => r.uid));
-      actions.push({ type: "update", ref: dep.ref, object: withoutOwners(dep.object, drop) });
+      actions.push({ type: "update", ref: dep.ref, object: withoutOwners(dep.object, drop), metadataOnly: true });
     }
   }
   // Blocking dependents first: their owners wait on them (blockOwnerDeletion).
@@ -136,13 +136,13 @@ export function collectGarbage(snapshot: Snapshot, kinds: readonly KindInfo[], c
     const uid = owner.object.metadata.uid ?? "";
     const dependentsOf = snapshot.ownedBy(uid);
     if (finalizers.includes(ORPHAN_FINALIZER)) {
-      for (const d of dependentsOf) actions.push({ type: "update", ref: d.ref, object: withoutOwners(d.object, new Set([uid])) });
+      for (const d of dependentsOf) actions.push({ type: "update", ref: d.ref, object: withoutOwners(d.object, new Set([uid])), metadataOnly: true });
       // The finalizer goes only once no dependent points here, on a later pass, so a failed
       // dependent update can never leave a dependent that background deletion would then remove.
-      if (dependentsOf.length === 0) actions.push({ type: "update", ref: owner.ref, object: withoutFinalizer(owner.object, ORPHAN_FINALIZER) });
+      if (dependentsOf.length === 0) actions.push({ type: "update", ref: owner.ref, object: withoutFinalizer(owner.object, ORPHAN_FINALIZER), metadataOnly: true });
     } else if (finalizers.includes(FOREGROUND_FINALIZER)) {
       const blockers = dependentsOf.filter((d) => d.object.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion));
-      if (blockers.length === 0) actions.push({ type: "update", ref: owner.ref, object: withoutFinalizer(owner.object, FOREGROUND_FINALIZER) });
+      if (blockers.length === 0) actions.push({ type: "update", ref: owner.ref, object: withoutFinalizer(owner.object, FOREGROUND_FINALIZER), metadataOnly: true });
     }
   }
   return actions;

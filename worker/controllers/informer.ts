@@ -101,6 +101,8 @@ export class Informer implements Snapshot {
   private readonly owners = new Map<string, Map<string, { ref: ResourceRef; object: KubeObject }>>();
   private readonly uids = new Map<string, { ref: ResourceRef; object: KubeObject }>();
   private refs: ResourceRef[] = [];
+  /** Kinds cached as metadata only (see kept). */
+  private metadataOnly = new Set<string>();
   /** Changes not yet read by every consumer; journal[0] has sequence number journalStart. */
   private journal: CacheChange[] = [];
   private journalStart = 0;
@@ -111,21 +113,37 @@ export class Informer implements Snapshot {
   /** Objects this loop wrote itself, by revision: the next sync need not read their values back. */
   private readonly written = new Map<number, KubeObject>();
 
-  constructor(refs: readonly ResourceRef[]) {
-    this.watch(refs);
+  constructor(refs: readonly ResourceRef[], metadataOnly: readonly ResourceRef[] = []) {
+    this.watch(refs, metadataOnly);
   }
 
   /**
    * Caches exactly these kinds from now on. A changed set (a kind added or removed at run time)
    * means a full re-list at the next sync: rare, and simpler than splicing one kind in.
    */
-  watch(refs: readonly ResourceRef[]): void {
+  watch(refs: readonly ResourceRef[], metadataOnly: readonly ResourceRef[] = []): void {
     const seen = new Set<string>();
     const next = refs.filter((r) => !seen.has(refKey(r)) && seen.add(refKey(r)));
-    const same = next.length === this.refs.length && next.every((r, i) => refKey(r) === refKey(this.refs[i]!));
+    const thin = new Set(metadataOnly.map(refKey).filter((k) => seen.has(k)));
+    const same =
+      next.length === this.refs.length &&
+      next.every((r, i) => refKey(r) === refKey(this.refs[i]!)) &&
+      thin.size === this.metadataOnly.size &&
+      [...thin].every((k) => this.metadataOnly.has(k));
     if (same) return;
     this.refs = next;
+    this.metadataOnly = thin;
     this.revision = 0;
+  }
+
+  /**
+   * What the cache keeps of an object: all of it, or for a kind only metadata-readers watch (the
+   * garbage collector, the namespace controller) its type and metadata, as kube-controller-manager's
+   * metadata informers hold them: a Secret's data or a ConfigMap's never sit in the loop's memory.
+   */
+  private kept(ref: ResourceRef, value: KubeObject): KubeObject {
+    if (!this.metadataOnly.has(refKey(ref))) return value;
+    return { apiVersion: value.apiVersion, kind: value.kind, metadata: value.metadata };
   }
 
   get synced(): boolean {
@@ -158,10 +176,11 @@ export class Informer implements Snapshot {
         const kind = this.kinds.get(refKey(ref));
         if (!kind) continue;
         changed.add(refKey(ref));
-        const previous = event.type === "DELETED" ? kind.delete(event.key.namespace, event.key.name) : kind.set(event.key.namespace, event.key.name, event.value);
+        const value = this.kept(ref, event.value);
+        const previous = event.type === "DELETED" ? kind.delete(event.key.namespace, event.key.name) : kind.set(event.key.namespace, event.key.name, value);
         if (previous) this.unindex(ref, previous);
-        if (event.type !== "DELETED") this.index(ref, event.value);
-        this.record({ ref, previous, current: event.type === "DELETED" ? undefined : event.value });
+        if (event.type !== "DELETED") this.index(ref, value);
+        this.record({ ref, previous, current: event.type === "DELETED" ? undefined : value });
       }
       for (const r of this.written.keys()) if (r <= this.revision) this.written.delete(r);
       if (events.length < CHANGE_PAGE_ROWS) return changed;
@@ -207,8 +226,9 @@ export class Informer implements Snapshot {
         const page = await store.list(ref.group, ref.resource, { after, limit: LIST_PAGE_ROWS });
         revision = Math.min(revision, page.revision);
         for (const row of page.items) {
-          kind.set(row.key.namespace, row.key.name, row.value);
-          this.index(ref, row.value);
+          const value = this.kept(ref, row.value);
+          kind.set(row.key.namespace, row.key.name, value);
+          this.index(ref, value);
         }
         for (const row of page.unreadable ?? []) this.noteUnreadable(row);
         const last = page.last ?? page.items[page.items.length - 1]?.key;

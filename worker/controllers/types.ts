@@ -44,7 +44,18 @@ export type Action =
       event?: { regarding: KubeObject; eventType: EventType; reason: string; message: string };
     }
   /** "finalize": the finalizers a kind keeps in spec (a terminating Namespace's), writable only there. */
-  | { type: "update"; ref: ResourceRef; object: KubeObject; subresource?: "finalize" }
+  | {
+      type: "update";
+      ref: ResourceRef;
+      object: KubeObject;
+      subresource?: "finalize";
+      /**
+       * Only `object.metadata`'s ownerReferences and finalizers are written, onto the stored object
+       * at the same resourceVersion (the garbage collector's patch): what a metadata-only cache
+       * holds is enough to compute it.
+       */
+      metadataOnly?: boolean;
+    }
   | { type: "updateStatus"; ref: ResourceRef; object: KubeObject }
   /** The scheduler's decision, written through pods/binding (spec.nodeName is otherwise immutable). */
   | { type: "bind"; pod: KubeObject; nodeName: string }

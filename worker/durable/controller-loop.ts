@@ -112,12 +112,18 @@ export class ControllerLoop extends DurableObject<Env> implements ControllerLoop
     this.applier = new ActionApplier(writes, "edgeplane-controller-manager", { deferEvents: true });
   }
 
-  /** Caches every kind some controller watches; a kind added or removed since means a re-list. */
+  /**
+   * Caches every kind some controller watches: whole where a controller names it, metadata only
+   * where only "every kind" controllers (garbage collector, namespace) do. A kind added or removed
+   * since means a re-list.
+   */
   private followRegistry(): void {
     if (this.kindsGeneration === this.registry.generation) return;
     this.kindsGeneration = this.registry.generation;
     this.kinds = kindsOf(this.registry);
-    this.informer.watch(CONTROLLERS.flatMap((c) => watchedRefs(c, this.kinds)));
+    const named = new Set(CONTROLLERS.flatMap((c) => (c.watches === "every kind" ? [] : c.watches)).map((r) => `${r.group}/${r.resource}`));
+    const all = CONTROLLERS.flatMap((c) => watchedRefs(c, this.kinds));
+    this.informer.watch(all, all.filter((r) => !named.has(`${r.group}/${r.resource}`)));
   }
 
   /** RPC from the Worker after each write: run a pass soon, unless one is already due sooner. */

@@ -7,14 +7,14 @@ import { authorizeRequest } from "../api/auth";
 import { bulkBind, bulkCreate, bulkRewrite, bulkUpdateStatus, type BulkContext } from "../api/write/bulk";
 import type { WriteContext } from "../api/write/context";
 import { deleteByKey } from "../api/write/delete";
-import { CONTROLLER_USER, keyOf } from "../api/write/store-writes";
-import { replaceObject } from "../api/write/update";
+import { CONTROLLER_USER, getObject, keyOf } from "../api/write/store-writes";
+import { commitUpdate, replaceObject } from "../api/write/update";
 import type { ControllerWrites, WriteResult } from "../controllers/apply-actions";
 import type { ResourceRef } from "../controllers/types";
 import type { Env } from "../env";
 import type { Registry } from "../resources/registry";
 import type { KubeObject, ResourceDef } from "../resources/types";
-import { StatusError } from "../../shared/status-error";
+import { conflict, StatusError } from "../../shared/status-error";
 import { openStore } from "../store/open";
 
 export const CONTROLLER_PRINCIPAL: Principal = { user: CONTROLLER_USER, kind: "admin", scope: "" };
@@ -80,8 +80,9 @@ export function controllerWrites(options: ControllerWritesOptions): ControllerWr
     }
   };
   return {
-    update: (ref, object, subresource) =>
-      one(ref, { verb: "update", namespace: object.metadata.namespace, name: object.metadata.name, subresource }, async (ctx, def) => {
+    update: (ref, object, subresource, metadataOnly) =>
+      one(ref, { verb: metadataOnly ? "patch" : "update", namespace: object.metadata.namespace, name: object.metadata.name, subresource }, async (ctx, def) => {
+        if (metadataOnly) return { status: 200, object: await writeOwnershipMetadata(ctx, def, object) };
         const { object: stored } = await replaceObject(ctx, def, object, { manager: CONTROLLER_AGENT, subresource });
         return { status: 200, object: stored };
       }),
@@ -117,4 +118,23 @@ export function controllerWrites(options: ControllerWritesOptions): ControllerWr
       }, "status"),
     rewriteMany: (ref, objects) => many(ref, "update", objects.length, (ctx, def) => bulkRewrite(ctx, def, objects)),
   };
+}
+
+/**
+ * The garbage collector's write from a metadata-only cache: `partial`'s ownerReferences and
+ * finalizers onto the stored object, which must still be at `partial`'s resourceVersion (else a
+ * 409, and the controller runs again on what changed), as kube's collector patches them.
+ */
+async function writeOwnershipMetadata(ctx: WriteContext, def: ResourceDef, partial: KubeObject): Promise<KubeObject> {
+  const ref = { group: def.group, resource: def.plural };
+  const name = partial.metadata.name ?? "";
+  const stored = await getObject(ctx, def, keyOf(def, partial.metadata.namespace, name));
+  if (String(stored.revision) !== partial.metadata.resourceVersion) throw conflict(ref, name);
+  const metadata = { ...stored.value.metadata };
+  for (const field of ["ownerReferences", "finalizers"] as const) {
+    const value = partial.metadata[field];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) delete metadata[field];
+    else metadata[field] = value as never;
+  }
+  return commitUpdate(ctx, def, stored.value, { ...stored.value, metadata }, { manager: CONTROLLER_AGENT, expectedRevision: stored.revision });
 }

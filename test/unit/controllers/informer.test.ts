@@ -41,6 +41,32 @@ describe("Informer", () => {
     expect(await informer.sync(store)).toEqual(new Set());
   });
 
+  it("keeps only type and metadata of a kind watched for metadata, listed or changed, and still indexes its owners", async () => {
+    const SECRETS = { group: "", resource: "secrets" };
+    const secretKey = (name: string) => ({ group: "", resource: "secrets", namespace: "default", name });
+    const secret = (name: string): KubeObject => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: "default", uid: `uid-${name}`, ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: "a", uid: "uid-a" }] },
+      data: { password: "c2VjcmV0" },
+    });
+    const store = new FakeStore();
+    await store.create(secretKey("listed"), secret("listed"));
+    await store.create(key("a"), { ...pod("a"), spec: { nodeName: "n1" } });
+    const informer = new Informer([PODS, SECRETS], [SECRETS]);
+    await informer.sync(store);
+    await store.create(secretKey("changed"), secret("changed"));
+    await informer.sync(store);
+    for (const name of ["listed", "changed"]) {
+      const cached = informer.get(SECRETS, "default", name);
+      expect(cached).toEqual({ apiVersion: "v1", kind: "Secret", metadata: expect.objectContaining({ name, uid: `uid-${name}` }) });
+      expect(JSON.stringify(cached)).not.toContain("c2VjcmV0");
+    }
+    expect(informer.ownedBy("uid-a").map((d) => d.object.metadata.name).sort()).toEqual(["changed", "listed"]);
+    // A kind some controller reads whole stays whole.
+    expect(informer.get(PODS, "default", "a")?.spec).toEqual({ nodeName: "n1" });
+  });
+
   it("offers the store what it wrote itself, then forgets it once synced past", async () => {
     const store = new FakeStore();
     await store.create(key("first"), pod("first"));
