@@ -1,8 +1,8 @@
 // Renews the node credential before it lapses, as kubelet rotates its client certificate: at a
 // random point between 70 % and 90 % of its life (so a fleet joined together does not renew
 // together), through POST /edgeplane/v1/node-credential with the credential itself. The new one
-// is saved first, then handed to the API client and the tunnel; the old one works a few minutes
-// longer for requests already under way.
+// goes to the API client and the tunnel at once, then to credential.json; the old one works an
+// hour longer, for requests already under way and for a reply that was lost.
 import { ApiError, type ApiClient } from "../api-client";
 import { credentialFrom, saveCredential, type SavedCredential } from "../join";
 
@@ -62,10 +62,13 @@ export class CredentialRotation {
     try {
       const body = await this.api.create<{ token?: unknown; expirationTimestamp?: unknown }>(RENEW_PATH, {});
       const next = credentialFrom(body, Date.now());
-      await saveCredential(this.path, next);
+      // In use at once (the old one lapses within the hour): the API client's next request and
+      // the tunnel's next connect (it reads `token`). Then saved for the next start.
       this.credential = next;
-      // The API client's next request and the tunnel's next connect (it reads `token`) use it.
       this.api.setToken(next.token);
+      await saveCredential(this.path, next).catch((error: unknown) =>
+        this.log(`saving the renewed node credential to ${this.path}: ${error instanceof Error ? error.message : String(error)}; it is saved again at the next renewal, and a restart before then must join again`),
+      );
       this.failures = 0;
       if (next.expiresAt === undefined) {
         this.log("node credential renewed; the server gave no expiry, so it is not renewed again");

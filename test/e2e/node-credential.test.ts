@@ -90,6 +90,13 @@ describe("node credentials", () => {
 
     // Only a node's own credential renews: not the admin, not a node impersonated by the admin.
     expect((await call("POST", "/edgeplane/v1/node-credential", cluster.token, {})).status).toBe(403);
+    const impersonated = await fetch(`${cluster.url}/edgeplane/v1/node-credential`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${cluster.token}`, "impersonate-user": "system:node:cred-b", "impersonate-group": "system:nodes", "content-type": "application/json" },
+      body: "{}",
+      dispatcher,
+    });
+    expect(impersonated.status).toBe(403);
 
     await new Promise((r) => setTimeout(r, Math.max(0, bornAt + TTL_S * 1000 + 1_000 - Date.now())));
     expect((await call("GET", "/api/v1/nodes/cred-b", first.token)).status).toBe(401);

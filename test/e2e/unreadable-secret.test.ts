@@ -53,6 +53,10 @@ describe("a Secret no configured key opens", () => {
     const watched = await kubectlOk(cluster, ["get", "--raw", `/api/v1/namespaces/default/secrets?watch=true&resourceVersion=${Number(before) - 1}&timeoutSeconds=2`]);
     expect(watched).toContain('"name":"kept"');
     expect(watched).not.toContain('"name":"lost"');
+    // A watch from now starts with the list of what is there: "kept" only.
+    const listedFirst = await kubectlOk(cluster, ["get", "--raw", "/api/v1/namespaces/default/secrets?watch=true&timeoutSeconds=1"]);
+    expect(listedFirst).toContain('"name":"kept"');
+    expect(listedFirst).not.toContain('"name":"lost"');
   });
 
   it("gets a Warning Event from the controller loop, which goes on working", async () => {
@@ -67,7 +71,13 @@ describe("a Secret no configured key opens", () => {
     await eventually(async () => (await cluster.kubectl(["-n", "after-the-bad-row", "get", "serviceaccount", "default"])).code === 0, "the default ServiceAccount", 30_000, 500);
   });
 
-  it("can still be deleted", async () => {
+  it("answers PATCH with the same 500, and can still be deleted (a server dry run deletes nothing)", async () => {
+    expect((await cluster.kubectl(["patch", "secret", "lost", "-p", '{"metadata":{"labels":{"a":"b"}}}'])).stderr).toContain('secrets "lost" cannot be read from storage');
+    // kubectl sends a server dry run's dryRun in DeleteOptions: nothing is deleted, readable or not.
+    await kubectlOk(cluster, ["delete", "secret", "kept", "--dry-run=server"]);
+    expect((await cluster.kubectl(["get", "secret", "kept"])).code).toBe(0);
+    await kubectlOk(cluster, ["delete", "secret", "lost", "--dry-run=server"]);
+    expect((await cluster.kubectl(["get", "secret", "lost"])).stderr).toContain("cannot be read from storage");
     await kubectlOk(cluster, ["delete", "secret", "lost"]);
     const got = await cluster.kubectl(["get", "secret", "lost"]);
     expect(got.stderr).toContain('secrets "lost" not found');

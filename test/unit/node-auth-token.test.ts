@@ -137,14 +137,15 @@ describe("exchangeJoinToken", () => {
 });
 
 describe("renewNodeCredential", () => {
-  const env = { NODE_CREDENTIAL_TTL_SECONDS: "600" } as Env;
+  const env = { NODE_CREDENTIAL_TTL_SECONDS: "7200" } as Env;
+  const LIFE = 7_200_000;
   const T = NOW.getTime();
   const bearer = (token: string) => `Bearer ${token}`;
   const authAt = (store: FakeStore, token: string, at: number) =>
     authenticate(new Request("https://x/api", { headers: { authorization: bearer(token) } }), env, store, at);
 
   async function boundCredential(store: FakeStore): Promise<string> {
-    const old = await mintNodeCredential(store, "vm1", T + 600_000, "node-uid-1");
+    const old = await mintNodeCredential(store, "vm1", T + LIFE, "node-uid-1");
     await store.create({ group: "", resource: "nodes", namespace: "", name: "vm1" }, { apiVersion: "v1", kind: "Node", metadata: { name: "vm1", uid: "node-uid-1" } });
     return old.token;
   }
@@ -152,13 +153,13 @@ describe("renewNodeCredential", () => {
   it("gives a bound credential a full life, bound to the same Node, and the old one a grace period only", async () => {
     const store = new FakeStore();
     const old = await boundCredential(store);
-    const at = T + 500_000;
+    const at = T + LIFE - 100_000;
     const { credential, replacedHash } = await renewNodeCredential(store, env, bearer(old), at);
     expect(replacedHash).toBe(await sha256Hex(old));
-    expect(credential).toMatchObject({ kind: "NodeCredential", nodeName: "vm1", expirationTimestamp: new Date(at + 600_000).toISOString().replace(/\.\d+Z$/, "Z") });
-    expect(await store.getToken(await sha256Hex(credential.token))).toMatchObject({ scope: "vm1", kind: "node", boundUid: "node-uid-1", expiresAt: at + 600_000 });
+    expect(credential).toMatchObject({ kind: "NodeCredential", nodeName: "vm1", expirationTimestamp: new Date(at + LIFE).toISOString().replace(/\.\d+Z$/, "Z") });
+    expect(await store.getToken(await sha256Hex(credential.token))).toMatchObject({ scope: "vm1", kind: "node", boundUid: "node-uid-1", expiresAt: at + LIFE });
     // The old one had 100 s left, less than the grace: unchanged. A later renewal cuts the new one's to the grace.
-    expect((await store.getToken(replacedHash))?.expiresAt).toBe(T + 600_000);
+    expect((await store.getToken(replacedHash))?.expiresAt).toBe(T + LIFE);
     const again = await renewNodeCredential(store, env, bearer(credential.token), at + 1_000);
     expect((await store.getToken(await sha256Hex(credential.token)))?.expiresAt).toBe(at + 1_000 + RENEWED_CREDENTIAL_GRACE_MS);
     expect((await authAt(store, again.credential.token, at + 2_000)).user).toBe("system:node:vm1");
@@ -179,7 +180,7 @@ describe("renewNodeCredential", () => {
     const legacy = await mintNodeCredential(store, "vm1", T, "node-uid-1");
     await store.putToken({ ...(await store.getToken(await sha256Hex(legacy.token)))!, expiresAt: null });
     await store.create({ group: "", resource: "nodes", namespace: "", name: "vm1" }, { apiVersion: "v1", kind: "Node", metadata: { name: "vm1", uid: "node-uid-1" } });
-    expect((await authAt(store, legacy.token, T + 1)).expiresAt).toBe(T + 1 + 600_000);
+    expect((await authAt(store, legacy.token, T + 1)).expiresAt).toBe(T + 1 + 7_200_000);
   });
 });
 

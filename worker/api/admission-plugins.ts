@@ -36,6 +36,8 @@ export interface SettledWrite {
   kept: KubeObject | null;
   /** Committed: the object as it was. Failed: the object the write meant to store. */
   dropped: KubeObject | null;
+  /** When the store write began (ms since the epoch): what was claimed later is not this write's. */
+  startedAt: number;
 }
 
 const PLUGINS: readonly AdmissionPlugin[] = [
@@ -49,7 +51,7 @@ const PLUGINS: readonly AdmissionPlugin[] = [
     resource: "services",
     operations: ["CREATE", "UPDATE"],
     admit: (ctx, obj, old) => allocateServiceAddresses(ctx, obj, old),
-    finish: (store, w) => releaseServiceAddresses(store, w.kept, w.dropped),
+    finish: (store, w) => releaseServiceAddresses(store, w.kept, w.dropped, w.startedAt),
   },
   { name: "DefaultStorageClass", group: "", resource: "persistentvolumeclaims", operations: ["CREATE"], admit: (ctx, obj) => applyDefaultStorageClass(ctx.store, obj) },
   { name: "DefaultIngressClass", group: "networking.k8s.io", resource: "ingresses", operations: ["CREATE"], admit: (ctx, obj) => applyDefaultIngressClass(ctx.store, obj) },

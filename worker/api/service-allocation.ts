@@ -177,13 +177,13 @@ export async function allocateServiceAddresses(ctx: WriteContext, svc: KubeObjec
  * what the store now holds (null once deleted, or when a create failed); `dropped` is the state
  * the write left behind, or the one it failed to store.
  */
-export async function releaseServiceAddresses(store: Store, kept: KubeObject | null, dropped: KubeObject | null): Promise<void> {
+export async function releaseServiceAddresses(store: Store, kept: KubeObject | null, dropped: KubeObject | null, writeStartedAt?: number): Promise<void> {
   if (!dropped) return;
   const uid = dropped.metadata.uid ?? "";
   const keep = holdingsOf(kept && kept.metadata.uid === uid ? kept : null);
   const gone = holdingsOf(dropped);
   await Promise.all([
-    ...[...gone.ips].filter((ip) => !keep.ips.has(ip) && !systemIp(ip)).map((ip) => release(store, "serviceipaddresses", ip, uid)),
-    ...[...gone.nodePorts].filter((p) => !keep.nodePorts.has(p)).map((p) => release(store, "servicenodeports", p, uid)),
+    ...[...gone.ips].filter((ip) => !keep.ips.has(ip) && !systemIp(ip)).map((ip) => release(store, "serviceipaddresses", ip, uid, writeStartedAt)),
+    ...[...gone.nodePorts].filter((p) => !keep.nodePorts.has(p)).map((p) => release(store, "servicenodeports", p, uid, writeStartedAt)),
   ]);
 }

@@ -123,7 +123,9 @@ async function stale(store: Store, kind: ReservationKind, row: StoredObject, now
 /** Reserves `value` for `owner` (create-if-absent, or a CAS take-over of a stale row); false when another holds it. */
 export async function claim(store: Store, kind: ReservationKind, value: string, owner: Owner, now: Date): Promise<boolean> {
   const key = keyOf(kind, value);
-  const row = rowOf(kind, value, owner, now);
+  // Dated when claimed, not when the request began: a release by a write that began earlier
+  // must be able to tell this claim is newer than the value it drops (see release).
+  const row = rowOf(kind, value, owner, new Date(Math.max(now.getTime(), Date.now())));
   for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
     try {
       await store.create(key, row);
@@ -151,10 +153,14 @@ export async function claimable(store: Store, kind: ReservationKind, value: stri
 }
 
 /** Frees `value` if the row is still the one `uid` holds (at its revision: a concurrent take-over wins). */
-export async function release(store: Store, kind: ReservationKind, value: string, uid: string): Promise<void> {
+export async function release(store: Store, kind: ReservationKind, value: string, uid: string, writeStartedAt = Infinity): Promise<void> {
   const key = keyOf(kind, value);
   const row = await store.get(key);
-  if (!row || rowOwner(row.value).owner?.uid !== uid) return;
+  if (!row) return;
+  const { owner, claimedAt } = rowOwner(row.value);
+  // Claimed again after the write that dropped it began (the same Service took it back in a
+  // concurrent update): that claim is not this write's to free.
+  if (owner?.uid !== uid || claimedAt > writeStartedAt) return;
   try {
     await store.delete(key, row.revision);
   } catch (e) {

@@ -9,6 +9,8 @@ import type { CacheChange, ResourceRef, Snapshot } from "./types";
 /** Change-log rows read per round trip while catching up. */
 const CHANGE_PAGE_ROWS = 1_000;
 const LIST_PAGE_ROWS = 1_000;
+/** kubectl apply's copy of what it applied: a Secret's data among it. */
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 /** Unreadable rows kept for the loop to report between two passes. */
 const MAX_UNREADABLE_NOTED = 100;
 /** Journal entries kept for consumers that have not read them; past this they get a full pass instead. */
@@ -139,11 +141,17 @@ export class Informer implements Snapshot {
   /**
    * What the cache keeps of an object: all of it, or for a kind only metadata-readers watch (the
    * garbage collector, the namespace controller) its type and metadata, as kube-controller-manager's
-   * metadata informers hold them: a Secret's data or a ConfigMap's never sit in the loop's memory.
+   * metadata informers hold them, less managedFields and kubectl's last-applied-configuration
+   * (which can carry a whole Secret): a Secret's data or a ConfigMap's never sit in the loop's memory.
    */
   private kept(ref: ResourceRef, value: KubeObject): KubeObject {
     if (!this.metadataOnly.has(refKey(ref))) return value;
-    return { apiVersion: value.apiVersion, kind: value.kind, metadata: value.metadata };
+    const { managedFields: _fields, annotations, ...metadata } = value.metadata;
+    if (annotations) {
+      const { [LAST_APPLIED]: _applied, ...rest } = annotations;
+      if (Object.keys(rest).length > 0) (metadata as KubeObject["metadata"]).annotations = rest;
+    }
+    return { apiVersion: value.apiVersion, kind: value.kind, metadata };
   }
 
   get synced(): boolean {
@@ -167,8 +175,9 @@ export class Informer implements Snapshot {
       }
       for (const event of events) {
         this.revision = Math.max(this.revision, event.revision);
-        if (event.unreadable !== undefined) {
-          // Only this object fails: the cache keeps what it had, the loop reports the row.
+        // Only this object fails: the cache keeps what it had, the loop reports the row. A
+        // deletion needs no value: it is applied by key.
+        if (event.unreadable !== undefined && event.type !== "DELETED") {
           this.noteUnreadable({ key: event.key, revision: event.revision, reason: event.unreadable });
           continue;
         }

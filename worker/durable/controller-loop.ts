@@ -283,6 +283,6 @@ function unreadableEvent(registry: Registry, row: UnreadableRow): Action {
     },
     eventType: "Warning",
     reason: "StorageReadFailed",
-    message: `${what} "${row.key.name}" cannot be read from storage (${row.reason}): it is left out of lists, watches and controllers until it is written again or deleted`,
+    message: `${what} "${row.key.namespace ? `${row.key.namespace}/` : ""}${row.key.name}" cannot be read from storage (${row.reason}): it is left out of lists, watches and controllers, and can only be deleted`,
   };
 }

@@ -325,9 +325,10 @@ export class WatchFanOut {
         known?.add(keyString(row.key));
         w.sink.write(encodeWatchEvent("ADDED", row.value, row.revision, typeMeta));
       }
-      const last = page.items[page.items.length - 1];
+      // The page's last row even if unreadable (left out): a page of only those does not end the list.
+      const last = page.last ?? page.items[page.items.length - 1]?.key;
       if (!page.more || !last) break;
-      after = { namespace: last.key.namespace, name: last.key.name };
+      after = { namespace: last.namespace, name: last.name };
       await w.sink.ready();
     }
     w.pos = revision ?? 0;

@@ -12,10 +12,11 @@ export const UNBOUND_CREDENTIAL_TTL_MS = 3_600_000;
 /** A bound credential's life unless NODE_CREDENTIAL_TTL_SECONDS says otherwise: 30 days. */
 export const DEFAULT_NODE_CREDENTIAL_TTL_S = 30 * 24 * 3600;
 /**
- * How long a renewed credential keeps working: long enough for requests and reconnects already
- * under way with it, short enough that a copy taken from the old file soon stops working.
+ * How long a renewed credential keeps working: the requests and reconnects already under way with
+ * it, and an agent whose renewal reply was lost, which retries with the old one (backing off to
+ * 5 minutes), have an hour; a copy taken from the old file stops working after it.
  */
-export const RENEWED_CREDENTIAL_GRACE_MS = 5 * 60_000;
+export const RENEWED_CREDENTIAL_GRACE_MS = 3_600_000;
 
 export interface NodeCredential {
   kind: "NodeCredential";

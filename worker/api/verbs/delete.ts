@@ -8,7 +8,7 @@ import { respondJson, respondObject } from "../respond";
 import { badRequest, StatusError } from "../../../shared/status-error";
 import { listFilterFrom, readPage } from "./list";
 import { keyOf } from "../write/store-writes";
-import { writeContextOf } from "../write/context";
+import { writeContextOf, type WriteContext } from "../write/context";
 import { deleteByKey, deleteOne, type DeleteOptions, type PropagationPolicy } from "../write/delete";
 import { apiVersionOf } from "../../resources/meta";
 
@@ -26,6 +26,10 @@ export async function readDeleteOptions(ctx: ApiContext): Promise<DeleteOptions>
   if (grace !== undefined) options.gracePeriodSeconds = Number(grace);
   const policy = query(ctx, "propagationPolicy");
   if (policy !== undefined) options.propagationPolicy = policy as PropagationPolicy;
+  const dryRun: unknown = options.dryRun;
+  if (dryRun !== undefined && (!Array.isArray(dryRun) || dryRun.some((v) => v !== "All"))) {
+    throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(dryRun)}: supported values: "All"`);
+  }
   const orphan = (isPlainObject(options) && (options as Record<string, unknown>).orphanDependents) ?? query(ctx, "orphanDependents");
   if (orphan === true || orphan === "true") options.propagationPolicy ??= "Orphan";
   if (options.propagationPolicy && !["Orphan", "Background", "Foreground"].includes(options.propagationPolicy)) {
@@ -37,12 +41,18 @@ export async function readDeleteOptions(ctx: ApiContext): Promise<DeleteOptions>
   return options;
 }
 
+/** The write context of a delete: a dry run asked for in the query or in DeleteOptions. */
+function deleteContext(ctx: ApiContext, options: DeleteOptions): WriteContext {
+  const write = writeContextOf(ctx);
+  return (options.dryRun?.length ?? 0) > 0 ? { ...write, dryRun: true } : write;
+}
+
 export async function deleteVerb(ctx: ApiContext): Promise<Response> {
   const { def, namespace, name, subresource } = ctx.target;
   if (subresource) throw badRequest(`the server does not support subresource "${subresource}" for delete`);
   if (!name) return deleteCollection(ctx);
   const options = await readDeleteOptions(ctx);
-  const { object, gone } = await deleteByKey(writeContextOf(ctx), def, keyOf(def, namespace, name), options);
+  const { object, gone } = await deleteByKey(deleteContext(ctx, options), def, keyOf(def, namespace, name), options);
   // kube-apiserver answers 200 with the object; 202 when deletion continues in the background.
   return respondObject(ctx, { ...object, apiVersion: apiVersionOf(def), kind: def.kind }, gone ? 200 : 202);
 }
@@ -50,7 +60,7 @@ export async function deleteVerb(ctx: ApiContext): Promise<Response> {
 async function deleteCollection(ctx: ApiContext): Promise<Response> {
   const { def } = ctx.target;
   const options = await readDeleteOptions(ctx);
-  const write = writeContextOf(ctx);
+  const write = deleteContext(ctx, options);
   const filter = listFilterFrom(ctx);
   const page = await readPage(ctx.store, def, filter, Number.MAX_SAFE_INTEGER);
   const deleted: KubeObject[] = [];

@@ -108,6 +108,7 @@ export async function readPage(
       limit: Math.min(filter.labels || filter.fields ? Math.max(want, STORE_PAGE_ROWS) : want, MAX_STORE_PAGE_ROWS),
     });
     if (!revision) revision = page.revision;
+    for (const row of page.unreadable ?? []) unreadable.push(unreadableWarning(def, row));
     for (const row of page.items) {
       last = row;
       if (!matchesFilter(def, filter, row.value)) continue;
@@ -118,7 +119,6 @@ export async function readPage(
         return { items, revision, continueToken: token, ...(unreadable.length ? { warnings: unreadable } : {}) };
       }
     }
-    for (const row of page.unreadable ?? []) unreadable.push(unreadableWarning(def, row));
     const next = page.last ?? last?.key;
     if (!page.more || !next) return { items, revision, ...(unreadable.length ? { warnings: unreadable } : {}) };
     after = { namespace: next.namespace, name: next.name };

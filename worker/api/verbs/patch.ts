@@ -14,7 +14,7 @@ import { authorizeRequest } from "../auth";
 import { checkTypeMeta } from "../object-meta";
 import { presentAs, respondObject } from "../respond";
 import { badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from "../../../shared/status-error";
-import { createObject, keyOf, revisionOf } from "../write/store-writes";
+import { createObject, keyOf, readObject, revisionOf } from "../write/store-writes";
 import { userAgentManager } from "./create";
 import { writeContextOf } from "../write/context";
 import { admitNew } from "../write/create";
@@ -58,7 +58,7 @@ export async function patchVerb(ctx: ApiContext): Promise<Response> {
   const pinned = typeof patch === "object" && patch !== null && revisionOf({ metadata: (patch as { metadata?: object }).metadata ?? {} } as KubeObject) !== undefined;
   return guaranteedUpdate(async () => {
     const key = keyOf(def, namespace, name);
-    const stored = await ctx.store.get(key);
+    const stored = await readObject(ctx, def, key);
     try {
       if (!stored) {
         if (type !== "apply-patch" || subresource) throw notFound({ group: def.group, resource: def.plural }, name);

@@ -3,6 +3,7 @@
 import { timestamp } from "../../../shared/time";
 import type { KubeObject, ResourceDef } from "../../resources/types";
 import { StoreError, type ObjectKey } from "../../store/types";
+import { unreadableStub } from "../../store/codec";
 import { conflict, notFound } from "../../../shared/status-error";
 import type { WriteContext } from "./context";
 import { deleteObject, keyOf, updateObject } from "./store-writes";
@@ -13,6 +14,8 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: PropagationPolicy;
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** DeleteOptions.dryRun, as kubectl delete --dry-run=server sends it (in the body, not the query). */
+  dryRun?: string[];
 }
 
 const FOREGROUND_FINALIZER = "foregroundDeletion";
@@ -116,6 +119,10 @@ export async function deleteByKey(ctx: WriteContext, def: ResourceDef, key: Obje
     // anyone could honour: it is removed as it is, the way out of it (kube-apiserver's unsafe
     // deletion of a corrupt object, without its extra option).
     if (!(error instanceof StoreError && error.code === "Unreadable")) throw error;
+    if (options.preconditions?.uid !== undefined || options.preconditions?.resourceVersion !== undefined) {
+      throw conflict({ group: def.group, resource: def.plural }, key.name, "Precondition failed: the stored object cannot be read, so its uid and resourceVersion cannot be checked");
+    }
+    if (ctx.dryRun) return { object: unreadableStub(key, 0), gone: true };
     return { object: await deleteObject(ctx, def, key), gone: true };
   }
   if (!stored) throw notFound({ group: def.group, resource: def.plural }, key.name);

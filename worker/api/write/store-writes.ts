@@ -123,13 +123,14 @@ export type StoreWriteContext = Pick<WriteContext, "env" | "store" | "waitUntil"
  */
 async function settled(ctx: StoreWriteContext, def: ResourceDef, name: string, states: { before: KubeObject | null; after: KubeObject | null }, write: () => Promise<StoredObject>): Promise<StoredObject> {
   let stored: StoredObject;
+  const startedAt = Date.now();
   try {
     stored = await write();
   } catch (e) {
-    if (e instanceof StoreError) await finishWrite(ctx.store, def, { kept: states.before, dropped: states.after });
+    if (e instanceof StoreError) await finishWrite(ctx.store, def, { kept: states.before, dropped: states.after, startedAt });
     throw translateStoreError(e, def, name);
   }
-  await finishWrite(ctx.store, def, { kept: states.after, dropped: states.before });
+  await finishWrite(ctx.store, def, { kept: states.after, dropped: states.before, startedAt });
   return stored;
 }
 
@@ -161,14 +162,20 @@ export async function deleteObject(
   key: ObjectKey,
   expectedRevision?: number,
 ): Promise<KubeObject> {
+  const startedAt = Date.now();
   const stored = await guarded(def, key.name, () => ctx.store.delete(key, expectedRevision));
-  await finishWrite(ctx.store, def, { kept: null, dropped: stored.value });
+  await finishWrite(ctx.store, def, { kept: null, dropped: stored.value, startedAt });
   publish(ctx, def, "DELETED", stored);
   return stored.value;
 }
 
+/** The stored object or null; an unreadable row is the 500 that names it (translateStoreError). */
+export function readObject(ctx: Pick<WriteContext, "store">, def: ResourceDef, key: ObjectKey): Promise<StoredObject | null> {
+  return guarded(def, key.name, () => ctx.store.get(key));
+}
+
 export async function getObject(ctx: Pick<WriteContext, "store">, def: ResourceDef, key: ObjectKey): Promise<StoredObject> {
-  const stored = await guarded(def, key.name, () => ctx.store.get(key));
+  const stored = await readObject(ctx, def, key);
   if (!stored) throw notFound({ group: def.group, resource: def.plural }, key.name);
   return stored;
 }

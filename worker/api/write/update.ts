@@ -11,7 +11,7 @@ import { recordManagedFields } from "../managed";
 import { keepSystemMeta } from "../object-meta";
 import { badRequest, conflict, notFound } from "../../../shared/status-error";
 import { validateObject } from "../validate";
-import { createObject, deleteObject, keyOf, revisionOf, updateObject } from "./store-writes";
+import { createObject, deleteObject, keyOf, readObject, revisionOf, updateObject } from "./store-writes";
 
 export interface UpdateOptions {
   manager: string;
@@ -121,7 +121,7 @@ export async function replaceObject(ctx: WriteContext, def: ResourceDef, input: 
   const wanted = revisionOf(input);
   if (wanted === -1) throw badRequest(`metadata.resourceVersion: Invalid value: "${input.metadata.resourceVersion}": must be a positive integer`);
   return guaranteedUpdate(async () => {
-    const stored = await ctx.store.get(key);
+    const stored = await readObject(ctx, def, key);
     if (!stored) {
       if (!options.allowCreate) throw notFound(ref, name);
       await options.authorizeCreate?.();
