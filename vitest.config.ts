@@ -20,6 +20,8 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts", "test/agent/**/*.test.ts"],
+          // The agent bundle and the web console, built once before the clusters start.
+          globalSetup: ["test/e2e/build-assets.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

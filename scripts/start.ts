@@ -185,6 +185,7 @@ async function main(): Promise<void> {
   write(`  kubectl:     export KUBECONFIG=${cluster.kubeconfig}`);
   write(`               kubectl get namespaces`);
   write(`  admin token: ${cluster.paths.adminToken}`);
+  write(`  console:     ${cluster.url}/  (sign in with the admin token; the browser must trust ${cluster.paths.root}/pki or accept the warning)`);
   try {
     stopAgent = await startAgentIfDocker(cluster, !values["no-agent"], values["node-name"], ingress);
   } catch (error) {

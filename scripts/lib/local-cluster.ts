@@ -2,6 +2,7 @@
 // serving HTTPS with the cluster's own CA, state under one root directory (.edgeplane for
 // `npm start`, a temp dir in tests).
 import { ensureAgentAssets } from "../build-agent";
+import { ensureConsoleAssets } from "../build-console";
 import type { ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { request } from "node:https";
@@ -195,6 +196,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
   options.signal?.throwIfAborted();
   // wrangler dev refuses to start without the [assets] directory; the build is skipped when current.
   await ensureAgentAssets(onLine);
+  await ensureConsoleAssets(onLine);
   await applyMigrations({ config, persistTo: paths.state, database: options.database ?? "DB", onLine });
 
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;

@@ -1,0 +1,112 @@
+// The web console in real headless Chromium (Debian's, driven by playwright-core) against a local
+// cluster: sign in with the admin token, and watch a Deployment's pods appear, scale and go as
+// kubectl changes them, with no reload. The cluster has no node: the pods stay Pending, which is
+// all the console needs to show. Screenshots land in the directory SCREENSHOTS names, if any.
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster, type Cluster } from "./harness";
+import { kubectlOk } from "./helpers";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && (process.env.CI === "true" || process.env.CI === "1")) {
+  throw new Error(`${CHROMIUM} is required by the console tests (apt-get install chromium); CI=true: failing, not skipping`);
+}
+
+describe.skipIf(!haveChromium)("web console", () => {
+  let cluster: Cluster;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  const shot = async (name: string) => {
+    const dir = process.env.SCREENSHOTS;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  };
+
+  beforeAll(async () => {
+    cluster = await startCluster({ requestLog: false });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-background-networking"] });
+    // The local cluster's certificate is signed by its own CA, which this browser does not know.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(e.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  /** axe-core's serious and critical violations on the page as it stands. */
+  const accessibilityProblems = async (): Promise<string[]> => {
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact?: string; nodes: unknown[] }[] }> } }).axe;
+      return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+    });
+    return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}, ${v.nodes} nodes)`);
+  };
+
+  const rowNames = () => page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
+
+  it("is served by the Worker at / and signs in with a token, which a wrong one cannot", async () => {
+    await page.goto(`${cluster.url}/`);
+    await page.getByLabel("Bearer token").fill("not-a-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("not valid");
+    await shot("sign-in");
+    expect(await accessibilityProblems()).toEqual([]);
+    // The browser logs the refused token's 401 itself; from here on no error is expected.
+    errors.length = 0;
+    await page.getByLabel("Bearer token").fill(cluster.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("navigation", { name: "Kinds" }).getByRole("link", { name: "Deployment apps" }).waitFor();
+    // The token stays in the tab's session storage, never in the address.
+    expect(page.url()).not.toContain(cluster.token);
+    expect(await page.evaluate(() => sessionStorage.getItem("edgeplane.token"))).toBe(cluster.token);
+  });
+
+  it("shows a Deployment's pods appear, scale to 3 and go, live", async () => {
+    await page.goto(`${cluster.url}/#/pods/default`);
+    await page.getByText("No pods in default.").waitFor();
+    await kubectlOk(cluster, ["create", "deployment", "web", "--image=nginx", "--replicas=1"]);
+    await expect.poll(rowNames, { timeout: 30_000 }).toHaveLength(1);
+    expect((await rowNames())[0]).toMatch(/^web-/);
+    expect(await page.locator("thead th").allTextContents()).toEqual(["Name", "Ready", "Status", "Restarts", "Age"]);
+    await expect.poll(() => page.locator("tbody td.wait").first().textContent(), { timeout: 30_000 }).toBe("Pending");
+    await kubectlOk(cluster, ["scale", "deployment", "web", "--replicas=3"]);
+    await expect.poll(rowNames, { timeout: 30_000 }).toHaveLength(3);
+    await shot("pods");
+    expect(await accessibilityProblems()).toEqual([]);
+    await page.goto(`${cluster.url}/#/deployments.apps/default`);
+    await expect.poll(rowNames, { timeout: 30_000 }).toEqual(["web"]);
+    await kubectlOk(cluster, ["delete", "deployment", "web"]);
+    await expect.poll(rowNames, { timeout: 30_000 }).toEqual([]);
+    await page.goto(`${cluster.url}/#/pods/default`);
+    await page.getByText("No pods in default.").waitFor({ timeout: 30_000 });
+  }, 120_000);
+
+  it("lists across all namespaces, passes axe-core at desktop and phone sizes, and logs no error in the browser", async () => {
+    await page.goto(`${cluster.url}/#/namespaces.x/`);
+    await page.getByText("The server does not serve").waitFor();
+    await page.goto(`${cluster.url}/#/namespaces/`);
+    await expect.poll(rowNames, { timeout: 30_000 }).toEqual(expect.arrayContaining(["default", "kube-system", "kube-public", "kube-node-lease"]));
+    await shot("namespaces");
+    expect(await accessibilityProblems()).toEqual([]);
+    // A phone's width: the same view, the kinds above the table.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot("namespaces-phone");
+    expect(await accessibilityProblems()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});

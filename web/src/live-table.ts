@@ -1,0 +1,97 @@
+// A kind's rows as the server's Table output gives them (kubectl's columns, any kind, no per-kind
+// code), kept live by a watch of the same output: rows appear, change and go without a reload. A
+// dropped watch resumes from its resourceVersion; a 410 lists again. Nothing polls.
+import { useEffect, useState } from "preact/hooks";
+import { apiGet, watchLines, type WatchEvent } from "./api";
+
+export const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json";
+const RETRY_MS = 1_000;
+
+export interface Column {
+  name: string;
+  type: string;
+  priority: number;
+}
+
+export interface Row {
+  cells: unknown[];
+  object?: { metadata?: { name?: string; namespace?: string; uid?: string } };
+}
+
+interface Table {
+  columnDefinitions?: Column[];
+  rows?: Row[];
+  metadata?: { resourceVersion?: string };
+}
+
+export interface LiveTable {
+  columns: Column[];
+  rows: Row[];
+  loading: boolean;
+  error?: string;
+}
+
+function rowKey(row: Row): string {
+  const m = row.object?.metadata;
+  return m?.uid ?? `${m?.namespace ?? ""}/${m?.name ?? String(row.cells[0])}`;
+}
+
+function sorted(rows: Map<string, Row>): Row[] {
+  const key = (r: Row) => `${r.object?.metadata?.namespace ?? ""}/${r.object?.metadata?.name ?? ""}`;
+  return [...rows.values()].sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+export function useLiveTable(path: string | undefined, token: string): LiveTable {
+  const [state, setState] = useState<LiveTable>({ columns: [], rows: [], loading: true });
+  useEffect(() => {
+    if (!path) return;
+    const abort = new AbortController();
+    const rows = new Map<string, Row>();
+    let columns: Column[] = [];
+    let resourceVersion = "";
+    setState({ columns: [], rows: [], loading: true });
+    const publish = () => setState({ columns, rows: sorted(rows), loading: false });
+    const list = async () => {
+      const table = await apiGet<Table>(`${path}?includeObject=Metadata`, token, TABLE_ACCEPT, abort.signal);
+      columns = (table.columnDefinitions ?? []).filter((c) => c.priority === 0);
+      rows.clear();
+      for (const row of table.rows ?? []) rows.set(rowKey(row), row);
+      resourceVersion = table.metadata?.resourceVersion ?? "";
+      publish();
+    };
+    const apply = (event: WatchEvent) => {
+      const table = event.object as Table & { metadata?: { resourceVersion?: string } };
+      if (event.type === "BOOKMARK") {
+        resourceVersion = table.metadata?.resourceVersion ?? resourceVersion;
+        return;
+      }
+      if (event.type === "ERROR") return;
+      for (const row of table.rows ?? []) {
+        if (event.type === "DELETED") rows.delete(rowKey(row));
+        else rows.set(rowKey(row), row);
+      }
+      resourceVersion = table.metadata?.resourceVersion ?? resourceVersion;
+      publish();
+    };
+    const run = async () => {
+      let listed = false;
+      while (!abort.signal.aborted) {
+        try {
+          if (!listed) {
+            await list();
+            listed = true;
+          }
+          const query = `watch=1&allowWatchBookmarks=true&includeObject=Metadata&resourceVersion=${encodeURIComponent(resourceVersion)}`;
+          if ((await watchLines(`${path}?${query}`, token, TABLE_ACCEPT, apply, abort.signal)) === "gone") listed = false;
+        } catch (error) {
+          if (abort.signal.aborted) return;
+          setState((s) => ({ ...s, loading: false, error: error instanceof Error ? error.message : String(error) }));
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+        }
+      }
+    };
+    void run();
+    return () => abort.abort();
+  }, [path, token]);
+  return state;
+}
