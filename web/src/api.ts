@@ -39,14 +39,34 @@ export async function apiGet<T>(path: string, token: string, accept = "applicati
   return (await response.json()) as T;
 }
 
+/** A write (PATCH, DELETE): the answer's body, or the Status' message as an ApiError. */
+export async function apiSend<T>(method: string, path: string, token: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": contentType }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw await errorOf(response);
+  return (await response.json()) as T;
+}
+
 /**
  * One watch request: calls `onEvent` for each line until the server ends it. Resolves "gone" when
  * the server says the resourceVersion is too old (410: list again), "ended" otherwise.
  */
-export async function watchLines(path: string, token: string, accept: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<"gone" | "ended"> {
+export async function watchLines(
+  path: string,
+  token: string,
+  accept: string,
+  onEvent: (event: WatchEvent) => void,
+  signal: AbortSignal,
+  /** The server accepted the watch: an earlier failure is over. */
+  onOpen: () => void = () => undefined,
+): Promise<"gone" | "ended"> {
   const response = await fetch(path, { headers: { authorization: `Bearer ${token}`, accept }, signal });
   if (response.status === 410) return "gone";
   if (!response.ok || !response.body) throw await errorOf(response);
+  onOpen();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {

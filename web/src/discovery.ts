@@ -8,6 +8,9 @@ export interface Kind {
   plural: string;
   kind: string;
   namespaced: boolean;
+  /** It serves the scale subresource (kubectl scale works on it). */
+  scalable: boolean;
+  deletable: boolean;
 }
 
 interface ApiResource {
@@ -27,9 +30,18 @@ interface GroupList {
 }
 
 function kindsOf(list: ResourceList, group: string, version: string): Kind[] {
+  const names = new Set(list.resources.map((r) => r.name));
   return list.resources
     .filter((r) => !r.name.includes("/") && r.verbs.includes("list") && r.verbs.includes("watch"))
-    .map((r) => ({ group, version, plural: r.name, kind: r.kind, namespaced: r.namespaced }));
+    .map((r) => ({
+      group,
+      version,
+      plural: r.name,
+      kind: r.kind,
+      namespaced: r.namespaced,
+      scalable: names.has(`${r.name}/scale`),
+      deletable: r.verbs.includes("delete"),
+    }));
 }
 
 export async function discoverKinds(token: string): Promise<Kind[]> {
@@ -44,6 +56,11 @@ export async function discoverKinds(token: string): Promise<Kind[]> {
 export function collectionPath(kind: Kind, namespace: string | undefined): string {
   const base = kind.group ? `/apis/${kind.group}/${kind.version}` : "/api/v1";
   return kind.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${kind.plural}` : `${base}/${kind.plural}`;
+}
+
+/** One object's URL. */
+export function objectPath(kind: Kind, namespace: string | undefined, name: string): string {
+  return `${collectionPath(kind, kind.namespaced ? namespace : undefined)}/${encodeURIComponent(name)}`;
 }
 
 /** How a kind is named in the console's address: `pods`, `deployments.apps`. */

@@ -11,6 +11,8 @@ export interface Column {
   name: string;
   type: string;
   priority: number;
+  /** Where its cells sit in each row (columns of a lower priority come in between). */
+  index: number;
 }
 
 export interface Row {
@@ -19,7 +21,7 @@ export interface Row {
 }
 
 interface Table {
-  columnDefinitions?: Column[];
+  columnDefinitions?: Omit<Column, "index">[];
   rows?: Row[];
   metadata?: { resourceVersion?: string };
 }
@@ -41,6 +43,11 @@ function sorted(rows: Map<string, Row>): Row[] {
   return [...rows.values()].sort((a, b) => key(a).localeCompare(key(b)));
 }
 
+/** `path` may carry a query (a fieldSelector): the console's own parameters are added to it. */
+function withQuery(path: string, query: string): string {
+  return `${path}${path.includes("?") ? "&" : "?"}${query}`;
+}
+
 export function useLiveTable(path: string | undefined, token: string): LiveTable {
   const [state, setState] = useState<LiveTable>({ columns: [], rows: [], loading: true });
   useEffect(() => {
@@ -50,10 +57,12 @@ export function useLiveTable(path: string | undefined, token: string): LiveTable
     let columns: Column[] = [];
     let resourceVersion = "";
     setState({ columns: [], rows: [], loading: true });
+    // A successful list or event clears an earlier error: the watch has resumed.
     const publish = () => setState({ columns, rows: sorted(rows), loading: false });
     const list = async () => {
-      const table = await apiGet<Table>(`${path}?includeObject=Metadata`, token, TABLE_ACCEPT, abort.signal);
-      columns = (table.columnDefinitions ?? []).filter((c) => c.priority === 0);
+      const table = await apiGet<Table>(withQuery(path, "includeObject=Metadata"), token, TABLE_ACCEPT, abort.signal);
+      // kubectl's default columns: priority 0. Others (kubectl -o wide) sit among them in each row.
+      columns = (table.columnDefinitions ?? []).map((c, index) => ({ ...c, index })).filter((c) => c.priority === 0);
       rows.clear();
       for (const row of table.rows ?? []) rows.set(rowKey(row), row);
       resourceVersion = table.metadata?.resourceVersion ?? "";
@@ -82,7 +91,8 @@ export function useLiveTable(path: string | undefined, token: string): LiveTable
             listed = true;
           }
           const query = `watch=1&allowWatchBookmarks=true&includeObject=Metadata&resourceVersion=${encodeURIComponent(resourceVersion)}`;
-          if ((await watchLines(`${path}?${query}`, token, TABLE_ACCEPT, apply, abort.signal)) === "gone") listed = false;
+          const clearError = () => setState((s) => (s.error === undefined ? s : { ...s, error: undefined }));
+          if ((await watchLines(withQuery(path, query), token, TABLE_ACCEPT, apply, abort.signal, clearError)) === "gone") listed = false;
         } catch (error) {
           if (abort.signal.aborted) return;
           setState((s) => ({ ...s, loading: false, error: error instanceof Error ? error.message : String(error) }));

@@ -4,7 +4,8 @@ import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, apiGet, forgetToken, savedToken, saveToken } from "./api";
 import { collectionPath, discoverKinds, kindId, type Kind } from "./discovery";
-import { useLiveTable } from "./live-table";
+import { ObjectDetail } from "./object-detail";
+import { LiveTableView } from "./resource-table";
 import "./styles.css";
 
 function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
@@ -51,66 +52,27 @@ function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
 
 const ALL = "";
 
-/** Where the console is: `#/<kind id>/<namespace>` (an empty namespace is all of them). */
-function readLocation(): { kind: string; namespace: string } {
-  const [, kind = "pods", namespace = "default"] = location.hash.split("/").map(decodeURIComponent);
-  return { kind, namespace };
+/** Where the console is: `#/<kind id>/<namespace>[/<name>]` (an empty namespace is all of them). */
+function readLocation(): { kind: string; namespace: string; name?: string } {
+  const [, kind = "pods", namespace = "default", name] = location.hash.split("/").map(decodeURIComponent);
+  return { kind, namespace, ...(name ? { name } : {}) };
 }
 
-function statusClass(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  if (/^(Running|Succeeded|Completed|Active|Bound|Ready|True)$/.test(value)) return "ok";
-  if (/^(Pending|ContainerCreating|PodInitializing|Terminating|Unknown)$/.test(value)) return "wait";
-  if (/(Error|BackOff|Failed|Lost|NotReady|Evicted|OOMKilled)/.test(value)) return "bad";
-  return undefined;
-}
-
-function ResourceTable({ kind, namespace, token }: { kind: Kind; namespace: string; token: string }) {
-  const path = collectionPath(kind, namespace === ALL ? undefined : namespace);
-  const table = useLiveTable(path, token);
-  const showNamespace = kind.namespaced && namespace === ALL;
-  if (table.loading) return <p class="state">Loading {kind.plural}…</p>;
+function ResourceList({ kind, namespace, token }: { kind: Kind; namespace: string; token: string }) {
+  const where = kind.namespaced ? (namespace === ALL ? "in any namespace" : `in ${namespace}`) : "in the cluster";
   return (
-    <section aria-label={kind.plural}>
-      {table.error && (
-        <p class="error" role="alert">
-          {table.error}
-        </p>
-      )}
-      {table.rows.length === 0 ? (
-        <p class="state">
-          No {kind.plural} {kind.namespaced ? (namespace === ALL ? "in any namespace" : `in ${namespace}`) : "in the cluster"}.
-        </p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              {showNamespace && <th scope="col">Namespace</th>}
-              {table.columns.map((c) => (
-                <th scope="col" key={c.name}>
-                  {c.name}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {table.rows.map((row) => {
-              const meta = row.object?.metadata;
-              return (
-                <tr key={meta?.uid ?? String(row.cells[0])} data-name={meta?.name}>
-                  {showNamespace && <td>{meta?.namespace}</td>}
-                  {row.cells.slice(0, table.columns.length).map((cell, i) => (
-                    <td key={i} class={table.columns[i]?.name === "Status" ? statusClass(cell) : undefined}>
-                      {cell === null || cell === undefined ? "" : String(cell)}
-                    </td>
-                  ))}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-    </section>
+    <LiveTableView
+      path={collectionPath(kind, namespace === ALL ? undefined : namespace)}
+      token={token}
+      label={kind.plural}
+      empty={`No ${kind.plural} ${where}.`}
+      showNamespace={kind.namespaced && namespace === ALL}
+      linkOf={(row) => {
+        const meta = row.object?.metadata;
+        if (!meta?.name) return undefined;
+        return `#/${encodeURIComponent(kindId(kind))}/${encodeURIComponent(meta.namespace ?? namespace)}/${encodeURIComponent(meta.name)}`;
+      }}
+    />
   );
 }
 
@@ -173,9 +135,10 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
         </ul>
       </nav>
       <main>
-        <h2>{kind ? kind.kind : where.kind}</h2>
+        <h2>{kind ? `${kind.kind}${where.name ? ` ${where.name}` : ""}` : where.kind}</h2>
         {kinds && !kind && <p class="state">The server does not serve “{where.kind}”.</p>}
-        {kind && <ResourceTable kind={kind} namespace={where.namespace} token={token} />}
+        {kind && where.name && <ObjectDetail kind={kind} namespace={where.namespace} name={where.name} token={token} />}
+        {kind && !where.name && <ResourceList kind={kind} namespace={where.namespace} token={token} />}
       </main>
     </div>
   );

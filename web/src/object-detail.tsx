@@ -1,0 +1,209 @@
+// One object: what it is, its conditions, its Events (live), its YAML (the YAML library loads only
+// here), and the actions its kind allows (scale, delete). It follows the object with a watch of
+// its name, so a change or its deletion shows at once.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, apiGet, apiSend, watchLines } from "./api";
+import { collectionPath, kindId, objectPath, type Kind } from "./discovery";
+import { LiveTableView } from "./resource-table";
+
+interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; uid?: string; creationTimestamp?: string; labels?: Record<string, string>; resourceVersion?: string };
+  spec?: { replicas?: number };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+const RETRY_MS = 1_000;
+
+/** The object, kept current by a watch of its name; null once it is gone. */
+function useLiveObject(kind: Kind, namespace: string, name: string, token: string): { object?: KubeObject | null; error?: string } {
+  const [state, setState] = useState<{ object?: KubeObject | null; error?: string }>({});
+  useEffect(() => {
+    const abort = new AbortController();
+    const collection = collectionPath(kind, kind.namespaced ? namespace : undefined);
+    const run = async () => {
+      let resourceVersion = "";
+      while (!abort.signal.aborted) {
+        try {
+          if (!resourceVersion) {
+            const object = await apiGet<KubeObject>(objectPath(kind, namespace, name), token, "application/json", abort.signal);
+            resourceVersion = object.metadata.resourceVersion ?? "";
+            setState({ object });
+          }
+          const query = `watch=1&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}&resourceVersion=${encodeURIComponent(resourceVersion)}`;
+          const outcome = await watchLines(`${collection}?${query}`, token, "application/json", (event) => {
+            const object = event.object as KubeObject;
+            if (event.type === "BOOKMARK" || event.type === "ERROR") return;
+            resourceVersion = object.metadata.resourceVersion ?? resourceVersion;
+            setState({ object: event.type === "DELETED" ? null : object });
+          }, abort.signal, () => setState((s) => (s.error === undefined ? s : { object: s.object })));
+          if (outcome === "gone") resourceVersion = "";
+        } catch (error) {
+          if (abort.signal.aborted) return;
+          if (error instanceof ApiError && error.code === 404) {
+            setState({ object: null });
+            return;
+          }
+          setState((s) => ({ ...s, error: error instanceof Error ? error.message : String(error) }));
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+        }
+      }
+    };
+    void run();
+    return () => abort.abort();
+  }, [kind, namespace, name, token]);
+  return state;
+}
+
+function Yaml({ object }: { object: KubeObject }) {
+  const [text, setText] = useState<string>();
+  useEffect(() => {
+    let current = true;
+    // As kubectl get -o yaml shows it: without managedFields (--show-managed-fields=false).
+    const { managedFields: _fields, ...metadata } = object.metadata as KubeObject["metadata"] & { managedFields?: unknown };
+    void import("yaml").then(({ stringify }) => current && setText(stringify({ ...object, metadata })));
+    return () => {
+      current = false;
+    };
+  }, [object]);
+  return text === undefined ? <p class="state">Loading YAML…</p> : <pre class="yaml" aria-label="YAML">{text}</pre>;
+}
+
+function ScaleForm({ kind, object, token }: { kind: Kind; object: KubeObject; token: string }) {
+  const [replicas, setReplicas] = useState(String(object.spec?.replicas ?? 1));
+  const [message, setMessage] = useState<{ text: string; error: boolean }>();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    try {
+      const path = `${objectPath(kind, object.metadata.namespace, object.metadata.name)}/scale`;
+      await apiSend("PATCH", path, token, { spec: { replicas: Number(replicas) } }, "application/merge-patch+json");
+      setMessage({ text: `Scaled to ${replicas}.`, error: false });
+    } catch (error) {
+      setMessage({ text: error instanceof Error ? error.message : String(error), error: true });
+    }
+  };
+  return (
+    <form class="action" onSubmit={submit}>
+      <label>
+        Replicas{" "}
+        <input type="number" min="0" value={replicas} onInput={(e) => setReplicas((e.target as HTMLInputElement).value)} required />
+      </label>
+      <button type="submit">Scale</button>
+      {message && (
+        <span class={message.error ? "error" : "state"} role={message.error ? "alert" : "status"}>
+          {message.text}
+        </span>
+      )}
+    </form>
+  );
+}
+
+function DeleteButton({ kind, object, token }: { kind: Kind; object: KubeObject; token: string }) {
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string>();
+  const remove = async () => {
+    try {
+      await apiSend("DELETE", objectPath(kind, object.metadata.namespace, object.metadata.name), token);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div class="action">
+      {confirming ? (
+        <>
+          <span>
+            Delete {kind.kind} {object.metadata.name}?
+          </span>
+          <button type="button" class="danger" onClick={remove}>
+            Yes, delete
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </>
+      ) : (
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Delete
+        </button>
+      )}
+      {error && (
+        <span class="error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function ObjectDetail({ kind, namespace, name, token }: { kind: Kind; namespace: string; name: string; token: string }) {
+  const { object, error } = useLiveObject(kind, namespace, name, token);
+  const back = `#/${encodeURIComponent(kindId(kind))}/${encodeURIComponent(namespace)}`;
+  if (object === undefined) return error ? <p class="error" role="alert">{error}</p> : <p class="state">Loading {name}…</p>;
+  if (object === null) {
+    return (
+      <p class="state">
+        {kind.kind} {name} is gone. <a href={back}>Back to {kind.plural}</a>
+      </p>
+    );
+  }
+  const meta = object.metadata;
+  const events = `${kind.namespaced && meta.namespace ? `/api/v1/namespaces/${encodeURIComponent(meta.namespace)}/events` : "/api/v1/events"}?fieldSelector=${encodeURIComponent(`involvedObject.uid=${meta.uid ?? ""}`)}`;
+  return (
+    <article aria-label={`${kind.kind} ${meta.name}`}>
+      <p>
+        <a href={back}>← {kind.plural}</a>
+      </p>
+      <dl class="summary">
+        {meta.namespace && (
+          <>
+            <dt>Namespace</dt>
+            <dd>{meta.namespace}</dd>
+          </>
+        )}
+        <dt>Created</dt>
+        <dd>{meta.creationTimestamp}</dd>
+        <dt>UID</dt>
+        <dd>{meta.uid}</dd>
+        <dt>Labels</dt>
+        <dd>{Object.entries(meta.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(", ") || "none"}</dd>
+      </dl>
+      {(kind.scalable || kind.deletable) && (
+        <div class="actions">
+          {kind.scalable && <ScaleForm kind={kind} object={object} token={token} />}
+          {kind.deletable && <DeleteButton kind={kind} object={object} token={token} />}
+        </div>
+      )}
+      {object.status?.conditions && object.status.conditions.length > 0 && (
+        <>
+          <h3>Conditions</h3>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Type</th>
+                <th scope="col">Status</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {object.status.conditions.map((c) => (
+                <tr key={c.type}>
+                  <td>{c.type}</td>
+                  <td>{c.status}</td>
+                  <td>{c.reason ?? ""}</td>
+                  <td>{c.message ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <h3>Events</h3>
+      <LiveTableView path={events} token={token} label="events" empty="No events." />
+      <h3>YAML</h3>
+      <Yaml object={object} />
+    </article>
+  );
+}
