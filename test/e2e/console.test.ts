@@ -116,6 +116,33 @@ describe.skipIf(!haveChromium)("web console", () => {
     await page.getByText("No pods in default.").waitFor({ timeout: 30_000 });
   }, 120_000);
 
+  it("applies a Deployment from the editor after a server-side dry run, and shows a bad manifest's 422 at its field", async () => {
+    const deployment = (name: string, replicas: number) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n    spec:\n      containers:\n      - name: app\n        image: nginx\n`;
+    await page.goto(`${cluster.url}/#/apply/default`);
+    await page.getByLabel(/^Manifest/).fill(deployment("from-editor", 2));
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(() => page.getByRole("list", { name: "Apply results" }).textContent(), { timeout: 30_000 }).toBe("Deployment/from-editor: applied");
+    await page.goto(`${cluster.url}/#/pods/default`);
+    await expect.poll(async () => (await rowNames()).filter((n) => n?.startsWith("from-editor-")).length, { timeout: 30_000 }).toBe(2);
+
+    await page.goto(`${cluster.url}/#/apply/default`);
+    await page.getByLabel(/^Manifest/).fill(deployment("refused", -1));
+    await page.getByRole("button", { name: "Apply" }).click();
+    const results = page.getByRole("list", { name: "Apply results" });
+    await expect.poll(() => results.textContent(), { timeout: 30_000 }).toContain("Deployment/refused:");
+    expect(await results.locator("code").allTextContents()).toContain("spec.replicas");
+    await shot("apply-refused");
+    expect(await accessibilityProblems()).toEqual([]);
+    // Refused at the dry run: nothing was written.
+    expect((await cluster.kubectl(["get", "deployment", "refused"])).code).not.toBe(0);
+    // The browser logs the refused request's 422 itself; it was the expected answer.
+    const unexpected = errors.filter((e) => !/status of 422 .*\/deployments\/refused\?/.test(e));
+    errors.length = 0;
+    errors.push(...unexpected);
+    await kubectlOk(cluster, ["delete", "deployment", "from-editor"]);
+  }, 120_000);
+
   it("lists across all namespaces, passes axe-core at desktop and phone sizes, and logs no error in the browser", async () => {
     await page.goto(`${cluster.url}/#/namespaces.x/`);
     await page.getByText("The server does not serve").waitFor();

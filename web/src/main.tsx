@@ -4,6 +4,7 @@ import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, apiGet, forgetToken, savedToken, saveToken } from "./api";
 import { collectionPath, discoverKinds, kindId, type Kind } from "./discovery";
+import { ApplyView } from "./apply-view";
 import { ObjectDetail } from "./object-detail";
 import { LiveTableView } from "./resource-table";
 import "./styles.css";
@@ -112,6 +113,9 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
             ))}
           </select>
         </label>
+        <a class="button" href={`#/apply/${encodeURIComponent(where.namespace)}`}>
+          Apply YAML
+        </a>
         <button type="button" onClick={onSignOut}>
           Sign out
         </button>
@@ -135,8 +139,15 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
         </ul>
       </nav>
       <main>
-        <h2>{kind ? `${kind.kind}${where.name ? ` ${where.name}` : ""}` : where.kind}</h2>
-        {kinds && !kind && <p class="state">The server does not serve “{where.kind}”.</p>}
+        {where.kind === "apply" ? (
+          <>
+            <h2>Apply YAML</h2>
+            {kinds ? <ApplyView kinds={kinds} namespace={where.namespace || "default"} token={token} /> : <p class="state">Discovering kinds…</p>}
+          </>
+        ) : (
+          <h2>{kind ? `${kind.kind}${where.name ? ` ${where.name}` : ""}` : where.kind}</h2>
+        )}
+        {kinds && !kind && where.kind !== "apply" && <p class="state">The server does not serve “{where.kind}”.</p>}
         {kind && where.name && <ObjectDetail kind={kind} namespace={where.namespace} name={where.name} token={token} />}
         {kind && !where.name && <ResourceList kind={kind} namespace={where.namespace} token={token} />}
       </main>

@@ -1,0 +1,93 @@
+// Apply YAML as kubectl apply --server-side does: every document is first sent as a server-side
+// dry run, and only if all pass is it applied. A refusal shows the server's Status, and for a 422
+// each field it names, so the error sits next to what caused it.
+import { useState } from "preact/hooks";
+import { ApiError } from "./api";
+import { objectPath, type Kind } from "./discovery";
+
+const FIELD_MANAGER = "edgeplane-console";
+
+interface Outcome {
+  name: string;
+  ok: boolean;
+  message: string;
+  causes?: { field?: string; message: string }[];
+}
+
+interface Manifest {
+  apiVersion?: unknown;
+  kind?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown };
+}
+
+async function applyOne(doc: Manifest, kinds: Kind[], namespace: string, token: string, dryRun: boolean): Promise<Outcome> {
+  const apiVersion = String(doc.apiVersion ?? "");
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const kind = kinds.find((k) => k.group === group && k.version === version && k.kind === doc.kind);
+  const name = typeof doc.metadata?.name === "string" ? doc.metadata.name : "";
+  const label = `${String(doc.kind ?? "?")}/${name || "?"}`;
+  if (!kind) return { name: label, ok: false, message: `the server does not serve kind "${String(doc.kind)}" in "${apiVersion}"` };
+  if (!name) return { name: label, ok: false, message: "metadata.name is required" };
+  const ns = typeof doc.metadata?.namespace === "string" ? doc.metadata.namespace : namespace;
+  const query = `fieldManager=${FIELD_MANAGER}&fieldValidation=Strict${dryRun ? "&dryRun=All" : ""}`;
+  const response = await fetch(`${objectPath(kind, ns, name)}?${query}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${token}`, accept: "application/json", "content-type": "application/apply-patch+yaml" },
+    body: JSON.stringify(doc),
+  });
+  const body = (await response.json().catch(() => ({}))) as { message?: string; details?: { causes?: { field?: string; message: string }[] } };
+  if (!response.ok) return { name: label, ok: false, message: body.message ?? `${response.status} ${response.statusText}`, causes: body.details?.causes };
+  return { name: label, ok: true, message: dryRun ? "would be applied (server dry run)" : "applied" };
+}
+
+export function ApplyView({ kinds, namespace, token }: { kinds: Kind[]; namespace: string; token: string }) {
+  const [text, setText] = useState("");
+  const [outcomes, setOutcomes] = useState<Outcome[]>([]);
+  const [busy, setBusy] = useState(false);
+  const run = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      const { parseAllDocuments } = await import("yaml");
+      const docs = parseAllDocuments(text).map((d) => {
+        if (d.errors.length > 0) throw new ApiError(400, `YAML: ${d.errors[0]!.message}`);
+        return d.toJS() as Manifest | null;
+      }).filter((d): d is Manifest => d !== null && typeof d === "object");
+      if (docs.length === 0) throw new ApiError(400, "no object to apply");
+      // Every document passes a server-side dry run before any is applied.
+      const checked = await Promise.all(docs.map((d) => applyOne(d, kinds, namespace, token, true)));
+      setOutcomes(checked.every((o) => o.ok) ? await Promise.all(docs.map((d) => applyOne(d, kinds, namespace, token, false))) : checked);
+    } catch (error) {
+      setOutcomes([{ name: "manifest", ok: false, message: error instanceof Error ? error.message : String(error) }]);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="apply" onSubmit={run}>
+      <label for="manifest">Manifest (YAML; objects without a namespace go to {namespace || "default"})</label>
+      <textarea id="manifest" rows={18} spellcheck={false} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+      <div>
+        <button type="submit" disabled={busy || text.trim() === ""}>
+          {busy ? "Applying…" : "Apply"}
+        </button>
+      </div>
+      <ul class="outcomes" aria-label="Apply results">
+        {outcomes.map((o) => (
+          <li key={o.name} class={o.ok ? "ok" : "bad"}>
+            <strong>{o.name}</strong>: {o.message}
+            {o.causes && o.causes.length > 0 && (
+              <ul>
+                {o.causes.map((c, i) => (
+                  <li key={i}>
+                    <code>{c.field ?? "(object)"}</code>: {c.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ul>
+    </form>
+  );
+}
