@@ -7,8 +7,12 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { ensureBusyboxImage, requireDockerEngine } from "./docker-images";
 import { startCluster, type Cluster } from "./harness";
-import { kubectlOk } from "./helpers";
+import { eventually, kubectlOk } from "./helpers";
+import { agentLog, installAgent, removeNodeContainers } from "./node-agent-lib";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -16,6 +20,9 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && (process.env.CI === "true" || process.env.CI === "1")) {
   throw new Error(`${CHROMIUM} is required by the console tests (apt-get install chromium); CI=true: failing, not skipping`);
 }
+
+// The log test runs a real container: a node agent on this machine's Docker engine.
+const HAVE_DOCKER = haveChromium && (await requireDockerEngine());
 
 describe.skipIf(!haveChromium)("web console", () => {
   let cluster: Cluster;
@@ -156,4 +163,39 @@ describe.skipIf(!haveChromium)("web console", () => {
     expect(await accessibilityProblems()).toEqual([]);
     expect(errors, errors.join("\n")).toEqual([]);
   });
+
+  it.skipIf(!HAVE_DOCKER)("follows a pod's log live on its page: a line the container prints after the page opened shows up", async () => {
+    const image = await ensureBusyboxImage();
+    const node = `console-${process.pid}`;
+    const prefix = await mkdtemp(join(tmpdir(), "edgeplane-console-node-"));
+    const agent = await installAgent(cluster, node, join(prefix, "root"));
+    try {
+      await eventually(async () => new RegExp(`^${node}\\s+Ready\\s`, "m").test(await kubectlOk(cluster, ["get", "nodes"])), `node ${node} Ready\n${agentLog(agent)}`, 60_000);
+      const pod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "talker" },
+        spec: { containers: [{ name: "app", image, imagePullPolicy: "Never", command: ["sh", "-c", "i=0; while true; do echo line-$i; i=$((i+1)); sleep 1; done"] }] },
+      };
+      expect((await cluster.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(pod) })).code).toBe(0);
+      await eventually(async () => (await kubectlOk(cluster, ["get", "pod", "talker", "-o", "jsonpath={.status.phase}"])) === "Running", `talker Running\n${agentLog(agent)}`, 60_000);
+      await page.goto(`${cluster.url}/#/pods/default/talker`);
+      const logText = () => page.getByLabel("Log output").textContent();
+      await expect.poll(logText, { timeout: 30_000 }).toMatch(/line-\d+/);
+      const lineNumbers = (text: string | null) => [...(text ?? "").matchAll(/line-(\d+)/g)].map((m) => Number(m[1]));
+      const atOpen = Math.max(...lineNumbers(await logText()));
+      // Printed after the page opened, and shown without a reload.
+      await expect.poll(async () => Math.max(...lineNumbers(await logText())), { timeout: 30_000 }).toBeGreaterThanOrEqual(atOpen + 3);
+      await page.getByRole("status").filter({ hasText: "following" }).waitFor();
+      await shot("pod-logs");
+      expect(await accessibilityProblems()).toEqual([]);
+      expect(errors, errors.join("\n")).toEqual([]);
+      // Its log stream ends with the container (the browser may report the cut): not checked after this.
+      await kubectlOk(cluster, ["delete", "pod", "talker", "--wait=false"]);
+    } finally {
+      await agent.uninstall().catch(() => agent.kill());
+      await removeNodeContainers(node);
+      await rm(prefix, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -4,13 +4,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, apiGet, apiSend, watchLines } from "./api";
 import { collectionPath, kindId, objectPath, type Kind } from "./discovery";
+import { PodLogs } from "./pod-logs";
 import { LiveTableView } from "./resource-table";
 
 interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata: { name: string; namespace?: string; uid?: string; creationTimestamp?: string; labels?: Record<string, string>; resourceVersion?: string };
-  spec?: { replicas?: number };
+  spec?: { replicas?: number; containers?: { name: string }[] };
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
@@ -67,7 +68,7 @@ function Yaml({ object }: { object: KubeObject }) {
       current = false;
     };
   }, [object]);
-  return text === undefined ? <p class="state">Loading YAML…</p> : <pre class="yaml" aria-label="YAML">{text}</pre>;
+  return text === undefined ? <p class="state">Loading YAML…</p> : <pre class="yaml" aria-label="YAML" tabIndex={0}>{text}</pre>;
 }
 
 function ScaleForm({ kind, object, token }: { kind: Kind; object: KubeObject; token: string }) {
@@ -198,6 +199,12 @@ export function ObjectDetail({ kind, namespace, name, token }: { kind: Kind; nam
               ))}
             </tbody>
           </table>
+        </>
+      )}
+      {kind.group === "" && kind.plural === "pods" && (
+        <>
+          <h3>Logs</h3>
+          <PodLogs path={objectPath(kind, meta.namespace, meta.name)} token={token} podName={meta.name} containers={(object.spec?.containers ?? []).map((c) => c.name)} />
         </>
       )}
       <h3>Events</h3>

@@ -1,0 +1,108 @@
+// A pod container's log, as kubectl logs gives it: the last lines, then followed live (the server
+// streams; nothing polls), with timestamps or the previous container's log on request, and a
+// download of what is on screen. What is kept is capped, so a chatty container cannot fill the tab.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError } from "./api";
+
+const TAIL_LINES = 500;
+/** Characters kept on screen; older output is dropped from the top. */
+const MAX_CHARS = 1_000_000;
+
+interface Options {
+  container: string;
+  follow: boolean;
+  timestamps: boolean;
+  previous: boolean;
+}
+
+function useLog(path: string, token: string, options: Options): { text: string; error?: string; live: boolean } {
+  const [state, setState] = useState<{ text: string; error?: string; live: boolean }>({ text: "", live: false });
+  useEffect(() => {
+    const abort = new AbortController();
+    setState({ text: "", live: false });
+    const query = new URLSearchParams({ container: options.container, tailLines: String(TAIL_LINES) });
+    if (options.follow && !options.previous) query.set("follow", "true");
+    if (options.timestamps) query.set("timestamps", "true");
+    if (options.previous) query.set("previous", "true");
+    const run = async () => {
+      try {
+        const response = await fetch(`${path}/log?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
+        if (!response.ok || !response.body) {
+          const status = (await response.json().catch(() => ({}))) as { message?: string };
+          throw new ApiError(response.status, status.message ?? response.statusText);
+        }
+        setState((s) => ({ ...s, live: query.has("follow") }));
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          setState((s) => {
+            const text = s.text + value;
+            return { ...s, text: text.length > MAX_CHARS ? text.slice(text.length - MAX_CHARS) : text };
+          });
+        }
+        setState((s) => ({ ...s, live: false }));
+      } catch (error) {
+        if (!abort.signal.aborted) setState((s) => ({ ...s, live: false, error: error instanceof Error ? error.message : String(error) }));
+      }
+    };
+    void run();
+    return () => abort.abort();
+  }, [path, token, options.container, options.follow, options.timestamps, options.previous]);
+  return state;
+}
+
+export function PodLogs({ path, token, containers, podName }: { path: string; token: string; containers: string[]; podName: string }) {
+  const [options, setOptions] = useState<Options>({ container: containers[0] ?? "", follow: true, timestamps: false, previous: false });
+  const log = useLog(path, token, options);
+  const toggle = (key: "follow" | "timestamps" | "previous") => (e: Event) => setOptions({ ...options, [key]: (e.target as HTMLInputElement).checked });
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([log.text], { type: "text/plain" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `${podName}-${options.container}.log`;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+  return (
+    <section aria-label="Logs">
+      <div class="actions">
+        {containers.length > 1 && (
+          <label>
+            Container{" "}
+            <select value={options.container} onChange={(e) => setOptions({ ...options, container: (e.target as HTMLSelectElement).value })}>
+              {containers.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <label>
+          <input type="checkbox" checked={options.follow} onChange={toggle("follow")} /> Follow
+        </label>
+        <label>
+          <input type="checkbox" checked={options.timestamps} onChange={toggle("timestamps")} /> Timestamps
+        </label>
+        <label>
+          <input type="checkbox" checked={options.previous} onChange={toggle("previous")} /> Previous container
+        </label>
+        <button type="button" onClick={download} disabled={log.text === ""}>
+          Download
+        </button>
+        <span class="state" role="status">
+          {log.live ? "following" : ""}
+        </span>
+      </div>
+      {log.error && (
+        <p class="error" role="alert">
+          {log.error}
+        </p>
+      )}
+      <pre class="log" aria-label="Log output" tabIndex={0}>
+        {log.text}
+      </pre>
+    </section>
+  );
+}
