@@ -1,7 +1,7 @@
 // Builds the web console (web/, Vite) into the Worker's static assets, dist/assets: index.html and
 // dist/assets/console/*. Skips the build when index.html is newer than every file under web/;
 // `node --import tsx scripts/build-console.ts [--force]`.
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "vite";
@@ -20,10 +20,21 @@ function newestUnder(dir: string): number {
 }
 
 export async function buildConsole(options: { force?: boolean } = {}): Promise<"built" | "current"> {
-  if (!options.force && existsSync(CONSOLE_INDEX) && statSync(CONSOLE_INDEX).mtimeMs > newestUnder(WEB_DIR)) return "current";
-  // Only the console's own directory is emptied: dist/assets also holds the agent bundle.
-  rmSync(join(ASSETS_DIR, "console"), { recursive: true, force: true });
-  await build({ configFile: join(WEB_DIR, "vite.config.ts"), logLevel: "warn" });
+  // Stale when a file under web/ or the lockfile (Preact, Vite) is newer than the built page.
+  const inputs = Math.max(newestUnder(WEB_DIR), statSync(join(REPO_ROOT, "package-lock.json")).mtimeMs);
+  if (!options.force && existsSync(CONSOLE_INDEX) && statSync(CONSOLE_INDEX).mtimeMs > inputs) return "current";
+  // Built aside, then moved into place: a failed build, or one under a running cluster, never
+  // leaves index.html naming chunks that are gone. dist/assets also holds the agent bundle.
+  mkdirSync(ASSETS_DIR, { recursive: true });
+  const staging = mkdtempSync(join(REPO_ROOT, "dist", ".console-"));
+  try {
+    await build({ configFile: join(WEB_DIR, "vite.config.ts"), logLevel: "warn", build: { outDir: staging, emptyOutDir: true } });
+    rmSync(join(ASSETS_DIR, "console"), { recursive: true, force: true });
+    renameSync(join(staging, "console"), join(ASSETS_DIR, "console"));
+    renameSync(join(staging, "index.html"), CONSOLE_INDEX);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
   return "built";
 }
 

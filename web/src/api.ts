@@ -23,8 +23,12 @@ export function forgetToken(): void {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
+/** Fired when the server refuses the token (it expired, or was revoked): the app signs out. */
+export const UNAUTHORIZED_EVENT = "edgeplane:unauthorized";
+
 /** A Kubernetes Status' message, or the HTTP status line. */
-async function errorOf(response: Response): Promise<ApiError> {
+export async function errorOf(response: Response): Promise<ApiError> {
+  if (response.status === 401) dispatchEvent(new Event(UNAUTHORIZED_EVENT));
   try {
     const status = (await response.json()) as { message?: string };
     return new ApiError(response.status, status.message ?? response.statusText);
@@ -69,20 +73,38 @@ export async function watchLines(
   onOpen();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return "ended";
-    buffer += value;
-    let newline: number;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (!line) continue;
-      const event = JSON.parse(line) as WatchEvent;
-      if (event.type === "ERROR" && (event.object as { code?: number }).code === 410) return "gone";
-      onEvent(event);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return "ended";
+      buffer += value;
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (!line) continue;
+        const event = JSON.parse(line) as WatchEvent;
+        if (event.type === "ERROR") {
+          const status = event.object as { code?: number; message?: string };
+          if (status.code === 410) return "gone";
+          throw new ApiError(status.code ?? 500, status.message ?? "the watch failed");
+        }
+        onEvent(event);
+      }
     }
+  } finally {
+    // An early return or a throw must not leave the connection open (6 per host over HTTP/1.1).
+    void reader.cancel().catch(() => undefined);
   }
+}
+
+/** Reconnects no sooner than this after the last one: a watch that keeps ending at once must not spin. */
+export const MIN_WATCH_INTERVAL_MS = 1_000;
+
+/** Waits out the rest of MIN_WATCH_INTERVAL_MS since `startedAt`. */
+export function paced(startedAt: number): Promise<void> {
+  const wait = MIN_WATCH_INTERVAL_MS - (Date.now() - startedAt);
+  return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
 }
 
 export interface WatchEvent {

@@ -1,6 +1,6 @@
-// Apply YAML as kubectl apply --server-side does: every document is first sent as a server-side
-// dry run, and only if all pass is it applied. A refusal shows the server's Status, and for a 422
-// each field it names, so the error sits next to what caused it.
+// Apply YAML as kubectl apply --server-side does, document by document in order: each is first
+// sent as a server-side dry run and applied only if it passes. A refusal shows the server's Status,
+// and for a 422 each field it names, so the error sits next to what caused it.
 import { useState } from "preact/hooks";
 import { ApiError } from "./api";
 import { objectPath, type Kind } from "./discovery";
@@ -22,8 +22,10 @@ interface Manifest {
 
 async function applyOne(doc: Manifest, kinds: Kind[], namespace: string, token: string, dryRun: boolean): Promise<Outcome> {
   const apiVersion = String(doc.apiVersion ?? "");
-  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  const kind = kinds.find((k) => k.group === group && k.version === version && k.kind === doc.kind);
+  const [group = "", version = ""] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  // Discovery names each group's preferred version; the document's own version is the one written.
+  const found = kinds.find((k) => k.group === group && k.kind === doc.kind);
+  const kind = found && version ? { ...found, version } : undefined;
   const name = typeof doc.metadata?.name === "string" ? doc.metadata.name : "";
   const label = `${String(doc.kind ?? "?")}/${name || "?"}`;
   if (!kind) return { name: label, ok: false, message: `the server does not serve kind "${String(doc.kind)}" in "${apiVersion}"` };
@@ -49,14 +51,24 @@ export function ApplyView({ kinds, namespace, token }: { kinds: Kind[]; namespac
     setBusy(true);
     try {
       const { parseAllDocuments } = await import("yaml");
-      const docs = parseAllDocuments(text).map((d) => {
+      // YAML 1.1, as kubectl reads manifests: `0644` is octal, `yes` is true.
+      const docs = parseAllDocuments(text, { version: "1.1" }).map((d) => {
         if (d.errors.length > 0) throw new ApiError(400, `YAML: ${d.errors[0]!.message}`);
         return d.toJS() as Manifest | null;
       }).filter((d): d is Manifest => d !== null && typeof d === "object");
       if (docs.length === 0) throw new ApiError(400, "no object to apply");
-      // Every document passes a server-side dry run before any is applied.
-      const checked = await Promise.all(docs.map((d) => applyOne(d, kinds, namespace, token, true)));
-      setOutcomes(checked.every((o) => o.ok) ? await Promise.all(docs.map((d) => applyOne(d, kinds, namespace, token, false))) : checked);
+      // In document order, as kubectl applies them (a Namespace before what goes in it): each is
+      // dry-run on the server, then applied; the first refusal stops the rest.
+      const results: Outcome[] = [];
+      for (const [i, doc] of docs.entries()) {
+        const checked = await applyOne(doc, kinds, namespace, token, true);
+        results.push(checked.ok ? await applyOne(doc, kinds, namespace, token, false) : checked);
+        if (!results[i]!.ok) {
+          for (const rest of docs.slice(i + 1)) results.push({ name: `${String(rest.kind ?? "?")}/${String(rest.metadata?.name ?? "?")}`, ok: false, message: "not applied (an earlier document was refused)" });
+          break;
+        }
+      }
+      setOutcomes(results);
     } catch (error) {
       setOutcomes([{ name: "manifest", ok: false, message: error instanceof Error ? error.message : String(error) }]);
     } finally {
@@ -73,8 +85,8 @@ export function ApplyView({ kinds, namespace, token }: { kinds: Kind[]; namespac
         </button>
       </div>
       <ul class="outcomes" aria-label="Apply results">
-        {outcomes.map((o) => (
-          <li key={o.name} class={o.ok ? "ok" : "bad"}>
+        {outcomes.map((o, i) => (
+          <li key={i} class={o.ok ? "ok" : "bad"}>
             <strong>{o.name}</strong>: {o.message}
             {o.causes && o.causes.length > 0 && (
               <ul>

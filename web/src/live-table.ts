@@ -2,7 +2,7 @@
 // code), kept live by a watch of the same output: rows appear, change and go without a reload. A
 // dropped watch resumes from its resourceVersion; a 410 lists again. Nothing polls.
 import { useEffect, useState } from "preact/hooks";
-import { apiGet, watchLines, type WatchEvent } from "./api";
+import { apiGet, paced, watchLines, type WatchEvent } from "./api";
 
 export const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json";
 const RETRY_MS = 1_000;
@@ -33,7 +33,7 @@ export interface LiveTable {
   error?: string;
 }
 
-function rowKey(row: Row): string {
+export function rowKey(row: Row): string {
   const m = row.object?.metadata;
   return m?.uid ?? `${m?.namespace ?? ""}/${m?.name ?? String(row.cells[0])}`;
 }
@@ -92,7 +92,9 @@ export function useLiveTable(path: string | undefined, token: string): LiveTable
           }
           const query = `watch=1&allowWatchBookmarks=true&includeObject=Metadata&resourceVersion=${encodeURIComponent(resourceVersion)}`;
           const clearError = () => setState((s) => (s.error === undefined ? s : { ...s, error: undefined }));
+          const startedAt = Date.now();
           if ((await watchLines(withQuery(path, query), token, TABLE_ACCEPT, apply, abort.signal, clearError)) === "gone") listed = false;
+          await paced(startedAt);
         } catch (error) {
           if (abort.signal.aborted) return;
           setState((s) => ({ ...s, loading: false, error: error instanceof Error ? error.message : String(error) }));

@@ -2,7 +2,7 @@
 // live in kubectl's columns. Preact keeps the first load small (see README).
 import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ApiError, apiGet, forgetToken, savedToken, saveToken } from "./api";
+import { ApiError, apiGet, forgetToken, savedToken, saveToken, UNAUTHORIZED_EVENT } from "./api";
 import { collectionPath, discoverKinds, kindId, type Kind } from "./discovery";
 import { ApplyView } from "./apply-view";
 import { ObjectDetail } from "./object-detail";
@@ -55,7 +55,14 @@ const ALL = "";
 
 /** Where the console is: `#/<kind id>/<namespace>[/<name>]` (an empty namespace is all of them). */
 function readLocation(): { kind: string; namespace: string; name?: string } {
-  const [, kind = "pods", namespace = "default", name] = location.hash.split("/").map(decodeURIComponent);
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part; // a malformed address shows "not served", it does not break the app
+    }
+  };
+  const [, kind = "pods", namespace = "default", name] = location.hash.split("/").map(decode);
   return { kind, namespace, ...(name ? { name } : {}) };
 }
 
@@ -149,7 +156,7 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
         )}
         {kinds && !kind && where.kind !== "apply" && <p class="state">The server does not serve “{where.kind}”.</p>}
         {kind && where.name && <ObjectDetail kind={kind} namespace={where.namespace} name={where.name} token={token} />}
-        {kind && !where.name && <ResourceList kind={kind} namespace={where.namespace} token={token} />}
+        {kind && !where.name && <ResourceList key={`${kindId(kind)}/${where.namespace}`} kind={kind} namespace={where.namespace} token={token} />}
       </main>
     </div>
   );
@@ -157,6 +164,15 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
 
 function App() {
   const [token, setToken] = useState(savedToken);
+  // A token the server no longer takes (expired, revoked): back to sign-in, not endless retries.
+  useEffect(() => {
+    const signOut = () => {
+      forgetToken();
+      setToken(null);
+    };
+    addEventListener(UNAUTHORIZED_EVENT, signOut);
+    return () => removeEventListener(UNAUTHORIZED_EVENT, signOut);
+  }, []);
   if (!token) return <SignIn onSignedIn={setToken} />;
   return (
     <Shell

@@ -2,7 +2,7 @@
 // here), and the actions its kind allows (scale, delete). It follows the object with a watch of
 // its name, so a change or its deletion shows at once.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, apiGet, apiSend, watchLines } from "./api";
+import { ApiError, apiGet, apiSend, paced, watchLines } from "./api";
 import { collectionPath, kindId, objectPath, type Kind } from "./discovery";
 import { PodLogs } from "./pod-logs";
 import { LiveTableView } from "./resource-table";
@@ -24,22 +24,27 @@ function useLiveObject(kind: Kind, namespace: string, name: string, token: strin
     const abort = new AbortController();
     const collection = collectionPath(kind, kind.namespaced ? namespace : undefined);
     const run = async () => {
+      const selector = `fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`;
       let resourceVersion = "";
       while (!abort.signal.aborted) {
         try {
           if (!resourceVersion) {
-            const object = await apiGet<KubeObject>(objectPath(kind, namespace, name), token, "application/json", abort.signal);
-            resourceVersion = object.metadata.resourceVersion ?? "";
-            setState({ object });
+            // The list's resourceVersion, not the object's: an object untouched for long would
+            // otherwise be watched from a compacted revision, get 410, and be read again forever.
+            const list = await apiGet<{ metadata: { resourceVersion?: string }; items: KubeObject[] }>(`${collection}?${selector}`, token, "application/json", abort.signal);
+            resourceVersion = list.metadata.resourceVersion ?? "";
+            setState({ object: list.items[0] ?? null });
           }
-          const query = `watch=1&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}&resourceVersion=${encodeURIComponent(resourceVersion)}`;
+          const query = `watch=1&allowWatchBookmarks=true&${selector}&resourceVersion=${encodeURIComponent(resourceVersion)}`;
+          const startedAt = Date.now();
           const outcome = await watchLines(`${collection}?${query}`, token, "application/json", (event) => {
             const object = event.object as KubeObject;
-            if (event.type === "BOOKMARK" || event.type === "ERROR") return;
             resourceVersion = object.metadata.resourceVersion ?? resourceVersion;
+            if (event.type === "BOOKMARK") return;
             setState({ object: event.type === "DELETED" ? null : object });
           }, abort.signal, () => setState((s) => (s.error === undefined ? s : { object: s.object })));
           if (outcome === "gone") resourceVersion = "";
+          await paced(startedAt);
         } catch (error) {
           if (abort.signal.aborted) return;
           if (error instanceof ApiError && error.code === 404) {
@@ -117,7 +122,7 @@ function DeleteButton({ kind, object, token }: { kind: Kind; object: KubeObject;
           <span>
             Delete {kind.kind} {object.metadata.name}?
           </span>
-          <button type="button" class="danger" onClick={remove}>
+          <button type="button" class="danger" onClick={remove} ref={(el) => el?.focus()}>
             Yes, delete
           </button>
           <button type="button" onClick={() => setConfirming(false)}>

@@ -2,9 +2,11 @@
 // streams; nothing polls), with timestamps or the previous container's log on request, and a
 // download of what is on screen. What is kept is capped, so a chatty container cannot fill the tab.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError } from "./api";
+import { ApiError, errorOf } from "./api";
 
 const TAIL_LINES = 500;
+const FLUSH_MS = 100;
+const WAIT_RETRY_MS = 2_000;
 /** Characters kept on screen; older output is dropped from the top. */
 const MAX_CHARS = 1_000_000;
 
@@ -24,30 +26,53 @@ function useLog(path: string, token: string, options: Options): { text: string; 
     if (options.follow && !options.previous) query.set("follow", "true");
     if (options.timestamps) query.set("timestamps", "true");
     if (options.previous) query.set("previous", "true");
+    // Chunks are shown at most every FLUSH_MS: a chatty container costs one render per interval.
+    let pending = "";
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      timer = undefined;
+      const chunk = pending;
+      pending = "";
+      setState((s) => {
+        const text = s.text + chunk;
+        return { ...s, error: undefined, text: text.length > MAX_CHARS ? text.slice(text.length - MAX_CHARS) : text };
+      });
+    };
     const run = async () => {
-      try {
-        const response = await fetch(`${path}/log?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
-        if (!response.ok || !response.body) {
-          const status = (await response.json().catch(() => ({}))) as { message?: string };
-          throw new ApiError(response.status, status.message ?? response.statusText);
+      while (!abort.signal.aborted) {
+        try {
+          const response = await fetch(`${path}/log?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
+          if (!response.ok || !response.body) throw await errorOf(response);
+          setState((s) => ({ ...s, error: undefined, live: query.has("follow") }));
+          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          try {
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              pending += value;
+              timer ??= setTimeout(flush, FLUSH_MS);
+            }
+          } finally {
+            void reader.cancel().catch(() => undefined);
+          }
+          if (timer) clearTimeout(timer);
+          flush();
+          setState((s) => ({ ...s, live: false }));
+          return;
+        } catch (error) {
+          if (abort.signal.aborted) return;
+          setState((s) => ({ ...s, live: false, error: error instanceof Error ? error.message : String(error) }));
+          // A container still starting answers 400 ("waiting to start"): try again while following.
+          if (!(error instanceof ApiError && error.code === 400 && query.has("follow"))) return;
+          await new Promise((r) => setTimeout(r, WAIT_RETRY_MS));
         }
-        setState((s) => ({ ...s, live: query.has("follow") }));
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          setState((s) => {
-            const text = s.text + value;
-            return { ...s, text: text.length > MAX_CHARS ? text.slice(text.length - MAX_CHARS) : text };
-          });
-        }
-        setState((s) => ({ ...s, live: false }));
-      } catch (error) {
-        if (!abort.signal.aborted) setState((s) => ({ ...s, live: false, error: error instanceof Error ? error.message : String(error) }));
       }
     };
     void run();
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      if (timer) clearTimeout(timer);
+    };
   }, [path, token, options.container, options.follow, options.timestamps, options.previous]);
   return state;
 }

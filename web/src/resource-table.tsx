@@ -1,6 +1,6 @@
 // A live Table (live-table.ts) on screen: kubectl's columns, Status coloured, each name a link to
 // its object when the caller says where objects live.
-import { useLiveTable, type Row } from "./live-table";
+import { rowKey, useLiveTable, type Row } from "./live-table";
 
 function statusClass(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
@@ -31,7 +31,7 @@ export function LiveTableView(props: {
           {table.error}
         </p>
       )}
-      {table.rows.length === 0 ? (
+      {table.rows.length === 0 && table.error ? null : table.rows.length === 0 ? (
         <p class="state">{props.empty}</p>
       ) : (
         <table>
@@ -50,7 +50,7 @@ export function LiveTableView(props: {
               const meta = row.object?.metadata;
               const link = props.linkOf?.(row);
               return (
-                <tr key={meta?.uid ?? String(row.cells[0])} data-name={meta?.name}>
+                <tr key={rowKey(row)} data-name={meta?.name}>
                   {props.showNamespace && <td>{meta?.namespace}</td>}
                   {table.columns.map((column, i) => {
                     const cell = row.cells[column.index];
