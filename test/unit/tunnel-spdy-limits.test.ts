@@ -4,13 +4,11 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SpdyTestClient } from "./spdy-test-client";
 import { MAX_POD_WRITE_BUFFER_BYTES, startPortForward } from "../../node-agent/tunnel/port-forward";
 import {
-  controlFrame,
-  controlStreamId,
   ControlType,
   dataFrame,
-  FLAG_FIN,
   GoAwayStatus,
   MAX_HEADER_BLOCK_BYTES,
   pingFrame,
@@ -18,9 +16,8 @@ import {
   SpdyFrameReader,
   SpdyHeaderCodec,
   SpdyProtocolError,
-  type SpdyFrame,
 } from "../../node-agent/tunnel/spdy";
-import type { StreamHandler, StreamSink } from "../../node-agent/tunnel/stream";
+import type { StreamHandler } from "../../node-agent/tunnel/stream";
 import type { PodRuntime } from "../../node-agent/runtime/types";
 
 const MIB = 1024 * 1024;
@@ -35,49 +32,6 @@ function frameHeader(control: boolean, length: number, stream = 1): Buffer {
   return head;
 }
 
-/** kubectl's side of a session (as in tunnel-spdy.test.ts). */
-class Client {
-  readonly codec = new SpdyHeaderCodec();
-  readonly reader = new SpdyFrameReader();
-  readonly frames: SpdyFrame[] = [];
-  closed = false;
-
-  sink(): StreamSink {
-    return {
-      ready: () => {},
-      error: () => {},
-      data: (bytes) => this.frames.push(...this.reader.push(Buffer.from(bytes))),
-      close: () => (this.closed = true),
-      congested: () => false,
-      drained: async () => {},
-    };
-  }
-
-  async synStream(stream: number, headers: Record<string, string>): Promise<Buffer> {
-    const prefix = Buffer.alloc(10);
-    prefix.writeUInt32BE(stream, 0);
-    return controlFrame(ControlType.SynStream, 0, Buffer.concat([prefix, await this.codec.encode(headers)]));
-  }
-
-  control(type: number): Extract<SpdyFrame, { kind: "control" }>[] {
-    return this.frames.flatMap((f) => (f.kind === "control" && f.type === type ? [f] : []));
-  }
-
-  /** The status of the RST_STREAM for `stream`, if one came. */
-  rstStatus(stream: number): number | undefined {
-    const rst = this.control(ControlType.RstStream).find((f) => controlStreamId(f.payload) === stream);
-    return rst?.payload.readUInt32BE(4);
-  }
-
-  dataOn(stream: number): string {
-    return Buffer.concat(this.frames.flatMap((f) => (f.kind === "data" && f.stream === stream ? [f.payload] : []))).toString();
-  }
-
-  finished(stream: number): boolean {
-    return this.frames.some((f) => f.kind === "data" && f.stream === stream && (f.flags & FLAG_FIN) !== 0);
-  }
-}
-
 async function until(probe: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (probe()) return;
@@ -88,7 +42,7 @@ async function until(probe: () => boolean, what: string): Promise<void> {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-function open(client: Client, runtime: PodRuntime): StreamHandler {
+function open(client: SpdyTestClient, runtime: PodRuntime): StreamHandler {
   return startPortForward({ kind: "portforward", namespace: "default", pod: "web", container: "", protocol: "SPDY/3.1+portforward.k8s.io" }, client.sink(), {
     runtime,
     log: () => {},
@@ -179,7 +133,7 @@ describe("port-forward session limits", () => {
   }
 
   it("resets the data stream once a pod that does not read has the cap unread", async () => {
-    const client = new Client();
+    const client = new SpdyTestClient();
     const agentSockets: Socket[] = [];
     const handler = open(client, loopbackRuntime(agentSockets));
     handler.data(await client.synStream(1, { streamtype: "error", port: String(port), requestid: "0" }));
@@ -207,7 +161,7 @@ describe("port-forward session limits", () => {
   });
 
   it("resets a data stream sent an oversized frame without buffering it", async () => {
-    const client = new Client();
+    const client = new SpdyTestClient();
     const agentSockets: Socket[] = [];
     const handler = open(client, loopbackRuntime(agentSockets));
     handler.data(await client.synStream(1, { streamtype: "error", port: String(port), requestid: "0" }));
@@ -226,7 +180,7 @@ describe("port-forward session limits", () => {
   });
 
   it("answers a header block that inflates past the cap with GOAWAY and closes", async () => {
-    const client = new Client();
+    const client = new SpdyTestClient();
     const handler = open(client, loopbackRuntime([]));
     handler.data(await client.synStream(1, { streamtype: "error", port: String(port), requestid: "0", pad: "a".repeat(4 * MIB) }));
     await until(() => client.closed, "the session to close");
@@ -239,7 +193,7 @@ describe("port-forward session limits", () => {
   });
 
   it("answers a control frame announcing 16 MiB with GOAWAY and closes", async () => {
-    const client = new Client();
+    const client = new SpdyTestClient();
     const handler = open(client, loopbackRuntime([]));
     handler.data(frameHeader(true, 0xffffff));
     await until(() => client.closed, "the session to close");
@@ -249,7 +203,7 @@ describe("port-forward session limits", () => {
   });
 
   it("closes the session when frames pile up behind a connect that does not finish", async () => {
-    const client = new Client();
+    const client = new SpdyTestClient();
     const runtime: Pick<PodRuntime, "list" | "connectPort"> = { list: async () => [SANDBOX], connectPort: () => new Promise<Duplex>(() => {}) };
     const handler = open(client, runtime as PodRuntime);
     handler.data(await client.synStream(1, { streamtype: "error", port: "80", requestid: "0" }));

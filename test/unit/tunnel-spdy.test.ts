@@ -3,9 +3,9 @@
 import { connect, createServer, type Server } from "node:net";
 import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SpdyTestClient } from "./spdy-test-client";
 import { startPortForward } from "../../node-agent/tunnel/port-forward";
 import {
-  controlFrame,
   controlStreamId,
   ControlType,
   dataFrame,
@@ -15,9 +15,7 @@ import {
   pingFrame,
   SpdyFrameReader,
   SpdyHeaderCodec,
-  type SpdyFrame,
 } from "../../node-agent/tunnel/spdy";
-import type { StreamSink } from "../../node-agent/tunnel/stream";
 import type { PodRuntime } from "../../node-agent/runtime/types";
 
 /** A runtime with one running pod, "web", whose ports are this machine's loopback ports. */
@@ -34,39 +32,6 @@ function loopbackRuntime(): PodRuntime {
       }),
   };
   return runtime as PodRuntime;
-}
-
-/** kubectl's side: builds SYN_STREAMs with its own header compressor and reads the agent's frames. */
-class Client {
-  readonly codec = new SpdyHeaderCodec();
-  readonly reader = new SpdyFrameReader();
-  readonly frames: SpdyFrame[] = [];
-  closed = false;
-
-  sink(): StreamSink {
-    return {
-      ready: () => {},
-      error: () => {},
-      data: (bytes) => this.frames.push(...this.reader.push(Buffer.from(bytes))),
-      close: () => (this.closed = true),
-      congested: () => false,
-      drained: async () => {},
-    };
-  }
-
-  async synStream(stream: number, headers: Record<string, string>): Promise<Buffer> {
-    const prefix = Buffer.alloc(10);
-    prefix.writeUInt32BE(stream, 0);
-    return controlFrame(ControlType.SynStream, 0, Buffer.concat([prefix, await this.codec.encode(headers)]));
-  }
-
-  dataOn(stream: number): string {
-    return Buffer.concat(this.frames.flatMap((f) => (f.kind === "data" && f.stream === stream ? [f.payload] : []))).toString();
-  }
-
-  finished(stream: number): boolean {
-    return this.frames.some((f) => f.kind === "data" && f.stream === stream && (f.flags & FLAG_FIN) !== 0);
-  }
 }
 
 async function until(probe: () => boolean, what: string): Promise<void> {
@@ -124,7 +89,7 @@ describe("port-forward session", () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("answers SYN_STREAMs, pings, and joins the data stream to the pod's port", async () => {
-    const client = new Client();
+    const client = new SpdyTestClient();
     const handler = startPortForward(
       { kind: "portforward", namespace: "default", pod: "web", container: "", protocol: "SPDY/3.1+portforward.k8s.io" },
       client.sink(),
@@ -147,7 +112,7 @@ describe("port-forward session", () => {
   });
 
   it("reports a refused connection on the error stream, as kubelet does", async () => {
-    const client = new Client();
+    const client = new SpdyTestClient();
     const handler = startPortForward(
       { kind: "portforward", namespace: "default", pod: "web", container: "", protocol: "SPDY/3.1+portforward.k8s.io" },
       client.sink(),
