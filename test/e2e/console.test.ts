@@ -13,6 +13,8 @@ import { ensureBusyboxImage, requireDockerEngine } from "./docker-images";
 import { startCluster, type Cluster } from "./harness";
 import { eventually, kubectlOk } from "./helpers";
 import { agentLog, installAgent, removeNodeContainers } from "./node-agent-lib";
+import { HELM_RELEASES, helmBinary, helmFor } from "./helm-binaries";
+import { REPO_ROOT } from "../../scripts/lib/wrangler";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -148,6 +150,38 @@ describe.skipIf(!haveChromium)("web console", () => {
     errors.length = 0;
     errors.push(...unexpected);
     await kubectlOk(cluster, ["delete", "deployment", "from-editor"]);
+  }, 120_000);
+
+  it("shows a Helm release the real helm installed: its history, values and manifest, live", async () => {
+    const bin = await helmBinary(HELM_RELEASES[0]!);
+    if (!bin) return; // not under CI: helmBinary throws there rather than skip
+    const home = await mkdtemp(join(tmpdir(), "edgeplane-console-helm-"));
+    try {
+      const helm = helmFor(HELM_RELEASES[0]!, bin, cluster.kubeconfig, home);
+      await page.goto(`${cluster.url}/#/helm/default`);
+      await page.getByText("No Helm releases in default.").waitFor();
+      await helm.ok(["install", "hello", join(REPO_ROOT, "test/fixtures/charts/hello-web"), "-n", "default", "--set", "replicaCount=1"]);
+      await expect.poll(rowNames, { timeout: 30_000 }).toEqual(["hello"]);
+      // pending-install first, then deployed: the row follows helm's own writes.
+      await expect
+        .poll(() => page.locator("tbody tr td").allTextContents(), { timeout: 30_000 })
+        .toEqual(expect.arrayContaining(["hello", "default", "1", "deployed", "hello-web-0.3.1", "1.36.1"]));
+      await shot("helm-releases");
+      expect(await accessibilityProblems()).toEqual([]);
+      await page.getByRole("link", { name: "hello", exact: true }).click();
+      await expect.poll(() => page.getByLabel("Manifest").textContent(), { timeout: 30_000 }).toContain("kind: Deployment");
+      expect(await page.getByLabel("Values").textContent()).toContain("replicaCount: 1");
+      await helm.ok(["upgrade", "hello", join(REPO_ROOT, "test/fixtures/charts/hello-web"), "-n", "default", "--set", "replicaCount=2"]);
+      // The new revision shows up in the history without a reload.
+      await expect.poll(() => page.getByRole("table", { name: "History" }).locator("tbody tr").count(), { timeout: 30_000 }).toBe(2);
+      expect(await page.getByLabel("Values").textContent()).toContain("replicaCount: 2");
+      await shot("helm-release");
+      expect(await accessibilityProblems()).toEqual([]);
+      await helm.ok(["uninstall", "hello", "-n", "default"]);
+      await page.getByText("No release hello in default.").waitFor({ timeout: 30_000 });
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it("lists across all namespaces, passes axe-core at desktop and phone sizes, and logs no error in the browser", async () => {

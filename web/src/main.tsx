@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, apiGet, forgetToken, savedToken, saveToken, UNAUTHORIZED_EVENT } from "./api";
 import { collectionPath, discoverKinds, kindId, type Kind } from "./discovery";
 import { ApplyView } from "./apply-view";
+import { HelmRelease, HelmReleases } from "./helm-releases";
 import { ObjectDetail } from "./object-detail";
 import { LiveTableView } from "./resource-table";
 import "./styles.css";
@@ -135,6 +136,11 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
         )}
         {!kinds && !error && <p class="state">Discovering kinds…</p>}
         <ul>
+          <li>
+            <a href={`#/helm/${encodeURIComponent(where.namespace)}`} aria-current={where.kind === "helm" ? "page" : undefined}>
+              Helm releases
+            </a>
+          </li>
           {kinds?.map((k) => (
             <li key={kindId(k)}>
               <a href={`#/${encodeURIComponent(kindId(k))}/${encodeURIComponent(where.namespace)}`} aria-current={kindId(k) === where.kind ? "page" : undefined}>
@@ -151,10 +157,19 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
             <h2>Apply YAML</h2>
             {kinds ? <ApplyView kinds={kinds} namespace={where.namespace || "default"} token={token} /> : <p class="state">Discovering kinds…</p>}
           </>
+        ) : where.kind === "helm" ? (
+          <>
+            <h2>{where.name ? `Helm release ${where.name}` : "Helm releases"}</h2>
+            {where.name ? (
+              <HelmRelease key={`${where.namespace}/${where.name}`} namespace={where.namespace} name={where.name} token={token} />
+            ) : (
+              <HelmReleases key={where.namespace} namespace={where.namespace} token={token} />
+            )}
+          </>
         ) : (
           <h2>{kind ? `${kind.kind}${where.name ? ` ${where.name}` : ""}` : where.kind}</h2>
         )}
-        {kinds && !kind && where.kind !== "apply" && <p class="state">The server does not serve “{where.kind}”.</p>}
+        {kinds && !kind && where.kind !== "apply" && where.kind !== "helm" && <p class="state">The server does not serve “{where.kind}”.</p>}
         {kind && where.name && <ObjectDetail kind={kind} namespace={where.namespace} name={where.name} token={token} />}
         {kind && !where.name && <ResourceList key={`${kindId(kind)}/${where.namespace}`} kind={kind} namespace={where.namespace} token={token} />}
       </main>
