@@ -184,6 +184,17 @@ describe.skipIf(!haveChromium)("web console", () => {
     }
   }, 120_000);
 
+  it("makes a join token for a new machine and shows its install command", async () => {
+    await page.goto(`${cluster.url}/#/nodes/default`);
+    await page.getByRole("button", { name: "Add a node" }).click();
+    const command = await page.getByLabel("Install command").textContent();
+    const match = /^curl -fsSL https:\/\/127\.0\.0\.1:\d+\/install\.sh \| sudo sh -s -- --token ([a-z0-9]{6})\.[a-z0-9]{16}$/.exec(command ?? "");
+    expect(match, command ?? "").not.toBeNull();
+    expect(await kubectlOk(cluster, ["-n", "kube-system", "get", "secret", `bootstrap-token-${match![1]}`, "-o", "jsonpath={.type}"])).toBe("bootstrap.kubernetes.io/token");
+    await shot("add-node");
+    expect(await accessibilityProblems()).toEqual([]);
+  });
+
   it("lists across all namespaces, passes axe-core at desktop and phone sizes, and logs no error in the browser", async () => {
     await page.goto(`${cluster.url}/#/namespaces.x/`);
     await page.getByText("The server does not serve").waitFor();
@@ -213,6 +224,12 @@ describe.skipIf(!haveChromium)("web console", () => {
       };
       expect((await cluster.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(pod) })).code).toBe(0);
       await eventually(async () => (await kubectlOk(cluster, ["get", "pod", "talker", "-o", "jsonpath={.status.phase}"])) === "Running", `talker Running\n${agentLog(agent)}`, 60_000);
+      // Its node's page cordons and uncordons it, as kubectl cordon does.
+      await page.goto(`${cluster.url}/#/nodes/default/${node}`);
+      await page.getByRole("button", { name: "Cordon" }).click();
+      await expect.poll(() => kubectlOk(cluster, ["get", "node", node, "-o", "jsonpath={.spec.unschedulable}"]), { timeout: 30_000 }).toBe("true");
+      await page.getByRole("button", { name: "Uncordon" }).click();
+      await expect.poll(() => kubectlOk(cluster, ["get", "node", node, "-o", "jsonpath={.spec.unschedulable}"]), { timeout: 30_000 }).toBe("");
       await page.goto(`${cluster.url}/#/pods/default/talker`);
       const logText = () => page.getByLabel("Log output").textContent();
       await expect.poll(logText, { timeout: 30_000 }).toMatch(/line-\d+/);

@@ -6,6 +6,7 @@ import { ApiError, apiGet, forgetToken, savedToken, saveToken, UNAUTHORIZED_EVEN
 import { collectionPath, discoverKinds, kindId, type Kind } from "./discovery";
 import { ApplyView } from "./apply-view";
 import { HelmRelease, HelmReleases } from "./helm-releases";
+import { AddNode } from "./nodes";
 import { ObjectDetail } from "./object-detail";
 import { LiveTableView } from "./resource-table";
 import "./styles.css";
@@ -70,6 +71,8 @@ function readLocation(): { kind: string; namespace: string; name?: string } {
 function ResourceList({ kind, namespace, token }: { kind: Kind; namespace: string; token: string }) {
   const where = kind.namespaced ? (namespace === ALL ? "in any namespace" : `in ${namespace}`) : "in the cluster";
   return (
+    <>
+    {kind.group === "" && kind.plural === "nodes" && <AddNode token={token} />}
     <LiveTableView
       path={collectionPath(kind, namespace === ALL ? undefined : namespace)}
       token={token}
@@ -82,6 +85,7 @@ function ResourceList({ kind, namespace, token }: { kind: Kind; namespace: strin
         return `#/${encodeURIComponent(kindId(kind))}/${encodeURIComponent(meta.namespace ?? namespace)}/${encodeURIComponent(meta.name)}`;
       }}
     />
+    </>
   );
 }
 
@@ -170,7 +174,7 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
           <h2>{kind ? `${kind.kind}${where.name ? ` ${where.name}` : ""}` : where.kind}</h2>
         )}
         {kinds && !kind && where.kind !== "apply" && where.kind !== "helm" && <p class="state">The server does not serve “{where.kind}”.</p>}
-        {kind && where.name && <ObjectDetail kind={kind} namespace={where.namespace} name={where.name} token={token} />}
+        {kind && where.name && <ObjectDetail key={`${kindId(kind)}/${where.namespace}/${where.name}`} kind={kind} namespace={where.namespace} name={where.name} token={token} />}
         {kind && !where.name && <ResourceList key={`${kindId(kind)}/${where.namespace}`} kind={kind} namespace={where.namespace} token={token} />}
       </main>
     </div>

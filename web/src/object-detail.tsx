@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, apiGet, apiSend, paced, watchLines } from "./api";
 import { collectionPath, kindId, objectPath, type Kind } from "./discovery";
+import { CordonButton } from "./nodes";
 import { PodLogs } from "./pod-logs";
 import { LiveTableView } from "./resource-table";
 
@@ -11,17 +12,20 @@ interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata: { name: string; namespace?: string; uid?: string; creationTimestamp?: string; labels?: Record<string, string>; resourceVersion?: string };
-  spec?: { replicas?: number; containers?: { name: string }[] };
+  spec?: { replicas?: number; containers?: { name: string }[]; unschedulable?: boolean };
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
 const RETRY_MS = 1_000;
+
+const isNode = (kind: Kind) => kind.group === "" && kind.plural === "nodes";
 
 /** The object, kept current by a watch of its name; null once it is gone. */
 function useLiveObject(kind: Kind, namespace: string, name: string, token: string): { object?: KubeObject | null; error?: string } {
   const [state, setState] = useState<{ object?: KubeObject | null; error?: string }>({});
   useEffect(() => {
     const abort = new AbortController();
+    setState({}); // nothing of another object's is shown while this one loads
     const collection = collectionPath(kind, kind.namespaced ? namespace : undefined);
     const run = async () => {
       const selector = `fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`;
@@ -175,8 +179,9 @@ export function ObjectDetail({ kind, namespace, name, token }: { kind: Kind; nam
         <dt>Labels</dt>
         <dd>{Object.entries(meta.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(", ") || "none"}</dd>
       </dl>
-      {(kind.scalable || kind.deletable) && (
+      {(kind.scalable || kind.deletable || isNode(kind)) && (
         <div class="actions">
+          {isNode(kind) && <CordonButton name={meta.name} unschedulable={object.spec?.unschedulable === true} token={token} />}
           {kind.scalable && <ScaleForm kind={kind} object={object} token={token} />}
           {kind.deletable && <DeleteButton kind={kind} object={object} token={token} />}
         </div>
