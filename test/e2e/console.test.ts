@@ -170,11 +170,11 @@ describe.skipIf(!haveChromium)("web console", () => {
       expect(await accessibilityProblems()).toEqual([]);
       await page.getByRole("link", { name: "hello", exact: true }).click();
       await expect.poll(() => page.getByLabel("Manifest").textContent(), { timeout: 30_000 }).toContain("kind: Deployment");
-      expect(await page.getByLabel("Values").textContent()).toContain("replicaCount: 1");
+      await expect.poll(() => page.getByLabel("Values").textContent(), { timeout: 30_000 }).toContain("replicaCount: 1");
       await helm.ok(["upgrade", "hello", join(REPO_ROOT, "test/fixtures/charts/hello-web"), "-n", "default", "--set", "replicaCount=2"]);
       // The new revision shows up in the history without a reload.
       await expect.poll(() => page.getByRole("table", { name: "History" }).locator("tbody tr").count(), { timeout: 30_000 }).toBe(2);
-      expect(await page.getByLabel("Values").textContent()).toContain("replicaCount: 2");
+      await expect.poll(() => page.getByLabel("Values").textContent(), { timeout: 30_000 }).toContain("replicaCount: 2");
       await shot("helm-release");
       expect(await accessibilityProblems()).toEqual([]);
       await helm.ok(["uninstall", "hello", "-n", "default"]);
