@@ -58,7 +58,7 @@ export async function apiSend<T>(method: string, path: string, token: string, bo
  * One watch request: calls `onEvent` for each line until the server ends it. Resolves "gone" when
  * the server says the resourceVersion is too old (410: list again), "ended" otherwise.
  */
-export async function watchLines(
+async function watchLines(
   path: string,
   token: string,
   accept: string,
@@ -99,10 +99,10 @@ export async function watchLines(
 }
 
 /** Reconnects no sooner than this after the last one: a watch that keeps ending at once must not spin. */
-export const MIN_WATCH_INTERVAL_MS = 1_000;
+const MIN_WATCH_INTERVAL_MS = 1_000;
 
 /** Waits out the rest of MIN_WATCH_INTERVAL_MS since `startedAt`. */
-export function paced(startedAt: number): Promise<void> {
+function paced(startedAt: number): Promise<void> {
   const wait = MIN_WATCH_INTERVAL_MS - (Date.now() - startedAt);
   return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
 }
@@ -110,4 +110,59 @@ export function paced(startedAt: number): Promise<void> {
 export interface WatchEvent {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
   object: unknown;
+}
+
+/** `path` may carry a query already (a selector): more parameters are added to it. */
+export function withQuery(path: string, query: string): string {
+  return `${path}${path.includes("?") ? "&" : "?"}${query}`;
+}
+
+const RETRY_MS = 1_000;
+
+export interface ListWatch<L> {
+  /** The collection, with any query both the list and the watch take (a selector, includeObject). */
+  path: string;
+  token: string;
+  accept: string;
+  signal: AbortSignal;
+  /** A (re-)list: the whole set as it is now. */
+  listed(list: L): void | Promise<void>;
+  /** Each change after it, in order (bookmarks only move the resourceVersion). */
+  changed(event: WatchEvent): void | Promise<void>;
+  /** A failure to show; undefined once the watch is open again. */
+  failed(message: string | undefined): void;
+}
+
+/**
+ * The informer's loop, for the console's views: list, then watch from the list's resourceVersion;
+ * a dropped watch resumes where it was, a 410 lists again, a failure is retried after a pause.
+ * Reconnects are paced, so a watch that keeps ending at once does not spin. Runs until aborted.
+ */
+export async function listThenWatch<L extends { metadata?: { resourceVersion?: string } }>(o: ListWatch<L>): Promise<void> {
+  let listed = false;
+  let resourceVersion = "";
+  while (!o.signal.aborted) {
+    try {
+      if (!listed) {
+        const list = await apiGet<L>(o.path, o.token, o.accept, o.signal);
+        await o.listed(list);
+        resourceVersion = list.metadata?.resourceVersion ?? "";
+        listed = true;
+      }
+      const startedAt = Date.now();
+      let queue: Promise<void> = Promise.resolve();
+      const query = `watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}`;
+      const outcome = await watchLines(withQuery(o.path, query), o.token, o.accept, (event) => {
+        resourceVersion = (event.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? resourceVersion;
+        if (event.type !== "BOOKMARK") queue = queue.then(() => o.changed(event));
+      }, o.signal, () => o.failed(undefined));
+      await queue;
+      if (outcome === "gone") listed = false;
+      await paced(startedAt);
+    } catch (error) {
+      if (o.signal.aborted) return;
+      o.failed(error instanceof Error ? error.message : String(error));
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
 }

@@ -2,7 +2,8 @@
 // each holding the release as gzipped JSON (base64). The list and a release's page follow a watch
 // of those Secrets; the page shows its history, values, notes and rendered manifest.
 import { useEffect, useState } from "preact/hooks";
-import { apiGet, paced, watchLines } from "./api";
+import { listThenWatch } from "./api";
+import { Alert } from "./alert";
 
 interface ReleaseSecret {
   metadata: { name: string; namespace: string; uid: string; resourceVersion?: string; labels?: Record<string, string> };
@@ -19,8 +20,6 @@ export interface Release {
   manifest?: string;
 }
 
-const RETRY_MS = 1_000;
-
 /** Secret data is base64; helm's value in it is base64 again, of gzipped JSON. */
 async function decodeRelease(secret: ReleaseSecret): Promise<Release | undefined> {
   const field = secret.data?.release;
@@ -36,48 +35,31 @@ function useReleases(namespace: string, token: string): { releases: Release[]; l
   useEffect(() => {
     const abort = new AbortController();
     const base = namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets` : "/api/v1/secrets";
-    const selector = `labelSelector=${encodeURIComponent("owner=helm")}`;
     const byUid = new Map<string, Release>();
     const publish = () => setState({ releases: [...byUid.values()], loading: false });
     const take = async (secret: ReleaseSecret) => {
       const release = await decodeRelease(secret).catch(() => undefined);
       if (release) byUid.set(secret.metadata.uid, release);
     };
-    const run = async () => {
-      let resourceVersion = "";
-      while (!abort.signal.aborted) {
-        try {
-          if (!resourceVersion) {
-            const list = await apiGet<{ metadata: { resourceVersion?: string }; items: ReleaseSecret[] }>(`${base}?${selector}`, token, "application/json", abort.signal);
-            byUid.clear();
-            await Promise.all(list.items.map(take));
-            resourceVersion = list.metadata.resourceVersion ?? "";
-            publish();
-          }
-          const startedAt = Date.now();
-          let queue = Promise.resolve();
-          const outcome = await watchLines(`${base}?${selector}&watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}`, token, "application/json", (event) => {
-            const secret = event.object as ReleaseSecret;
-            resourceVersion = secret.metadata.resourceVersion ?? resourceVersion;
-            if (event.type === "BOOKMARK") return;
-            // Decoding is asynchronous: events are applied in order.
-            queue = queue.then(async () => {
-              if (event.type === "DELETED") byUid.delete(secret.metadata.uid);
-              else await take(secret);
-              publish();
-            });
-          }, abort.signal);
-          await queue;
-          if (outcome === "gone") resourceVersion = "";
-          await paced(startedAt);
-        } catch (error) {
-          if (abort.signal.aborted) return;
-          setState((s) => ({ ...s, loading: false, error: error instanceof Error ? error.message : String(error) }));
-          await new Promise((r) => setTimeout(r, RETRY_MS));
-        }
-      }
-    };
-    void run();
+    void listThenWatch<{ metadata?: { resourceVersion?: string }; items: ReleaseSecret[] }>({
+      path: `${base}?labelSelector=${encodeURIComponent("owner=helm")}`,
+      token,
+      accept: "application/json",
+      signal: abort.signal,
+      listed: async (list) => {
+        byUid.clear();
+        await Promise.all(list.items.map(take));
+        publish();
+      },
+      // Decoding is asynchronous; listThenWatch applies changes in order.
+      changed: async (event) => {
+        const secret = event.object as ReleaseSecret;
+        if (event.type === "DELETED") byUid.delete(secret.metadata.uid);
+        else await take(secret);
+        publish();
+      },
+      failed: (error) => setState((s) => (s.error === error ? s : { ...s, loading: false, error })),
+    });
     return () => abort.abort();
   }, [namespace, token]);
   return state;
@@ -97,11 +79,7 @@ export function HelmReleases({ namespace, token }: { namespace: string; token: s
   const rows = [...latest.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   return (
     <section aria-label="Helm releases">
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {rows.length === 0 ? (
         <p class="state">No Helm releases {namespace ? `in ${namespace}` : "in any namespace"}.</p>
       ) : (
@@ -168,11 +146,7 @@ export function HelmRelease({ namespace, name, token }: { namespace: string; nam
       <p>
         <a href={back}>← Helm releases</a>
       </p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <h3>History</h3>
       <table aria-label="History">
         <thead>

@@ -10,6 +10,7 @@ import { AddNode } from "./nodes";
 import { ObjectDetail } from "./object-detail";
 import { LiveTableView } from "./resource-table";
 import "./styles.css";
+import { Alert } from "./alert";
 
 function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
   const [token, setToken] = useState("");
@@ -43,11 +44,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
         <button type="submit" disabled={busy || token.trim() === ""}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
       </form>
     </main>
   );
@@ -133,11 +130,7 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
         </button>
       </header>
       <nav aria-label="Kinds">
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
         {!kinds && !error && <p class="state">Discovering kinds…</p>}
         <ul>
           <li>

@@ -3,6 +3,7 @@
 // what kubectl cordon writes).
 import { useState } from "preact/hooks";
 import { apiSend } from "./api";
+import { Alert } from "./alert";
 
 const TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 const TOKEN_TTL_MS = 24 * 3_600_000;
@@ -74,11 +75,7 @@ export function AddNode({ token }: { token: string }) {
           <span role="status">{copied ? "Copied." : ""}</span>
         </>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
     </section>
   );
 }
@@ -98,11 +95,7 @@ export function CordonButton({ name, unschedulable, token }: { name: string; uns
       <button type="button" onClick={toggle}>
         {unschedulable ? "Uncordon" : "Cordon"}
       </button>
-      {error && (
-        <span class="error" role="alert">
-          {error}
-        </span>
-      )}
+      <Alert message={error} inline />
     </div>
   );
 }

@@ -2,11 +2,12 @@
 // here), and the actions its kind allows (scale, delete). It follows the object with a watch of
 // its name, so a change or its deletion shows at once.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, apiGet, apiSend, paced, watchLines } from "./api";
+import { apiSend, listThenWatch } from "./api";
 import { collectionPath, kindId, objectPath, type Kind } from "./discovery";
 import { CordonButton } from "./nodes";
 import { PodLogs } from "./pod-logs";
 import { LiveTableView } from "./resource-table";
+import { Alert } from "./alert";
 
 interface KubeObject {
   apiVersion?: string;
@@ -15,8 +16,6 @@ interface KubeObject {
   spec?: { replicas?: number; containers?: { name: string }[]; unschedulable?: boolean };
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
-
-const RETRY_MS = 1_000;
 
 const isNode = (kind: Kind) => kind.group === "" && kind.plural === "nodes";
 
@@ -27,40 +26,17 @@ function useLiveObject(kind: Kind, namespace: string, name: string, token: strin
     const abort = new AbortController();
     setState({}); // nothing of another object's is shown while this one loads
     const collection = collectionPath(kind, kind.namespaced ? namespace : undefined);
-    const run = async () => {
-      const selector = `fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`;
-      let resourceVersion = "";
-      while (!abort.signal.aborted) {
-        try {
-          if (!resourceVersion) {
-            // The list's resourceVersion, not the object's: an object untouched for long would
-            // otherwise be watched from a compacted revision, get 410, and be read again forever.
-            const list = await apiGet<{ metadata: { resourceVersion?: string }; items: KubeObject[] }>(`${collection}?${selector}`, token, "application/json", abort.signal);
-            resourceVersion = list.metadata.resourceVersion ?? "";
-            setState({ object: list.items[0] ?? null });
-          }
-          const query = `watch=1&allowWatchBookmarks=true&${selector}&resourceVersion=${encodeURIComponent(resourceVersion)}`;
-          const startedAt = Date.now();
-          const outcome = await watchLines(`${collection}?${query}`, token, "application/json", (event) => {
-            const object = event.object as KubeObject;
-            resourceVersion = object.metadata.resourceVersion ?? resourceVersion;
-            if (event.type === "BOOKMARK") return;
-            setState({ object: event.type === "DELETED" ? null : object });
-          }, abort.signal, () => setState((s) => (s.error === undefined ? s : { object: s.object })));
-          if (outcome === "gone") resourceVersion = "";
-          await paced(startedAt);
-        } catch (error) {
-          if (abort.signal.aborted) return;
-          if (error instanceof ApiError && error.code === 404) {
-            setState({ object: null });
-            return;
-          }
-          setState((s) => ({ ...s, error: error instanceof Error ? error.message : String(error) }));
-          await new Promise((r) => setTimeout(r, RETRY_MS));
-        }
-      }
-    };
-    void run();
+    // Listed by name, so the watch starts from the list's resourceVersion: an object untouched
+    // for long would otherwise be watched from a compacted revision and get 410 every time.
+    void listThenWatch<{ metadata?: { resourceVersion?: string }; items: KubeObject[] }>({
+      path: `${collection}?fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`,
+      token,
+      accept: "application/json",
+      signal: abort.signal,
+      listed: (list) => setState({ object: list.items[0] ?? null }),
+      changed: (event) => setState({ object: event.type === "DELETED" ? null : (event.object as KubeObject) }),
+      failed: (error) => setState((s) => (s.error === error ? s : { object: s.object, error })),
+    });
     return () => abort.abort();
   }, [kind, namespace, name, token]);
   return state;
@@ -138,11 +114,7 @@ function DeleteButton({ kind, object, token }: { kind: Kind; object: KubeObject;
           Delete
         </button>
       )}
-      {error && (
-        <span class="error" role="alert">
-          {error}
-        </span>
-      )}
+      <Alert message={error} inline />
     </div>
   );
 }
@@ -150,7 +122,7 @@ function DeleteButton({ kind, object, token }: { kind: Kind; object: KubeObject;
 export function ObjectDetail({ kind, namespace, name, token }: { kind: Kind; namespace: string; name: string; token: string }) {
   const { object, error } = useLiveObject(kind, namespace, name, token);
   const back = `#/${encodeURIComponent(kindId(kind))}/${encodeURIComponent(namespace)}`;
-  if (object === undefined) return error ? <p class="error" role="alert">{error}</p> : <p class="state">Loading {name}…</p>;
+  if (object === undefined) return error ? <Alert message={error} /> : <p class="state">Loading {name}…</p>;
   if (object === null) {
     return (
       <p class="state">

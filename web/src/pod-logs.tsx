@@ -3,6 +3,7 @@
 // download of what is on screen. What is kept is capped, so a chatty container cannot fill the tab.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, errorOf } from "./api";
+import { Alert } from "./alert";
 
 const TAIL_LINES = 500;
 const FLUSH_MS = 100;
@@ -120,11 +121,7 @@ export function PodLogs({ path, token, containers, podName }: { path: string; to
           {log.live ? "following" : ""}
         </span>
       </div>
-      {log.error && (
-        <p class="error" role="alert">
-          {log.error}
-        </p>
-      )}
+      <Alert message={log.error} />
       <pre class="log" aria-label="Log output" tabIndex={0}>
         {log.text}
       </pre>

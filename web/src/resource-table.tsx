@@ -1,6 +1,7 @@
 // A live Table (live-table.ts) on screen: kubectl's columns, Status coloured, each name a link to
 // its object when the caller says where objects live.
 import { rowKey, useLiveTable, type Row } from "./live-table";
+import { Alert } from "./alert";
 
 function statusClass(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
@@ -26,11 +27,7 @@ export function LiveTableView(props: {
   if (table.loading) return <p class="state">Loading {props.label}…</p>;
   return (
     <section aria-label={props.label}>
-      {table.error && (
-        <p class="error" role="alert">
-          {table.error}
-        </p>
-      )}
+      <Alert message={table.error} />
       {table.rows.length === 0 && table.error ? null : table.rows.length === 0 ? (
         <p class="state">{props.empty}</p>
       ) : (
