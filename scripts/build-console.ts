@@ -1,5 +1,5 @@
 // Builds the web console (web/, Vite) into the Worker's static assets, dist/assets: index.html and
-// dist/assets/console/*. Skips the build when index.html is newer than every file under web/;
+// dist/assets/console/*, and the headers they are served with (_headers). Skips the build when index.html is newer than every file under web/;
 // `node --import tsx scripts/build-console.ts [--force]`.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -31,6 +31,8 @@ export async function buildConsole(options: { force?: boolean } = {}): Promise<"
     await build({ configFile: join(WEB_DIR, "vite.config.ts"), logLevel: "warn", build: { outDir: staging, emptyOutDir: true } });
     rmSync(join(ASSETS_DIR, "console"), { recursive: true, force: true });
     renameSync(join(staging, "console"), join(ASSETS_DIR, "console"));
+    // The security headers (web/public/_headers) before the page that relies on them.
+    renameSync(join(staging, "_headers"), join(ASSETS_DIR, "_headers"));
     renameSync(join(staging, "index.html"), CONSOLE_INDEX);
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -9,7 +9,9 @@ import { request } from "node:https";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { ensureCredentials, writeWorkerEnvFile } from "./credentials";
-import { writeKubeconfig } from "./kubeconfig";
+import { buildKubeconfig, writeKubeconfig } from "./kubeconfig";
+import { adminCall } from "./admin-api";
+import { parse, stringify } from "yaml";
 import { ensurePki } from "./pki";
 import { stopProcessGroup } from "./process-group";
 import { applyMigrations, DEFAULT_WRANGLER_CONFIG, exitOf, startWranglerDev, type LineSink } from "./wrangler";
@@ -167,6 +169,22 @@ async function waitHealthy(url: string, caPem: string, child: ChildProcess, opti
 }
 
 /**
+ * kube-public/cluster-info, as kubeadm publishes it: the server and the CA that signed its
+ * certificate, no credentials. The console's kubeconfig download takes the CA from it.
+ */
+async function publishClusterInfo(kubeconfig: string, server: string, caPem: string): Promise<void> {
+  const path = "/api/v1/namespaces/kube-public/configmaps/cluster-info";
+  const info = { server, caPem, token: "" };
+  const published = parse(buildKubeconfig(info)) as { users?: unknown; contexts?: unknown; "current-context"?: unknown };
+  delete published.users;
+  delete published.contexts;
+  delete published["current-context"];
+  const body = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cluster-info", namespace: "kube-public" }, data: { kubeconfig: stringify(published) } };
+  // Server-side apply: created on the first start, brought up to date (a new port) on later ones.
+  await adminCall(kubeconfig, "PATCH", `${path}?fieldManager=edgeplane-start&force=true`, body, "application/apply-patch+yaml");
+}
+
+/**
  * Prepares the root (CA, serving certificate, admin token, encryption key: each made once and
  * then reused), applies D1 migrations, starts wrangler dev over HTTPS, writes the kubeconfig and
  * resolves once /healthz answers over TLS verified with the cluster's CA.
@@ -231,6 +249,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
     await stop();
     throw new ClusterStartError(error instanceof Error ? error.message : String(error), tail.join("\n"));
   }
+  await publishClusterInfo(paths.kubeconfig, url, pki.caPem);
 
   return {
     url,

@@ -125,12 +125,44 @@ export interface ListWatch<L> {
   token: string;
   accept: string;
   signal: AbortSignal;
-  /** A (re-)list: the whole set as it is now. */
-  listed(list: L): void | Promise<void>;
+  /** A (re-)list: the whole set as it is now. With `pageSize`, called once per page (below). */
+  listed(list: L, page?: ListPage): void | Promise<void>;
+  /**
+   * List in pages of this many (kubectl's `limit` with `continue`): the first rows show after one
+   * page, not after the whole collection has arrived. All pages are one snapshot.
+   */
+  pageSize?: number;
   /** Each change after it, in order (bookmarks only move the resourceVersion). */
   changed(event: WatchEvent): void | Promise<void>;
   /** A failure to show; undefined once the watch is open again. */
   failed(message: string | undefined): void;
+}
+
+export interface ListPage {
+  /** The first page of a (re-)list: what was shown before is replaced. */
+  first: boolean;
+  /** The last page: the list is whole. */
+  last: boolean;
+}
+
+/** Lists the collection, page by page when asked; resolves the snapshot's resourceVersion. */
+async function listPages<L extends { metadata?: { resourceVersion?: string; continue?: string } }>(o: ListWatch<L>): Promise<string> {
+  if (!o.pageSize) {
+    const list = await apiGet<L>(o.path, o.token, o.accept, o.signal);
+    await o.listed(list);
+    return list.metadata?.resourceVersion ?? "";
+  }
+  let next = "";
+  let first = true;
+  for (;;) {
+    const query = `limit=${o.pageSize}${next ? `&continue=${encodeURIComponent(next)}` : ""}`;
+    const page = await apiGet<L>(withQuery(o.path, query), o.token, o.accept, o.signal);
+    next = page.metadata?.continue ?? "";
+    await o.listed(page, { first, last: !next });
+    first = false;
+    // Every page carries the snapshot's resourceVersion: the watch starts from it.
+    if (!next) return page.metadata?.resourceVersion ?? "";
+  }
 }
 
 /**
@@ -144,9 +176,7 @@ export async function listThenWatch<L extends { metadata?: { resourceVersion?: s
   while (!o.signal.aborted) {
     try {
       if (!listed) {
-        const list = await apiGet<L>(o.path, o.token, o.accept, o.signal);
-        await o.listed(list);
-        resourceVersion = list.metadata?.resourceVersion ?? "";
+        resourceVersion = await listPages(o);
         listed = true;
       }
       const startedAt = Date.now();

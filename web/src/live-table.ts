@@ -1,14 +1,22 @@
 // A kind's rows as the server's Table output gives them (kubectl's columns, any kind, no per-kind
 // code), kept live by a watch of the same output: rows appear, change and go without a reload. A
 // dropped watch resumes from its resourceVersion; a 410 lists again. Nothing polls.
+//
+// Built for thousands of rows: the list comes in pages (the first rows show after one), rows are
+// kept in name order by binary insertion rather than re-sorted, and changes are applied at most
+// once per animation frame, so a stream of changes costs one render a frame, not one per event.
 import { useEffect, useState } from "preact/hooks";
 import { listThenWatch, withQuery } from "./api";
 
 export const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json";
 
+/** Rows per list page: a first screen's worth many times over, and a small first response. */
+const PAGE_SIZE = 500;
+
 export interface Column {
   name: string;
   type: string;
+  format?: string;
   priority: number;
   /** Where its cells sit in each row (columns of a lower priority come in between). */
   index: number;
@@ -16,19 +24,21 @@ export interface Column {
 
 export interface Row {
   cells: unknown[];
-  object?: { metadata?: { name?: string; namespace?: string; uid?: string } };
+  object?: { metadata?: { name?: string; namespace?: string; uid?: string; creationTimestamp?: string } };
 }
 
 interface Table {
   columnDefinitions?: Omit<Column, "index">[];
   rows?: Row[];
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; continue?: string };
 }
 
 export interface LiveTable {
   columns: Column[];
   rows: Row[];
   loading: boolean;
+  /** More pages of the first list are still on their way. */
+  partial: boolean;
   error?: string;
 }
 
@@ -37,43 +47,113 @@ export function rowKey(row: Row): string {
   return m?.uid ?? `${m?.namespace ?? ""}/${m?.name ?? String(row.cells[0])}`;
 }
 
-function sorted(rows: Map<string, Row>): Row[] {
-  const key = (r: Row) => `${r.object?.metadata?.namespace ?? ""}/${r.object?.metadata?.name ?? ""}`;
-  return [...rows.values()].sort((a, b) => key(a).localeCompare(key(b)));
+/** kubectl's order: by namespace, then name. A row's key never changes while it lives. */
+const orderOf = (row: Row) => `${row.object?.metadata?.namespace ?? ""}\u0000${row.object?.metadata?.name ?? String(row.cells[0])}`;
+
+/** Rows kept in order, with their place found by binary search. */
+class OrderedRows {
+  private readonly byKey = new Map<string, Row>();
+  private order: { at: string; key: string }[] = [];
+
+  clear(): void {
+    this.byKey.clear();
+    this.order = [];
+  }
+
+  private place(at: string, key: string): number {
+    let low = 0;
+    let high = this.order.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      const other = this.order[mid]!;
+      if (other.at < at || (other.at === at && other.key < key)) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  set(row: Row): void {
+    const key = rowKey(row);
+    if (!this.byKey.has(key)) {
+      const at = orderOf(row);
+      this.order.splice(this.place(at, key), 0, { at, key });
+    }
+    this.byKey.set(key, row);
+  }
+
+  delete(row: Row): void {
+    const key = rowKey(row);
+    const known = this.byKey.get(key);
+    if (!known) return;
+    this.byKey.delete(key);
+    const at = orderOf(known);
+    const index = this.place(at, key);
+    if (this.order[index]?.key === key) this.order.splice(index, 1);
+  }
+
+  rows(): Row[] {
+    return this.order.map((o) => this.byKey.get(o.key)!);
+  }
+}
+
+/** Calls `run` once in the next animation frame however often it is asked before then. */
+function frameCoalescer(run: () => void): { request(): void; cancel(): void } {
+  let frame: number | undefined;
+  return {
+    request() {
+      frame ??= requestAnimationFrame(() => {
+        frame = undefined;
+        run();
+      });
+    },
+    cancel() {
+      if (frame !== undefined) cancelAnimationFrame(frame);
+    },
+  };
 }
 
 export function useLiveTable(path: string | undefined, token: string): LiveTable {
-  const [state, setState] = useState<LiveTable>({ columns: [], rows: [], loading: true });
+  const [state, setState] = useState<LiveTable>({ columns: [], rows: [], loading: true, partial: true });
   useEffect(() => {
     if (!path) return;
     const abort = new AbortController();
-    const rows = new Map<string, Row>();
+    const rows = new OrderedRows();
     let columns: Column[] = [];
-    setState({ columns: [], rows: [], loading: true });
+    let partial = true;
+    setState({ columns: [], rows: [], loading: true, partial: true });
     // A successful list or event clears an earlier error: the watch has resumed.
-    const publish = () => setState({ columns, rows: sorted(rows), loading: false });
+    const render = frameCoalescer(() => setState({ columns, rows: rows.rows(), loading: false, partial }));
     void listThenWatch<Table>({
       path: withQuery(path, "includeObject=Metadata"),
       token,
       accept: TABLE_ACCEPT,
       signal: abort.signal,
-      listed: (table) => {
-        // kubectl's default columns: priority 0. Others (kubectl -o wide) sit among them in each row.
-        columns = (table.columnDefinitions ?? []).map((c, index) => ({ ...c, index })).filter((c) => c.priority === 0);
-        rows.clear();
-        for (const row of table.rows ?? []) rows.set(rowKey(row), row);
-        publish();
+      pageSize: PAGE_SIZE,
+      listed: (table, page) => {
+        if (page?.first !== false) {
+          // kubectl's default columns: priority 0. Others (kubectl -o wide) sit among them in each row.
+          columns = (table.columnDefinitions ?? []).map((c, index) => ({ ...c, index })).filter((c) => c.priority === 0);
+          rows.clear();
+        }
+        for (const row of table.rows ?? []) rows.set(row);
+        partial = page?.last === false;
+        // The first page goes on screen at once; later pages join it frame by frame.
+        if (page?.first) setState({ columns, rows: rows.rows(), loading: false, partial });
+        else render.request();
       },
       changed: (event) => {
         for (const row of (event.object as Table).rows ?? []) {
-          if (event.type === "DELETED") rows.delete(rowKey(row));
-          else rows.set(rowKey(row), row);
+          if (event.type === "DELETED") rows.delete(row);
+          else rows.set(row);
         }
-        publish();
+        render.request();
       },
       failed: (error) => setState((s) => (s.error === error ? s : { ...s, loading: false, error })),
     });
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      render.cancel();
+    };
   }, [path, token]);
   return state;
 }

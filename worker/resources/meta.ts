@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { deepEqual } from "../../shared/deep-equal";
 import type { KubeObject, ResourceDef } from "./types";
+import { humanDuration } from "../../shared/human-duration";
 
 /** Kubernetes' schema extensions, attached with zod's `.meta()` and emitted into OpenAPI. */
 export interface KubeSchemaExtensions {
@@ -131,36 +132,6 @@ export function dns1123SubdomainErrors(value: string): string[] {
 
 export const NAMESPACED_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 export const CLUSTER_VERBS = NAMESPACED_VERBS;
-
-/** apimachinery duration.HumanDuration: "5s", "3m2s", "2d5h", "3y". */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return "<invalid>";
-  if (seconds < 0) return "0s";
-  if (seconds < 60 * 2) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 60 * 3) return `${minutes}m`;
-  const hours = Math.floor(seconds / 3600);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.floor(hours / 24) % 365;
-    return dy === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${dy}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
-}
 
 /** The AGE cell: time since creationTimestamp, "<unknown>" when unset (as kubectl prints). */
 export function age(obj: KubeObject, now: Date): string {

@@ -1,6 +1,6 @@
 // Cell formatting shared by several kinds' printRow, following kubectl's server-side
 // printers (pkg/printers/internalversion/printers.go) so tables read as upstream's.
-import { humanDuration } from "../meta";
+import { humanDuration } from "../../../shared/human-duration";
 import { asArray, asRecord, str } from "../../../shared/json";
 
 /** translateTimestampSince: "<unknown>" for a zero/absent time. */
