@@ -10,6 +10,7 @@ import { policyOf } from "./rbac/policy";
 import { forbidden, StatusError, unauthorized } from "../../shared/status-error";
 import { sha256Hex } from "../../shared/sha256";
 import { nodeCredentialTtlMs } from "../nodes/node-credential";
+import { webSocketBearer } from "./websocket-bearer";
 
 /** Looked-up tokens are cached per isolate briefly; a deleted token stops working within this. */
 const TOKEN_CACHE_TTL_MS = 10_000;
@@ -78,11 +79,27 @@ export function noteNodeWritten(key: { group: string; resource: string; name: st
   for (const [hash, entry] of tokenCache) if (entry.record?.kind === "node" && entry.record.scope === key.name) tokenCache.delete(hash);
 }
 
+/**
+ * The requester, from a bearer token: in the Authorization header, or for a WebSocket upgrade (a
+ * browser cannot set that header) in its `base64url.bearer.authorization.k8s.io.` subprotocol.
+ * As kube-apiserver's union authenticator: the header is tried first, then the subprotocol, and
+ * the first that authenticates wins; otherwise 401, whose message names no reason (neither does
+ * kube-apiserver's).
+ */
 export async function authenticate(request: Request, env: Env, store: Store, now = Date.now()): Promise<Principal> {
-  const header = request.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw unauthorized();
-  const hash = await sha256Hex(match[1]!);
+  const header = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+  const socket = webSocketBearer(request.headers);
+  for (const token of [header, socket.kind === "token" ? socket.token : undefined]) {
+    if (token === undefined) continue;
+    const principal = await principalOfToken(token, env, store, now);
+    if (principal) return principal;
+  }
+  throw unauthorized();
+}
+
+/** Whom a token stands for; null when it is unknown, expired, or its Node or ServiceAccount is gone. */
+async function principalOfToken(token: string, env: Env, store: Store, now: number): Promise<Principal | null> {
+  const hash = await sha256Hex(token);
   if (env.ADMIN_TOKEN_SHA256 && sameDigest(hash, env.ADMIN_TOKEN_SHA256.toLowerCase())) {
     return { user: "admin", kind: "admin", scope: "" };
   }
@@ -98,9 +115,9 @@ export async function authenticate(request: Request, env: Env, store: Store, now
     tokenCache.set(hash, cached);
   }
   const record = cached.record;
-  if (!record || (record.expiresAt !== null && record.expiresAt < now)) throw unauthorized();
-  if (record.kind === "node" && !cached.nodeStands) throw unauthorized();
-  if (record.kind === "serviceaccount" && record.boundUid && !(await serviceAccountLives(store, record))) throw unauthorized();
+  if (!record || (record.expiresAt !== null && record.expiresAt < now)) return null;
+  if (record.kind === "node" && !cached.nodeStands) return null;
+  if (record.kind === "serviceaccount" && record.boundUid && !(await serviceAccountLives(store, record))) return null;
   return { user: record.user, kind: record.kind, scope: record.scope, expiresAt: record.expiresAt };
 }
 

@@ -3,6 +3,7 @@
 // errors in are shared with the agent: shared/tunnel/ and shared/status.ts.)
 import type { NodeTunnelRpc } from "../durable/rpc";
 import type { Env } from "../env";
+import { protocolsWithoutBearer } from "../api/websocket-bearer";
 
 /** "agent" (a node's tunnel connection) or "stream" (a client's log/exec/attach/portforward). */
 export const TUNNEL_OP_HEADER = "x-edgeplane-tunnel-op";
@@ -20,10 +21,16 @@ export function tunnelStub(env: Env, node: string): DurableObjectStub<NodeTunnel
   return env.NODE_TUNNEL.get(env.NODE_TUNNEL.idFromName(node));
 }
 
-/** Internal headers a client must never be able to set: stripped before the DO sees a request. */
+/**
+ * Internal headers a client must never be able to set: stripped before the DO sees a request. Its
+ * credentials go no further either: the Authorization header, and a bearer-token subprotocol.
+ */
 export function internalHeaders(source: Headers, op: "agent" | "stream", node: string): Headers {
   const headers = new Headers(source);
   headers.delete("authorization");
+  const protocols = protocolsWithoutBearer(source.get("sec-websocket-protocol"));
+  if (protocols === null) headers.delete("sec-websocket-protocol");
+  else headers.set("sec-websocket-protocol", protocols);
   headers.set(TUNNEL_OP_HEADER, op);
   headers.set(TUNNEL_NODE_HEADER, node);
   headers.delete(TUNNEL_OPEN_HEADER);
