@@ -4,14 +4,13 @@
 import { useState } from "preact/hooks";
 import { ApiError } from "./api";
 import { objectPath, type Kind } from "./discovery";
-
-const FIELD_MANAGER = "edgeplane-console";
+import { Causes, FIELD_MANAGER, write, type Cause } from "./write-result";
 
 interface Outcome {
   name: string;
   ok: boolean;
   message: string;
-  causes?: { field?: string; message: string }[];
+  causes?: Cause[];
 }
 
 interface Manifest {
@@ -32,13 +31,8 @@ async function applyOne(doc: Manifest, kinds: Kind[], namespace: string, token: 
   if (!name) return { name: label, ok: false, message: "metadata.name is required" };
   const ns = typeof doc.metadata?.namespace === "string" ? doc.metadata.namespace : namespace;
   const query = `fieldManager=${FIELD_MANAGER}&fieldValidation=Strict${dryRun ? "&dryRun=All" : ""}`;
-  const response = await fetch(`${objectPath(kind, ns, name)}?${query}`, {
-    method: "PATCH",
-    headers: { authorization: `Bearer ${token}`, accept: "application/json", "content-type": "application/apply-patch+yaml" },
-    body: JSON.stringify(doc),
-  });
-  const body = (await response.json().catch(() => ({}))) as { message?: string; details?: { causes?: { field?: string; message: string }[] } };
-  if (!response.ok) return { name: label, ok: false, message: body.message ?? `${response.status} ${response.statusText}`, causes: body.details?.causes };
+  const written = await write("PATCH", `${objectPath(kind, ns, name)}?${query}`, token, doc, "application/apply-patch+yaml");
+  if (!written.ok) return { name: label, ok: false, message: written.message, causes: written.causes };
   return { name: label, ok: true, message: dryRun ? "would be applied (server dry run)" : "applied" };
 }
 
@@ -88,15 +82,7 @@ export function ApplyView({ kinds, namespace, token }: { kinds: Kind[]; namespac
         {outcomes.map((o, i) => (
           <li key={i} class={o.ok ? "ok" : "bad"}>
             <strong>{o.name}</strong>: {o.message}
-            {o.causes && o.causes.length > 0 && (
-              <ul>
-                {o.causes.map((c, i) => (
-                  <li key={i}>
-                    <code>{c.field ?? "(object)"}</code>: {c.message}
-                  </li>
-                ))}
-              </ul>
-            )}
+            <Causes causes={o.causes} />
           </li>
         ))}
       </ul>

@@ -1,8 +1,10 @@
 // Node touches: adding a machine (a fresh join token, the kubeadm way: a bootstrap-token Secret in
-// kube-system, and the install command that uses it), and cordoning a node (spec.unschedulable,
-// what kubectl cordon writes).
+// kube-system, and the install command that uses it), cordoning a node (spec.unschedulable, what
+// kubectl cordon writes), and the pods a node runs. Draining loads on demand (node-drain.tsx).
 import { useState } from "preact/hooks";
 import { apiSend } from "./api";
+import { useCan } from "./can";
+import { LiveTableView } from "./resource-table";
 import { Alert } from "./alert";
 
 const TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -81,6 +83,7 @@ export function AddNode({ token }: { token: string }) {
 }
 
 export function CordonButton({ name, unschedulable, token }: { name: string; unschedulable: boolean; token: string }) {
+  const may = useCan(token, { verb: "patch", group: "", resource: "nodes", name });
   const [error, setError] = useState<string>();
   const toggle = async () => {
     try {
@@ -90,6 +93,7 @@ export function CordonButton({ name, unschedulable, token }: { name: string; uns
       setError(e instanceof Error ? e.message : String(e));
     }
   };
+  if (!may) return null;
   return (
     <div class="action">
       <button type="button" onClick={toggle}>
@@ -97,5 +101,22 @@ export function CordonButton({ name, unschedulable, token }: { name: string; uns
       </button>
       <Alert message={error} inline />
     </div>
+  );
+}
+
+/** The pods bound to a node, in every namespace, live (kubectl get pods -A --field-selector spec.nodeName=NODE). */
+export function NodePods({ name, token }: { name: string; token: string }) {
+  return (
+    <LiveTableView
+      path={`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${name}`)}`}
+      token={token}
+      label={`pods on ${name}`}
+      empty={`No pods on ${name}.`}
+      showNamespace
+      linkOf={(row) => {
+        const meta = row.object?.metadata;
+        return meta?.name && meta.namespace ? `#/pods/${encodeURIComponent(meta.namespace)}/${encodeURIComponent(meta.name)}` : undefined;
+      }}
+    />
   );
 }
