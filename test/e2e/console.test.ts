@@ -208,11 +208,13 @@ spec:
   it("follows the logs of all the Deployment's pods at once, interleaved", async () => {
     await page.goto(`${cluster.url}/#/deployments.apps/default/web`);
     await page.getByRole("button", { name: "Follow logs of all pods" }).click();
+    // Every pod: logs stream over WebSockets, which the browser's 6 connections per host do not bound.
+    await page.getByRole("status").filter({ hasText: "Following 3 of 3 pods" }).waitFor({ timeout: 30_000 });
     const merged = page.getByLabel("Merged log output");
-    // Lines of at least two pods, each line prefixed by its pod's name.
+    // Lines of all three, each prefixed by its pod's name.
     await expect
       .poll(async () => new Set([...((await merged.textContent()) ?? "").matchAll(/(web-[a-z0-9]+-[a-z0-9]+) line-/g)].map((m) => m[1])).size, { timeout: 30_000 })
-      .toBeGreaterThanOrEqual(2);
+      .toBe(3);
     await checkView("deployment-logs");
     await page.getByRole("button", { name: "Stop following" }).click();
   }, 120_000);

@@ -1,5 +1,6 @@
 // The console's only way to the cluster: the Kubernetes API of the Worker that served it, with the
-// user's bearer token. The token lives in this tab's session storage, never in a URL.
+// user's bearer token. The token lives in this tab's session storage, never in a URL. Watches and
+// log follows go over WebSockets, which do not count against HTTP/1.1's 6 connections per host.
 const TOKEN_KEY = "edgeplane.token";
 
 export class ApiError extends Error {
@@ -98,6 +99,119 @@ async function watchLines(
   }
 }
 
+/** kube-apiserver reads a WebSocket's token from here (request/websocket/protocol.go). */
+const BEARER_PROTOCOL_PREFIX = "base64url.bearer.authorization.k8s.io.";
+/**
+ * wsstream's base64 text frames, for logs. A watch echoes whichever one protocol is offered and
+ * sends JSON text whatever it is named; offering this one there too keeps one name for both.
+ */
+export const BASE64_PROTOCOL = "base64.binary.k8s.io";
+
+/** base64url without padding: a subprotocol cannot hold "+", "/" or "=". */
+function base64url(text: string): string {
+  const binary = String.fromCharCode(...new TextEncoder().encode(text));
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/**
+ * Why an upgrade was refused: a browser shows a WebSocket nothing of the answer, so the same URL is
+ * asked over HTTP; its Status (401 signs out, 403, 410, 429, a container not started) is the
+ * reason. Should it be accepted this time, the stream is dropped at once.
+ */
+async function refusalOf(path: string, token: string): Promise<ApiError> {
+  const abort = new AbortController();
+  try {
+    const response = await fetch(path, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
+    if (!response.ok) return await errorOf(response);
+    abort.abort();
+    return new ApiError(0, "the connection was refused");
+  } catch (error) {
+    return new ApiError(0, error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * A server-to-client stream over a WebSocket on `path` (the token in its bearer subprotocol, never
+ * in the URL): `onMessage` hears each message, and returns true to end the stream early. Resolves
+ * when it ends or `signal` aborts; rejects with why it was refused, or with what `onMessage` threw.
+ */
+export function readSocket(
+  path: string,
+  token: string,
+  signal: AbortSignal,
+  onMessage: (data: string) => boolean | void,
+  onOpen: () => void = () => undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}${path}`, [BASE64_PROTOCOL, BEARER_PROTOCOL_PREFIX + base64url(token)]);
+    let opened = false;
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", aborted);
+      socket.close();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const aborted = () => settle();
+    signal.addEventListener("abort", aborted);
+    if (signal.aborted) return settle();
+    socket.onopen = () => {
+      opened = true;
+      onOpen();
+    };
+    socket.onmessage = (event: MessageEvent<unknown>) => {
+      if (settled || typeof event.data !== "string") return;
+      try {
+        if (onMessage(event.data)) settle();
+      } catch (error) {
+        settle(error);
+      }
+    };
+    socket.onclose = () => {
+      if (settled) return;
+      if (opened) return settle();
+      void refusalOf(path, token).then((error) => settle(error));
+    };
+  });
+}
+
+/**
+ * A pod's log over a WebSocket (wsstream's base64.binary.k8s.io: the first message is empty, each
+ * other one base64 of the bytes): `onText` hears the text as it comes. Resolves when it ends.
+ */
+export function followLog(path: string, token: string, signal: AbortSignal, onText: (text: string) => void, onOpen?: () => void): Promise<void> {
+  const decoder = new TextDecoder();
+  return readSocket(path, token, signal, (data) => {
+    // A chunk may end inside a character: the decoder keeps its first bytes for the next one.
+    if (data !== "") onText(decoder.decode(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)), { stream: true }));
+  }, onOpen);
+}
+
+/** One watch over a WebSocket: as watchLines, each event one message. */
+async function watchSocket(path: string, token: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal, onOpen: () => void): Promise<"gone" | "ended"> {
+  let outcome: "gone" | "ended" = "ended";
+  try {
+    await readSocket(path, token, signal, (data) => {
+      const event = JSON.parse(data) as WatchEvent;
+      if (event.type !== "ERROR") {
+        onEvent(event);
+        return false;
+      }
+      const status = event.object as { code?: number; message?: string };
+      if (status.code !== 410) throw new ApiError(status.code ?? 500, status.message ?? "the watch failed");
+      outcome = "gone";
+      return true;
+    }, onOpen);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 410) return "gone";
+    throw error;
+  }
+  return outcome;
+}
+
 /** Reconnects no sooner than this after the last one: a watch that keeps ending at once must not spin. */
 const MIN_WATCH_INTERVAL_MS = 1_000;
 
@@ -182,10 +296,15 @@ export async function listThenWatch<L extends { metadata?: { resourceVersion?: s
       const startedAt = Date.now();
       let queue: Promise<void> = Promise.resolve();
       const query = `watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}`;
-      const outcome = await watchLines(withQuery(o.path, query), o.token, o.accept, (event) => {
+      const onEvent = (event: WatchEvent) => {
         resourceVersion = (event.object as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? resourceVersion;
         if (event.type !== "BOOKMARK") queue = queue.then(() => o.changed(event));
-      }, o.signal, () => o.failed(undefined));
+      };
+      const path = withQuery(o.path, query);
+      // A browser cannot set Accept on a WebSocket: Table and metadata watches stay on fetch.
+      const outcome = o.accept === "application/json"
+        ? await watchSocket(path, o.token, onEvent, o.signal, () => o.failed(undefined))
+        : await watchLines(path, o.token, o.accept, onEvent, o.signal, () => o.failed(undefined));
       await queue;
       if (outcome === "gone") listed = false;
       await paced(startedAt);

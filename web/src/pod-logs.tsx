@@ -1,8 +1,9 @@
 // A pod container's log, as kubectl logs gives it: the last lines, then followed live (the server
-// streams; nothing polls), with timestamps or the previous container's log on request, and a
-// download of what is on screen. What is kept is capped, so a chatty container cannot fill the tab.
+// streams over a WebSocket; nothing polls), with timestamps or the previous container's log on
+// request, and a download of what is on screen. What is kept is capped, so a chatty container
+// cannot fill the tab.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, errorOf } from "./api";
+import { ApiError, followLog } from "./api";
 import { Alert } from "./alert";
 
 const TAIL_LINES = 500;
@@ -42,20 +43,11 @@ function useLog(path: string, token: string, options: Options): { text: string; 
     const run = async () => {
       while (!abort.signal.aborted) {
         try {
-          const response = await fetch(`${path}/log?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
-          if (!response.ok || !response.body) throw await errorOf(response);
-          setState((s) => ({ ...s, error: undefined, live: query.has("follow") }));
-          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-          try {
-            for (;;) {
-              const { done, value } = await reader.read();
-              if (done) break;
-              pending += value;
-              timer ??= setTimeout(flush, FLUSH_MS);
-            }
-          } finally {
-            void reader.cancel().catch(() => undefined);
-          }
+          await followLog(`${path}/log?${query}`, token, abort.signal, (text) => {
+            pending += text;
+            timer ??= setTimeout(flush, FLUSH_MS);
+          }, () => setState((s) => ({ ...s, error: undefined, live: query.has("follow") })));
+          if (abort.signal.aborted) return;
           if (timer) clearTimeout(timer);
           flush();
           setState((s) => ({ ...s, live: false }));

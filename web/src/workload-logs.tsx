@@ -1,10 +1,11 @@
 // The logs of all a workload's pods at once, as stern or kubectl logs -l --prefix give them: one
-// followed stream per pod (with timestamps), merged in timestamp order, each line prefixed by its
+// followed stream per pod (with timestamps, over a WebSocket, so every pod is followed however few
+// HTTP/1.1 connections the browser allows), merged in timestamp order, each line prefixed by its
 // pod's name. Pods join as the selector's watch sees them start; the kept lines are bounded and
 // chunks are shown at most every FLUSH_MS.
 import { Fragment } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { ApiError, errorOf, listThenWatch } from "./api";
+import { ApiError, followLog, listThenWatch } from "./api";
 import { messageOf, type KubeObject } from "./kube-object";
 import { selectorQuery, type LabelSelector } from "./label-selector";
 import { Alert } from "./alert";
@@ -56,12 +57,6 @@ export function mergeLines(kept: Line[], added: Line[], max: number): Line[] {
     else out.push(sorted[j++]!);
   }
   return out.length > max ? out.slice(out.length - max) : out;
-}
-
-/** Streams over HTTP/1.1 are few (6 per host, the page's watches among them); HTTP/2 has room. */
-function streamLimit(): number {
-  const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
-  return nav?.nextHopProtocol === "http/1.1" ? 2 : 30;
 }
 
 function containerOf(pod: Pod): string {
@@ -118,18 +113,8 @@ export function WorkloadLogs({ object, token }: { object: KubeObject; token: str
         if (!pod || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") break;
         const query = new URLSearchParams({ container: containerOf(pod), follow: "true", timestamps: "true", tailLines: String(TAIL_LINES) });
         try {
-          const response = await fetch(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}/log?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: stop });
-          if (!response.ok || !response.body) throw await errorOf(response);
-          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-          try {
-            for (;;) {
-              const { done, value } = await reader.read();
-              if (done) break;
-              take(value);
-            }
-          } finally {
-            void reader.cancel().catch(() => undefined);
-          }
+          await followLog(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}/log?${query}`, token, stop, take);
+          if (stop.aborted) break;
         } catch (e) {
           if (stop.aborted) break;
           // A container still starting answers 400: wait for it; anything else is shown.
@@ -139,7 +124,7 @@ export function WorkloadLogs({ object, token }: { object: KubeObject; token: str
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     };
-    /** Follows pods, oldest name first, as far as the browser's connections allow. */
+    /** Follows every running pod the selector matches. */
     const reconcile = () => {
       for (const [name, stop] of streams) {
         if (!pods.has(name)) {
@@ -147,9 +132,7 @@ export function WorkloadLogs({ object, token }: { object: KubeObject; token: str
           streams.delete(name);
         }
       }
-      const limit = streamLimit();
       for (const [name, pod] of [...pods].sort(([a], [b]) => a.localeCompare(b))) {
-        if (streams.size >= limit) break;
         if (streams.has(name) || pod.metadata.deletionTimestamp || pod.status?.phase === "Pending") continue;
         const stop = new AbortController();
         streams.set(name, stop);
@@ -190,7 +173,7 @@ export function WorkloadLogs({ object, token }: { object: KubeObject; token: str
       <p class="state" role="status">
         {following.streams.length === 0
           ? `No running pod to follow (${following.pods} selected).`
-          : `Following ${following.streams.length} of ${following.pods} pods${following.streams.length < following.pods ? " (the others when they start, or when a connection is free)" : ""}.`}
+          : `Following ${following.streams.length} of ${following.pods} pods${following.streams.length < following.pods ? " (the others when they start)" : ""}.`}
       </p>
       <Alert message={error} />
       <pre

@@ -7,6 +7,8 @@ import type { ChangeEvent } from "../store/types";
 /** Fans a resource type's changes out to its watchers (one instance per group/resource). */
 export interface WatchHubRpc extends Rpc.DurableObjectBranded {
   publish(events: ChangeEvent[]): Promise<void>;
+  /** Ends the watch whose response carried this key (WATCH_KEY_HEADER); unknown keys are ignored. */
+  cancel(key: string): Promise<void>;
 }
 
 /** Runs the scheduler and the controllers from its alarm (one instance). */

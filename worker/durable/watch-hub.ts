@@ -10,7 +10,7 @@ import { openStore } from "../store/open";
 import type { ChangeEvent, Store } from "../store/types";
 import { CATCH_UP_INTERVAL_MS, WatchFanOut } from "./watch-fanout";
 import type { WatchSpec } from "./watch-fanout";
-import { WATCH_CLIENT_HEADER, watchParamsFromUrl, watchSpecFrom } from "./watch-params";
+import { WATCH_CLIENT_HEADER, WATCH_KEY_HEADER, watchParamsFromUrl, watchSpecFrom } from "./watch-params";
 import { streamSink } from "./watch-stream";
 
 /**
@@ -44,6 +44,9 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
   /** Open watches by client, and each counted watch's client. */
   private readonly perClient = new Map<string, number>();
   private readonly clientOf = new Map<number, string>();
+  /** Each watch's key (in its response's WATCH_KEY_HEADER), by which the Worker cancels it. */
+  private readonly idOfKey = new Map<string, number>();
+  private readonly keyOf = new Map<number, string>();
 
   /** `registry`: the kinds of this isolate (the Worker's entry passes the one it serves). */
   constructor(
@@ -62,6 +65,9 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
       onClose: (id) => {
         this.clearTimer(id);
         this.uncount(id);
+        const key = this.keyOf.get(id);
+        this.keyOf.delete(id);
+        if (key !== undefined) this.idOfKey.delete(key);
       },
     });
     return this.fanout;
@@ -108,8 +114,22 @@ export class WatchHub extends DurableObject<Env> implements WatchHubRpc {
       this.perClient.set(client, open + 1);
     }
     this.timers.set(id, setTimeout(() => this.closeWatcher(id), timeoutMs));
+    // Random, not the id: a key from before a restart of this object names no one's watch now.
+    const key = crypto.randomUUID();
+    this.idOfKey.set(key, id);
+    this.keyOf.set(id, key);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + CATCH_UP_INTERVAL_MS);
-    return new Response(stream, { status: 200, headers: { "content-type": "application/json" } });
+    return new Response(stream, { status: 200, headers: { "content-type": "application/json", [WATCH_KEY_HEADER]: key } });
+  }
+
+  /**
+   * RPC from the Worker when a watch's client is gone (its WebSocket closed): a cancelled body
+   * reaches this object only at its next write, which a quiet kind may not make for minutes, and
+   * until then the watch would hold its client's place.
+   */
+  async cancel(key: string): Promise<void> {
+    const id = this.idOfKey.get(key);
+    if (id !== undefined) this.closeWatcher(id);
   }
 
   /** While watchers exist: catch up on missed publishes, send bookmarks. None: stay asleep. */

@@ -37,6 +37,8 @@ export function watchHubName(group: string, resource: string): string {
  * taken from outside; absent for system:masters, whose watches are not counted.
  */
 export const WATCH_CLIENT_HEADER = "x-edgeplane-watch-client";
+/** On the hub's answer: the key the Worker passes to its `cancel` when the watch's client is gone. */
+export const WATCH_KEY_HEADER = "x-edgeplane-watch-key";
 
 export function watchParamsToUrl(params: WatchParams): string {
   const q = new URLSearchParams();

@@ -1,11 +1,16 @@
 // Pod streaming subresources (log, exec, attach, portforward): validated here as kube-apiserver's
-// pod strategy does (LogLocation / streamLocation), then relayed to the node's tunnel DO.
+// pod strategy does (LogLocation / streamLocation), then relayed to the node's tunnel DO. A log
+// asked for as a WebSocket upgrade is relayed into one, as kube-apiserver's wsstream.Reader does.
 import type { ApiContext } from "../context";
 import { badRequest, methodNotAllowed, notFound, StatusError } from "../../../shared/status-error";
 import { chooseSubprotocol, EXEC_SUBPROTOCOLS, PORT_FORWARD_SUBPROTOCOL } from "../../../shared/tunnel/channels";
 import type { ExecOptions, LogOptions, StreamOpen } from "../../../shared/tunnel/frames";
 import { internalHeaders, TUNNEL_OPEN_HEADER, tunnelStub } from "../../tunnel/protocol";
+import { isWebSocketRequest } from "../websocket-bearer";
+import { readerFraming, readerSubprotocol, serveOverWebSocket } from "../websocket-stream";
 
+/** A log's request to the tunnel DO is a plain GET: the client's upgrade is answered here, not there. */
+const UPGRADE_HEADERS = ["upgrade", "connection", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol"];
 
 interface PodShape {
   metadata?: { uid?: string };
@@ -128,7 +133,13 @@ export async function podStreamVerb(ctx: ApiContext): Promise<Response> {
     }
     open.protocol = protocol;
   }
+  // Chosen before the node is asked: an offer it cannot answer costs the node nothing.
+  const logProtocol = open.kind === "log" && isWebSocketRequest(request.headers) ? readerSubprotocol(request.headers) : undefined;
   const headers = internalHeaders(request.headers, "stream", node);
   headers.set(TUNNEL_OPEN_HEADER, encodeURIComponent(JSON.stringify(open)));
-  return tunnelStub(ctx.env, node).fetch(new Request(request.url, { method: "GET", headers }));
+  if (open.kind === "log") for (const name of UPGRADE_HEADERS) headers.delete(name);
+  const answer = await tunnelStub(ctx.env, node).fetch(new Request(request.url, { method: "GET", headers }));
+  // The node's refusal (no tunnel, no container yet) is an HTTP answer, before any upgrade (as upstream's).
+  if (logProtocol === undefined || !answer.ok || !answer.body) return answer;
+  return serveOverWebSocket(answer.body, readerFraming(logProtocol), logProtocol, ctx.waitUntil);
 }

@@ -1,9 +1,10 @@
 // WATCH: validates the request, then streams from the resource's WatchHub Durable
 // Object (one fan-out point per kind, no per-watcher SQL polling). Table and
-// PartialObjectMetadata watches are re-encoded line by line here.
+// PartialObjectMetadata watches are re-encoded line by line here. A WebSocket upgrade gets the
+// same lines, one event per text message (kube-apiserver's HandleWS).
 import { apiVersionOf } from "../../resources/meta";
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { WATCH_CLIENT_HEADER, watchParamsToUrl, type WatchParams } from "../../durable/watch-params";
+import { WATCH_CLIENT_HEADER, WATCH_KEY_HEADER, watchParamsToUrl, type WatchParams } from "../../durable/watch-params";
 import { inSystemMasters } from "../auth";
 import type { ApiContext } from "../context";
 import { query } from "../context";
@@ -12,6 +13,8 @@ import { presentAs } from "../respond";
 import { badRequest } from "../../../shared/status-error";
 import { parseIncludeObject, partialObjectMetadata, toTable, type IncludeObject } from "../table";
 import { watchHub } from "../write/store-writes";
+import { isWebSocketRequest } from "../websocket-bearer";
+import { serveOverWebSocket, watchSubprotocol } from "../websocket-stream";
 
 /**
  * A watch stream must not be compressed: gzip holds events back until its buffer fills, and
@@ -62,23 +65,39 @@ export async function watchVerb(ctx: ApiContext): Promise<Response> {
   const initial = query(ctx, "sendInitialEvents");
   if (initial !== undefined) params.sendInitialEvents = initial === "true";
 
+  // Refused before a slot is taken: a bad includeObject, a subprotocol it cannot answer (kube-apiserver's 400).
+  const include = parseIncludeObject(query(ctx, "includeObject"));
+  const socket = isWebSocketRequest(ctx.request.headers);
+  const protocol = socket ? watchSubprotocol(ctx.request.headers) : undefined;
+
   // Counted per client by the hub, except system:masters (see watchesPerClient).
   const headers: Record<string, string> = inSystemMasters(ctx.principal) ? {} : { [WATCH_CLIENT_HEADER]: ctx.principal.user };
-  const upstream = await watchHub(ctx.env, def.group, def.plural).fetch(watchParamsToUrl(params), { headers });
+  const hub = watchHub(ctx.env, def.group, def.plural);
+  const upstream = await hub.fetch(watchParamsToUrl(params), { headers });
   if (!upstream.ok || !upstream.body) return upstream;
   const output = ctx.output;
   const version = ctx.target.version;
-  if ((output.type === "json" || output.type === "yaml") && version === def.version) {
-    return new Response(upstream.body, { status: 200, headers: STREAM_HEADERS });
-  }
-  const include = parseIncludeObject(query(ctx, "includeObject"));
   const reencode = (line: WatchLine): unknown => {
     if (line.type === "ERROR" || line.type === "BOOKMARK") return line;
     if (output.type === "json" || output.type === "yaml") return { type: line.type, object: presentAs(def, version, line.object) };
     if (output.type === "meta") return { type: line.type, object: partialObjectMetadata(line.object, output.version) };
     return { type: line.type, object: tableFor(def, line.object, include, output.version) };
   };
-  return new Response(upstream.body.pipeThrough(mapLines(reencode)), { status: 200, headers: STREAM_HEADERS });
+  const asStored = (output.type === "json" || output.type === "yaml") && version === def.version;
+  if (socket) {
+    // Each message ends in a newline, as the JSON serializer writes each event upstream.
+    const lines = lineSplitter();
+    const message = (text: string) => (asStored ? text : JSON.stringify(reencode(JSON.parse(text) as WatchLine))) + "\n";
+    const framing = { chunk: (bytes: Uint8Array) => lines.push(bytes).map(message), end: () => lines.end().map(message) };
+    const key = upstream.headers.get(WATCH_KEY_HEADER);
+    // The slot is given back at once, not at the hub's next write to a body no one reads.
+    const release = () => (key ? ctx.waitUntil(hub.cancel(key).catch(() => undefined)) : undefined);
+    return serveOverWebSocket(upstream.body, framing, protocol, ctx.waitUntil, release);
+  }
+  if (asStored) return new Response(upstream.body, { status: 200, headers: STREAM_HEADERS });
+  const encoder = new TextEncoder();
+  const lines = upstream.body.pipeThrough(splitLines()).pipeThrough(mapStream((text) => encoder.encode(JSON.stringify(reencode(JSON.parse(text) as WatchLine)) + "\n")));
+  return new Response(lines, { status: 200, headers: STREAM_HEADERS });
 }
 
 /** Rows are computed at send time, so AGE reflects the moment of the change. */
@@ -86,24 +105,43 @@ function tableFor(def: ResourceDef, obj: KubeObject, include: IncludeObject, ver
   return toTable(def, [obj], { now: new Date(), include, version, resourceVersion: obj.metadata.resourceVersion });
 }
 
-/** Splits a byte stream into JSON lines, maps each, and writes them back as lines. */
-function mapLines(fn: (line: WatchLine) => unknown): TransformStream<Uint8Array, Uint8Array> {
+/** Splits a byte stream into its non-empty lines (JSON texts, one event each). */
+function lineSplitter(): { push(bytes: Uint8Array): string[]; end(): string[] } {
   const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
   let buffer = "";
+  const complete = (): string[] => {
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    return parts.map((p) => p.trim()).filter(Boolean);
+  };
+  return {
+    push(bytes) {
+      buffer += decoder.decode(bytes, { stream: true });
+      return complete();
+    },
+    end() {
+      buffer += decoder.decode() + "\n";
+      return complete();
+    },
+  };
+}
+
+function splitLines(): TransformStream<Uint8Array, string> {
+  const lines = lineSplitter();
   return new TransformStream({
     transform(chunk, controller) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const text = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (text) controller.enqueue(encoder.encode(JSON.stringify(fn(JSON.parse(text) as WatchLine)) + "\n"));
-      }
+      for (const line of lines.push(chunk)) controller.enqueue(line);
     },
     flush(controller) {
-      const text = buffer.trim();
-      if (text) controller.enqueue(encoder.encode(JSON.stringify(fn(JSON.parse(text) as WatchLine)) + "\n"));
+      for (const line of lines.end()) controller.enqueue(line);
+    },
+  });
+}
+
+function mapStream<I, O>(fn: (value: I) => O): TransformStream<I, O> {
+  return new TransformStream({
+    transform(value, controller) {
+      controller.enqueue(fn(value));
     },
   });
 }
