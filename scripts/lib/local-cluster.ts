@@ -181,7 +181,25 @@ async function publishClusterInfo(kubeconfig: string, server: string, caPem: str
   delete published["current-context"];
   const body = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cluster-info", namespace: "kube-public" }, data: { kubeconfig: stringify(published) } };
   // Server-side apply: created on the first start, brought up to date (a new port) on later ones.
-  await adminCall(kubeconfig, "PATCH", `${path}?fieldManager=edgeplane-start&force=true`, body, "application/apply-patch+yaml");
+  const apply = (target: string, object: unknown) => adminCall(kubeconfig, "PATCH", `${target}?fieldManager=edgeplane-start&force=true`, object, "application/apply-patch+yaml");
+  await apply(path, body);
+  // Readable by every signed-in user, as kubeadm's bootstrap-signer-clusterinfo Role makes it
+  // (kubeadm grants system:anonymous; here no request is anonymous).
+  const rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/kube-public";
+  const role = "edgeplane:cluster-info-reader";
+  await apply(`${rbac}/roles/${encodeURIComponent(role)}`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name: role, namespace: "kube-public" },
+    rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["cluster-info"], verbs: ["get"] }],
+  });
+  await apply(`${rbac}/rolebindings/${encodeURIComponent(role)}`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: role, namespace: "kube-public" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:authenticated" }],
+  });
 }
 
 /**
@@ -245,11 +263,11 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
       signal: options.signal,
       failed: () => (buildFailed ? "the Worker failed to build" : undefined),
     });
+    await publishClusterInfo(paths.kubeconfig, url, pki.caPem);
   } catch (error) {
     await stop();
     throw new ClusterStartError(error instanceof Error ? error.message : String(error), tail.join("\n"));
   }
-  await publishClusterInfo(paths.kubeconfig, url, pki.caPem);
 
   return {
     url,

@@ -325,7 +325,7 @@ spec:
     await confirm.getByRole("button", { name: "Yes, drain" }).click();
     await expect.poll(() => page.getByRole("alert").allTextContents(), { timeout: 30_000 }).toEqual(expect.arrayContaining([expect.stringContaining("bare")]));
     expect(await kubectlOk(cluster, ["get", "pod", "bare", "-o", "name"])).toBe("pod/bare\n");
-    await confirm.getByRole("checkbox").check();
+    await confirm.getByRole("checkbox", { name: "also delete pods not managed by a controller" }).check();
     await confirm.getByRole("button", { name: "Yes, drain" }).click();
     await expect.poll(async () => (await cluster.kubectl(["get", "pod", "bare"])).code, { timeout: 60_000 }).not.toBe(0);
     expect(await kubectlOk(cluster, ["get", "node", node, "-o", "jsonpath={.spec.unschedulable}"])).toBe("true");

@@ -4,7 +4,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { authenticate } from "../../worker/api/auth";
-import { BEARER_PROTOCOL_PREFIX, isWebSocketRequest, protocolsWithoutBearer, webSocketBearer } from "../../worker/api/websocket-bearer";
+import { isWebSocketRequest, protocolsWithoutBearer, webSocketBearer } from "../../worker/api/websocket-bearer";
+import { BEARER_PROTOCOL_PREFIX, bearerProtocol } from "../../shared/bearer-protocol";
 import { internalHeaders } from "../../worker/tunnel/protocol";
 import { sha256Hex } from "../../shared/sha256";
 import { StatusError } from "../../shared/status-error";
@@ -137,5 +138,11 @@ describe("authenticate", () => {
       new Headers({ "sec-websocket-protocol": `v5.channel.k8s.io, ${BEARER_PROTOCOL_PREFIX}${encode(ADMIN_TOKEN)}` }),
     ];
     for (const headers of cases) expect(await refusal(headers), headers.get("sec-websocket-protocol") ?? "").toMatchObject(status);
+  });
+
+  it("reads back the token the console's bearerProtocol writes, any text included", () => {
+    for (const token of ["abc.DEF", "ü-ñ/+=?", "x".repeat(300)]) {
+      expect(webSocketBearer(upgrade(`v5.channel.k8s.io, ${bearerProtocol(token)}`))).toEqual({ kind: "token", token });
+    }
   });
 });

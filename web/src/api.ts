@@ -1,6 +1,8 @@
 // The console's only way to the cluster: the Kubernetes API of the Worker that served it, with the
 // user's bearer token. The token lives in this tab's session storage, never in a URL. Watches and
 // log follows go over WebSockets, which do not count against HTTP/1.1's 6 connections per host.
+import { bearerProtocol } from "../../shared/bearer-protocol";
+
 const TOKEN_KEY = "edgeplane.token";
 
 export class ApiError extends Error {
@@ -99,18 +101,16 @@ async function watchLines(
   }
 }
 
-/** kube-apiserver reads a WebSocket's token from here (request/websocket/protocol.go). */
-const BEARER_PROTOCOL_PREFIX = "base64url.bearer.authorization.k8s.io.";
 /**
  * wsstream's base64 text frames, for logs. A watch echoes whichever one protocol is offered and
  * sends JSON text whatever it is named; offering this one there too keeps one name for both.
  */
 export const BASE64_PROTOCOL = "base64.binary.k8s.io";
 
-/** base64url without padding: a subprotocol cannot hold "+", "/" or "=". */
-function base64url(text: string): string {
-  const binary = String.fromCharCode(...new TextEncoder().encode(text));
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+/** A WebSocket to the API server on `path`, speaking `protocol`, the token in its bearer subprotocol (never in the URL). */
+export function openSocket(path: string, token: string, protocol: string): WebSocket {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return new WebSocket(`${scheme}://${location.host}${path}`, [protocol, bearerProtocol(token)]);
 }
 
 /**
@@ -118,7 +118,7 @@ function base64url(text: string): string {
  * asked over HTTP; its Status (401 signs out, 403, 410, 429, a container not started) is the
  * reason. Should it be accepted this time, the stream is dropped at once.
  */
-async function refusalOf(path: string, token: string): Promise<ApiError> {
+export async function refusalOf(path: string, token: string): Promise<ApiError> {
   const abort = new AbortController();
   try {
     const response = await fetch(path, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
@@ -143,8 +143,7 @@ export function readSocket(
   onOpen: () => void = () => undefined,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}${path}`, [BASE64_PROTOCOL, BEARER_PROTOCOL_PREFIX + base64url(token)]);
+    const socket = openSocket(path, token, BASE64_PROTOCOL);
     let opened = false;
     let settled = false;
     const settle = (error?: unknown) => {
@@ -170,9 +169,10 @@ export function readSocket(
         settle(error);
       }
     };
-    socket.onclose = () => {
+    socket.onclose = (event: CloseEvent) => {
       if (settled) return;
-      if (opened) return settle();
+      // 1000 is the stream's end; anything else (1011 the server's failure, 1006 a cut) is not.
+      if (opened) return settle(event.code === 1000 ? undefined : new ApiError(500, `the stream broke off (WebSocket close ${event.code}${event.reason ? `: ${event.reason}` : ""})`));
       void refusalOf(path, token).then((error) => settle(error));
     };
   });

@@ -37,7 +37,8 @@ export function useShortcuts(go: (view: string) => void, showHelp: () => void): 
   const chord = useRef(0);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey || typingInto(event.target)) return;
+      // A modal dialog (this help) has the keyboard: nothing moves behind it.
+      if (event.ctrlKey || event.metaKey || event.altKey || typingInto(event.target) || document.querySelector("dialog[open]")) return;
       const inChord = Date.now() - chord.current < CHORD_MS;
       chord.current = 0;
       if (inChord && GO_TO[event.key]) {

@@ -1,5 +1,6 @@
 // The shape of an object as the detail page and its parts read it: metadata in full, spec and
 // status only in the fields every kind's page shares (each part narrows to its kind's own).
+import { humanDuration } from "../../shared/human-duration";
 import type { OwnerReference } from "./label-selector";
 
 export interface ObjectMeta {
@@ -23,14 +24,9 @@ export interface KubeObject {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
-/** kubectl's AGE column: the largest unit that fits (`45s`, `12m`, `3h`, `9d`). */
+/** kubectl's AGE column (apimachinery's HumanDuration, as the server's Table rows print it). */
 export function age(timestamp: string | undefined, now = Date.now()): string {
-  if (!timestamp) return "";
-  const seconds = Math.max(0, Math.floor((now - Date.parse(timestamp)) / 1_000));
-  if (seconds < 120) return `${seconds}s`;
-  if (seconds < 7_200) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 172_800) return `${Math.floor(seconds / 3_600)}h`;
-  return `${Math.floor(seconds / 86_400)}d`;
+  return timestamp ? humanDuration(now - Date.parse(timestamp)) : "";
 }
 
 /** A refusal's or a failure's message. */

@@ -51,14 +51,9 @@ export function rowKey(row: Row): string {
 const orderOf = (row: Row) => `${row.object?.metadata?.namespace ?? ""}\u0000${row.object?.metadata?.name ?? String(row.cells[0])}`;
 
 /** Rows kept in order, with their place found by binary search. */
-class OrderedRows {
+export class OrderedRows {
   private readonly byKey = new Map<string, Row>();
-  private order: { at: string; key: string }[] = [];
-
-  clear(): void {
-    this.byKey.clear();
-    this.order = [];
-  }
+  private readonly order: { at: string; key: string }[] = [];
 
   private place(at: string, key: string): number {
     let low = 0;
@@ -117,7 +112,10 @@ export function useLiveTable(path: string | undefined, token: string): LiveTable
   useEffect(() => {
     if (!path) return;
     const abort = new AbortController();
-    const rows = new OrderedRows();
+    let rows = new OrderedRows();
+    /** A re-list's pages (after a 410), gathered aside so the table never shrinks to one page. */
+    let relisting: OrderedRows | undefined;
+    let shown = false;
     let columns: Column[] = [];
     let partial = true;
     setState({ columns: [], rows: [], loading: true, partial: true });
@@ -130,16 +128,24 @@ export function useLiveTable(path: string | undefined, token: string): LiveTable
       signal: abort.signal,
       pageSize: PAGE_SIZE,
       listed: (table, page) => {
-        if (page?.first !== false) {
+        const first = page?.first !== false;
+        const last = page?.last !== false;
+        if (first) {
           // kubectl's default columns: priority 0. Others (kubectl -o wide) sit among them in each row.
           columns = (table.columnDefinitions ?? []).map((c, index) => ({ ...c, index })).filter((c) => c.priority === 0);
-          rows.clear();
+          relisting = shown ? new OrderedRows() : undefined;
         }
-        for (const row of table.rows ?? []) rows.set(row);
-        partial = page?.last === false;
+        for (const row of table.rows ?? []) (relisting ?? rows).set(row);
+        if (relisting && last) {
+          rows = relisting;
+          relisting = undefined;
+        }
+        if (relisting) return;
+        partial = !last;
         // The first page goes on screen at once; later pages join it frame by frame.
-        if (page?.first) setState({ columns, rows: rows.rows(), loading: false, partial });
+        if (first) setState({ columns, rows: rows.rows(), loading: false, partial });
         else render.request();
+        shown = true;
       },
       changed: (event) => {
         for (const row of (event.object as Table).rows ?? []) {

@@ -1,7 +1,8 @@
 // kubectl drain, where the server does not serve pods/eviction (kubectl then deletes): cordon the
 // node, then delete its pods but mirror and DaemonSet pods, each with its own grace period, and
-// follow the node's pods until those deleted are gone. Pods no controller would recreate are
-// refused unless the user says otherwise (kubectl drain --force).
+// follow the node's pods until those deleted are gone. Pods whose emptyDir data would be lost, and
+// pods no controller would recreate, are refused unless the user says otherwise
+// (kubectl drain --delete-emptydir-data, --force).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, apiGet, apiSend, listThenWatch } from "./api";
 import { messageOf } from "./kube-object";
@@ -13,27 +14,36 @@ const MIRROR = "kubernetes.io/config.mirror";
 
 interface DrainPod {
   metadata: { name: string; namespace?: string; uid?: string; annotations?: Record<string, string>; ownerReferences?: OwnerReference[] };
+  spec?: { volumes?: { emptyDir?: unknown }[] };
   status?: { phase?: string };
+}
+
+/** What the user agreed to lose: kubectl drain's --delete-emptydir-data and --force. */
+export interface DrainConsent {
+  emptyDirData: boolean;
+  unmanaged: boolean;
 }
 
 export interface DrainPlan {
   remove: DrainPod[];
   /** Left on the node: mirror pods and DaemonSet pods (kubectl --ignore-daemonsets). */
   skipped: { pod: DrainPod; why: string }[];
-  /** Not managed by a controller, and not to be deleted without --force. */
-  refused: DrainPod[];
+  /** Not to be deleted without consent: emptyDir data, or no controller to bring it back. */
+  refused: { pod: DrainPod; why: string }[];
 }
 
-/** kubectl's drain filters, in its order: DaemonSet, mirror, unreplicated (drain/filters.go). */
-export function planDrain(pods: DrainPod[], force: boolean): DrainPlan {
+/** kubectl's drain filters, in its order: DaemonSet, mirror, local storage, unreplicated (drain/filters.go). */
+export function planDrain(pods: DrainPod[], consent: DrainConsent): DrainPlan {
   const plan: DrainPlan = { remove: [], skipped: [], refused: [] };
   for (const pod of pods) {
     const controller = pod.metadata.ownerReferences?.find((o) => o.controller);
     const finished = pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+    const emptyDir = pod.spec?.volumes?.some((v) => v.emptyDir !== undefined) ?? false;
     if (controller?.kind === "DaemonSet" && !finished) plan.skipped.push({ pod, why: "DaemonSet" });
     else if (pod.metadata.annotations?.[MIRROR] !== undefined) plan.skipped.push({ pod, why: "mirror" });
-    else if (controller || finished || force) plan.remove.push(pod);
-    else plan.refused.push(pod);
+    else if (emptyDir && !finished && !consent.emptyDirData) plan.refused.push({ pod, why: "emptyDir data" });
+    else if (controller || finished || consent.unmanaged) plan.remove.push(pod);
+    else plan.refused.push({ pod, why: "no controller" });
   }
   return plan;
 }
@@ -53,12 +63,17 @@ function untilGone(node: string, uids: Set<string>, token: string, signal: Abort
   return new Promise((resolve) => {
     const left = new Set(uids);
     const done = new AbortController();
-    signal.addEventListener("abort", () => done.abort());
+    // Given up (the page left): settled, so nothing waits on it.
+    const stop = () => {
+      done.abort();
+      resolve();
+    };
+    signal.addEventListener("abort", stop, { once: true });
     const report = () => {
       onGone(left.size);
       if (left.size === 0) {
-        done.abort();
-        resolve();
+        signal.removeEventListener("abort", stop);
+        stop();
       }
     };
     void listThenWatch<{ metadata?: { resourceVersion?: string }; items: DrainPod[] }>({
@@ -82,7 +97,7 @@ function untilGone(node: string, uids: Set<string>, token: string, signal: Abort
 
 export function DrainButton({ name, token }: { name: string; token: string }) {
   const [confirming, setConfirming] = useState(false);
-  const [force, setForce] = useState(false);
+  const [consent, setConsent] = useState<DrainConsent>({ emptyDirData: false, unmanaged: false });
   const [progress, setProgress] = useState<Progress>();
   const [error, setError] = useState<string>();
   const abort = useRef<AbortController>();
@@ -95,9 +110,9 @@ export function DrainButton({ name, token }: { name: string; token: string }) {
     try {
       await apiSend("PATCH", `/api/v1/nodes/${encodeURIComponent(name)}`, token, { spec: { unschedulable: true } }, "application/merge-patch+json");
       const pods = (await apiGet<{ items: DrainPod[] }>(podsPath(name), token, "application/json", stop.signal)).items;
-      const plan = planDrain(pods, force);
+      const plan = planDrain(pods, consent);
       // kubectl drain stops here too, the node left cordoned: nothing is deleted.
-      if (plan.refused.length > 0) return setProgress({ step: "refused", pods: plan.refused.map(nameOf) });
+      if (plan.refused.length > 0) return setProgress({ step: "refused", pods: plan.refused.map((r) => `${nameOf(r.pod)} (${r.why})`) });
       const skipped = plan.skipped.map((s) => `${nameOf(s.pod)} (${s.why})`);
       setConfirming(false);
       setProgress({ step: "deleting", total: plan.remove.length, gone: 0, skipped });
@@ -126,7 +141,10 @@ export function DrainButton({ name, token }: { name: string; token: string }) {
             Drain node {name}? It is cordoned, then its pods are deleted (DaemonSet and mirror pods stay).
           </span>
           <label>
-            <input type="checkbox" checked={force} onChange={(e) => setForce((e.target as HTMLInputElement).checked)} /> also delete pods not managed by a controller
+            <input type="checkbox" checked={consent.unmanaged} onChange={(e) => setConsent({ ...consent, unmanaged: (e.target as HTMLInputElement).checked })} /> also delete pods not managed by a controller
+          </label>
+          <label>
+            <input type="checkbox" checked={consent.emptyDirData} onChange={(e) => setConsent({ ...consent, emptyDirData: (e.target as HTMLInputElement).checked })} /> also delete pods with emptyDir data
           </label>
           <button type="button" class="danger" onClick={drain}>
             Yes, drain
@@ -142,8 +160,8 @@ export function DrainButton({ name, token }: { name: string; token: string }) {
       )}
       {progress?.step === "refused" ? (
         <p class="error" role="alert">
-          Node {name} is cordoned, but {countPods(progress.pods.length)} {progress.pods.length === 1 ? "is" : "are"} not managed by a controller and would not come back: {progress.pods.join(", ")}. Tick “also delete pods not managed by a
-          controller” to delete them too.
+          Node {name} is cordoned, but nothing was deleted: {countPods(progress.pods.length)} would lose what no controller brings back: {progress.pods.join(", ")}. Tick the matching box above to delete them
+          too.
         </p>
       ) : (
         <p class="state" role="status">

@@ -3,7 +3,7 @@
 // (scale, edit, restart, undo, delete; cordon and drain for a node). It follows the object with a
 // watch of its name, so a change or its deletion shows at once. The heavier parts (the YAML
 // editor, rollout history, merged logs, drain, related objects) load on demand (lazy.tsx).
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { apiSend, listThenWatch } from "./api";
 import { useCan } from "./can";
 import { collectionPath, kindId, objectPath, type Kind } from "./discovery";
@@ -105,6 +105,11 @@ function DeleteButton({ kind, object, token }: { kind: Kind; object: KubeObject;
   const may = useMay(kind, object, token, "delete");
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string>();
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  // Focus moves to "Yes, delete" once, when asked; a re-render (every watch event) must not move it.
+  useEffect(() => {
+    if (confirming) confirmButton.current?.focus();
+  }, [confirming]);
   const remove = async () => {
     try {
       await apiSend("DELETE", objectPath(kind, object.metadata.namespace, object.metadata.name), token);
@@ -120,7 +125,7 @@ function DeleteButton({ kind, object, token }: { kind: Kind; object: KubeObject;
           <span>
             Delete {kind.kind} {object.metadata.name}?
           </span>
-          <button type="button" class="danger" onClick={remove} ref={(el) => el?.focus()}>
+          <button type="button" class="danger" onClick={remove} ref={confirmButton}>
             Yes, delete
           </button>
           <button type="button" onClick={() => setConfirming(false)}>
@@ -138,7 +143,8 @@ function DeleteButton({ kind, object, token }: { kind: Kind; object: KubeObject;
 }
 
 function EditButton({ kind, object, token, onEdit }: { kind: Kind; object: KubeObject; token: string; onEdit: () => void }) {
-  if (!useMay(kind, object, token, "update")) return null;
+  // Saved as kubectl edit saves: a PATCH.
+  if (!useMay(kind, object, token, "patch")) return null;
   return (
     <div class="action">
       <button type="button" onClick={onEdit}>
@@ -173,7 +179,8 @@ function WorkloadLogsPart({ object, token }: { object: KubeObject; token: string
 
 /** A shell in the pod, for a user who may create pods/exec there (kubectl exec's permission). */
 function PodTerminal(props: TerminalProps) {
-  const may = useCan(props.token, { verb: "create", group: "", resource: "pods", subresource: "exec", namespace: props.namespace, name: props.pod });
+  // The server authorizes a WebSocket exec's GET as `get` (kube-apiserver before 1.31's extra `create` check).
+  const may = useCan(props.token, { verb: "get", group: "", resource: "pods", subresource: "exec", namespace: props.namespace, name: props.pod });
   if (may !== true) return null;
   return (
     <>

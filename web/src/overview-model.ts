@@ -2,6 +2,7 @@
 // object is cut down to a small summary as it arrives (10,000 pods must not sit in the tab whole),
 // and the page's numbers are recomputed from those summaries. Nothing here touches the DOM.
 import { milliCpu, parseQuantity } from "../../shared/quantity";
+import { humanDuration } from "../../shared/human-duration";
 
 type Obj = Record<string, unknown>;
 const rec = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
@@ -226,14 +227,9 @@ export function newest(events: Iterable<WarningEvent>, count: number): WarningEv
   return top;
 }
 
-/** kubectl's age: 45s, 12m, 5h, 3d. */
+/** kubectl's age (apimachinery's HumanDuration): 45s, 3m20s, 5h, 3d4h. */
 export function age(at: number, now: number): string {
-  if (!at) return "unknown";
-  const s = Math.max(0, Math.floor((now - at) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7_200) return `${Math.floor(s / 60)}m`;
-  if (s < 172_800) return `${Math.floor(s / 3_600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
+  return at ? humanDuration(now - at) : "unknown";
 }
 
 /** Millicores as kubectl shows a CPU quantity: 250m, 2, 1.5. */

@@ -11,6 +11,7 @@ import { messageOf } from "./kube-object";
 import { ownedBy, selectorQuery, type LabelSelector, type OwnerReference } from "./label-selector";
 import { Alert } from "./alert";
 import "./object-parts.css";
+import { useThrottled } from "./throttled";
 
 /** One object named by group, kind, namespace (for a namespaced kind) and name. */
 interface Ref {
@@ -131,6 +132,9 @@ function RefLink({ kinds, target, pageNamespace }: { kinds: Kind[] | undefined; 
   return <a href={`#/${encodeURIComponent(kindId(kind))}/${encodeURIComponent(ns)}/${encodeURIComponent(target.name)}`}>{text}</a>;
 }
 
+/** Related objects are listed again at most this often while the object keeps changing. */
+const RELIST_MS = 1_000;
+
 export function RelatedObjects({ kind, object, namespace, token }: { kind: Kind; object: KubeObject; namespace: string; token: string }) {
   const [kinds, setKinds] = useState<Kind[]>();
   const [listed, setListed] = useState<Related[]>([]);
@@ -145,7 +149,7 @@ export function RelatedObjects({ kind, object, namespace, token }: { kind: Kind;
       current = false;
     };
   }, [token]);
-  const version = object.metadata.resourceVersion;
+  const version = useThrottled(object.metadata.resourceVersion, RELIST_MS);
   useEffect(() => {
     if (!kinds) return;
     const abort = new AbortController();

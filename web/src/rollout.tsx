@@ -9,6 +9,7 @@ import { age, messageOf, type KubeObject } from "./kube-object";
 import { ownedBy, selectorQuery, type LabelSelector, type OwnerReference } from "./label-selector";
 import { Alert } from "./alert";
 import "./object-parts.css";
+import { useThrottled } from "./throttled";
 
 const REVISION = "deployment.kubernetes.io/revision";
 const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
@@ -164,12 +165,16 @@ async function undo(kind: Kind, deployment: Workload, target: ReplicaSet, token:
   return `Rolled back to revision ${revision}.`;
 }
 
+/** The history is listed again at most this often while the Deployment keeps changing. */
+const RELIST_MS = 1_000;
+
 function History({ kind, object, token, mayUndo }: { kind: Kind; object: Workload; token: string; mayUndo: boolean }) {
   const [sets, setSets] = useState<ReplicaSet[]>();
   const [error, setError] = useState<string>();
   const [chosen, setChosen] = useState<string>();
   const [message, setMessage] = useState<{ text: string; error: boolean }>();
   const meta = object.metadata;
+  const version = useThrottled(meta.resourceVersion, RELIST_MS);
   useEffect(() => {
     const abort = new AbortController();
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(meta.namespace ?? "")}/replicasets?labelSelector=${encodeURIComponent(selectorQuery(object.spec?.selector))}`;
@@ -182,7 +187,7 @@ function History({ kind, object, token, mayUndo }: { kind: Kind; object: Workloa
     );
     return () => abort.abort();
     // Listed again whenever the Deployment changes (the page watches it): a rollout updates it.
-  }, [meta.resourceVersion, token]);
+  }, [version, token]);
   if (!sets) return error ? <Alert message={error} /> : <p class="state">Loading revisions…</p>;
   const current = meta.annotations?.[REVISION];
   const older = sets.filter((rs) => String(revisionOf(rs)) !== current);

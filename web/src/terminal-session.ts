@@ -5,12 +5,10 @@ import { Terminal as XTerm } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 import "./terminal.css";
-import { errorOf } from "./api";
+import { openSocket, refusalOf } from "./api";
 
 /** What kube-apiserver's exec offers first; v5 adds the close channel, to end stdin alone. */
 const EXEC_PROTOCOL = "v5.channel.k8s.io";
-/** kube-apiserver reads a WebSocket's token from here (request/websocket/protocol.go). */
-const BEARER_PROTOCOL_PREFIX = "base64url.bearer.authorization.k8s.io.";
 const Channel = { Stdin: 0, Stdout: 1, Stderr: 2, Error: 3, Resize: 4, Close: 255 } as const;
 
 export type Phase =
@@ -26,11 +24,6 @@ export interface Session {
   dispose(): void;
 }
 
-/** base64url without padding: a subprotocol cannot hold "+", "/" or "=". */
-function base64url(text: string): string {
-  const binary = String.fromCharCode(...new TextEncoder().encode(text));
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 function execPath(namespace: string, pod: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec`;
@@ -54,20 +47,11 @@ function outcomeOf(body: Uint8Array): { message: string; failed: boolean } {
   }
 }
 
-/**
- * Why the upgrade was refused: a browser shows a WebSocket nothing of the answer, so the same URL
- * is asked without one; its Status (401, 403, 404, a bad container) is the reason.
- */
-async function refusalOf(url: string, token: string): Promise<string> {
-  try {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-    const error = await errorOf(response);
-    // Everything but the upgrade was accepted: the node's side failed (no tunnel, no container).
-    if (response.status === 400 && error.message === "Upgrade request required") return "the node could not start the session";
-    return error.message;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+/** Why the upgrade was refused, asked over HTTP (api.ts refusalOf): its Status (401, 403, 404, a bad container). */
+async function whyRefused(path: string, token: string): Promise<string> {
+  const error = await refusalOf(path, token);
+  // Everything but the upgrade was accepted: the node's side failed (no tunnel, no container).
+  return error.code === 400 && error.message === "Upgrade request required" ? "the node could not start the session" : error.message;
 }
 
 export interface SessionTarget {
@@ -91,8 +75,7 @@ export function openSession(host: HTMLElement, target: SessionTarget, report: (p
   for (const arg of target.command) query.append("command", arg);
   for (const flag of ["stdin", "stdout", "stderr", "tty"]) query.set(flag, "true");
   const path = `${execPath(target.namespace, target.pod)}?${query}`;
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}${path}`, [EXEC_PROTOCOL, BEARER_PROTOCOL_PREFIX + base64url(target.token)]);
+  const socket = openSocket(path, target.token, EXEC_PROTOCOL);
   socket.binaryType = "arraybuffer";
 
   const encoder = new TextEncoder();
@@ -140,7 +123,7 @@ export function openSession(host: HTMLElement, target: SessionTarget, report: (p
     if (disposed) return;
     if (outcome) return tell({ phase: "ended", ...outcome });
     if (opened) return tell({ phase: "ended", message: event.code === 1000 ? "disconnected" : `connection closed (${event.code})`, failed: event.code !== 1000 });
-    void refusalOf(path, target.token).then((message) => tell({ phase: "ended", message, failed: true }));
+    void whyRefused(path, target.token).then((message) => tell({ phase: "ended", message, failed: true }));
   };
 
   return {

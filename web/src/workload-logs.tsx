@@ -15,6 +15,8 @@ const TAIL_LINES = 100;
 const MAX_LINES = 5_000;
 const FLUSH_MS = 100;
 const RETRY_MS = 2_000;
+/** Streams followed at once, as stern's --max-log-requests: each holds a node's `docker logs -f`. */
+const MAX_STREAMS = 50;
 /** kubectl's default container when a pod names one (kubectl logs does the same). */
 const DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container";
 /** Pod-name colours (object-actions.css): a pod keeps its colour for the page's life. */
@@ -121,7 +123,10 @@ export function WorkloadLogs({ object, token }: { object: KubeObject; token: str
           if (!(e instanceof ApiError && e.code === 400)) setError(`${name}: ${messageOf(e)}`);
         }
         // The stream ended (the container restarted, the connection dropped): open it again.
-        await new Promise((r) => setTimeout(r, RETRY_MS));
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, RETRY_MS);
+          stop.addEventListener("abort", () => (clearTimeout(timer), r()), { once: true });
+        });
       }
     };
     /** Follows every running pod the selector matches. */
@@ -133,6 +138,7 @@ export function WorkloadLogs({ object, token }: { object: KubeObject; token: str
         }
       }
       for (const [name, pod] of [...pods].sort(([a], [b]) => a.localeCompare(b))) {
+        if (streams.size >= MAX_STREAMS) break;
         if (streams.has(name) || pod.metadata.deletionTimestamp || pod.status?.phase === "Pending") continue;
         const stop = new AbortController();
         streams.set(name, stop);
@@ -173,7 +179,7 @@ export function WorkloadLogs({ object, token }: { object: KubeObject; token: str
       <p class="state" role="status">
         {following.streams.length === 0
           ? `No running pod to follow (${following.pods} selected).`
-          : `Following ${following.streams.length} of ${following.pods} pods${following.streams.length < following.pods ? " (the others when they start)" : ""}.`}
+          : `Following ${following.streams.length} of ${following.pods} pods${following.streams.length < following.pods ? (following.streams.length >= MAX_STREAMS ? ` (at most ${MAX_STREAMS} at once)` : " (the others when they start)") : ""}.`}
       </p>
       <Alert message={error} />
       <pre

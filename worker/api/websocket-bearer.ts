@@ -1,8 +1,7 @@
 // The bearer token a browser gives a WebSocket (it cannot set Authorization on one): a subprotocol
 // `base64url.bearer.authorization.k8s.io.<token, base64url without padding>`, read as kube-apiserver
 // reads it (k8s.io/apiserver/pkg/authentication/request/websocket/protocol.go). Pure, for tests.
-
-export const BEARER_PROTOCOL_PREFIX = "base64url.bearer.authorization.k8s.io.";
+import { BEARER_PROTOCOL_PREFIX } from "../../shared/bearer-protocol";
 
 export type WebSocketBearer =
   /** Not a WebSocket upgrade, or no token entry: the protocol authenticator has nothing to say. */

@@ -65,8 +65,9 @@ export async function watchVerb(ctx: ApiContext): Promise<Response> {
   const initial = query(ctx, "sendInitialEvents");
   if (initial !== undefined) params.sendInitialEvents = initial === "true";
 
-  // Refused before a slot is taken: a bad includeObject, a subprotocol it cannot answer (kube-apiserver's 400).
-  const include = parseIncludeObject(query(ctx, "includeObject"));
+  // Refused before a slot is taken: a bad includeObject (read for Table output only, as
+  // kube-apiserver reads it), a subprotocol it cannot answer (kube-apiserver's 400).
+  const include = ctx.output.type === "table" ? parseIncludeObject(query(ctx, "includeObject")) : "Metadata";
   const socket = isWebSocketRequest(ctx.request.headers);
   const protocol = socket ? watchSubprotocol(ctx.request.headers) : undefined;
 
