@@ -1,6 +1,7 @@
 // Apply YAML as kubectl apply --server-side does, document by document in order: each is first
 // sent as a server-side dry run and applied only if it passes. A refusal shows the server's Status,
-// and for a 422 each field it names, so the error sits next to what caused it.
+// and for a 422 each field it names, so the error sits next to what caused it; a 409 says which
+// fields another manager owns and how to take them over (kubectl's --force-conflicts).
 import { useState } from "preact/hooks";
 import { ApiError } from "./api";
 import { objectPath, type Kind } from "./discovery";
@@ -19,7 +20,11 @@ interface Manifest {
   metadata?: { name?: unknown; namespace?: unknown };
 }
 
-async function applyOne(doc: Manifest, kinds: Kind[], namespace: string, token: string, dryRun: boolean): Promise<Outcome> {
+/** Why a server-side apply gets 409: the causes name the fields, this says what it means. */
+const CONFLICT_HELP =
+  "Another field manager (kubectl, a controller, an edit) set these fields to other values. Change the manifest to agree, or tick “Take over fields others own” to apply anyway (kubectl apply --server-side --force-conflicts).";
+
+async function applyOne(doc: Manifest, kinds: Kind[], namespace: string, token: string, dryRun: boolean, force: boolean): Promise<Outcome> {
   const apiVersion = String(doc.apiVersion ?? "");
   const [group = "", version = ""] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   // Discovery names each group's preferred version; the document's own version is the one written.
@@ -30,9 +35,9 @@ async function applyOne(doc: Manifest, kinds: Kind[], namespace: string, token: 
   if (!kind) return { name: label, ok: false, message: `the server does not serve kind "${String(doc.kind)}" in "${apiVersion}"` };
   if (!name) return { name: label, ok: false, message: "metadata.name is required" };
   const ns = typeof doc.metadata?.namespace === "string" ? doc.metadata.namespace : namespace;
-  const query = `fieldManager=${FIELD_MANAGER}&fieldValidation=Strict${dryRun ? "&dryRun=All" : ""}`;
+  const query = `fieldManager=${FIELD_MANAGER}&fieldValidation=Strict${force ? "&force=true" : ""}${dryRun ? "&dryRun=All" : ""}`;
   const written = await write("PATCH", `${objectPath(kind, ns, name)}?${query}`, token, doc, "application/apply-patch+yaml");
-  if (!written.ok) return { name: label, ok: false, message: written.message, causes: written.causes };
+  if (!written.ok) return { name: label, ok: false, message: written.code === 409 ? `${written.message}. ${CONFLICT_HELP}` : written.message, causes: written.causes };
   return { name: label, ok: true, message: dryRun ? "would be applied (server dry run)" : "applied" };
 }
 
@@ -40,6 +45,7 @@ export function ApplyView({ kinds, namespace, token }: { kinds: Kind[]; namespac
   const [text, setText] = useState("");
   const [outcomes, setOutcomes] = useState<Outcome[]>([]);
   const [busy, setBusy] = useState(false);
+  const [force, setForce] = useState(false);
   const run = async (event: Event) => {
     event.preventDefault();
     setBusy(true);
@@ -55,8 +61,8 @@ export function ApplyView({ kinds, namespace, token }: { kinds: Kind[]; namespac
       // dry-run on the server, then applied; the first refusal stops the rest.
       const results: Outcome[] = [];
       for (const [i, doc] of docs.entries()) {
-        const checked = await applyOne(doc, kinds, namespace, token, true);
-        results.push(checked.ok ? await applyOne(doc, kinds, namespace, token, false) : checked);
+        const checked = await applyOne(doc, kinds, namespace, token, true, force);
+        results.push(checked.ok ? await applyOne(doc, kinds, namespace, token, false, force) : checked);
         if (!results[i]!.ok) {
           for (const rest of docs.slice(i + 1)) results.push({ name: `${String(rest.kind ?? "?")}/${String(rest.metadata?.name ?? "?")}`, ok: false, message: "not applied (an earlier document was refused)" });
           break;
@@ -73,6 +79,9 @@ export function ApplyView({ kinds, namespace, token }: { kinds: Kind[]; namespac
     <form class="apply" onSubmit={run}>
       <label for="manifest">Manifest (YAML; objects without a namespace go to {namespace || "default"})</label>
       <textarea id="manifest" rows={18} spellcheck={false} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+      <label>
+        <input type="checkbox" checked={force} onChange={(e) => setForce((e.target as HTMLInputElement).checked)} /> Take over fields others own
+      </label>
       <div>
         <button type="submit" disabled={busy || text.trim() === ""}>
           {busy ? "Applying…" : "Apply"}

@@ -107,7 +107,10 @@ function frameCoalescer(run: () => void): { request(): void; cancel(): void } {
   };
 }
 
-export function useLiveTable(path: string | undefined, token: string): LiveTable {
+const NO_COLUMNS: readonly string[] = [];
+
+/** `wide`: columns of kubectl -o wide (priority above 0) shown too, by name (a pod's IP and Node). */
+export function useLiveTable(path: string | undefined, token: string, wide: readonly string[] = NO_COLUMNS): LiveTable {
   const [state, setState] = useState<LiveTable>({ columns: [], rows: [], loading: true, partial: true });
   useEffect(() => {
     if (!path) return;
@@ -132,7 +135,7 @@ export function useLiveTable(path: string | undefined, token: string): LiveTable
         const last = page?.last !== false;
         if (first) {
           // kubectl's default columns: priority 0. Others (kubectl -o wide) sit among them in each row.
-          columns = (table.columnDefinitions ?? []).map((c, index) => ({ ...c, index })).filter((c) => c.priority === 0);
+          columns = (table.columnDefinitions ?? []).map((c, index) => ({ ...c, index })).filter((c) => c.priority === 0 || wide.includes(c.name));
           relisting = shown ? new OrderedRows() : undefined;
         }
         for (const row of table.rows ?? []) (relisting ?? rows).set(row);
@@ -160,6 +163,6 @@ export function useLiveTable(path: string | undefined, token: string): LiveTable
       abort.abort();
       render.cancel();
     };
-  }, [path, token]);
+  }, [path, token, wide]);
   return state;
 }

@@ -57,6 +57,8 @@ function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
 }
 
 const ALL = "";
+/** A pod's node and IP, from kubectl -o wide: where it runs is what a list of pods is read for. */
+const POD_WIDE_COLUMNS = ["IP", "Node"] as const;
 
 /**
  * Where the console is: `#/<kind id>/<namespace>[/<name>]` (an empty namespace is all of them);
@@ -87,6 +89,7 @@ function ResourceList({ kind, namespace, token }: { kind: Kind; namespace: strin
       label={kind.plural}
       empty={`No ${kind.plural} ${where}.`}
       showNamespace={kind.namespaced && namespace === ALL}
+      wide={kind.group === "" && kind.plural === "pods" ? POD_WIDE_COLUMNS : undefined}
       linkOf={(row) => {
         const meta = row.object?.metadata;
         if (!meta?.name) return undefined;

@@ -78,8 +78,10 @@ export function LiveTableView(props: {
   showNamespace?: boolean;
   /** The address of a row's object; none: names are plain text. */
   linkOf?: (row: Row) => string | undefined;
+  /** kubectl -o wide columns to show too, by name (keep the array constant: a new one lists again). */
+  wide?: readonly string[];
 }) {
-  const table = useLiveTable(props.path, props.token);
+  const table = useLiveTable(props.path, props.token, props.wide);
   const body = useRef<HTMLTableSectionElement>(null);
   const [rowHeight, setRowHeight] = useState(GUESSED_ROW_HEIGHT);
   const [first, end] = useVisibleRange(body, table.rows.length, rowHeight);
