@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, followLog } from "./api";
 import { Alert } from "./alert";
+import { ContainerPicker } from "./container-picker";
 
 const TAIL_LINES = 500;
 const FLUSH_MS = 100;
@@ -85,18 +86,7 @@ export function PodLogs({ path, token, containers, podName }: { path: string; to
   return (
     <section aria-label="Logs">
       <div class="actions">
-        {containers.length > 1 && (
-          <label>
-            Container{" "}
-            <select value={options.container} onChange={(e) => setOptions({ ...options, container: (e.target as HTMLSelectElement).value })}>
-              {containers.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        <ContainerPicker containers={containers} value={options.container} onChange={(container) => setOptions({ ...options, container })} />
         <label>
           <input type="checkbox" checked={options.follow} onChange={toggle("follow")} /> Follow
         </label>

@@ -3,6 +3,7 @@
 // chunk: the console's first load carries this form alone.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Phase, Session } from "./terminal-session";
+import { ContainerPicker } from "./container-picker";
 
 export interface TerminalProps {
   namespace: string;
@@ -59,18 +60,7 @@ export function Terminal(props: TerminalProps) {
   return (
     <section aria-label="Terminal">
       <form class="actions" onSubmit={connect}>
-        {containers.length > 1 && (
-          <label>
-            Container{" "}
-            <select value={container} disabled={busy} onChange={(e) => setChosen((e.target as HTMLSelectElement).value)}>
-              {containers.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        <ContainerPicker containers={containers} value={container} disabled={busy} onChange={setChosen} />
         <label>
           Command{" "}
           <input value={command} disabled={busy} required onInput={(e) => setCommand((e.target as HTMLInputElement).value)} />
