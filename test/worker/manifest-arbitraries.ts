@@ -150,8 +150,10 @@ const secret = struct(
   },
 );
 
+// Unique by port alone: protocol is optional below, and one left out is TCP, so 80/UDP and 80/TCP
+// could both become 80/TCP, a duplicate the server rightly refuses.
 const servicePorts = fc.uniqueArray(fc.record({ name: dnsLabel, port, protocol: fc.constantFrom("TCP", "UDP") }), {
-  selector: (p) => `${p.port}/${p.protocol}`,
+  selector: (p) => p.port,
   minLength: 1,
   maxLength: 3,
 }).chain((ps) =>
