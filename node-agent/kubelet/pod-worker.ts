@@ -20,12 +20,18 @@ import { fieldPathOf, pullPolicyOf, startContainer } from "./start-container";
 import { killContainers } from "./teardown";
 import type { ConfigMap, Container, Pod, PodStatus, Secret } from "./types";
 
-/** Volume setup failures and CreateContainerConfigError are retried this often. */
+/** CreateContainerConfigError is retried this often; volume setup backs off up to it. */
 export const RETRY_MS = 10_000;
 /** How long a pod start waits for the node's podCIDR (assigned by the control plane at registration). */
 export const POD_CIDR_WAIT_MS = 30_000;
-/** A failed sync is retried after this, doubling up to RETRY_MS while it keeps failing. */
+/**
+ * A failed sync, or a volume not ready yet (a claim the provisioner binds a moment after the pod
+ * is scheduled), is retried after this, doubling up to RETRY_MS while it keeps failing: kubelet's
+ * volume manager starts at the same 500 ms.
+ */
 const FIRST_FAILURE_DELAY_MS = 500;
+
+const nextDelayMs = (previousMs: number) => Math.min(RETRY_MS, Math.max(FIRST_FAILURE_DELAY_MS, previousMs * 2));
 export const DEFAULT_GRACE_SECONDS = 30;
 
 type Waiting = { reason: string; message?: string };
@@ -47,6 +53,7 @@ export class PodWorker {
   private readonly probes: ProbeSet;
   private lastStatus: string | undefined;
   private lastMountError: string | undefined;
+  private mountRetryMs = 0;
   private startTime: string | undefined;
   /** Set once the pod is torn down; the manager then forgets the worker. */
   finished = false;
@@ -99,7 +106,7 @@ export class PodWorker {
           this.failureDelayMs = 0;
         } catch (error) {
           this.ctx.log(`pod ${this.ref.namespace}/${this.ref.name}: sync failed: ${error instanceof Error ? error.message : String(error)}`);
-          this.failureDelayMs = Math.min(RETRY_MS, Math.max(FIRST_FAILURE_DELAY_MS, this.failureDelayMs * 2));
+          this.failureDelayMs = nextDelayMs(this.failureDelayMs);
           this.failedUntil = Date.now() + this.failureDelayMs;
           this.dirty = false;
           this.wakeIn(this.failureDelayMs);
@@ -213,12 +220,14 @@ export class PodWorker {
     try {
       volumePaths = await prepareVolumes({ api: this.ctx.api, dataDir: this.ctx.dataDir, nodeName: this.ctx.nodeName, pod: this.pod, hostRoot: this.ctx.hostRoot, ...objects });
       this.lastMountError = undefined;
+      this.mountRetryMs = 0;
     } catch (error) {
       if (!(error instanceof VolumeError)) throw error;
       if (this.lastMountError !== error.message) this.ctx.events.record(this.pod, "Warning", error.reason, error.message);
       this.lastMountError = error.message;
       await this.report(sandboxes, byName, "");
-      this.wakeIn(RETRY_MS);
+      this.mountRetryMs = nextDelayMs(this.mountRetryMs);
+      this.wakeIn(this.mountRetryMs);
       return;
     }
 

@@ -4,7 +4,7 @@
 // subPaths are bind-mounted under <pod>/volume-subpaths (subpath.ts).
 import { chmod, mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import type { ApiClient } from "../api-client";
+import { isNotFound, type ApiClient } from "../api-client";
 import { configMapData, secretData } from "../kubelet/env";
 import type { ConfigMap, Container, KeyToPath, Pod, Secret, Volume } from "../kubelet/types";
 import { validPayloadPath, writeAtomically, type PayloadFile } from "./atomic-writer";
@@ -143,8 +143,10 @@ async function claimPath(ctx: VolumeContext, volume: Volume, claimName: string):
   let pvc: PersistentVolumeClaim;
   try {
     pvc = await ctx.api.get<PersistentVolumeClaim>(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${claimName}`);
-  } catch {
-    throw new VolumeError("FailedMount", `persistentvolumeclaim "${claimName}" not found`);
+  } catch (error) {
+    // Only a 404 is "not found"; an API that did not answer is a failed sync, retried as one.
+    if (isNotFound(error)) throw new VolumeError("FailedMount", `persistentvolumeclaim "${claimName}" not found`);
+    throw error;
   }
   const pvName = pvc.spec?.volumeName;
   if (!pvName || pvc.status?.phase !== "Bound") throw new VolumeError("FailedMount", `persistentvolumeclaim "${claimName}" is not bound yet`);

@@ -141,7 +141,8 @@ describe("StatefulSet on hollow nodes", () => {
     expect(await jsonpath("pod", "web-1", "{.spec.volumes[?(@.name==\"data\")].persistentVolumeClaim.claimName}")).toBe("data-web-1");
     expect(await jsonpath("pvc", "data-web-1", "{.metadata.uid} {.status.phase}")).toBe(`${claimUid} Bound`);
     expect(await kubectl("rollout", "status", "statefulset/web", "--timeout=30s")).toContain("roll out complete");
-  }, 45_000);
+    // Room for each wait above to fail with its own message rather than the test's timeout.
+  }, 90_000);
 
   it("scaling to 0 removes web-2, web-1, web-0 in that order and keeps the claims", async () => {
     const watch = await watchPods(api, "app=web");
