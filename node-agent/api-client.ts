@@ -13,6 +13,8 @@ export const WATCH_TIMEOUT_SECONDS = 300;
 /** How long past its timeoutSeconds a watch may stay open before it is taken for dead. */
 export const WATCH_STALL_GRACE_SECONDS = 30;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long an idle keep-alive connection is kept: under workerd's 5 s. */
+const IDLE_CONNECTION_MS = 4_000;
 
 export class ApiError extends Error {
   constructor(
@@ -90,8 +92,10 @@ export class ApiClient {
     this.server = options.server.replace(/\/+$/, "");
     this.token = options.token;
     this.tls = this.server.startsWith("https:");
-    // One pool: requests reuse idle keep-alive connections; each open watch holds one.
-    const pool = { keepAlive: true, maxFreeSockets: 2, scheduling: "lifo" as const };
+    // One pool: requests reuse idle keep-alive connections; each open watch holds one. An idle
+    // one is dropped before the server drops it (workerd does after 5 s): a request sent on a
+    // connection the server is closing fails with ECONNRESET.
+    const pool = { keepAlive: true, maxFreeSockets: 2, scheduling: "lifo" as const, timeout: IDLE_CONNECTION_MS };
     this.agent = this.tls ? new HttpsAgent({ ...pool, ...(options.ca ? { ca: options.ca } : {}) }) : new HttpAgent(pool);
   }
 
@@ -105,10 +109,21 @@ export class ApiClient {
     this.agent.destroy();
   }
 
-  private send(method: string, path: string, headers: Record<string, string>, payload: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+  private send(method: string, path: string, headers: Record<string, string>, payload: string | undefined, signal: AbortSignal, resent = false): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const request = (this.tls ? httpsRequest : httpRequest)(`${this.server}${path}`, { method, headers, agent: this.agent, signal }, resolve);
-      request.on("error", reject);
+      let answered = false;
+      const request = (this.tls ? httpsRequest : httpRequest)(`${this.server}${path}`, { method, headers, agent: this.agent, signal }, (response) => {
+        answered = true;
+        resolve(response);
+      });
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        // A keep-alive connection the server closed as idle (workerd does after a few seconds)
+        // fails a request sent on it before the close was seen, unanswered and unread: send it
+        // once more on a new connection, as Node's documentation advises (request.reusedSocket).
+        if (!answered && !resent && request.reusedSocket && error.code === "ECONNRESET" && !signal.aborted) {
+          resolve(this.send(method, path, headers, payload, signal, true));
+        } else reject(error);
+      });
       request.end(payload);
     });
   }

@@ -1,54 +1,111 @@
-// The local cluster's Worker server: what `wrangler dev --local` runs, started through
-// wrangler's own startWorker API (the repository's pinned wrangler) so that the DevTools
-// inspector can be left off. The CLI always attaches one and enables its Network domain:
-// every subrequest (each D1 query, each Durable Object call) then becomes an inspector event
-// relayed to wrangler's Node process and appended to its debug log file. 1,500 ConfigMap
-// creates took 30 s that way on a 2-core machine, and 6 s with this (BENCHMARKS.md).
+// The local cluster's Worker server: the Worker that `wrangler deploy` would upload (built by the
+// pinned wrangler itself), run by Miniflare in one workerd, which terminates TLS itself.
+//
+// Not `wrangler dev`: it puts a second workerd in front, whose single proxy Durable Object
+// forwards every request to the Worker's own workerd over loopback HTTP. That proxy took a fifth
+// to a quarter of a core under load, and with 1,000 node agents (thousands of open watches)
+// its forwards began to fail, each failure reported as "Your worker restarted mid-request"
+// (BENCHMARKS.md). The DevTools inspector, when asked for, is workerd's own, without the
+// Network-domain relay that made every subrequest an event in wrangler's Node process.
 // Run by scripts/lib/wrangler.ts as a child process: `node --import tsx dev-server.ts <json>`.
-import { unstable_startWorker } from "wrangler";
+import { watch as watchFiles, type FSWatcher } from "node:fs";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { parseEnv } from "node:util";
+import { Log, LogLevel, Miniflare, type MiniflareOptions, type WorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import type { DevServerOptions } from "./dev-server-options";
+import { REPO_ROOT, runWranglerCli } from "./wrangler";
 
-export interface DevServerOptions {
-  config: string;
-  persistTo: string;
-  host: string;
-  port: number;
-  tlsKey: string;
-  tlsCert: string;
-  envFile: string;
-  /** A DevTools inspector on this port; none when absent. */
-  inspectorPort?: number;
-  /** wrangler's line per request served; without it, warnings and errors only. */
-  requestLog: boolean;
-  /**
-   * Rebuild and reload on an edit of the Worker's code or assets, as `wrangler dev` does (npm
-   * start). Tests turn it off: one test rebuilding the agent bundle reloaded every running cluster.
-   */
-  watch?: boolean;
+/** What an edit to reloads: the Worker's sources and the static assets it serves. */
+const WATCHED = ["worker", "shared", "migrations", "dist/assets"];
+/** Edits within this long of each other (an editor's save, a build's many files) make one reload. */
+const RELOAD_DEBOUNCE_MS = 300;
+
+/** `wrangler deploy --dry-run`: the same bundle a deploy uploads, into `outdir`. */
+async function buildWorker(config: string, main: string, outdir: string): Promise<NonNullable<WorkerOptions["modules"]>> {
+  await rm(outdir, { recursive: true, force: true });
+  await runWranglerCli(["deploy", "--dry-run", "--outdir", outdir], { config, onLine: () => undefined });
+  // The entry (named after the config's main) and the text modules it imports (the SQL
+  // migrations, by the Text rule).
+  const files = await readdir(outdir);
+  const entry = basename(main).replace(/\.[cm]?[jt]sx?$/, ".js");
+  if (!files.includes(entry)) throw new Error(`wrangler's build wrote no ${entry} (it wrote ${files.join(", ")})`);
+  const modules: { type: "ESModule" | "Text"; path: string }[] = [{ type: "ESModule", path: join(outdir, entry) }];
+  for (const file of files) if (file.endsWith(".sql")) modules.push({ type: "Text", path: join(outdir, file) });
+  return modules;
+}
+
+async function miniflareOptions(options: DevServerOptions, outdir: string): Promise<MiniflareOptions> {
+  const config = unstable_readConfig({ config: options.config });
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(options.config);
+  const vars = parseEnv(await readFile(options.envFile, "utf8"));
+  const modules = await buildWorker(options.config, main ?? "index.js", outdir);
+  const worker = { ...workerOptions, name: config.name, modules, modulesRoot: outdir, bindings: { ...workerOptions.bindings, ...vars } } as WorkerOptions;
+  return {
+    host: options.host,
+    port: options.port,
+    https: true,
+    httpsKeyPath: options.tlsKey,
+    httpsCertPath: options.tlsCert,
+    inspectorPort: options.inspectorPort,
+    // Where `wrangler dev --persist-to` and `wrangler d1 … --local --persist-to` keep state.
+    defaultPersistRoot: join(options.persistTo, "v3"),
+    logRequests: options.requestLog,
+    // The "[wrangler:info] GET /path 200 OK (3ms)" lines benchmarks count, as before.
+    log: new Log(options.requestLog ? LogLevel.INFO : LogLevel.WARN, { prefix: "wrangler" }),
+    workers: [worker],
+  } as MiniflareOptions;
 }
 
 async function main(options: DevServerOptions): Promise<void> {
-  const worker = await unstable_startWorker({
-    config: options.config,
-    envFiles: [options.envFile],
-    dev: {
-      remote: false,
-      persist: options.persistTo,
-      inspector: options.inspectorPort === undefined ? false : { hostname: "127.0.0.1", port: options.inspectorPort },
-      logLevel: options.requestLog ? "info" : "warn",
-      watch: options.watch !== false,
-      server: { hostname: options.host, port: options.port, secure: true, httpsKeyPath: options.tlsKey, httpsCertPath: options.tlsCert },
-    },
-  });
-  await worker.ready;
-  console.log(`[dev-server] Ready on ${(await worker.url).href}`);
+  const outdir = await mkdtemp(join(tmpdir(), "edgeplane-worker-build-"));
+  const mf = new Miniflare(await miniflareOptions(options, outdir));
+  const url = await mf.ready;
+  console.log(`[dev-server] Ready on ${url.href}`);
+
+  const watchers: FSWatcher[] = [];
+  if (options.watch !== false) {
+    let timer: NodeJS.Timeout | undefined;
+    let reloading = Promise.resolve();
+    const reload = () => {
+      reloading = reloading.then(async () => {
+        try {
+          await mf.setOptions(await miniflareOptions(options, outdir));
+          console.log("[dev-server] reloaded after an edit");
+        } catch (error) {
+          // A broken edit leaves the last good Worker serving, as wrangler dev does.
+          console.error(`dev-server: reload failed: ${describe(error)}`);
+        }
+      });
+    };
+    for (const dir of WATCHED) {
+      try {
+        watchers.push(
+          watchFiles(join(REPO_ROOT, dir), { recursive: true }, () => {
+            clearTimeout(timer);
+            timer = setTimeout(reload, RELOAD_DEBOUNCE_MS);
+          }),
+        );
+      } catch {
+        // A folder that does not exist (no assets built yet) has nothing to watch.
+      }
+    }
+  }
+
   const stop = () => {
-    void worker.dispose().finally(() => process.exit(0));
+    for (const w of watchers) w.close();
+    void mf
+      .dispose()
+      .then(() => rm(outdir, { recursive: true, force: true }))
+      .finally(() => process.exit(0));
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 }
 
-/** The error and its causes: wrangler wraps a build failure ("Build failed with 1 error") in a generic one. */
+/** The error and its causes: a build failure wraps the compiler's message in a generic one. */
 function describe(error: unknown): string {
   const lines: string[] = [];
   for (let e: unknown = error; e !== undefined && lines.length < 5; e = e instanceof Error ? e.cause : undefined) {

@@ -1,6 +1,6 @@
-// Runs the repository's pinned wrangler as child processes: the CLI for D1 migrations, then the
-// Worker served over HTTPS from local workerd (dev-server.ts: `wrangler dev` without its
-// inspector), with state persisted under the cluster's root.
+// Runs the repository's pinned wrangler as child processes: the CLI for D1 migrations and the
+// Worker's build, then the Worker served over HTTPS from local workerd (dev-server.ts, Miniflare
+// without wrangler dev's proxy), with state persisted under the cluster's root.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import type { DevServerOptions } from "./dev-server";
+import type { DevServerOptions } from "./dev-server-options";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const DEFAULT_WRANGLER_CONFIG = join(REPO_ROOT, "wrangler.toml");
@@ -82,7 +82,7 @@ export async function applyMigrations(options: MigrateOptions): Promise<boolean>
 }
 
 /** One wrangler CLI command, its lines to `onLine`; throws with its last lines unless it exits 0. */
-async function runWranglerCli(args: string[], options: { config: string; onLine: LineSink }): Promise<void> {
+export async function runWranglerCli(args: string[], options: { config: string; onLine: LineSink }): Promise<void> {
   const child = spawn(process.execPath, [WRANGLER_JS, ...args, "--config", options.config], {
     cwd: dirname(options.config),
     env: { ...wranglerEnv(), CI: "true" },
@@ -104,9 +104,8 @@ export async function executeSqlFile(options: MigrateOptions & { file: string })
 
 export interface DevOptions extends Omit<DevServerOptions, "requestLog"> {
   /**
-   * false: wrangler logs warnings and errors only. Its per-request log line costs a loopback
-   * HTTP call from workerd to wrangler and an append to wrangler's debug log file, none of
-   * which exists in production. Default true.
+   * false: warnings and errors only. The per-request log line costs a loopback HTTP call from
+   * workerd to the dev server's Node process, which production does not have. Default true.
    */
   requestLog?: boolean;
   onLine: LineSink;
