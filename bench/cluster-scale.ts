@@ -128,7 +128,7 @@ async function phaseA(api: ApiClient, tracker: PodTracker): Promise<void> {
       while (next < PODS) {
         const i = next++;
         let res = await api.call("POST", "/api/v1/namespaces/scale-a/pods", benchPod(`p-${i}`));
-        // workerd restarts the Worker when its code changes (wrangler dev): send that create again.
+        // The dev server restarts workerd when the Worker's code changes (npm start's watch): send that create again.
         for (let retry = 0; res.status === 503 && retry < 3; retry++) res = await api.call("POST", "/api/v1/namespaces/scale-a/pods", benchPod(`p-${i}`));
         if (res.status !== 201 && res.status !== 409) throw new Error(`create p-${i}: ${res.status} ${res.body}`);
       }

@@ -16,7 +16,7 @@ const WINDOW_MS = Number(process.env.WINDOW_S ?? 60) * 1000;
 const QUIET_MS = Number(process.env.QUIET_S ?? 15) * 1000;
 const QUIET_TIMEOUT_MS = 300_000;
 const POLL_MS = 1_000;
-/** wrangler dev logs one line per request it served, e.g. `[wrangler:info] PUT /apis/... 200 OK (3ms)`. */
+/** The dev server logs one line per request it served, e.g. `[wrangler:info] PUT /apis/... 200 OK (3ms)`. */
 const REQUEST_LINE = /\[wrangler:inf\w*\]\s+(GET|PUT|POST|PATCH|DELETE)\s/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -21,7 +21,7 @@ const IDLE_PODS = Number(process.env.IDLE_PODS ?? 30);
 const IDLE_S = Number(process.env.IDLE_S ?? 120);
 const NETWORK = process.env.NETWORK !== "0";
 const NODE = `bench-${process.pid}`;
-/** wrangler dev logs one line per request it served. */
+/** The dev server logs one line per request it served (as wrangler dev does). */
 const REQUEST_LINE = /\[wrangler:inf\w*\]\s+(GET|PUT|POST|PATCH|DELETE)\s/;
 
 function line(label: string, values: number[]): string {

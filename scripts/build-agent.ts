@@ -104,7 +104,7 @@ function inputsMtimeMs(entry: string): number {
 
 /**
  * Builds the bundle (idempotent and quick when nothing changed: safe to call before every
- * `wrangler dev`, whose [assets] directory must exist). Always leaves the output directory in place.
+ * start of the dev server, whose [assets] directory must exist). Always leaves the output directory in place.
  */
 export async function buildAgent(options: BuildAgentOptions = {}): Promise<BuildAgentResult> {
   const entry = resolve(options.entry ?? AGENT_ENTRY);
@@ -151,7 +151,7 @@ export async function buildAgent(options: BuildAgentOptions = {}): Promise<Build
 /**
  * For starting a local cluster: builds the bundle if stale, never throws (a broken agent source
  * must not keep the control plane from starting; install.sh then gets the last good bundle or a
- * 404), and always leaves the [assets] directory wrangler dev requires.
+ * 404), and always leaves the [assets] directory wrangler's build requires.
  */
 export async function ensureAgentAssets(log: (line: string) => void = () => undefined): Promise<void> {
   try {

@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     write("interrupted during startup; stopped.");
     process.exit(130);
   }
-  void cluster.exited.then((code) => shutdown(`wrangler dev exited (code ${code})`, code || 1));
+  void cluster.exited.then((code) => shutdown(`the dev server exited (code ${code})`, code || 1));
 
   write("");
   write(`edgeplane is ready (started in ${(cluster.startupMs / 1000).toFixed(1)} s)`);

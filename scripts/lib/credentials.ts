@@ -39,9 +39,9 @@ export async function ensureCredentials(paths: { adminToken: string; secretsKey:
 }
 
 /**
- * The dotenv file handed to `wrangler dev --env-file`. A file (mode 0600) rather than `--var`
- * keeps the encryption key out of `ps`, and an explicit --env-file makes wrangler skip the
- * repository's .dev.vars, which stays the user's own.
+ * The dotenv file whose variables the dev server binds into the Worker. A file (mode 0600)
+ * rather than arguments keeps the encryption key out of `ps`; the repository's .dev.vars is not
+ * read, and stays the user's own.
  */
 export async function writeWorkerEnvFile(path: string, credentials: Credentials, vars: Record<string, string> = {}): Promise<void> {
   const lines = [

@@ -7,6 +7,9 @@
 // its forwards began to fail, each failure reported as "Your worker restarted mid-request"
 // (BENCHMARKS.md). The DevTools inspector, when asked for, is workerd's own, without the
 // Network-domain relay that made every subrequest an event in wrangler's Node process.
+// miniflare is pinned to the release the pinned wrangler runs (the same workerd as `wrangler
+// dev`): with the older one @cloudflare/vitest-pool-workers brings (4.20260310.0), the controller
+// loop did not run again after a restart of the local cluster (test/e2e/restart-rollout.test.ts).
 // Run by scripts/lib/wrangler.ts as a child process: `node --import tsx dev-server.ts <json>`.
 import { watch as watchFiles, type FSWatcher } from "node:fs";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";

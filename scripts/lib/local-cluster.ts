@@ -1,4 +1,4 @@
-// A local edgeplane cluster: the Worker in workerd via wrangler's dev server (dev-server.ts),
+// A local edgeplane cluster: the Worker in workerd through Miniflare (dev-server.ts),
 // serving HTTPS with the cluster's own CA, state under one root directory (.edgeplane for
 // `npm start`, a temp dir in tests).
 import { ensureAgentAssets } from "../build-agent";
@@ -67,9 +67,9 @@ export interface StartLocalClusterOptions {
   readyTimeoutMs?: number;
   /** A DevTools inspector for workerd on this port (to debug the Worker); none when absent. */
   inspectorPort?: number;
-  /** wrangler's line per request served (default true); without it wrangler prints only warnings and errors. */
+  /** A line per request served (default true); without it only warnings and errors are printed. */
   requestLog?: boolean;
-  /** Reload on edits of the Worker's code or assets (default true, as `wrangler dev`); tests turn it off. */
+  /** Reload on edits of the Worker's code or assets (default true, as `wrangler dev` does); tests turn it off. */
   watch?: boolean;
   /** Aborting (Ctrl-C during startup) stops wrangler and rejects. */
   signal?: AbortSignal;
@@ -162,7 +162,7 @@ async function waitHealthy(url: string, caPem: string, child: ChildProcess, opti
     if (options.signal?.aborted) throw new Error("startup aborted");
     const failure = options.failed();
     if (failure) throw new Error(failure);
-    if (exitCode !== undefined) throw new Error(`wrangler dev exited (code ${exitCode}) before ${url}/healthz answered`);
+    if (exitCode !== undefined) throw new Error(`the dev server exited (code ${exitCode}) before ${url}/healthz answered`);
     if (Date.now() >= deadline) throw new Error(`${url}/healthz did not answer within ${options.timeoutMs} ms`);
     await sleep(READY_POLL_INTERVAL_MS);
   }
@@ -204,7 +204,7 @@ async function publishClusterInfo(kubeconfig: string, server: string, caPem: str
 
 /**
  * Prepares the root (CA, serving certificate, admin token, encryption key: each made once and
- * then reused), applies D1 migrations, starts wrangler dev over HTTPS, writes the kubeconfig and
+ * then reused), applies D1 migrations, starts the Worker's dev server over HTTPS, writes the kubeconfig and
  * resolves once /healthz answers over TLS verified with the cluster's CA.
  */
 export async function startLocalCluster(options: StartLocalClusterOptions): Promise<LocalCluster> {
@@ -214,7 +214,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
   const config = resolve(options.config ?? DEFAULT_WRANGLER_CONFIG);
   const paths = clusterPaths(options.root);
   const tail: string[] = [];
-  // wrangler dev stays up after a failed build, waiting for a fix; at startup that is a failure.
+  // A failed build at startup is a failure (after startup, the last good Worker keeps serving).
   let buildFailed = false;
   const onLine: LineSink = (line) => {
     if (BUILD_FAILED.test(line)) buildFailed = true;
@@ -230,7 +230,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
   await writeWorkerEnvFile(paths.workerEnv, credentials, options.vars);
   await assertPortFree(host, port);
   options.signal?.throwIfAborted();
-  // wrangler dev refuses to start without the [assets] directory; the build is skipped when current.
+  // wrangler's build refuses a config whose [assets] directory is missing; skipped when current.
   await ensureAgentAssets(onLine);
   await ensureConsoleAssets(onLine);
   await applyMigrations({ config, persistTo: paths.state, database: options.database ?? "DB", onLine });
@@ -252,7 +252,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
     onLine,
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error("could not spawn wrangler dev");
+  if (pid === undefined) throw new Error("could not spawn the dev server");
   const exited = exitOf(child);
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= stopProcessGroup(pid));
