@@ -21,7 +21,7 @@ import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangle
 import type { DevServerOptions } from "./dev-server-options";
 import { REPO_ROOT, runWranglerCli } from "./wrangler";
 
-/** What an edit to reloads: the Worker's sources and the static assets it serves. */
+/** Folders whose edits reload the Worker: its sources and the static assets it serves. */
 const WATCHED = ["worker", "shared", "migrations", "dist/assets"];
 /** Edits within this long of each other (an editor's save, a build's many files) make one reload. */
 const RELOAD_DEBOUNCE_MS = 300;
