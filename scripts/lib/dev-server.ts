@@ -42,7 +42,7 @@ async function buildWorker(config: string, main: string, outdir: string): Promis
 
 async function miniflareOptions(options: DevServerOptions, outdir: string): Promise<MiniflareOptions> {
   const config = unstable_readConfig({ config: options.config });
-  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(options.config);
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(config);
   const vars = parseEnv(await readFile(options.envFile, "utf8"));
   const modules = await buildWorker(options.config, main ?? "index.js", outdir);
   const worker = { ...workerOptions, name: config.name, modules, modulesRoot: outdir, bindings: { ...workerOptions.bindings, ...vars } } as WorkerOptions;
