@@ -188,6 +188,30 @@ describe("service-account tokens", () => {
   });
 });
 
+describe("a patch that drops or moves the namespace", () => {
+  const MERGE = { "content-type": "application/merge-patch+json" };
+  const svc = `/api/v1/namespaces/${NS}/services`;
+
+  it("keeps the stored namespace when metadata is patched away", async () => {
+    const made = await call("POST", svc, { metadata: { name: "drop-meta" }, spec: { ports: [{ port: 80 }] } });
+    expect(made.status).toBe(201);
+    const res = await call("PATCH", `${svc}/drop-meta`, { metadata: null, spec: { type: "NodePort" } }, { ...ADMIN, ...MERGE });
+    expect(res.status).toBe(200);
+    expect(res.json.metadata).toMatchObject({ name: "drop-meta", namespace: NS, uid: made.json.metadata.uid });
+    expect(res.json.spec.ports[0].nodePort).toBeGreaterThan(0);
+  });
+
+  it("refuses another namespace with 400 before anything is reserved or written", async () => {
+    const made = await call("POST", svc, { metadata: { name: "move-ns" }, spec: { ports: [{ port: 80 }] } });
+    expect(made.status).toBe(201);
+    const before = await revision();
+    const res = await call("PATCH", `${svc}/move-ns`, { metadata: { namespace: "default" }, spec: { type: "NodePort" } }, { ...ADMIN, ...MERGE });
+    expect(res.status).toBe(400);
+    expect(res.json.message).toContain("the namespace of the provided object does not match");
+    expect(await revision()).toBe(before);
+  });
+});
+
 describe("request limits", () => {
   it("rejects an oversized body with 413 and writes nothing", async () => {
     const before = await revision();

@@ -130,6 +130,9 @@ export function keepSystemMeta(def: ResourceDef, obj: KubeObject, old: KubeObjec
       `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`,
     );
   }
+  // The namespace is part of the object's key, as its name: a patch that drops it (metadata: null)
+  // keeps the stored one, and one that names another is a 400, before admission reserves anything.
+  checkNamespace(def, obj, old.metadata.namespace);
   meta.uid = old.metadata.uid;
   meta.creationTimestamp = old.metadata.creationTimestamp;
   meta.generation = old.metadata.generation;
