@@ -1,6 +1,8 @@
 // Fifty clients over real HTTPS to a local cluster (Miniflare, workerd) patch one object at
 // once, each adding its own label or annotation by merge, strategic, JSON patch or apply, none
 // with a resourceVersion: every request answers 200 and every key lands (controllers running).
+// Then creates and updates at once, which the Worker commits in groups (group-commit.ts): each
+// answers as it would alone.
 import fc from "fast-check";
 import { Agent, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,4 +79,44 @@ describe("concurrent patches without a resourceVersion, over HTTPS", () => {
       { numRuns: Number(process.env.FC_RUNS) || RUNS, interruptAfterTimeLimit: PROPERTY_TIME_LIMIT_MS, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) },
     );
   }, PROPERTY_TIMEOUT_MS);
+});
+
+const configMap = (name: string, data: Record<string, string> = {}, resourceVersion?: string) =>
+  JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, ...(resourceVersion ? { resourceVersion } : {}) }, data });
+
+describe("writes committed together answer as each would alone", () => {
+  const url = () => `${cluster.url}/api/v1/namespaces/${NS}/configmaps`;
+
+  it("creates: distinct names all land with their own revisions, a name taken twice answers 409 once", async () => {
+    const names = Array.from({ length: CLIENTS }, (_, i) => `grouped-${i}`);
+    const answers = await Promise.all([
+      ...names.map((n) => request("POST", url(), configMap(n, { n }))),
+      ...Array.from({ length: 8 }, (_, i) => request("POST", url(), configMap("grouped-twice", { i: String(i) }))),
+    ]);
+    const distinct = answers.slice(0, names.length);
+    expect(distinct.map((a) => a.status)).toEqual(names.map(() => 201));
+    const revisions = distinct.map((a) => (JSON.parse(a.text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
+    expect(new Set(revisions).size).toBe(names.length);
+    for (const [i, a] of distinct.entries()) expect(JSON.parse(a.text)).toMatchObject({ metadata: { name: names[i] }, data: { n: names[i] } });
+    const twice = answers.slice(names.length);
+    expect(twice.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const a of twice.filter((a) => a.status !== 201)) expect(JSON.parse(a.text)).toMatchObject({ code: 409, reason: "AlreadyExists" });
+    // What the one 201 answered is what is stored.
+    const stored = JSON.parse((await request("GET", `${url()}/grouped-twice`)).text) as { data: unknown };
+    expect(stored.data).toEqual((JSON.parse(twice.find((a) => a.status === 201)!.text) as { data: unknown }).data);
+  });
+
+  it("updates at one resourceVersion: one lands, the others answer 409 Conflict, an absent object 404", async () => {
+    const created = await request("POST", url(), configMap("grouped-cas", { v: "0" }));
+    expect(created.status, created.text).toBe(201);
+    const rv = (JSON.parse(created.text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const answers = await Promise.all([
+      ...Array.from({ length: CLIENTS }, (_, i) => request("PUT", `${url()}/grouped-cas`, configMap("grouped-cas", { v: String(i + 1) }, rv))),
+      request("PUT", `${url()}/grouped-absent`, configMap("grouped-absent", {}, rv)),
+    ]);
+    const cas = answers.slice(0, CLIENTS);
+    expect(cas.filter((a) => a.status === 200)).toHaveLength(1);
+    for (const a of cas.filter((a) => a.status !== 200)) expect(JSON.parse(a.text)).toMatchObject({ code: 409, reason: "Conflict" });
+    expect(JSON.parse(answers[CLIENTS]!.text)).toMatchObject({ code: 404, reason: "NotFound" });
+  });
 });

@@ -9,6 +9,7 @@ import { noteWritten } from "../namespace-lifecycle";
 import { notePolicyWritten } from "../rbac/policy";
 import { noteNodeWritten } from "../auth";
 import { finishWrite } from "../admission-plugins";
+import { commitWrite, storedOrThrow } from "./group-commit";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
   return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };
@@ -136,7 +137,7 @@ async function settled(ctx: StoreWriteContext, def: ResourceDef, name: string, s
 
 export async function createObject(ctx: StoreWriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
-  const stored = await settled(ctx, def, key.name, { before: null, after: obj }, () => ctx.store.create(key, obj));
+  const stored = await settled(ctx, def, key.name, { before: null, after: obj }, async () => storedOrThrow(await commitWrite(ctx, { op: "create", key, value: obj }), key));
   publish(ctx, def, "ADDED", stored);
   return stored.value;
 }
@@ -150,7 +151,7 @@ export async function updateObject(
   before?: KubeObject,
 ): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
-  const write = () => ctx.store.update(key, obj, expectedRevision);
+  const write = async () => storedOrThrow(await commitWrite(ctx, { op: "update", key, value: obj, expectedRevision }), key);
   const stored = before ? await settled(ctx, def, key.name, { before, after: obj }, write) : await guarded(def, key.name, write);
   publish(ctx, def, "MODIFIED", stored);
   return stored.value;
