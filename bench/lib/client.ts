@@ -24,7 +24,7 @@ export function clientFromKubeconfig(path: string, maxSockets = 16): ApiClient {
       return new Promise((resolve, reject) => {
         const started = performance.now();
         const req = request(
-          { ...base, method, path, headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(payload ? { "content-type": contentType } : {}) } },
+          { ...base, method, path, headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}) } },
           (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
@@ -33,8 +33,8 @@ export function clientFromKubeconfig(path: string, maxSockets = 16): ApiClient {
           },
         );
         req.on("error", reject);
-        if (payload) req.write(payload);
-        req.end();
+        // With its length, as kubectl and client-go send a body (not chunked).
+        req.end(payload);
       });
     },
     stream(path, onLine) {

@@ -2,7 +2,7 @@
 // writes that arrive while one is in flight go together as one batch, each with its own outcome.
 import { describe, expect, it } from "vitest";
 import { commitWrite, MAX_GROUP } from "../../worker/api/write/group-commit";
-import type { BatchResult, BatchWrite, ObjectKey } from "../../worker/store/types";
+import type { BatchResult, BatchWrite, ChangeEvent, ObjectKey } from "../../worker/store/types";
 import { StoreError } from "../../worker/store/types";
 import { FakeStore, pod, podKey } from "./fake-store";
 
@@ -61,7 +61,13 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function context(store: GatedStore) {
   const kept: Promise<unknown>[] = [];
-  return { ctx: { store, waitUntil: (p: Promise<unknown>) => void kept.push(p) }, kept };
+  const committed: string[][] = [];
+  const ctx = {
+    store,
+    waitUntil: (p: Promise<unknown>) => void kept.push(p),
+    committed: (events: ChangeEvent[]) => void committed.push(events.map((e) => `${e.type} ${e.key.name} ${e.revision}`)),
+  };
+  return { ctx, kept, committed };
 }
 
 const create = (name: string): BatchWrite => ({ op: "create", key: podKey(name), value: pod(name) });
@@ -79,7 +85,7 @@ describe("group commit", () => {
 
   it("writes that arrive while one is in flight go as one batch, each with its own outcome", async () => {
     const store = new GatedStore();
-    const { ctx } = context(store);
+    const { ctx, committed } = context(store);
     const first = commitWrite(ctx, create("a"));
     await settle();
     const later = [
@@ -98,6 +104,8 @@ describe("group commit", () => {
       { ok: false, code: "Conflict" },
       { ok: false, code: "NotFound" },
     ]);
+    // What committed is handed on once per group, in revision order; what failed is not.
+    expect(committed).toEqual([["ADDED a 1"], ["ADDED b 2"]]);
   });
 
   it("a failed round trip fails its group's writes, and the next group still goes", async () => {
@@ -132,7 +140,7 @@ describe("group commit", () => {
 
   it("a store without batch writes singly", async () => {
     const store = new FakeStore();
-    const results = await Promise.all([create("a"), create("a")].map((w) => commitWrite({ store, waitUntil: () => undefined }, w)));
+    const results = await Promise.all([create("a"), create("a")].map((w) => commitWrite({ store, waitUntil: () => undefined, committed: () => undefined }, w)));
     expect(results).toEqual([{ ok: true, stored: expect.objectContaining({ revision: 1 }) }, { ok: false, code: "AlreadyExists" }]);
   });
 });

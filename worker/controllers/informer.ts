@@ -39,13 +39,16 @@ function byString(a: string, b: string): number {
 
 /**
  * One kind's objects with sorted views. A modification keeps the sorted key order (only the
- * values are re-read, O(n)); only creates and deletes cost a re-sort. Per-namespace views make
- * `list(ref, ns)` proportional to that namespace.
+ * values are re-read, O(n)); creates are sorted on their own and merged in, O(n) too (a pass
+ * after a burst of creates re-sorted every pod before); only deletes cost a re-sort.
+ * Per-namespace views make `list(ref, ns)` proportional to that namespace.
  */
 class KindCache {
   readonly objects = new Map<string, KubeObject>();
   private readonly namespaces = new Map<string, Map<string, KubeObject>>();
   private sortedKeys: string[] | undefined;
+  /** Keys created since sortedKeys was last brought up to date, not in it yet. */
+  private added: string[] = [];
   private values: KubeObject[] | undefined;
   private readonly nsViews = new Map<string, KubeObject[]>();
 
@@ -60,7 +63,7 @@ class KindCache {
     let ns = this.namespaces.get(namespace);
     if (!ns) this.namespaces.set(namespace, (ns = new Map()));
     ns.set(name, obj);
-    if (!previous) this.sortedKeys = undefined;
+    if (!previous && this.sortedKeys) this.added.push(key);
     this.values = undefined;
     this.nsViews.delete(namespace);
     return previous;
@@ -75,6 +78,7 @@ class KindCache {
     ns?.delete(name);
     if (ns?.size === 0) this.namespaces.delete(namespace);
     this.sortedKeys = undefined;
+    this.added = [];
     this.values = undefined;
     this.nsViews.delete(namespace);
     return previous;
@@ -91,11 +95,25 @@ class KindCache {
       return view;
     }
     if (!this.values) {
-      this.sortedKeys ??= [...this.objects.keys()].sort(byString);
+      if (!this.sortedKeys) this.sortedKeys = [...this.objects.keys()].sort(byString);
+      else if (this.added.length > 0) this.sortedKeys = mergeSorted(this.sortedKeys, this.added.sort(byString));
+      this.added = [];
       this.values = this.sortedKeys.map((k) => this.objects.get(k)!);
     }
     return this.values;
   }
+}
+
+/** Two sorted key lists as one. */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out = new Array<string>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
 
 export class Informer implements Snapshot {

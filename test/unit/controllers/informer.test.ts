@@ -19,6 +19,27 @@ function pod(name: string, ownerUid?: string): KubeObject {
 const key = (name: string) => ({ group: "", resource: "pods", namespace: "default", name });
 
 describe("Informer", () => {
+  it("keeps list() sorted through creates merged in, updates and deletes", async () => {
+    const store = new FakeStore();
+    const informer = new Informer([PODS]);
+    const names = new Set<string>();
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    for (let round = 0; round < 40; round++) {
+      for (let i = next() % 6; i > 0; i--) {
+        const name = `p${next() % 60}`;
+        const stored = await store.get(key(name));
+        if (!stored) await store.create(key(name), pod(name));
+        else if (next() % 3 === 0) await store.delete(key(name));
+        else await store.update(key(name), { ...stored.value, metadata: { ...stored.value.metadata, labels: { round: String(round) } } }, stored.revision);
+        if (await store.get(key(name))) names.add(name);
+        else names.delete(name);
+      }
+      await informer.sync(store);
+      expect(informer.list(PODS).map((p) => p.metadata.name)).toEqual([...names].sort());
+    }
+  });
+
   it("lists on first sync, then folds in changes and reports which kinds changed", async () => {
     const store = new FakeStore();
     await store.create(key("a"), pod("a", "rs-1"));

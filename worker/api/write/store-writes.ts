@@ -2,7 +2,7 @@
 // Kubernetes Status errors, and each committed change handed to the watch hub.
 import type { Env } from "../../env";
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { MAX_OBJECT_BYTES, StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../../store/types";
+import { MAX_OBJECT_BYTES, StoreError, type ChangeEvent, type ObjectKey, type StoredObject } from "../../store/types";
 import type { WriteContext } from "./context";
 import { alreadyExists, conflict, gone, notFound, StatusError, tooLarge } from "../../../shared/status-error";
 import { noteWritten } from "../namespace-lifecycle";
@@ -96,23 +96,45 @@ function nudgeCoalesced(env: Env): Promise<unknown> | undefined {
 }
 
 /**
- * After the response: the watch hub fans the change out (it fills any gap from the change
- * log itself) and the controller loop is nudged to reconcile.
+ * After a write: this isolate's caches hear of it and the controller loop is nudged to reconcile.
+ * The watch hub gets the change from publishChanges (a create's or update's from its group's
+ * commit, group-commit.ts).
  */
-function publish(ctx: StoreWriteContext, def: ResourceDef, type: ChangeType, stored: StoredObject): void {
+function noteWrite(ctx: StoreWriteContext, def: ResourceDef, stored: StoredObject): void {
   noteWritten(stored.key);
   notePolicyWritten(stored.key);
   noteNodeWritten(stored.key);
-  const event: ChangeEvent = { revision: stored.revision, type, key: stored.key, value: stored.value };
-  ctx.waitUntil(
-    watchHub(ctx.env, stored.key.group, stored.key.resource)
-      .publish([event])
-      .catch(() => undefined),
-  );
   if (ctx.principal.user !== CONTROLLER_USER && def.wakesControllers !== false && ctx.env.CONTROLLERS_DISABLED !== "true") {
     const nudging = nudgeCoalesced(ctx.env);
     if (nudging) ctx.waitUntil(nudging);
   }
+}
+
+/**
+ * Hands committed changes to their kinds' watch hubs, one call per kind, after the response
+ * (never awaited: the hub fills any gap from the change log itself).
+ */
+export function publishChanges(ctx: Pick<StoreWriteContext, "env" | "waitUntil">, events: readonly ChangeEvent[]): void {
+  const byKind = new Map<string, ChangeEvent[]>();
+  for (const event of events) {
+    const kind = `${event.key.group}/${event.key.resource}`;
+    const list = byKind.get(kind);
+    if (list) list.push(event);
+    else byKind.set(kind, [event]);
+  }
+  for (const list of byKind.values()) {
+    const { group, resource } = list[0]!.key;
+    ctx.waitUntil(
+      watchHub(ctx.env, group, resource)
+        .publish(list)
+        .catch(() => undefined),
+    );
+  }
+}
+
+/** What group commit needs of a write's context: its changes go to the watch hubs. */
+function committing(ctx: StoreWriteContext) {
+  return { store: ctx.store, waitUntil: ctx.waitUntil, committed: (events: ChangeEvent[]) => publishChanges(ctx, events) };
 }
 
 /** What a store write and its publish need (a lease verb's ApiContext has it too). */
@@ -137,8 +159,8 @@ async function settled(ctx: StoreWriteContext, def: ResourceDef, name: string, s
 
 export async function createObject(ctx: StoreWriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
-  const stored = await settled(ctx, def, key.name, { before: null, after: obj }, async () => storedOrThrow(await commitWrite(ctx, { op: "create", key, value: obj }), key));
-  publish(ctx, def, "ADDED", stored);
+  const stored = await settled(ctx, def, key.name, { before: null, after: obj }, async () => storedOrThrow(await commitWrite(committing(ctx), { op: "create", key, value: obj }), key));
+  noteWrite(ctx, def, stored);
   return stored.value;
 }
 
@@ -151,9 +173,9 @@ export async function updateObject(
   before?: KubeObject,
 ): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
-  const write = async () => storedOrThrow(await commitWrite(ctx, { op: "update", key, value: obj, expectedRevision }), key);
+  const write = async () => storedOrThrow(await commitWrite(committing(ctx), { op: "update", key, value: obj, expectedRevision }), key);
   const stored = before ? await settled(ctx, def, key.name, { before, after: obj }, write) : await guarded(def, key.name, write);
-  publish(ctx, def, "MODIFIED", stored);
+  noteWrite(ctx, def, stored);
   return stored.value;
 }
 
@@ -166,7 +188,8 @@ export async function deleteObject(
   const startedAt = Date.now();
   const stored = await guarded(def, key.name, () => ctx.store.delete(key, expectedRevision));
   await finishWrite(ctx.store, def, { kept: null, dropped: stored.value, startedAt });
-  publish(ctx, def, "DELETED", stored);
+  publishChanges(ctx, [{ revision: stored.revision, type: "DELETED", key: stored.key, value: stored.value }]);
+  noteWrite(ctx, def, stored);
   return stored.value;
 }
 
