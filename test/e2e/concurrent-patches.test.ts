@@ -1,8 +1,8 @@
 // Fifty clients over real HTTPS to a local cluster (Miniflare, workerd) patch one object at
 // once, each adding its own label or annotation by merge, strategic, JSON patch or apply, none
 // with a resourceVersion: every request answers 200 and every key lands (controllers running).
-// Then creates and updates at once, which the Worker commits in groups (group-commit.ts): each
-// answers as it would alone.
+// Then creates and updates at once, racing each other's compare-and-swap: each answers as it
+// would alone, and a watch sees every change once, in order.
 import fc from "fast-check";
 import { Agent, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,7 +84,7 @@ describe("concurrent patches without a resourceVersion, over HTTPS", () => {
 const configMap = (name: string, data: Record<string, string> = {}, resourceVersion?: string) =>
   JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, ...(resourceVersion ? { resourceVersion } : {}) }, data });
 
-describe("writes committed together answer as each would alone", () => {
+describe("concurrent creates and updates answer as each would alone", () => {
   const url = () => `${cluster.url}/api/v1/namespaces/${NS}/configmaps`;
 
   it("creates: distinct names all land with their own revisions, a name taken twice answers 409 once", async () => {
@@ -120,7 +120,7 @@ describe("writes committed together answer as each would alone", () => {
     expect(JSON.parse(answers[CLIENTS]!.text)).toMatchObject({ code: 404, reason: "NotFound" });
   });
 
-  it("clients that go away while their writes wait do not hold up the writes after them", async () => {
+  it("clients that go away mid-write do not hold up the writes after them", async () => {
     // Aborted at random moments: some while waiting for a group, some named to lead one.
     for (let round = 0; round < 5; round++) {
       const gone = Array.from({ length: CLIENTS }, (_, i) =>

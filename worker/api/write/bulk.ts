@@ -8,7 +8,7 @@ import type { WriteContext } from "./context";
 import { StatusError } from "../../../shared/status-error";
 import { admitNew } from "./create";
 import { validateObject } from "../validate";
-import { deleteObject, keyOf, revisionOf, translateStoreError, publishChanges } from "./store-writes";
+import { deleteObject, keyOf, revisionOf, translateStoreError, watchHub } from "./store-writes";
 import { prepareUpdate } from "./update";
 import { noteWritten } from "../namespace-lifecycle";
 import { notePolicyWritten } from "../rbac/policy";
@@ -149,7 +149,13 @@ async function commit(
       outcomes[index] = failure(translateStoreError(new StoreError(result.code, write.key), def, write.key.name), def, write.key.name);
     }
   }
-  if (events.length > 0) publishChanges(base, events);
+  if (events.length > 0) {
+    base.waitUntil(
+      watchHub(base.env, def.group, def.plural)
+        .publish(events)
+        .catch(() => undefined),
+    );
+  }
 }
 
 /** The fallback for a store without `batch`: the verbs' own writes, one at a time (no publish here: commit does it). */

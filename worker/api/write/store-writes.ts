@@ -2,14 +2,13 @@
 // Kubernetes Status errors, and each committed change handed to the watch hub.
 import type { Env } from "../../env";
 import type { KubeObject, ResourceDef } from "../../resources/types";
-import { MAX_OBJECT_BYTES, StoreError, type ChangeEvent, type ObjectKey, type StoredObject } from "../../store/types";
+import { MAX_OBJECT_BYTES, StoreError, type ChangeEvent, type ChangeType, type ObjectKey, type StoredObject } from "../../store/types";
 import type { WriteContext } from "./context";
 import { alreadyExists, conflict, gone, notFound, StatusError, tooLarge } from "../../../shared/status-error";
 import { noteWritten } from "../namespace-lifecycle";
 import { notePolicyWritten } from "../rbac/policy";
 import { noteNodeWritten } from "../auth";
 import { finishWrite } from "../admission-plugins";
-import { commitWrite, storedOrThrow } from "./group-commit";
 
 export function keyOf(def: ResourceDef, namespace: string | undefined, name: string): ObjectKey {
   return { group: def.group, resource: def.plural, namespace: def.namespaced ? (namespace ?? "") : "", name };
@@ -96,45 +95,23 @@ function nudgeCoalesced(env: Env): Promise<unknown> | undefined {
 }
 
 /**
- * After a write: this isolate's caches hear of it and the controller loop is nudged to reconcile.
- * The watch hub gets the change from publishChanges (a create's or update's from its group's
- * commit, group-commit.ts).
+ * After the response: the watch hub fans the change out (it fills any gap from the change
+ * log itself) and the controller loop is nudged to reconcile.
  */
-function noteWrite(ctx: StoreWriteContext, def: ResourceDef, stored: StoredObject): void {
+function publish(ctx: StoreWriteContext, def: ResourceDef, type: ChangeType, stored: StoredObject): void {
   noteWritten(stored.key);
   notePolicyWritten(stored.key);
   noteNodeWritten(stored.key);
+  const event: ChangeEvent = { revision: stored.revision, type, key: stored.key, value: stored.value };
+  ctx.waitUntil(
+    watchHub(ctx.env, stored.key.group, stored.key.resource)
+      .publish([event])
+      .catch(() => undefined),
+  );
   if (ctx.principal.user !== CONTROLLER_USER && def.wakesControllers !== false && ctx.env.CONTROLLERS_DISABLED !== "true") {
     const nudging = nudgeCoalesced(ctx.env);
     if (nudging) ctx.waitUntil(nudging);
   }
-}
-
-/**
- * Hands committed changes to their kinds' watch hubs, one call per kind, after the response
- * (never awaited: the hub fills any gap from the change log itself).
- */
-export function publishChanges(ctx: Pick<StoreWriteContext, "env" | "waitUntil">, events: readonly ChangeEvent[]): void {
-  const byKind = new Map<string, ChangeEvent[]>();
-  for (const event of events) {
-    const kind = `${event.key.group}/${event.key.resource}`;
-    const list = byKind.get(kind);
-    if (list) list.push(event);
-    else byKind.set(kind, [event]);
-  }
-  for (const list of byKind.values()) {
-    const { group, resource } = list[0]!.key;
-    ctx.waitUntil(
-      watchHub(ctx.env, group, resource)
-        .publish(list)
-        .catch(() => undefined),
-    );
-  }
-}
-
-/** What group commit needs of a write's context: its changes go to the watch hubs. */
-function committing(ctx: StoreWriteContext) {
-  return { store: ctx.store, waitUntil: ctx.waitUntil, committed: (events: ChangeEvent[]) => publishChanges(ctx, events) };
 }
 
 /** What a store write and its publish need (a lease verb's ApiContext has it too). */
@@ -159,8 +136,8 @@ async function settled(ctx: StoreWriteContext, def: ResourceDef, name: string, s
 
 export async function createObject(ctx: StoreWriteContext, def: ResourceDef, obj: KubeObject): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
-  const stored = await settled(ctx, def, key.name, { before: null, after: obj }, async () => storedOrThrow(await commitWrite(committing(ctx), { op: "create", key, value: obj }), key));
-  noteWrite(ctx, def, stored);
+  const stored = await settled(ctx, def, key.name, { before: null, after: obj }, () => ctx.store.create(key, obj));
+  publish(ctx, def, "ADDED", stored);
   return stored.value;
 }
 
@@ -173,9 +150,9 @@ export async function updateObject(
   before?: KubeObject,
 ): Promise<KubeObject> {
   const key = keyOf(def, obj.metadata.namespace, obj.metadata.name ?? "");
-  const write = async () => storedOrThrow(await commitWrite(committing(ctx), { op: "update", key, value: obj, expectedRevision }), key);
+  const write = () => ctx.store.update(key, obj, expectedRevision);
   const stored = before ? await settled(ctx, def, key.name, { before, after: obj }, write) : await guarded(def, key.name, write);
-  noteWrite(ctx, def, stored);
+  publish(ctx, def, "MODIFIED", stored);
   return stored.value;
 }
 
@@ -188,8 +165,7 @@ export async function deleteObject(
   const startedAt = Date.now();
   const stored = await guarded(def, key.name, () => ctx.store.delete(key, expectedRevision));
   await finishWrite(ctx.store, def, { kept: null, dropped: stored.value, startedAt });
-  publishChanges(ctx, [{ revision: stored.revision, type: "DELETED", key: stored.key, value: stored.value }]);
-  noteWrite(ctx, def, stored);
+  publish(ctx, def, "DELETED", stored);
   return stored.value;
 }
 
