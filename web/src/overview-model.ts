@@ -2,6 +2,7 @@
 // object is cut down to a small summary as it arrives (10,000 pods must not sit in the tab whole),
 // and the page's numbers are recomputed from those summaries. Nothing here touches the DOM.
 import { milliCpu, parseQuantity } from "../../shared/quantity";
+import { podRequestsOf } from "../../shared/pod-requests";
 import { humanDuration } from "../../shared/human-duration";
 
 type Obj = Record<string, unknown>;
@@ -25,34 +26,13 @@ export interface PodSummary {
   memory: number;
 }
 
-/** A container's requests; defaulting copies limits into absent requests, as the scheduler assumes. */
-function containerRequests(c: Obj): { cpu: number; memory: number } {
-  const resources = rec(c.resources);
-  const req = { ...rec(resources.limits), ...rec(resources.requests) };
-  return { cpu: milliCpu(req.cpu), memory: bytes(req.memory) };
-}
-
-/** The sum of containers, at least the largest init container, plus overhead: what the scheduler counts. */
+/** A pod as the Overview keeps it; its requests are what the scheduler counts (shared/pod-requests.ts). */
 export function summarizePod(object: unknown): PodSummary | undefined {
   const pod = rec(object);
   const meta = rec(pod.metadata);
   const spec = rec(pod.spec);
   if (!str(meta.uid)) return undefined;
-  let cpu = 0;
-  let memory = 0;
-  for (const c of recs(spec.containers)) {
-    const r = containerRequests(c);
-    cpu += r.cpu;
-    memory += r.memory;
-  }
-  for (const c of recs(spec.initContainers)) {
-    const r = containerRequests(c);
-    cpu = Math.max(cpu, r.cpu);
-    memory = Math.max(memory, r.memory);
-  }
-  const overhead = rec(spec.overhead);
-  cpu += milliCpu(overhead.cpu);
-  memory += bytes(overhead.memory);
+  const { cpu, memory } = podRequestsOf(spec);
   const phase = str(rec(pod.status).phase);
   return {
     namespace: str(meta.namespace),

@@ -1,27 +1,17 @@
 // The scheduler's per-node bookkeeping and predicate helpers: free resources, host ports,
 // taints vs tolerations and node selector terms (pkg/scheduler/framework/plugins: NodeResourcesFit,
 // NodePorts, TaintToleration, NodeAffinity, VolumeBinding's PV node affinity).
+export type { PodRequests } from "../../shared/pod-requests";
 import type { KubeObject } from "../resources/types";
 import { milliCpu } from "../../shared/quantity";
+import { podRequestsOf, type PodRequests } from "../../shared/pod-requests";
 import { conditionOf, isDeleting, isTerminal, quantity, stringMap } from "./controller-util";
 import { records, rec, str, strings, type Json } from "../../shared/json";
-
-/** Requests a pod without any count as, for scoring only (schedutil.DefaultMilliCPURequest / DefaultMemoryRequest). */
-const DEFAULT_MILLI_CPU_REQUEST = 100;
-const DEFAULT_MEMORY_REQUEST_BYTES = 200 * 1024 * 1024;
 
 export interface Taint {
   key: string;
   value: string;
   effect: string;
-}
-
-export interface PodRequests {
-  cpu: number;
-  memory: number;
-  /** Non-zero variants used by the least-allocated score. */
-  scoreCpu: number;
-  scoreMemory: number;
 }
 
 export interface HostPort {
@@ -48,13 +38,6 @@ export interface NodeInfo {
   ports: Map<string, Set<string>>;
 }
 
-function containerRequests(c: Json): { cpu: number; memory: number; hasCpu: boolean; hasMemory: boolean } {
-  const resources = rec(c.resources);
-  // Defaulting upstream copies limits into absent requests; do the same for objects that skipped it.
-  const req = { ...rec(resources.limits), ...rec(resources.requests) };
-  return { cpu: milliCpu(req.cpu), memory: quantity(req.memory), hasCpu: req.cpu !== undefined, hasMemory: req.memory !== undefined };
-}
-
 /**
  * A pod's requests, parsed once per object: every pass adds up all bound pods' requests, and
  * parsing their quantities was most of a pass on a large cluster. The informer replaces a
@@ -64,34 +47,10 @@ const requestsCache = new WeakMap<KubeObject, PodRequests>();
 
 export function podRequests(pod: KubeObject): PodRequests {
   let requests = requestsCache.get(pod);
-  if (!requests) requestsCache.set(pod, (requests = Object.freeze(computePodRequests(pod))));
+  if (!requests) requestsCache.set(pod, (requests = Object.freeze(podRequestsOf(pod.spec))));
   return requests;
 }
 
-/** resourcehelper.PodRequests: sum of containers, at least the largest init container, plus overhead. */
-function computePodRequests(pod: KubeObject): PodRequests {
-  const spec = rec(pod.spec);
-  let cpu = 0;
-  let memory = 0;
-  let scoreCpu = 0;
-  let scoreMemory = 0;
-  for (const c of records(spec.containers)) {
-    const r = containerRequests(c);
-    cpu += r.cpu;
-    memory += r.memory;
-    scoreCpu += r.hasCpu ? r.cpu : DEFAULT_MILLI_CPU_REQUEST;
-    scoreMemory += r.hasMemory ? r.memory : DEFAULT_MEMORY_REQUEST_BYTES;
-  }
-  for (const c of records(spec.initContainers)) {
-    const r = containerRequests(c);
-    cpu = Math.max(cpu, r.cpu);
-    memory = Math.max(memory, r.memory);
-  }
-  const overhead = rec(spec.overhead);
-  cpu += milliCpu(overhead.cpu);
-  memory += quantity(overhead.memory);
-  return { cpu, memory, scoreCpu: Math.max(scoreCpu, cpu), scoreMemory: Math.max(scoreMemory, memory) };
-}
 
 export function podHostPorts(pod: KubeObject): HostPort[] {
   const out: HostPort[] = [];
