@@ -18,7 +18,7 @@ import {
 } from "../../shared/tunnel/frames";
 import { channelStatusMessage } from "../../shared/tunnel/channels";
 import { isStatusBody } from "../../shared/status";
-import { AGENT_TAG, streamTag, TUNNEL_NODE_HEADER, TUNNEL_OP_HEADER, TUNNEL_OPEN_HEADER } from "../tunnel/protocol";
+import { AGENT_TAG, streamTag, TUNNEL_NODE_HEADER, TUNNEL_OP_HEADER, TUNNEL_OPEN_HEADER, TUNNEL_STREAM_HEADER } from "../tunnel/protocol";
 
 /** How long a log request waits for the agent to find the container before answering 504. */
 export const LOG_READY_TIMEOUT_MS = 15_000;
@@ -179,7 +179,23 @@ export class NodeTunnel extends DurableObject<Env> implements NodeTunnelRpc {
     }
     // kubectl always sends Accept-Encoding: gzip; a compressed body would be held back until it
     // fills a zlib block, so `logs -f` lines would not appear as they come. `identity` opts out.
-    return new Response(body, { headers: LOG_HEADERS });
+    return new Response(body, { headers: { ...LOG_HEADERS, [TUNNEL_STREAM_HEADER]: String(id) } });
+  }
+
+  /**
+   * RPC from the Worker when a log stream's WebSocket client closed: a cancelled body reaches this
+   * object only when it next writes, which a quiet container may not do for hours.
+   */
+  async cancelLog(id: number): Promise<void> {
+    const entry = this.logs.get(id);
+    if (!entry) return;
+    this.logs.delete(id);
+    this.sendToAgent(encodeFrame(FrameType.Close, id));
+    try {
+      entry.controller.close();
+    } catch {
+      // already closed or errored
+    }
   }
 
   private sendToAgent(frame: Uint8Array): void {

@@ -22,5 +22,8 @@ export interface NodeLeasesRpc extends LeaseAuthority, Rpc.DurableObjectBranded 
   heartbeats(): Promise<Record<string, number>>;
 }
 
-/** A node's tunnel: reached with `fetch` only (agent connection and client streams). */
-export type NodeTunnelRpc = Rpc.DurableObjectBranded;
+/** A node's tunnel: `fetch` for the agent's connection and client streams (upgrades and bodies cross only so). */
+export interface NodeTunnelRpc extends Rpc.DurableObjectBranded {
+  /** The client of a log stream is gone: end it and the agent's side now, not at the container's next line. */
+  cancelLog(id: number): Promise<void>;
+}

@@ -10,6 +10,8 @@ export const TUNNEL_OP_HEADER = "x-edgeplane-tunnel-op";
 /** JSON StreamOpen for a stream request. */
 export const TUNNEL_OPEN_HEADER = "x-edgeplane-tunnel-open";
 export const TUNNEL_NODE_HEADER = "x-edgeplane-node";
+/** On a log answer from the DO: the stream's id, by which the Worker releases it (NodeTunnelRpc.cancelLog). */
+export const TUNNEL_STREAM_HEADER = "x-edgeplane-tunnel-stream";
 
 export const AGENT_TAG = "agent";
 

@@ -5,7 +5,7 @@ import type { ApiContext } from "../context";
 import { badRequest, methodNotAllowed, notFound, StatusError } from "../../../shared/status-error";
 import { chooseSubprotocol, EXEC_SUBPROTOCOLS, PORT_FORWARD_SUBPROTOCOL } from "../../../shared/tunnel/channels";
 import type { ExecOptions, LogOptions, StreamOpen } from "../../../shared/tunnel/frames";
-import { internalHeaders, TUNNEL_OPEN_HEADER, tunnelStub } from "../../tunnel/protocol";
+import { internalHeaders, TUNNEL_OPEN_HEADER, TUNNEL_STREAM_HEADER, tunnelStub } from "../../tunnel/protocol";
 import { isWebSocketRequest } from "../websocket-bearer";
 import { readerFraming, readerSubprotocol, serveOverWebSocket } from "../websocket-stream";
 
@@ -138,8 +138,20 @@ export async function podStreamVerb(ctx: ApiContext): Promise<Response> {
   const headers = internalHeaders(request.headers, "stream", node);
   headers.set(TUNNEL_OPEN_HEADER, encodeURIComponent(JSON.stringify(open)));
   if (open.kind === "log") for (const name of UPGRADE_HEADERS) headers.delete(name);
-  const answer = await tunnelStub(ctx.env, node).fetch(new Request(request.url, { method: "GET", headers }));
+  const tunnel = tunnelStub(ctx.env, node);
+  const answer = await tunnel.fetch(new Request(request.url, { method: "GET", headers }));
+  const streamId = Number(answer.headers.get(TUNNEL_STREAM_HEADER));
   // The node's refusal (no tunnel, no container yet) is an HTTP answer, before any upgrade (as upstream's).
-  if (logProtocol === undefined || !answer.ok || !answer.body) return answer;
-  return serveOverWebSocket(answer.body, readerFraming(logProtocol), logProtocol, ctx.waitUntil);
+  if (logProtocol === undefined || !answer.ok || !answer.body) return withoutStreamId(answer);
+  // The node's stream ends when the client goes, not at the container's next line.
+  const release = () => (streamId > 0 ? ctx.waitUntil(tunnel.cancelLog(streamId).catch(() => undefined)) : undefined);
+  return serveOverWebSocket(answer.body, readerFraming(logProtocol), logProtocol, ctx.waitUntil, release);
+}
+
+/** The DO's answer without its internal stream id, for the client. */
+function withoutStreamId(answer: Response): Response {
+  if (!answer.headers.has(TUNNEL_STREAM_HEADER)) return answer;
+  const headers = new Headers(answer.headers);
+  headers.delete(TUNNEL_STREAM_HEADER);
+  return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers });
 }
