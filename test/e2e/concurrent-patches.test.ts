@@ -88,10 +88,10 @@ describe("concurrent creates and updates answer as each would alone", () => {
   const url = () => `${cluster.url}/api/v1/namespaces/${NS}/configmaps`;
 
   it("creates: distinct names all land with their own revisions, a name taken twice answers 409 once", async () => {
-    const names = Array.from({ length: CLIENTS }, (_, i) => `grouped-${i}`);
+    const names = Array.from({ length: CLIENTS }, (_, i) => `racing-${i}`);
     const answers = await Promise.all([
       ...names.map((n) => request("POST", url(), configMap(n, { n }))),
-      ...Array.from({ length: 8 }, (_, i) => request("POST", url(), configMap("grouped-twice", { i: String(i) }))),
+      ...Array.from({ length: 8 }, (_, i) => request("POST", url(), configMap("racing-twice", { i: String(i) }))),
     ]);
     const distinct = answers.slice(0, names.length);
     expect(distinct.map((a) => a.status)).toEqual(names.map(() => 201));
@@ -102,17 +102,17 @@ describe("concurrent creates and updates answer as each would alone", () => {
     expect(twice.filter((a) => a.status === 201)).toHaveLength(1);
     for (const a of twice.filter((a) => a.status !== 201)) expect(JSON.parse(a.text)).toMatchObject({ code: 409, reason: "AlreadyExists" });
     // What the one 201 answered is what is stored.
-    const stored = JSON.parse((await request("GET", `${url()}/grouped-twice`)).text) as { data: unknown };
+    const stored = JSON.parse((await request("GET", `${url()}/racing-twice`)).text) as { data: unknown };
     expect(stored.data).toEqual((JSON.parse(twice.find((a) => a.status === 201)!.text) as { data: unknown }).data);
   });
 
   it("updates at one resourceVersion: one lands, the others answer 409 Conflict, an absent object 404", async () => {
-    const created = await request("POST", url(), configMap("grouped-cas", { v: "0" }));
+    const created = await request("POST", url(), configMap("racing-cas", { v: "0" }));
     expect(created.status, created.text).toBe(201);
     const rv = (JSON.parse(created.text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
     const answers = await Promise.all([
-      ...Array.from({ length: CLIENTS }, (_, i) => request("PUT", `${url()}/grouped-cas`, configMap("grouped-cas", { v: String(i + 1) }, rv))),
-      request("PUT", `${url()}/grouped-absent`, configMap("grouped-absent", {}, rv)),
+      ...Array.from({ length: CLIENTS }, (_, i) => request("PUT", `${url()}/racing-cas`, configMap("racing-cas", { v: String(i + 1) }, rv))),
+      request("PUT", `${url()}/racing-absent`, configMap("racing-absent", {}, rv)),
     ]);
     const cas = answers.slice(0, CLIENTS);
     expect(cas.filter((a) => a.status === 200)).toHaveLength(1);
@@ -121,7 +121,7 @@ describe("concurrent creates and updates answer as each would alone", () => {
   });
 
   it("clients that go away mid-write do not hold up the writes after them", async () => {
-    // Aborted at random moments: some while waiting for a group, some named to lead one.
+    // Aborted 1 to 8 ms in: some before their write, some during it, some after.
     for (let round = 0; round < 5; round++) {
       const gone = Array.from({ length: CLIENTS }, (_, i) =>
         request("POST", url(), configMap(`gone-${round}-${i}`), "application/json", AbortSignal.timeout(1 + (i % 8))).catch(() => undefined),
@@ -133,7 +133,7 @@ describe("concurrent creates and updates answer as each would alone", () => {
   }, 90_000);
 
   it("a watch sees every change of concurrent writes once, in revision order, without a 410", async () => {
-    const label = "group-commit-watch";
+    const label = "concurrent-watch";
     const list = await request("GET", `${url()}?labelSelector=${label}`);
     const from = (JSON.parse(list.text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
     const abort = new AbortController();

@@ -1,12 +1,13 @@
 // The scheduler's per-node bookkeeping and predicate helpers: free resources, host ports,
 // taints vs tolerations and node selector terms (pkg/scheduler/framework/plugins: NodeResourcesFit,
 // NodePorts, TaintToleration, NodeAffinity, VolumeBinding's PV node affinity).
-export type { PodRequests } from "../../shared/pod-requests";
 import type { KubeObject } from "../resources/types";
 import { milliCpu } from "../../shared/quantity";
 import { podRequestsOf, type PodRequests } from "../../shared/pod-requests";
 import { conditionOf, isDeleting, isTerminal, quantity, stringMap } from "./controller-util";
 import { records, rec, str, strings, type Json } from "../../shared/json";
+
+export type { PodRequests } from "../../shared/pod-requests";
 
 export interface Taint {
   key: string;
