@@ -147,10 +147,8 @@ export class NodeTunnel extends DurableObject<Env> implements NodeTunnelRpc {
           entry.paused = false;
           this.sendToAgent(encodeFrame(FrameType.Resume, id));
         },
-        cancel: () => {
-          // The client went away (kubectl logs -f interrupted): stop the agent's docker stream.
-          if (this.logs.delete(id)) this.sendToAgent(encodeFrame(FrameType.Close, id));
-        },
+        // The client went away (kubectl logs -f interrupted): stop the agent's docker stream.
+        cancel: () => void this.stopLog(id),
       },
       { highWaterMark: LOG_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
     );
@@ -174,7 +172,7 @@ export class NodeTunnel extends DurableObject<Env> implements NodeTunnelRpc {
     const result = await outcome;
     clearTimeout(timer);
     if (!result.ok) {
-      if (this.logs.delete(id)) this.sendToAgent(encodeFrame(FrameType.Close, id));
+      this.stopLog(id);
       return statusResponse(result.status);
     }
     // kubectl always sends Accept-Encoding: gzip; a compressed body would be held back until it
@@ -187,15 +185,20 @@ export class NodeTunnel extends DurableObject<Env> implements NodeTunnelRpc {
    * object only when it next writes, which a quiet container may not do for hours.
    */
   async cancelLog(id: number): Promise<void> {
-    const entry = this.logs.get(id);
-    if (!entry) return;
-    this.logs.delete(id);
-    this.sendToAgent(encodeFrame(FrameType.Close, id));
     try {
-      entry.controller.close();
+      this.stopLog(id)?.controller.close();
     } catch {
       // already closed or errored
     }
+  }
+
+  /** Forgets a log stream and tells the agent to stop it; the entry, if it was still open. */
+  private stopLog(id: number): LogStream | undefined {
+    const entry = this.logs.get(id);
+    if (!entry) return undefined;
+    this.logs.delete(id);
+    this.sendToAgent(encodeFrame(FrameType.Close, id));
+    return entry;
   }
 
   private sendToAgent(frame: Uint8Array): void {
